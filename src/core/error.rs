@@ -1,0 +1,173 @@
+//! The one error type. Codes are stable strings: they are part of the public contract (API.md).
+
+use std::fmt;
+
+/// Stable error codes, as seen by JavaScript in `FreeRouterError.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidArgument,
+    NoCandidates,
+    CapabilityUnsupported,
+    RateLimited,
+    QuotaExhausted,
+    BudgetExceeded,
+    Auth,
+    PaymentRequired,
+    Forbidden,
+    NotFound,
+    ContextLength,
+    ContentFilter,
+    Timeout,
+    Network,
+    ProviderError,
+    StreamInterrupted,
+    Parse,
+    Aborted,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::NoCandidates,
+        ErrorCode::CapabilityUnsupported,
+        ErrorCode::RateLimited,
+        ErrorCode::QuotaExhausted,
+        ErrorCode::BudgetExceeded,
+        ErrorCode::Auth,
+        ErrorCode::PaymentRequired,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::ContextLength,
+        ErrorCode::ContentFilter,
+        ErrorCode::Timeout,
+        ErrorCode::Network,
+        ErrorCode::ProviderError,
+        ErrorCode::StreamInterrupted,
+        ErrorCode::Parse,
+        ErrorCode::Aborted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::NoCandidates => "no_candidates",
+            ErrorCode::CapabilityUnsupported => "capability_unsupported",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExhausted => "quota_exhausted",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
+            ErrorCode::Auth => "auth",
+            ErrorCode::PaymentRequired => "payment_required",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::ContextLength => "context_length",
+            ErrorCode::ContentFilter => "content_filter",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Network => "network",
+            ErrorCode::ProviderError => "provider_error",
+            ErrorCode::StreamInterrupted => "stream_interrupted",
+            ErrorCode::Parse => "parse",
+            ErrorCode::Aborted => "aborted",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One try of one candidate, as reported in `route.attempts` and in errors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attempt {
+    pub provider: String,
+    pub model: String,
+    /// "ok", or the error code string of what went wrong, or "skipped".
+    pub outcome: String,
+    pub status: Option<u16>,
+    pub error_code: Option<ErrorCode>,
+    pub ms: f64,
+}
+
+/// Every failure the library reports. `message` says what happened and what to do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub status: Option<u16>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub retry_after_ms: Option<u64>,
+    pub attempts: Vec<Attempt>,
+    /// Text produced before a stream broke (`stream_interrupted`).
+    pub partial: Option<String>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            status: None,
+            provider: None,
+            model: None,
+            retry_after_ms: None,
+            attempts: Vec::new(),
+            partial: None,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, message)
+    }
+
+    pub fn parse(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Parse, message)
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    pub fn with_retry_after(mut self, ms: u64) -> Self {
+        self.retry_after_ms = Some(ms);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'));
+        }
+        assert_eq!(seen.len(), 18);
+    }
+}

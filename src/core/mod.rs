@@ -1,0 +1,12 @@
+//! Sans-IO core: no JavaScript, no clock, no randomness. Time and random numbers are arguments.
+
+pub mod catalog;
+pub mod classify;
+pub mod error;
+pub mod limits;
+pub mod needs;
+pub mod provider;
+pub mod quota;
+pub mod route;
+pub mod sse;
+pub mod wire;

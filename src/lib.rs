@@ -1,0 +1,13 @@
+//! free-router: a browser client for free LLM models.
+//!
+//! `core` is sans-IO (bytes, numbers and structs in; events and decisions out) and is tested
+//! natively; `web` is the thin wasm-bindgen layer that owns every call into JavaScript.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,1 @@
+//! The wasm-bindgen binding: the only code that touches JavaScript.
