@@ -1,1 +1,1300 @@
-//! (in progress)
+//! Quota ledger: per-scope windows, learned limits, reserve / commit / refund, and spend.
+//!
+//! Counting model:
+//! - Every tab owns one *contribution* (its request log, in-flight reservations and spend);
+//!   only that tab writes it. A window's count is the sum over all tabs' contributions.
+//! - Logs hold `(at, requests, tokens)` entries per scope key, stamped when the provider
+//!   answered (`commit`): that is never earlier than when the provider counted the request, so
+//!   waits computed from it never end too early. Windows derive their counts from the log:
+//!   `Minute`, `Hour` and `Millis(n)` slide (an entry leaves exactly `span` after it was
+//!   stamped); `Day` is a calendar day ending at UTC or Pacific midnight.
+//! - Logs stay bounded (`LOG_CAP` entries per key per tab): past it, adjacent entries merge
+//!   into the later one, choosing the merge whose span is smallest relative to its age, so
+//!   recent entries stay exact and old ones form wider buckets. Entries only ever move later
+//!   in time, so every count stays conservative (never lower than the truth).
+//! - In-flight reservations count in every window of their keys as if answered now; they
+//!   expire after [`RESERVATION_TTL_MS`] so that a crashed tab cannot hold quota forever.
+//! - A provider's own count ("remaining" in headers or a 429) is an *observation* `(t, used,
+//!   until)`: while it holds, the window's count is `used` plus entries stamped after `t`;
+//!   once `until` passes, entries stamped up to `t` no longer count (the provider freed them).
+//!
+//! Merge semantics (cross-tab sharing, see [`Ledger::merge`]): tab contributions merge by
+//! keeping the higher version of each tab (single writer, so nothing is lost and nothing is
+//! counted twice); limits and observations are last-writer-wins registers ordered by time
+//! with a total tie-break; "has credits" flags are a grow-only set. Merge is commutative,
+//! associative and idempotent on this shared state; local configuration (tab id, declared
+//! limits, budget) stays the receiver's.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::error::{Error, ErrorCode};
+use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::provider::ProviderKind;
+
+const HOUR: f64 = 3_600_000.0;
+const DAY: f64 = 86_400_000.0;
+/// In-flight reservations stop counting after this long: no first answer takes 10 minutes,
+/// and a tab that crashed mid-request must not block the others.
+pub const RESERVATION_TTL_MS: f64 = 600_000.0;
+/// Spend is only known when a paid answer ends, which can take long (reasoning models): a
+/// spend hold lasts an hour, so the budget is not handed out twice under a live request.
+pub const SPEND_TTL_MS: f64 = 3_600_000.0;
+/// Entries kept per scope key per tab (see module docs for how the log stays exact-ish).
+const LOG_CAP: usize = 64;
+/// Logs keep at least this much history: the longest calendar day is 25 h.
+const MIN_RETAIN_MS: f64 = 26.0 * HOUR;
+const VERSION: u32 = 1;
+const NANO: f64 = 1e9;
+
+/// One pool of quota: a provider plus a scope (the OpenRouter free pool, the whole provider,
+/// or one model).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "(String, String)", try_from = "(String, String)")]
+pub struct ScopeKey {
+    pub provider: String,
+    pub scope: Scope,
+}
+
+impl ScopeKey {
+    pub fn new(provider: &str, scope: Scope) -> Self {
+        ScopeKey {
+            provider: provider.to_string(),
+            scope,
+        }
+    }
+
+    /// "free", "provider", or the model id (as in `quota()` rows).
+    pub fn scope_str(&self) -> &str {
+        match &self.scope {
+            Scope::OpenRouterFree => "free",
+            Scope::Provider => "provider",
+            Scope::Model(m) => m,
+        }
+    }
+
+    /// The keys one call to `model` on `provider` draws from: always the provider scope
+    /// (user-declared limits live there), plus the OpenRouter free pool for `:free` models on
+    /// OpenRouter, or the per-model scope elsewhere.
+    pub fn for_call(
+        provider: &str,
+        kind: ProviderKind,
+        model: &str,
+        free_pool: bool,
+    ) -> Vec<ScopeKey> {
+        let mut keys = vec![ScopeKey::new(provider, Scope::Provider)];
+        match kind {
+            ProviderKind::OpenRouter if free_pool => {
+                keys.push(ScopeKey::new(provider, Scope::OpenRouterFree))
+            }
+            ProviderKind::OpenRouter => {}
+            _ => keys.push(ScopeKey::new(provider, Scope::Model(model.to_string()))),
+        }
+        keys
+    }
+
+    fn rank(&self) -> (u8, &str) {
+        match &self.scope {
+            Scope::OpenRouterFree => (0, ""),
+            Scope::Provider => (1, ""),
+            Scope::Model(m) => (2, m),
+        }
+    }
+}
+
+impl Ord for ScopeKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (&self.provider, self.rank()).cmp(&(&other.provider, other.rank()))
+    }
+}
+
+impl PartialOrd for ScopeKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+// Stored as [provider, "*free" | "*provider" | "=model"] so model ids never clash.
+impl From<ScopeKey> for (String, String) {
+    fn from(k: ScopeKey) -> Self {
+        let s = match k.scope {
+            Scope::OpenRouterFree => "*free".to_string(),
+            Scope::Provider => "*provider".to_string(),
+            Scope::Model(m) => format!("={m}"),
+        };
+        (k.provider, s)
+    }
+}
+
+impl TryFrom<(String, String)> for ScopeKey {
+    type Error = String;
+    fn try_from((provider, s): (String, String)) -> Result<Self, String> {
+        let scope = match s.as_str() {
+            "*free" => Scope::OpenRouterFree,
+            "*provider" => Scope::Provider,
+            _ => match s.strip_prefix('=') {
+                Some(m) => Scope::Model(m.to_string()),
+                None => return Err(format!("bad scope {s:?}")),
+            },
+        };
+        Ok(ScopeKey { provider, scope })
+    }
+}
+
+/// When a `Day` window starts over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DayReset {
+    #[default]
+    UtcMidnight,
+    /// Midnight America/Los_Angeles (Gemini), with US daylight-saving rules.
+    PacificMidnight,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Window")]
+enum WindowDef {
+    #[serde(rename = "m")]
+    Minute,
+    #[serde(rename = "h")]
+    Hour,
+    #[serde(rename = "d")]
+    Day,
+    #[serde(rename = "ms")]
+    Millis(u64),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Unit")]
+enum UnitDef {
+    #[serde(rename = "r")]
+    Requests,
+    #[serde(rename = "t")]
+    Tokens,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Source")]
+enum SourceDef {
+    #[serde(rename = "d")]
+    Documented,
+    #[serde(rename = "l")]
+    Learned,
+    #[serde(rename = "h")]
+    Header,
+}
+
+/// One limit on one key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Rule {
+    #[serde(with = "WindowDef")]
+    w: Window,
+    #[serde(with = "UnitDef")]
+    u: Unit,
+    l: u64,
+    #[serde(with = "SourceDef")]
+    s: Source,
+    #[serde(default)]
+    r: DayReset,
+    /// When it was set; the newest wins when tabs merge (defaults are 0 so anything beats them).
+    t: f64,
+}
+
+/// What the provider said its count was at `t`, valid until `until`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Obs {
+    #[serde(with = "WindowDef")]
+    w: Window,
+    #[serde(with = "UnitDef")]
+    u: Unit,
+    t: f64,
+    n: u64,
+    until: f64,
+}
+
+/// Log entry: (answered at, requests, tokens).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Entry(f64, u64, u64);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Pend {
+    id: u64,
+    k: Vec<ScopeKey>,
+    tok: u64,
+    exp: f64,
+}
+
+/// A spend reservation: (id, nano-USD, expires at).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct SpendPend(u64, u64, f64);
+
+/// One tab's contribution. Only the tab with this id writes it; `v` grows on every write.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Tab {
+    v: u64,
+    next: u64,
+    #[serde(with = "pairs", default)]
+    log: BTreeMap<ScopeKey, Vec<Entry>>,
+    #[serde(default)]
+    pend: Vec<Pend>,
+    #[serde(default)]
+    sp: Vec<SpendPend>,
+    /// Committed spend: (UTC day start, nano-USD); days before the current month fold into 0.
+    #[serde(default)]
+    spent: Vec<(f64, u64)>,
+}
+
+/// Spend period for the budget, in UTC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BudgetPeriod {
+    Day,
+    Month,
+    #[default]
+    Total,
+}
+
+impl BudgetPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetPeriod::Day => "day",
+            BudgetPeriod::Month => "month",
+            BudgetPeriod::Total => "total",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Budget {
+    max: u64,
+    period: BudgetPeriod,
+}
+
+/// A window as it stands at some time: `used` is answered requests (or tokens) including
+/// what the provider reported, `reserved` what is in flight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowState {
+    pub window: Window,
+    pub unit: Unit,
+    pub limit: u64,
+    pub used: u64,
+    pub reserved: u64,
+    /// When a blocked window lets the next request through; for an open window, when the
+    /// day ends (Day) or when the oldest counted entry leaves (sliding; now if empty).
+    pub resets_at_ms: f64,
+    pub source: Source,
+    pub day_reset: DayReset,
+}
+
+/// One row of `quota().scopes`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeRow {
+    pub provider: String,
+    pub scope: String,
+    pub window: String,
+    pub unit: String,
+    pub limit: u64,
+    /// Includes in-flight reservations.
+    pub used: u64,
+    pub remaining: u64,
+    pub resets_at: f64,
+    pub source: String,
+}
+
+/// Spend so far in the budget period.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpendRow {
+    pub spent_usd: f64,
+    pub reserved_usd: f64,
+    pub budget_usd: f64,
+    pub period: BudgetPeriod,
+    /// None for `Total`.
+    pub resets_at_ms: Option<f64>,
+}
+
+/// A held request; hand it back to `commit` or `refund`. It carries its keys so a commit that
+/// arrives after the reservation expired still counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReservationId {
+    pub id: u64,
+    pub keys: Vec<ScopeKey>,
+    pub tokens: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpendId(pub u64);
+
+/// May a request go now?
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Ok,
+    /// A short window is full: every window allows the request at `at_ms`; `scope`/`window`
+    /// name the one that frees last.
+    WaitUntil {
+        at_ms: f64,
+        scope: ScopeKey,
+        window: Window,
+    },
+    /// A day window is spent: fail fast (`quota_exhausted`) unless waiting is allowed.
+    Exhausted {
+        until_ms: f64,
+        scope: ScopeKey,
+        window: Window,
+        limit: u64,
+    },
+}
+
+/// Quota and spend state. See the module docs for counting and merge semantics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    v: u32,
+    tab: String,
+    #[serde(with = "pairs", default)]
+    rules: BTreeMap<ScopeKey, Vec<Rule>>,
+    #[serde(with = "pairs", default)]
+    obs: BTreeMap<ScopeKey, Vec<Obs>>,
+    #[serde(default)]
+    tabs: BTreeMap<String, Tab>,
+    /// OpenRouter providers whose account bought credits (1000 free requests/day).
+    #[serde(default)]
+    credits: BTreeSet<String>,
+    #[serde(with = "pairs", default)]
+    decl: BTreeMap<ScopeKey, Vec<Rule>>,
+    #[serde(default)]
+    budget: Budget,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn rank(s: Source) -> u8 {
+    match s {
+        Source::Documented => 0,
+        Source::Learned => 1,
+        Source::Header => 2,
+    }
+}
+
+fn span(w: Window) -> f64 {
+    match w {
+        Window::Minute => 60_000.0,
+        Window::Hour => HOUR,
+        Window::Day => DAY,
+        Window::Millis(n) => n as f64,
+    }
+}
+
+/// Sort key of a (window, unit) slot.
+fn slot(w: Window, u: Unit) -> (u64, bool, bool) {
+    (
+        span(w) as u64,
+        matches!(w, Window::Millis(_)),
+        u == Unit::Tokens,
+    )
+}
+
+impl Rule {
+    fn val(&self, req: u64, tok: u64) -> u64 {
+        match self.u {
+            Unit::Requests => req,
+            Unit::Tokens => tok,
+        }
+    }
+
+    /// Does something stamped `at` count in the window as it stands at `t`?
+    fn holds(&self, at: f64, t: f64) -> bool {
+        match self.w {
+            Window::Day => at >= day_bounds(t, self.r).0,
+            w => at > t - span(w),
+        }
+    }
+
+    /// When a window that fills up at `now` frees by itself.
+    fn natural_end(&self, now: f64) -> f64 {
+        match self.w {
+            Window::Day => day_bounds(now, self.r).1,
+            w => now + span(w),
+        }
+    }
+
+    fn order(&self, o: &Rule) -> Ordering {
+        self.t
+            .total_cmp(&o.t)
+            .then(rank(self.s).cmp(&rank(o.s)))
+            .then(o.l.cmp(&self.l))
+            .then((self.r as u8).cmp(&(o.r as u8)))
+    }
+}
+
+impl Obs {
+    fn order(&self, o: &Obs) -> Ordering {
+        self.t
+            .total_cmp(&o.t)
+            .then(self.n.cmp(&o.n))
+            .then(self.until.total_cmp(&o.until))
+    }
+}
+
+fn upsert<T: Clone>(
+    v: &mut Vec<T>,
+    item: &T,
+    same: impl Fn(&T) -> bool,
+    wins: impl Fn(&T) -> bool,
+) {
+    match v.iter_mut().find(|x| same(x)) {
+        Some(x) if wins(x) => *x = item.clone(),
+        Some(_) => {}
+        None => v.push(item.clone()),
+    }
+}
+
+/// Documented free-tier limits as (window, unit, limit); 0 = not documented. Sources:
+/// OpenRouter `api_reference/limits.mdx` (20/min; 50/day, 1000/day with credits); the rest
+/// from reference section 6 (cheahjs list 2026-07; Mistral help center; Cerebras docs).
+fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Unit, u64)> {
+    use Unit::{Requests as R, Tokens as T};
+    use Window::{Day as D, Hour as H, Minute as M};
+    let mut v = Vec::new();
+    match (kind, scope) {
+        (ProviderKind::OpenRouter, Scope::OpenRouterFree) => {
+            v = vec![(M, R, 20), (D, R, if credits { 1000 } else { 50 })];
+        }
+        (ProviderKind::Groq, Scope::Model(m)) => {
+            // ~30 RPM for every model; RPD/TPM per model family, headers refine them.
+            v.push((M, R, 30));
+            let (rpd, tpm) = if m.contains("llama-3.1-8b") {
+                (14_400, 6_000)
+            } else if m.contains("llama-3.3-70b") {
+                (1_000, 12_000)
+            } else if m.contains("gpt-oss") {
+                (1_000, 8_000)
+            } else if m.contains("compound") {
+                (250, 0)
+            } else {
+                (0, 0)
+            };
+            v.extend([(D, R, rpd), (M, T, tpm)]);
+        }
+        (ProviderKind::Gemini, Scope::Model(m)) => {
+            // Unknown Gemini models get the strictest listed tier (Flash: 5 RPM, 20 RPD).
+            let (rpm, rpd, tpm) = if m.contains("gemma") {
+                (30, 14_400, 15_000)
+            } else if m.contains("flash-lite") {
+                (15, 500, 0)
+            } else {
+                (5, 20, 250_000)
+            };
+            v = vec![(M, R, rpm), (D, R, rpd), (M, T, tpm)];
+        }
+        (ProviderKind::Cerebras, Scope::Model(_)) => {
+            v = vec![
+                (M, R, 30),
+                (H, R, 900),
+                (D, R, 14_400),
+                (M, T, 60_000),
+                (H, T, 1_000_000),
+                (D, T, 1_000_000),
+            ];
+        }
+        (ProviderKind::Mistral, Scope::Provider) => {
+            v = vec![(Window::Millis(1000), R, 1), (M, T, 500_000)];
+        }
+        _ => {}
+    }
+    v.retain(|x| x.2 > 0);
+    v
+}
+
+fn default_reset(kind: Option<ProviderKind>) -> DayReset {
+    if kind == Some(ProviderKind::Gemini) {
+        DayReset::PacificMidnight
+    } else {
+        DayReset::UtcMidnight
+    }
+}
+
+impl Ledger {
+    pub fn new() -> Self {
+        Ledger {
+            v: VERSION,
+            tab: "local".to_string(),
+            rules: BTreeMap::new(),
+            obs: BTreeMap::new(),
+            tabs: BTreeMap::new(),
+            credits: BTreeSet::new(),
+            decl: BTreeMap::new(),
+            budget: Budget::default(),
+        }
+    }
+
+    /// The id this ledger writes its usage under. Every tab sharing a ledger needs its own id
+    /// (random, from the web layer); reusing ids of closed tabs keeps storage small.
+    pub fn set_tab(&mut self, id: &str) {
+        self.tab = id.to_string();
+    }
+
+    pub fn tab(&self) -> &str {
+        &self.tab
+    }
+
+    /// Documented defaults for `scope` on a provider of `kind` (OpenRouter free pool, Groq /
+    /// Gemini / Cerebras per model, Mistral per provider); adds only windows the key does not
+    /// have yet, so it is idempotent and never undoes learning.
+    pub fn ensure_defaults(
+        &mut self,
+        provider: &str,
+        kind: ProviderKind,
+        scope: &Scope,
+        _now_ms: f64,
+    ) {
+        let key = ScopeKey::new(provider, scope.clone());
+        let r = default_reset(Some(kind));
+        for (w, u, l) in defaults(kind, scope, self.credits.contains(provider)) {
+            let rule = Rule {
+                w,
+                u,
+                l,
+                s: Source::Documented,
+                r,
+                t: 0.0,
+            };
+            let rules = self.rules.entry(key.clone()).or_default();
+            upsert(rules, &rule, |x| x.w == w && x.u == u, |_| false);
+            rules.sort_by_key(|x| slot(x.w, x.u));
+        }
+    }
+
+    /// A user-declared limit (provider option `limits`). Declaring anything for a provider
+    /// makes the declared set authoritative for it: its documented defaults stop applying.
+    /// Facts from the provider itself (headers, 429s) still override. Declarations are local
+    /// configuration: the web layer declares them again at every start; merge keeps ours.
+    pub fn declare(
+        &mut self,
+        key: ScopeKey,
+        window: Window,
+        unit: Unit,
+        limit: u64,
+        day_reset: DayReset,
+    ) {
+        let rule = Rule {
+            w: window,
+            u: unit,
+            l: limit.max(1),
+            s: Source::Documented,
+            r: day_reset,
+            t: 0.0,
+        };
+        let rules = self.decl.entry(key).or_default();
+        upsert(rules, &rule, |x| x.w == window && x.u == unit, |_| true);
+        rules.sort_by_key(|x| slot(x.w, x.u));
+    }
+
+    /// The limits that apply to `key`: provider facts first, then declarations, then (unless
+    /// the provider has declarations) documented defaults.
+    fn rules_for(&self, key: &ScopeKey) -> Vec<Rule> {
+        let declared = self.decl.keys().any(|k| k.provider == key.provider);
+        let mut out = self.decl.get(key).cloned().unwrap_or_default();
+        for r in self.rules.get(key).into_iter().flatten() {
+            let fact = r.s != Source::Documented;
+            match out.iter_mut().find(|d| d.w == r.w && d.u == r.u) {
+                Some(d) if fact => *d = r.clone(),
+                Some(_) => {}
+                None if fact || !declared => out.push(r.clone()),
+                None => {}
+            }
+        }
+        out.sort_by_key(|x| slot(x.w, x.u));
+        out
+    }
+
+    fn obs_of(&self, key: &ScopeKey, r: &Rule) -> Option<Obs> {
+        self.obs
+            .get(key)?
+            .iter()
+            .find(|o| o.w == r.w && o.u == r.u)
+            .copied()
+    }
+
+    /// Answered usage at time `t` (log entries of every tab, plus the provider's count).
+    fn used(&self, key: &ScopeKey, r: &Rule, o: Option<Obs>, t: f64) -> u64 {
+        let mut n = match o {
+            Some(o) if o.until > t => o.n,
+            _ => 0,
+        };
+        let cut = o.map_or(f64::NEG_INFINITY, |o| o.t);
+        for tab in self.tabs.values() {
+            for e in tab.log.get(key).into_iter().flatten() {
+                if e.0 > cut && r.holds(e.0, t) {
+                    n = n.saturating_add(r.val(e.1, e.2));
+                }
+            }
+        }
+        n
+    }
+
+    /// In-flight usage at time `t`: live reservations count as if answered at `now`.
+    fn inflight(&self, key: &ScopeKey, r: &Rule, t: f64, now: f64) -> u64 {
+        if !r.holds(now, t) {
+            return 0;
+        }
+        let mut n = 0u64;
+        for tab in self.tabs.values() {
+            for p in &tab.pend {
+                if p.exp > now && p.k.contains(key) {
+                    n = n.saturating_add(r.val(1, p.tok));
+                }
+            }
+        }
+        n
+    }
+
+    /// The earliest time ≥ now at which this window admits `need` more. Counts only fall
+    /// as time passes (no new entries), so the answer is the first candidate time that fits.
+    fn earliest(&self, key: &ScopeKey, r: &Rule, need: u64, now: f64) -> f64 {
+        let o = self.obs_of(key, r);
+        let need = need.min(r.l); // a request bigger than the window fits an empty one
+        let fits = |t: f64| {
+            self.used(key, r, o, t)
+                .saturating_add(self.inflight(key, r, t, now))
+                .saturating_add(need)
+                <= r.l
+        };
+        if fits(now) {
+            return now;
+        }
+        let mut c = vec![r.natural_end(now)];
+        if let Some(o) = o.filter(|o| o.until > now) {
+            c.push(o.until);
+        }
+        if r.w != Window::Day {
+            for tab in self.tabs.values() {
+                for e in tab.log.get(key).into_iter().flatten() {
+                    c.push(e.0 + span(r.w));
+                }
+            }
+        }
+        c.retain(|t| *t > now);
+        c.sort_by(f64::total_cmp);
+        c.dedup();
+        let last = c.last().copied().unwrap_or(now);
+        c.into_iter().find(|t| fits(*t)).unwrap_or(last)
+    }
+
+    /// Could a request of `tokens` estimated tokens go now against all of `keys`?
+    pub fn check(&self, keys: &[ScopeKey], tokens: u64, now_ms: f64) -> Verdict {
+        let mut worst: Option<(f64, &ScopeKey, Window)> = None;
+        let mut day: Option<(&ScopeKey, u64)> = None;
+        for key in keys {
+            for r in self.rules_for(key) {
+                let t = self.earliest(key, &r, r.val(1, tokens), now_ms);
+                if t <= now_ms {
+                    continue;
+                }
+                if r.w == Window::Day && day.is_none() {
+                    day = Some((key, r.l));
+                }
+                if worst.map_or(true, |w| t > w.0) {
+                    worst = Some((t, key, r.w));
+                }
+            }
+        }
+        match (worst, day) {
+            (None, _) => Verdict::Ok,
+            (Some((t, ..)), Some((k, limit))) => Verdict::Exhausted {
+                until_ms: t,
+                scope: k.clone(),
+                window: Window::Day,
+                limit,
+            },
+            (Some((t, k, w)), None) => Verdict::WaitUntil {
+                at_ms: t,
+                scope: k.clone(),
+                window: w,
+            },
+        }
+    }
+
+    /// Longest history any window needs.
+    fn retain_ms(&self) -> f64 {
+        self.rules
+            .values()
+            .chain(self.decl.values())
+            .flatten()
+            .map(|r| span(r.w))
+            .fold(MIN_RETAIN_MS, f64::max)
+    }
+
+    /// Our own contribution, pruned, with its version bumped (every caller writes to it).
+    fn own(&mut self, now: f64) -> &mut Tab {
+        let keep = self.retain_ms();
+        let tab = self.tabs.entry(self.tab.clone()).or_default();
+        tab.v = tab.v.saturating_add(1);
+        tab.pend.retain(|p| p.exp > now);
+        tab.sp.retain(|p| p.2 > now);
+        if now.is_finite() {
+            for log in tab.log.values_mut() {
+                log.retain(|e| e.0 > now - keep);
+            }
+        }
+        tab.log.retain(|_, l| !l.is_empty());
+        // Days before this month only matter for a Total budget: fold them into one entry.
+        let month = month_bounds(now).0;
+        let old: u64 = tab
+            .spent
+            .iter()
+            .filter(|e| e.0 < month)
+            .fold(0, |a, e| a.saturating_add(e.1));
+        tab.spent.retain(|e| e.0 >= month);
+        if old > 0 {
+            tab.spent.insert(0, (0.0, old));
+        }
+        tab
+    }
+
+    /// Reserve one request (and `tokens`) in every window of `keys`; never over-commits.
+    pub fn reserve(
+        &mut self,
+        keys: &[ScopeKey],
+        tokens: u64,
+        now_ms: f64,
+    ) -> Result<ReservationId, Verdict> {
+        match self.check(keys, tokens, now_ms) {
+            Verdict::Ok => {}
+            v => return Err(v),
+        }
+        let mut keys = keys.to_vec();
+        keys.sort();
+        keys.dedup();
+        let tab = self.own(now_ms);
+        let id = tab.next;
+        tab.next = id.saturating_add(1);
+        tab.pend.push(Pend {
+            id,
+            k: keys.clone(),
+            tok: tokens,
+            exp: now_ms + RESERVATION_TTL_MS,
+        });
+        Ok(ReservationId { id, keys, tokens })
+    }
+
+    /// The provider answered (success or HTTP error): the request counts, with
+    /// `actual_tokens` (or the estimate) in token windows.
+    pub fn commit(&mut self, id: ReservationId, actual_tokens: Option<u64>, now_ms: f64) {
+        let tok = actual_tokens.unwrap_or(id.tokens);
+        let tab = self.own(now_ms);
+        tab.pend.retain(|p| p.id != id.id);
+        for k in id.keys {
+            push_entry(tab.log.entry(k).or_default(), now_ms, tok);
+        }
+    }
+
+    /// The request never reached the provider: give the reservation back.
+    pub fn refund(&mut self, id: ReservationId, now_ms: f64) {
+        self.own(now_ms).pend.retain(|p| p.id != id.id);
+    }
+
+    /// Learn from a fact. A fact with a limit replaces what we had unless it comes from a
+    /// less trusted source. `remaining` becomes an observation of the provider's count,
+    /// valid until `reset_at_ms` (or the window's natural end). A fact with neither limit nor
+    /// remaining means a 429 on that window: it is full until its reset, and a window we did
+    /// not know gets a learned limit equal to the requests counted in it.
+    pub fn learn(&mut self, provider: &str, fact: &LimitFact, now_ms: f64) {
+        let key = ScopeKey::new(provider, fact.scope.clone());
+        let (w, u) = (fact.window, fact.unit);
+        let rules = self.rules_for(&key);
+        let cur = rules.iter().find(|r| r.w == w && r.u == u).cloned();
+        let mut rule = cur.clone().unwrap_or(Rule {
+            w,
+            u,
+            l: 1,
+            s: Source::Learned,
+            r: rules
+                .iter()
+                .find(|r| r.w == Window::Day)
+                .map_or(default_reset(ProviderKind::from_id(provider)), |r| r.r),
+            t: now_ms,
+        });
+        match (fact.limit, &cur) {
+            (Some(_), Some(c)) if rank(fact.source) < rank(c.s) => {}
+            (Some(l), _) => {
+                rule.l = l.max(1);
+                rule.s = fact.source;
+            }
+            (None, Some(_)) => {}
+            (None, None) => {
+                let o = self.obs_of(&key, &rule);
+                rule.l = self.used(&key, &rule, o, now_ms).max(1);
+            }
+        }
+        if cur.as_ref() != Some(&rule) {
+            rule.t = now_ms;
+            let rules = self.rules.entry(key.clone()).or_default();
+            upsert(rules, &rule, |x| x.w == w && x.u == u, |_| true);
+            rules.sort_by_key(|x| slot(x.w, x.u));
+        }
+        let reset = fact.reset_at_ms.filter(|t| t.is_finite());
+        let remaining = match (fact.limit, fact.remaining) {
+            (None, None) => Some(0),
+            (_, r) => r,
+        };
+        let obs = self.obs.entry(key).or_default();
+        if let Some(rem) = remaining {
+            let o = Obs {
+                w,
+                u,
+                t: now_ms,
+                n: rule.l.saturating_sub(rem),
+                until: reset.unwrap_or_else(|| rule.natural_end(now_ms)),
+            };
+            upsert(obs, &o, |x| x.w == w && x.u == u, |_| true);
+        } else if let (Some(t), Some(o)) = (reset, obs.iter_mut().find(|x| x.w == w && x.u == u)) {
+            o.until = t;
+        }
+    }
+
+    /// OpenRouter tier from `GET /api/v1/key` (`is_free_tier` false → has credits →
+    /// 1000 free requests/day instead of 50).
+    pub fn set_openrouter_tier(&mut self, provider: &str, has_credits: bool, now_ms: f64) {
+        if has_credits {
+            self.credits.insert(provider.to_string());
+        } else {
+            self.credits.remove(provider);
+        }
+        let scope = Scope::OpenRouterFree;
+        self.ensure_defaults(provider, ProviderKind::OpenRouter, &scope, now_ms);
+        let l = if has_credits { 1000 } else { 50 };
+        let key = ScopeKey::new(provider, scope);
+        let day = self.rules.get_mut(&key).into_iter().flatten();
+        for r in day.filter(|r| r.w == Window::Day && r.u == Unit::Requests) {
+            // The key endpoint is fresher than an old 429, so it wins over any source.
+            if r.l != l || r.s != Source::Documented {
+                *r = Rule {
+                    l,
+                    s: Source::Documented,
+                    t: now_ms,
+                    ..r.clone()
+                };
+            }
+        }
+    }
+
+    /// Each window of `key` as it stands at `now_ms`.
+    pub fn windows(&self, key: &ScopeKey, now_ms: f64) -> Vec<WindowState> {
+        self.rules_for(key)
+            .into_iter()
+            .map(|r| {
+                let o = self.obs_of(key, &r);
+                let used = self.used(key, &r, o, now_ms);
+                let reserved = self.inflight(key, &r, now_ms, now_ms);
+                let next = self.earliest(key, &r, 1, now_ms);
+                let resets_at_ms = if next > now_ms {
+                    next
+                } else if r.w == Window::Day {
+                    r.natural_end(now_ms)
+                } else {
+                    // Sliding and open: when the oldest counted thing leaves (now if empty).
+                    let cut = o.map_or(f64::NEG_INFINITY, |o| o.t);
+                    let first = self
+                        .tabs
+                        .values()
+                        .flat_map(|t| t.log.get(key).into_iter().flatten())
+                        .filter(|e| e.0 > cut && r.holds(e.0, now_ms))
+                        .map(|e| e.0 + span(r.w))
+                        .chain(o.map(|o| o.until).filter(|u| *u > now_ms))
+                        .fold(f64::INFINITY, f64::min);
+                    if first.is_finite() {
+                        first
+                    } else {
+                        now_ms
+                    }
+                };
+                WindowState {
+                    window: r.w,
+                    unit: r.u,
+                    limit: r.l,
+                    used,
+                    reserved,
+                    resets_at_ms,
+                    source: r.s,
+                    day_reset: r.r,
+                }
+            })
+            .collect()
+    }
+
+    /// One row per (key, window, unit), for `quota()`.
+    pub fn snapshot(&self, now_ms: f64) -> Vec<ScopeRow> {
+        let keys: BTreeSet<&ScopeKey> = self.rules.keys().chain(self.decl.keys()).collect();
+        let mut rows = Vec::new();
+        for key in keys {
+            for s in self.windows(key, now_ms) {
+                let used = s.used.saturating_add(s.reserved);
+                rows.push(ScopeRow {
+                    provider: key.provider.clone(),
+                    scope: key.scope_str().to_string(),
+                    window: s.window.as_str().to_string(),
+                    unit: match s.unit {
+                        Unit::Requests => "requests",
+                        Unit::Tokens => "tokens",
+                    }
+                    .to_string(),
+                    limit: s.limit,
+                    used,
+                    remaining: s.limit.saturating_sub(used),
+                    resets_at: s.resets_at_ms,
+                    source: s.source.as_str().to_string(),
+                });
+            }
+        }
+        rows
+    }
+
+    /// Spend limit in USD per period (0 = never spend).
+    pub fn set_budget(&mut self, max_usd: f64, period: BudgetPeriod) {
+        self.budget = Budget {
+            max: nano(max_usd),
+            period,
+        };
+    }
+
+    /// (spent, reserved) in nano-USD for the current period.
+    fn spend_nano(&self, now: f64) -> (u64, u64) {
+        let start = match self.budget.period {
+            BudgetPeriod::Day => day_bounds(now, DayReset::UtcMidnight).0,
+            BudgetPeriod::Month => month_bounds(now).0,
+            BudgetPeriod::Total => f64::NEG_INFINITY,
+        };
+        let (mut s, mut r) = (0u64, 0u64);
+        for tab in self.tabs.values() {
+            for e in tab.spent.iter().filter(|e| e.0 >= start) {
+                s = s.saturating_add(e.1);
+            }
+            for p in tab.sp.iter().filter(|p| p.2 > now) {
+                r = r.saturating_add(p.1);
+            }
+        }
+        (s, r)
+    }
+
+    /// Hold up to `usd` of the budget before a paid call; fails rather than exceed the max.
+    // The crate-wide `Error` is large by design (error.rs); these calls are rare.
+    #[allow(clippy::result_large_err)]
+    pub fn reserve_spend(&mut self, usd: f64, now_ms: f64) -> Result<SpendId, Error> {
+        if !(usd.is_finite() && usd >= 0.0) {
+            return Err(Error::invalid(format!(
+                "spend must be a finite, non-negative USD amount, got {usd}"
+            )));
+        }
+        let amt = nano(usd);
+        let (s, r) = self.spend_nano(now_ms);
+        if s.saturating_add(r).saturating_add(amt) > self.budget.max {
+            let row = self.spend(now_ms);
+            let when = match row.period {
+                BudgetPeriod::Day => " for today (resets at 00:00 UTC)",
+                BudgetPeriod::Month => " for this month (resets on the 1st, 00:00 UTC)",
+                BudgetPeriod::Total => " in total",
+            };
+            return Err(Error::new(
+                ErrorCode::BudgetExceeded,
+                format!(
+                    "A paid call of up to {usd:.6} USD would exceed the budget: {:.6} USD spent \
+                     and {:.6} USD in flight of {:.6} USD{when}. Raise budget.maxUsd or stay \
+                     on free models.",
+                    row.spent_usd, row.reserved_usd, row.budget_usd
+                ),
+            ));
+        }
+        let tab = self.own(now_ms);
+        let id = tab.next;
+        tab.next = id.saturating_add(1);
+        tab.sp.push(SpendPend(id, amt, now_ms + SPEND_TTL_MS));
+        Ok(SpendId(id))
+    }
+
+    /// Record the real cost and release the rest of the reservation.
+    pub fn commit_spend(&mut self, id: SpendId, actual_usd: f64, now_ms: f64) {
+        let day = day_bounds(now_ms, DayReset::UtcMidnight).0;
+        let tab = self.own(now_ms);
+        let held = tab.sp.iter().find(|p| p.0 == id.0).map_or(0, |p| p.1);
+        tab.sp.retain(|p| p.0 != id.0);
+        // An unusable cost counts as the whole reservation (spend is never under-counted).
+        let amt = if actual_usd.is_finite() {
+            nano(actual_usd)
+        } else {
+            held
+        };
+        match tab.spent.iter_mut().find(|e| e.0 == day) {
+            Some(e) => e.1 = e.1.saturating_add(amt),
+            None => tab.spent.push((day, amt)),
+        }
+    }
+
+    pub fn refund_spend(&mut self, id: SpendId, now_ms: f64) {
+        self.own(now_ms).sp.retain(|p| p.0 != id.0);
+    }
+
+    pub fn spend(&self, now_ms: f64) -> SpendRow {
+        let (s, r) = self.spend_nano(now_ms);
+        let period = self.budget.period;
+        SpendRow {
+            spent_usd: s as f64 / NANO,
+            reserved_usd: r as f64 / NANO,
+            budget_usd: self.budget.max as f64 / NANO,
+            period,
+            resets_at_ms: match period {
+                BudgetPeriod::Day => Some(day_bounds(now_ms, DayReset::UtcMidnight).1),
+                BudgetPeriod::Month => Some(month_bounds(now_ms).1),
+                BudgetPeriod::Total => None,
+            },
+        }
+    }
+
+    /// Compact JSON of the whole ledger (for localStorage): counts, limits, observations,
+    /// spend, pending reservations with their expiry, and local configuration. A tab loading
+    /// it calls `set_tab` with its own id and declares its limits again.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Load a stored ledger; anything unreadable or of another version is an error (start
+    /// fresh).
+    #[allow(clippy::result_large_err)]
+    pub fn from_json(s: &str) -> Result<Ledger, Error> {
+        let l: Ledger = serde_json::from_str(s)
+            .map_err(|e| Error::parse(format!("stored quota ledger is unreadable: {e}")))?;
+        if l.v != VERSION {
+            return Err(Error::parse(format!(
+                "stored quota ledger has version {}, expected {VERSION}",
+                l.v
+            )));
+        }
+        Ok(l)
+    }
+
+    /// Fold in another tab's ledger. Each tab's contribution is kept at its highest version
+    /// (ties broken by content, so any order gives the same result); counts are sums over
+    /// tabs, so two tabs' usage adds up and re-merging the same state changes nothing.
+    /// Limits and provider observations: newest wins. Credits flags: union.
+    pub fn merge(&mut self, other: &Ledger) {
+        for (k, rs) in &other.rules {
+            let mine = self.rules.entry(k.clone()).or_default();
+            for r in rs {
+                upsert(
+                    mine,
+                    r,
+                    |x| x.w == r.w && x.u == r.u,
+                    |x| r.order(x).is_gt(),
+                );
+            }
+            mine.sort_by_key(|x| slot(x.w, x.u));
+        }
+        for (k, os) in &other.obs {
+            let mine = self.obs.entry(k.clone()).or_default();
+            for o in os {
+                upsert(
+                    mine,
+                    o,
+                    |x| x.w == o.w && x.u == o.u,
+                    |x| o.order(x).is_gt(),
+                );
+            }
+            mine.sort_by_key(|x| slot(x.w, x.u));
+        }
+        for (id, t) in &other.tabs {
+            let take = match self.tabs.get(id) {
+                None => true,
+                Some(m) => {
+                    t.v > m.v
+                        || (t.v == m.v
+                            && t != m
+                            && serde_json::to_string(t).ok() > serde_json::to_string(m).ok())
+                }
+            };
+            if take {
+                self.tabs.insert(id.clone(), t.clone());
+            }
+        }
+        self.credits.extend(other.credits.iter().cloned());
+    }
+
+    /// Drop other tabs' contributions that no longer count for anything (no spend, no live
+    /// reservation, no log entry younger than the longest window). Safe at any time: such a
+    /// contribution counts zero wherever it is merged back.
+    pub fn gc(&mut self, now_ms: f64) {
+        let keep = self.retain_ms();
+        let me = self.tab.clone();
+        self.tabs.retain(|id, t| {
+            *id == me
+                || !t.spent.is_empty()
+                || t.pend.iter().any(|p| p.exp > now_ms)
+                || t.sp.iter().any(|p| p.2 > now_ms)
+                || t.log.values().flatten().any(|e| e.0 > now_ms - keep)
+        });
+    }
+}
+
+fn nano(usd: f64) -> u64 {
+    if usd.is_finite() && usd > 0.0 {
+        (usd * NANO).round() as u64
+    } else {
+        0
+    }
+}
+
+/// Append one answered request, keeping the log sorted and at most `LOG_CAP` long.
+fn push_entry(log: &mut Vec<Entry>, at: f64, tok: u64) {
+    let i = log.partition_point(|e| e.0 <= at);
+    match log.get_mut(i.wrapping_sub(1)) {
+        Some(e) if e.0 == at => {
+            e.1 = e.1.saturating_add(1);
+            e.2 = e.2.saturating_add(tok);
+        }
+        _ => log.insert(i, Entry(at, 1, tok)),
+    }
+    while log.len() > LOG_CAP {
+        // Entry j holds requests stamped in (t[j-1], t[j]]. Merge the pair whose merged span is
+        // smallest relative to its age into the later entry, so spans grow with age (recent
+        // entries, which short windows need exactly, stay exact). The oldest entry's span is
+        // unknown, so it is never merged into (it simply ages out).
+        let newest = log.last().map_or(at, |e| e.0).max(at);
+        let mut best = (f64::INFINITY, 1);
+        for (j, p) in log.windows(3).enumerate() {
+            if let [a, _, c] = p {
+                let cost = (c.0 - a.0) / ((newest - c.0).max(0.0) + 1000.0);
+                if cost < best.0 {
+                    best = (cost, j + 1);
+                }
+            }
+        }
+        if best.1 + 1 >= log.len() {
+            break;
+        }
+        let old = log.remove(best.1);
+        if let Some(e) = log.get_mut(best.1) {
+            e.1 = e.1.saturating_add(old.1);
+            e.2 = e.2.saturating_add(old.2);
+        }
+    }
+}
+
+// ---- civil-date math (proleptic Gregorian, days since 1970-01-01) ----
+
+/// Days since the epoch of a civil date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    // Count years from March so the leap day is the last day of the "year".
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// Civil (year, month) of a day number.
+fn civil_from_days(z: i64) -> (i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (era * 400 + yoe + i64::from(m <= 2), m)
+}
+
+/// First Sunday on or after a day (1970-01-01 was a Thursday).
+fn sunday_from(day: i64) -> i64 {
+    day + (7 - (day + 4).rem_euclid(7)) % 7
+}
+
+/// US daylight time of year y, as day numbers: (second Sunday of March, first Sunday of
+/// November).
+fn dst_days(y: i64) -> (i64, i64) {
+    (
+        sunday_from(days_from_civil(y, 3, 1)) + 7,
+        sunday_from(days_from_civil(y, 11, 1)),
+    )
+}
+
+fn day_of(ms: f64) -> i64 {
+    (ms / DAY).floor() as i64
+}
+
+/// UTC ms of midnight Pacific on local date `d`. Midnight is never inside the 02:00 switch,
+/// so the date alone says PST (UTC-8) or PDT (UTC-7).
+fn pacific_midnight(d: i64) -> f64 {
+    let (start, end) = dst_days(civil_from_days(d).0);
+    let off = if d > start && d <= end { 7.0 } else { 8.0 };
+    d as f64 * DAY + off * HOUR
+}
+
+/// The calendar day containing `now_ms`: (start, end) in epoch ms.
+pub fn day_bounds(now_ms: f64, reset: DayReset) -> (f64, f64) {
+    match reset {
+        DayReset::UtcMidnight => {
+            let s = day_of(now_ms) as f64 * DAY;
+            (s, s + DAY)
+        }
+        DayReset::PacificMidnight => {
+            // DST runs from 02:00 PST (10:00 UTC) to 02:00 PDT (09:00 UTC) on the switch days.
+            let (start, end) = dst_days(civil_from_days(day_of(now_ms)).0);
+            let pdt = now_ms >= start as f64 * DAY + 10.0 * HOUR
+                && now_ms < end as f64 * DAY + 9.0 * HOUR;
+            let local = day_of(now_ms - if pdt { 7.0 } else { 8.0 } * HOUR);
+            (pacific_midnight(local), pacific_midnight(local + 1))
+        }
+    }
+}
+
+/// The UTC calendar month containing `now_ms`: (start, end) in epoch ms.
+fn month_bounds(now_ms: f64) -> (f64, f64) {
+    let (y, m) = civil_from_days(day_of(now_ms));
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    (
+        days_from_civil(y, m, 1) as f64 * DAY,
+        days_from_civil(ny, nm, 1) as f64 * DAY,
+    )
+}
+
+/// Serialise a map with non-string keys as a list of pairs.
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for d in [-800_000i64, -1, 0, 59, 365, 10_957, 20_520, 2_000_000] {
+            let (y, m) = civil_from_days(d);
+            let first = days_from_civil(y, m, 1);
+            assert!(first <= d && d - first < 31, "{d}");
+        }
+        assert_eq!(days_from_civil(2026, 3, 8), 20_520);
+        assert_eq!(dst_days(2026), (20_520, 20_758));
+    }
+}
