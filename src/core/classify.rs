@@ -13,7 +13,7 @@
 //! | 400 other providers, relayed upstream 400       | invalid_argument       | TryNext               |
 //! | 400 "not a valid model ID", model_not_found     | not_found              | Evict                 |
 //! | 400 "API key not valid" (Gemini)                | auth                   | ProviderOut           |
-//! | 400 Groq `tool_use_failed`; in-body 4xx         | provider_error         | TryNext               |
+//! | 400 Groq `tool_use_failed`; in-body 400         | provider_error         | TryNext               |
 //! | context length (any status but 429)             | context_length         | ContextAtMost / TryNext |
 //! | 401                                             | auth                   | ProviderOut           |
 //! | 402                                             | payment_required       | ProviderOut           |
@@ -27,7 +27,8 @@
 //! | 408, in-body timeout                            | timeout                | Cooldown (30 s)       |
 //! | 413 Groq TPM overflow                           | context_length         | TryNext + fact        |
 //! | 413 other                                       | context_length         | ContextAtMost / TryNext |
-//! | 422, other 4xx                                  | invalid_argument / provider_error | TryNext    |
+//! | 422                                             | invalid_argument       | TryNext               |
+//! | other 4xx, 1xx/3xx, unknown in-body codes       | provider_error         | TryNext               |
 //! | 429 free-models-per-day*                        | quota_exhausted        | FreePoolExhausted     |
 //! | 429 free-models-per-min                         | rate_limited           | Cooldown + pool fact  |
 //! | 429 upstream, Groq, Gemini array, anything else | rate_limited           | Cooldown (60 s)       |
@@ -247,7 +248,8 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let secs: f64 = v.parse().ok()?;
-        return Some(ms_ceil(secs * 1000.0));
+        // 400 digits parse as infinity: garbage, not "wait forever".
+        return secs.is_finite().then(|| ms_ceil(secs * 1000.0));
     }
     let at = http_date_ms(v)?;
     let delta = at - now_ms;
@@ -311,7 +313,9 @@ struct Info {
     msg: String,
     /// Lowercased message, raw text and string codes, for pattern matching.
     hay: String,
-    /// String codes in priority order: code, http-ish types, error_type, status, limit_source.
+    /// Lowercased string codes, first wins when mapping to a status: `code`/`status` strings,
+    /// `error_type`, `type`, metadata's `error_type`/`limit_source`/`provider_error_code`,
+    /// `availability.code`.
     tags: Vec<String>,
     /// A numeric status-like code (`http_status`, numeric `code`, `status`).
     num: Option<u16>,
@@ -569,14 +573,12 @@ fn run(input: &ErrorInput, mut info: Info) -> Classified {
     let v = decide(input, &info, status, &headers, &mut facts);
 
     let lead = info.lead.as_deref().unwrap_or(&v.lead);
-    let mut error = Error::new(v.code, format!("{lead}. {}", v.advice))
+    let mut error = Error::new(v.code, format!("{lead}. {}.", v.advice))
         .with_provider(input.provider)
         .with_model(input.model);
-    error.status = Some(if failed || status == 0 {
-        input.status
-    } else {
-        status
-    });
+    // In-body errors report their numeric code when it is a status; string codes keep the HTTP one.
+    let num = info.num.filter(|n| !failed && (400..=599).contains(n));
+    error.status = Some(num.unwrap_or(input.status));
     error.retry_after_ms = v.retry;
     Classified {
         error,
@@ -656,7 +658,10 @@ fn decide(
                 v.action = Action::Cooldown {
                     until_ms: now + ms as f64,
                 };
-                v.advice = format!("{m} cools down for {}; trying another model", fmt_dur(ms));
+                v.advice = format!(
+                    "{m} cools down for {}; trying another model",
+                    waited(ms, hint)
+                );
                 v.retry = hint;
             }
             return v;
@@ -722,13 +727,20 @@ fn decide(
                 return auth(input, info);
             }
             if info.tag(&["model_not_found"])
-                || info.has(&["not a valid model", "unknown model", "model not found"])
+                || info.has(&[
+                    "not a valid model",
+                    "unknown model",
+                    "model not found",
+                    "unavailable for free",
+                    "no endpoints found for",
+                    "no allowed providers",
+                ])
                 || (info.has(&["model"]) && info.has(&["does not exist", "not found"]))
             {
                 return Verdict::new(
                     C::NotFound,
                     Action::Evict,
-                    said(info, format!("{p} does not know the model {m}")),
+                    said(info, format!("{p} cannot serve {m}")),
                     evict(),
                 );
             }
@@ -872,7 +884,10 @@ fn decide(
                     until_ms: now + ms as f64,
                 },
                 said(info, format!("{p} timed out on {m}")),
-                format!("{m} cools down for {}; trying another model", fmt_dur(ms)),
+                format!(
+                    "{m} cools down for {}; trying another model",
+                    waited(ms, hint)
+                ),
             );
             v.retry = hint;
             v
@@ -970,7 +985,10 @@ fn server_error(input: &ErrorInput, info: &Info, headers: &[(String, String)]) -
             until_ms: now + ms as f64,
         },
         said(info, format!("{p} failed on {m}")),
-        format!("{m} cools down for {}; trying another model", fmt_dur(ms)),
+        format!(
+            "{m} cools down for {}; trying another model",
+            waited(ms, hint)
+        ),
     );
     v.retry = hint;
     v
@@ -1036,7 +1054,10 @@ fn rate_limited(
             until_ms: now + ms as f64,
         },
         said(info, who),
-        format!("{m} cools down for {}; trying another model", fmt_dur(ms)),
+        format!(
+            "{m} cools down for {}; trying another model",
+            waited(ms, hint.map(|h| h.0))
+        ),
     );
     v.retry = hint.map(|h| h.0);
     v
@@ -1155,7 +1176,7 @@ fn minute_pool(
         format!(
             "{m} cools down for {}; other providers are tried meanwhile. Spread requests out or \
              add another provider",
-            fmt_dur(ms)
+            waited(ms, hint)
         ),
     );
     v.retry = hint;
@@ -1178,7 +1199,7 @@ fn retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u6
 
 /// "Please try again in 9m52.272s." / "retry in 41.2s" / "try again in 20 seconds".
 fn message_wait(hay: &str) -> Option<u64> {
-    for key in ["try again in ", "retry in ", "retry after ", "retry_after "] {
+    for key in ["try again in ", "retry in ", "retry after "] {
         let Some(i) = hay.find(key) else { continue };
         let mut words = hay.get(i + key.len()..)?.split_whitespace();
         let first = words.next()?.trim_end_matches(['.', ',', ';', ')']);
@@ -1484,6 +1505,18 @@ fn ms_ceil(ms: f64) -> u64 {
     ms.ceil() as u64
 }
 
+/// "1 min", or "1 min (capped from 9 min 53 s by retryAfterCapMs)".
+fn waited(ms: u64, hint: Option<u64>) -> String {
+    match hint {
+        Some(h) if h > ms => format!(
+            "{} (capped from {} by retryAfterCapMs)",
+            fmt_dur(ms),
+            fmt_dur(h)
+        ),
+        _ => fmt_dur(ms),
+    }
+}
+
 /// "45 s", "2 min 5 s", "3 h 12 min".
 fn fmt_dur(ms: u64) -> String {
     let s = ms.div_ceil(1000);
@@ -1661,6 +1694,22 @@ mod tests {
             200,
         );
         assert!(!s.contains("abc123") && !s.contains("xyz"), "{s}");
+    }
+
+    #[test]
+    fn waits_in_words() {
+        assert_eq!(
+            message_wait("please try again in 9m52.272s. need more"),
+            Some(592_272)
+        );
+        assert_eq!(message_wait("please retry in 41.2s."), Some(41_200));
+        assert_eq!(message_wait("try again in 20 seconds"), Some(20_000));
+        assert_eq!(message_wait("retry after 2 minutes"), Some(120_000));
+        assert_eq!(
+            message_wait("retry after the reset; try again in 5s"),
+            Some(5_000)
+        );
+        assert_eq!(message_wait("please retry shortly"), None);
     }
 
     #[test]
