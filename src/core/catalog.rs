@@ -6,7 +6,6 @@
 
 // `Error` is the crate's one error type (error.rs, 144 bytes) and these signatures are fixed;
 // results are built once per call, so the size costs nothing measurable.
-#![allow(clippy::result_large_err)]
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -1249,7 +1248,7 @@ impl Catalog {
     pub fn get(&self, id: &str, provider: Option<&str>) -> Option<&ModelInfo> {
         self.models
             .iter()
-            .find(|m| m.id == id && provider.map_or(true, |p| m.provider == p))
+            .find(|m| m.id == id && provider.is_none_or(|p| m.provider == p))
     }
 
     /// Filter + sort; `latency` gives the observed ttft p50 for the "latency" sort (None last).
@@ -1264,17 +1263,17 @@ impl Catalog {
         let needle = f.search.as_deref().map(str::to_lowercase);
         let mut hits: Vec<(f64, &ModelInfo)> = Vec::new();
         for (m, hay) in self.models.iter().zip(&self.hay) {
-            let pass = f.free.map_or(true, |fr| m.free == fr)
-                && f.provider.as_deref().map_or(true, |p| m.provider == p)
+            let pass = f.free.is_none_or(|fr| m.free == fr)
+                && f.provider.as_deref().is_none_or(|p| m.provider == p)
                 && m.caps.contains_all(need)
                 && (f.include_routers || !m.is_router)
                 && (f.include_expired || !m.is_expired(now_ms))
                 && f.min_context
-                    .map_or(true, |min| m.context_length.map_or(true, |c| c >= min))
-                && f.max_prompt_price.map_or(true, |max| {
+                    .is_none_or(|min| m.context_length.is_none_or(|c| c >= min))
+                && f.max_prompt_price.is_none_or(|max| {
                     Pricing::known(m.pricing.prompt_per_mtok).is_some_and(|p| p <= max)
                 })
-                && needle.as_deref().map_or(true, |n| hay.contains(n));
+                && needle.as_deref().is_none_or(|n| hay.contains(n));
             if !pass {
                 continue;
             }

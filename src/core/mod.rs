@@ -1,10 +1,13 @@
 //! Sans-IO core: no JavaScript, no clock, no randomness. Time and random numbers are arguments.
 
+pub mod body;
+pub mod cache;
 pub mod catalog;
 pub mod classify;
 pub mod error;
 pub mod limits;
 pub mod needs;
+pub mod options;
 pub mod provider;
 pub mod quota;
 pub mod route;

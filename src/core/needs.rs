@@ -2,7 +2,6 @@
 
 // `Error` is the crate's one error type (error.rs, 144 bytes) and these signatures are fixed;
 // results are built once per call, so the size costs nothing measurable.
-#![allow(clippy::result_large_err)]
 
 use serde_json::{Map, Value};
 
@@ -379,7 +378,7 @@ pub fn explain_no_candidates(needs: &Needs, pool: &[&ModelInfo]) -> Error {
     }
 
     let capable: Vec<&&ModelInfo> = pool.iter().filter(|m| m.caps.contains_all(need)).collect();
-    let fits = |m: &&&ModelInfo| m.context_length.map_or(true, |c| c >= needs.min_context);
+    let fits = |m: &&&ModelInfo| m.context_length.is_none_or(|c| c >= needs.min_context);
     if !capable.iter().any(fits) {
         let largest = capable
             .iter()

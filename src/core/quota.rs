@@ -699,7 +699,7 @@ impl Ledger {
                 if r.w == Window::Day && day.is_none() {
                     day = Some((key, r.l));
                 }
-                if worst.map_or(true, |w| t > w.0) {
+                if worst.is_none_or(|w| t > w.0) {
                     worst = Some((t, key, r.w));
                 }
             }
@@ -984,7 +984,6 @@ impl Ledger {
 
     /// Hold up to `usd` of the budget before a paid call; fails rather than exceed the max.
     // The crate-wide `Error` is large by design (error.rs); these calls are rare.
-    #[allow(clippy::result_large_err)]
     pub fn reserve_spend(&mut self, usd: f64, now_ms: f64) -> Result<SpendId, Error> {
         if !(usd.is_finite() && usd >= 0.0) {
             return Err(Error::invalid(format!(
@@ -1064,7 +1063,6 @@ impl Ledger {
 
     /// Load a stored ledger; anything unreadable or of another version is an error (start
     /// fresh).
-    #[allow(clippy::result_large_err)]
     pub fn from_json(s: &str) -> Result<Ledger, Error> {
         let l: Ledger = serde_json::from_str(s)
             .map_err(|e| Error::parse(format!("stored quota ledger is unreadable: {e}")))?;

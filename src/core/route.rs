@@ -497,7 +497,6 @@ impl Health {
     /// Merge stats saved by `stats_to_json`. A document that is not a JSON object is an
     /// error (nothing changes); malformed entries inside one are skipped, values sanitised.
     // The crate's one error type; it is large, but this runs once per page load.
-    #[allow(clippy::result_large_err)]
     pub fn stats_from_json(&mut self, s: &str) -> Result<(), Error> {
         let doc: Loaded = serde_json::from_str(s)
             .map_err(|e| Error::parse(format!("saved router stats are unreadable: {e}")))?;

@@ -99,7 +99,6 @@ impl SseDecoder {
     /// cap. Events completed before the error are still in `out`. After an error the decoder is
     /// poisoned: every later call returns the same error.
     // The shared `Error` is large; its size is error.rs's concern, and this path is cold.
-    #[allow(clippy::result_large_err)]
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -128,7 +127,6 @@ impl SseDecoder {
     /// dropped). Returns `Err` with code `stream_interrupted` when bytes of an unterminated line
     /// or event were left over, or the poisoning error. Afterwards (unless poisoned) the decoder
     /// is reset and can decode a new stream.
-    #[allow(clippy::result_large_err)] // see `feed`
     pub fn finish(&mut self, out: &mut Vec<SseEvent>) -> Result<(), Error> {
         let _ = out; // kept for symmetry with `feed`: a complete event was already dispatched
         if let Some(e) = &self.failed {

@@ -1,1 +1,598 @@
-//! (in progress)
+//! OpenAI-compatible chunk types, chunk -> `ChatDelta`, and the accumulator that turns a stream
+//! into a `chat.completion` object.
+//!
+//! Chunks are parsed with borrowed strings: on the per-token path the only allocation is the
+//! delta text itself, and only when it contains escapes.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::core::error::{Error, ErrorCode};
+
+#[derive(Deserialize, Default)]
+struct Chunk<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    provider: Option<Cow<'a, str>>,
+    #[serde(default)]
+    created: Option<f64>,
+    #[serde(borrow, default)]
+    choices: Option<Vec<ChunkChoice<'a>>>,
+    #[serde(default)]
+    usage: Option<Value>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct ChunkChoice<'a> {
+    #[serde(borrow, default)]
+    delta: Option<RawDelta<'a>>,
+    /// Some providers send a full `message` in the last chunk instead of a delta.
+    #[serde(borrow, default)]
+    message: Option<RawDelta<'a>>,
+    #[serde(borrow, default)]
+    finish_reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawDelta<'a> {
+    #[serde(borrow, default)]
+    content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    reasoning_details: Option<Vec<ReasoningDetail<'a>>>,
+    #[serde(default)]
+    tool_calls: Option<Vec<Value>>,
+}
+
+#[derive(Deserialize, Default)]
+struct ReasoningDetail<'a> {
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    summary: Option<Cow<'a, str>>,
+}
+
+/// One streamed fragment, as yielded to JavaScript.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChatDelta {
+    pub content: Option<String>,
+    pub reasoning: Option<String>,
+    /// Tool-call fragments as sent (`{index, id?, type?, function: {name?, arguments?}}`).
+    pub tool_calls: Vec<Value>,
+    pub finish_reason: Option<String>,
+    pub usage: Option<Value>,
+}
+
+impl ChatDelta {
+    /// Carries something the user asked for (text, reasoning or a tool call), as opposed to a
+    /// role-only or empty keep-alive chunk. The router may only fall back before the first one.
+    pub fn is_token(&self) -> bool {
+        self.content.as_deref().is_some_and(|s| !s.is_empty())
+            || self.reasoning.as_deref().is_some_and(|s| !s.is_empty())
+            || !self.tool_calls.is_empty()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.is_token() && self.finish_reason.is_none() && self.usage.is_none()
+    }
+}
+
+/// What one SSE `data:` payload meant.
+#[derive(Debug, PartialEq)]
+pub enum Step {
+    /// `[DONE]`.
+    Done,
+    /// A chunk with nothing the caller needs to see.
+    Nothing,
+    Delta(ChatDelta),
+    /// The error object found inside the stream (HTTP 200), e.g. `{"code": 502, "message": ..}`.
+    /// The caller classifies it.
+    Error(Value),
+}
+
+#[derive(Clone, Debug, Default)]
+struct ToolCallAcc {
+    id: Option<String>,
+    kind: Option<String>,
+    name: String,
+    arguments: String,
+}
+
+/// Aggregates a stream into the final completion and keeps what routing needs (served model).
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    pub id: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub created: Option<f64>,
+    pub content: String,
+    pub reasoning: String,
+    tool_calls: Vec<ToolCallAcc>,
+    pub finish_reason: Option<String>,
+    pub usage: Option<Value>,
+    pub saw_done: bool,
+    pub tokens_seen: bool,
+}
+
+impl Accumulator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Interpret one `data:` payload. Malformed JSON is a `parse` error naming what was wrong.
+    pub fn step(&mut self, data: &str) -> Result<Step, Error> {
+        let data = data.trim_matches(|c| c == ' ' || c == '\n' || c == '\r' || c == '\t');
+        if data == "[DONE]" {
+            self.saw_done = true;
+            return Ok(Step::Done);
+        }
+        if data.is_empty() {
+            return Ok(Step::Nothing);
+        }
+        let chunk: Chunk = serde_json::from_str(data).map_err(|e| {
+            Error::parse(format!(
+                "a stream chunk is not valid chat.completion.chunk JSON ({e}): {}",
+                preview(data)
+            ))
+        })?;
+        if self.id.is_none() {
+            self.id = chunk.id.map(Cow::into_owned);
+        }
+        if let Some(m) = chunk.model {
+            if self.model.as_deref() != Some(&*m) {
+                self.model = Some(m.into_owned());
+            }
+        }
+        if self.provider.is_none() {
+            self.provider = chunk.provider.map(Cow::into_owned);
+        }
+        if self.created.is_none() {
+            self.created = chunk.created;
+        }
+        if let Some(err) = chunk.error {
+            if !err.is_null() {
+                return Ok(Step::Error(err));
+            }
+        }
+        let mut delta = ChatDelta::default();
+        for choice in chunk.choices.into_iter().flatten() {
+            if let Some(err) = choice.error {
+                if !err.is_null() {
+                    return Ok(Step::Error(err));
+                }
+            }
+            if let Some(d) = choice.delta.or(choice.message) {
+                self.apply_delta(d, &mut delta);
+            }
+            if let Some(f) = choice.finish_reason {
+                if f == "error" {
+                    return Ok(Step::Error(serde_json::json!({
+                        "code": 502, "message": "the provider ended the stream with finish_reason \"error\""
+                    })));
+                }
+                self.finish_reason = Some(f.to_string());
+                delta.finish_reason = Some(f.into_owned());
+            }
+        }
+        if let Some(u) = chunk.usage {
+            if !u.is_null() {
+                self.usage = Some(u.clone());
+                delta.usage = Some(u);
+            }
+        }
+        if delta.is_empty() {
+            return Ok(Step::Nothing);
+        }
+        if delta.is_token() {
+            self.tokens_seen = true;
+        }
+        Ok(Step::Delta(delta))
+    }
+
+    fn apply_delta(&mut self, d: RawDelta, out: &mut ChatDelta) {
+        if let Some(c) = d.content {
+            if !c.is_empty() {
+                self.content.push_str(&c);
+                append(&mut out.content, c);
+            }
+        }
+        // `reasoning` and `reasoning_details` carry the same text on OpenRouter; take one.
+        let reasoning = d.reasoning.or(d.reasoning_content).or_else(|| {
+            let mut s = String::new();
+            for det in d.reasoning_details.iter().flatten() {
+                if let Some(t) = det.text.as_deref().or(det.summary.as_deref()) {
+                    s.push_str(t);
+                }
+            }
+            (!s.is_empty()).then_some(Cow::Owned(s))
+        });
+        if let Some(r) = reasoning {
+            if !r.is_empty() {
+                self.reasoning.push_str(&r);
+                append(&mut out.reasoning, r);
+            }
+        }
+        for frag in d.tool_calls.into_iter().flatten() {
+            self.merge_tool_call(&frag);
+            out.tool_calls.push(frag);
+        }
+    }
+
+    fn merge_tool_call(&mut self, frag: &Value) {
+        let index = frag
+            .get("index")
+            .and_then(Value::as_u64)
+            .map(|i| i as usize)
+            .unwrap_or(self.tool_calls.len().saturating_sub(1));
+        // Guard against absurd indexes in hostile input; tool calls come in single digits.
+        if index > 1024 {
+            return;
+        }
+        if self.tool_calls.len() <= index {
+            self.tool_calls.resize(index + 1, ToolCallAcc::default());
+        }
+        let Some(acc) = self.tool_calls.get_mut(index) else {
+            return;
+        };
+        if let Some(id) = frag.get("id").and_then(Value::as_str) {
+            if !id.is_empty() {
+                acc.id = Some(id.to_string());
+            }
+        }
+        if let Some(t) = frag.get("type").and_then(Value::as_str) {
+            acc.kind = Some(t.to_string());
+        }
+        if let Some(f) = frag.get("function") {
+            if let Some(n) = f.get("name").and_then(Value::as_str) {
+                acc.name.push_str(n);
+            }
+            if let Some(a) = f.get("arguments").and_then(Value::as_str) {
+                acc.arguments.push_str(a);
+            }
+        }
+    }
+
+    /// A provider that ignored `stream: true` answered with a whole `chat.completion`: replay it
+    /// as the steps a stream would have produced.
+    pub fn absorb_completion(&mut self, v: &Value, out: &mut Vec<Step>) -> Result<(), Error> {
+        let choice = v
+            .get("choices")
+            .and_then(Value::as_array)
+            .and_then(|c| c.first())
+            .ok_or_else(|| {
+                Error::parse(format!(
+                    "expected a chat.completion with choices, got: {}",
+                    preview(&v.to_string())
+                ))
+            })?;
+        let msg = choice.get("message").unwrap_or(&Value::Null);
+        let text = |k: &str| msg.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let mut chunk = serde_json::Map::new();
+        for k in ["id", "model", "provider", "created"] {
+            if let Some(x) = v.get(k) {
+                chunk.insert(k.into(), x.clone());
+            }
+        }
+        let mut delta = serde_json::Map::new();
+        if let Some(c) = text("content") {
+            delta.insert("content".into(), c.into());
+        }
+        if let Some(r) = text("reasoning").or_else(|| text("reasoning_content")) {
+            delta.insert("reasoning".into(), r.into());
+        }
+        if let Some(Value::Array(calls)) = msg.get("tool_calls") {
+            let frags: Vec<Value> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut f = c.clone();
+                    if let Value::Object(m) = &mut f {
+                        m.insert("index".into(), i.into());
+                    }
+                    f
+                })
+                .collect();
+            delta.insert("tool_calls".into(), Value::Array(frags));
+        }
+        let mut ch = serde_json::Map::new();
+        ch.insert("index".into(), 0.into());
+        ch.insert("delta".into(), Value::Object(delta));
+        if let Some(f) = choice.get("finish_reason") {
+            ch.insert("finish_reason".into(), f.clone());
+        }
+        if let Some(e) = choice.get("error") {
+            ch.insert("error".into(), e.clone());
+        }
+        chunk.insert("choices".into(), Value::Array(vec![Value::Object(ch)]));
+        if let Some(u) = v.get("usage") {
+            chunk.insert("usage".into(), u.clone());
+        }
+        match self.step(&Value::Object(chunk).to_string())? {
+            Step::Nothing => {}
+            s => out.push(s),
+        }
+        self.saw_done = true;
+        out.push(Step::Done);
+        Ok(())
+    }
+
+    pub fn has_tool_calls(&self) -> bool {
+        !self.tool_calls.is_empty()
+    }
+
+    /// The stream ended properly: `[DONE]` or a finish reason was seen.
+    pub fn completed(&self) -> bool {
+        self.saw_done || self.finish_reason.is_some()
+    }
+
+    /// The merged tool calls in OpenAI's message shape.
+    pub fn tool_calls_value(&self) -> Vec<Value> {
+        self.tool_calls
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id,
+                    "type": t.kind.as_deref().unwrap_or("function"),
+                    "function": {"name": t.name, "arguments": t.arguments},
+                })
+            })
+            .collect()
+    }
+
+    /// The aggregated `chat.completion` object (without `route`).
+    pub fn completion(&self, requested_model: &str) -> Value {
+        let mut message = Map::new();
+        message.insert("role".into(), Value::from("assistant"));
+        message.insert("content".into(), Value::from(self.content.as_str()));
+        if !self.reasoning.is_empty() {
+            message.insert("reasoning".into(), Value::from(self.reasoning.as_str()));
+        }
+        if self.has_tool_calls() {
+            message.insert("tool_calls".into(), Value::Array(self.tool_calls_value()));
+        }
+        let finish = self.finish_reason.clone().unwrap_or_else(|| {
+            if self.has_tool_calls() {
+                "tool_calls".into()
+            } else {
+                "stop".into()
+            }
+        });
+        serde_json::json!({
+            "id": self.id.clone().unwrap_or_default(),
+            "object": "chat.completion",
+            "created": self.created.unwrap_or(0.0) as u64,
+            "model": self.model.as_deref().unwrap_or(requested_model),
+            "provider": self.provider,
+            "choices": [{
+                "index": 0,
+                "message": Value::Object(message),
+                "finish_reason": finish,
+            }],
+            "usage": self.usage.clone().unwrap_or(Value::Null),
+        })
+    }
+}
+
+fn append(slot: &mut Option<String>, s: Cow<str>) {
+    match slot {
+        Some(existing) => existing.push_str(&s),
+        None => *slot = Some(s.into_owned()),
+    }
+}
+
+/// Up to 160 chars of a payload for messages, cut on a char boundary.
+pub fn preview(s: &str) -> String {
+    let mut out: String = s.chars().take(160).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Token counts from a `usage` object: (prompt, completion).
+pub fn usage_tokens(usage: &Value) -> (Option<u64>, Option<u64>) {
+    (
+        usage.get("prompt_tokens").and_then(Value::as_u64),
+        usage.get("completion_tokens").and_then(Value::as_u64),
+    )
+}
+
+/// OpenRouter reports the real cost of a call in `usage.cost` (USD).
+pub fn usage_cost(usage: &Value) -> Option<f64> {
+    usage.get("cost").and_then(Value::as_f64)
+}
+
+/// The error raised when a body ends without `[DONE]` or a finish reason.
+pub fn truncated_error(provider: &str, model: &str) -> Error {
+    Error::new(
+        ErrorCode::StreamInterrupted,
+        format!(
+            "{provider} closed the stream for {model} before it finished (no [DONE] and no finish_reason); the answer is incomplete"
+        ),
+    )
+    .with_provider(provider)
+    .with_model(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(acc: &mut Accumulator, datas: &[&str]) -> Vec<Step> {
+        datas.iter().map(|d| acc.step(d).unwrap()).collect()
+    }
+
+    #[test]
+    fn content_and_role_only_chunks() {
+        let mut acc = Accumulator::new();
+        let steps = run(
+            &mut acc,
+            &[
+                r#"{"id":"gen-1","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#,
+                r#"{"id":"gen-1","model":"m","choices":[{"index":0,"delta":{"content":"Hel"}}]}"#,
+                r#"{"id":"gen-1","model":"m","choices":[{"index":0,"delta":{"content":"lo \u00e9\n"}}]}"#,
+                r#"{"id":"gen-1","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+                r#"{"id":"gen-1","model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"cost":0}}"#,
+                "[DONE]",
+            ],
+        );
+        assert_eq!(steps[0], Step::Nothing);
+        assert!(matches!(&steps[1], Step::Delta(d) if d.content.as_deref() == Some("Hel")));
+        assert!(matches!(&steps[2], Step::Delta(d) if d.content.as_deref() == Some("lo é\n")));
+        assert!(
+            matches!(&steps[3], Step::Delta(d) if d.finish_reason.as_deref() == Some("stop") && !d.is_token())
+        );
+        assert!(matches!(&steps[4], Step::Delta(d) if d.usage.is_some()));
+        assert_eq!(steps[5], Step::Done);
+        assert_eq!(acc.content, "Hello é\n");
+        assert!(acc.completed());
+        let c = acc.completion("req");
+        assert_eq!(c["choices"][0]["message"]["content"], "Hello é\n");
+        assert_eq!(c["usage"]["prompt_tokens"], 3);
+        assert_eq!(c["model"], "m");
+    }
+
+    #[test]
+    fn reasoning_prefers_plain_field_over_details() {
+        let mut acc = Accumulator::new();
+        let steps = run(
+            &mut acc,
+            &[
+                r#"{"choices":[{"delta":{"content":"","reasoning":"think","reasoning_details":[{"type":"reasoning.text","text":"think"}]}}]}"#,
+                r#"{"choices":[{"delta":{"reasoning_details":[{"type":"reasoning.summary","summary":" more"}]}}]}"#,
+                r#"{"choices":[{"delta":{"reasoning_details":[{"type":"reasoning.encrypted","data":"xyz"}]}}]}"#,
+            ],
+        );
+        assert!(matches!(&steps[0], Step::Delta(d) if d.reasoning.as_deref() == Some("think")));
+        assert!(matches!(&steps[1], Step::Delta(d) if d.reasoning.as_deref() == Some(" more")));
+        assert_eq!(steps[2], Step::Nothing);
+        assert_eq!(acc.reasoning, "think more");
+        assert!(acc.tokens_seen);
+    }
+
+    #[test]
+    fn tool_calls_merge_by_index() {
+        let mut acc = Accumulator::new();
+        run(
+            &mut acc,
+            &[
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_","arguments":""}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"id":"call_2","type":"function","function":{"name":"other","arguments":"{}"}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"weather","arguments":"{\"city\":"}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]},"finish_reason":"tool_calls"}]}"#,
+            ],
+        );
+        let calls = acc.tool_calls_value();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0]["id"], "call_1");
+        assert_eq!(calls[0]["function"]["name"], "get_weather");
+        assert_eq!(calls[0]["function"]["arguments"], "{\"city\":\"Paris\"}");
+        assert_eq!(calls[1]["function"]["name"], "other");
+        let c = acc.completion("x");
+        assert_eq!(c["choices"][0]["finish_reason"], "tool_calls");
+    }
+
+    #[test]
+    fn error_chunks_top_level_and_in_choice_and_finish_error() {
+        let mut acc = Accumulator::new();
+        let top = acc
+            .step(r#"{"error":{"code":"server_error","message":"boom"},"choices":[{"delta":{"content":""},"finish_reason":"error"}]}"#)
+            .unwrap();
+        assert!(matches!(top, Step::Error(v) if v["code"] == "server_error"));
+        let inner = acc
+            .step(r#"{"choices":[{"delta":{},"error":{"code":502,"message":"x"}}]}"#)
+            .unwrap();
+        assert!(matches!(inner, Step::Error(v) if v["code"] == 502));
+        let fin = acc
+            .step(r#"{"choices":[{"delta":{"content":""},"finish_reason":"error"}]}"#)
+            .unwrap();
+        assert!(matches!(fin, Step::Error(_)));
+    }
+
+    #[test]
+    fn unknown_fields_missing_fields_and_bad_json() {
+        let mut acc = Accumulator::new();
+        assert_eq!(
+            acc.step(r#"{"weird":{"nested":[1,2]},"object":"chat.completion.chunk"}"#)
+                .unwrap(),
+            Step::Nothing
+        );
+        assert_eq!(acc.step(r#"{"choices":null}"#).unwrap(), Step::Nothing);
+        let e = acc.step("{not json").unwrap_err();
+        assert_eq!(e.code, ErrorCode::Parse);
+        assert!(e.message.contains("{not json"));
+        let e = acc
+            .step(r#"{"choices":[{"delta":{"content":5}}]}"#)
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Parse);
+        assert!(!acc.completed());
+    }
+
+    #[test]
+    fn fixtures_parse_end_to_end() {
+        use crate::core::sse::SseDecoder;
+        for (name, expect_text) in [
+            ("sse_text-usage_gpt-4o-mini_2026-07.txt", true),
+            ("sse_tool-call_gpt-4.1-mini.txt", false),
+            ("sse_reasoning_o3.txt", true),
+            ("sse_reasoning_claude-sonnet-4.5.txt", true),
+            ("sse_fallback-free-to-grok4.txt", true),
+            ("sse_web-search_gpt-4.1-mini_2026-08.txt", true),
+        ] {
+            let bytes = std::fs::read(format!(
+                "{}/tests/fixtures/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap();
+            let mut dec = SseDecoder::new();
+            let mut events = Vec::new();
+            dec.feed(&bytes, &mut events).unwrap();
+            dec.finish(&mut events).unwrap();
+            let mut acc = Accumulator::new();
+            for ev in &events {
+                if let Step::Error(e) = acc.step(&ev.data).unwrap() {
+                    panic!("{name}: unexpected error {e}")
+                }
+            }
+            assert!(acc.completed(), "{name}");
+            assert!(acc.saw_done, "{name}");
+            assert_eq!(!acc.content.is_empty(), expect_text, "{name}");
+            assert!(acc.usage.is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn fixture_midstream_error_is_reported() {
+        use crate::core::sse::SseDecoder;
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/sse_midstream-error_minimax-m2-free.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let mut dec = SseDecoder::new();
+        let mut events = Vec::new();
+        dec.feed(&bytes, &mut events).unwrap();
+        let mut acc = Accumulator::new();
+        let mut errors = 0;
+        for ev in &events {
+            if let Step::Error(e) = acc.step(&ev.data).unwrap() {
+                assert_eq!(e["code"], 400);
+                errors += 1;
+            }
+        }
+        assert_eq!(errors, 1);
+        assert!(!acc.reasoning.is_empty());
+    }
+}

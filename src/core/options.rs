@@ -1,0 +1,746 @@
+//! Client and call options: parsed from the JSON of the JS options bag and validated, with
+//! messages that name the field that was wrong.
+
+use serde_json::{Map, Value};
+
+use crate::core::error::{Error, Result};
+use crate::core::provider::ProviderKind;
+
+/// Limits a user declares for a provider (`limits: { rpm, rpd, tpm, requests, perMs }`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeclaredLimits {
+    pub rpm: Option<u64>,
+    pub rpd: Option<u64>,
+    pub tpm: Option<u64>,
+    /// A custom rolling window: `requests` per `per_ms`.
+    pub window: Option<(u64, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderConfig {
+    pub id: String,
+    pub kind: ProviderKind,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    /// A configured model list (used instead of, or before, `GET /models`).
+    pub models: Option<Vec<String>>,
+    pub free: bool,
+    pub limits: DeclaredLimits,
+    /// USD per million tokens, for custom paid endpoints.
+    pub prompt_price: Option<f64>,
+    pub completion_price: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BudgetPeriod {
+    Day,
+    Month,
+    Total,
+}
+
+impl BudgetPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetPeriod::Day => "day",
+            BudgetPeriod::Month => "month",
+            BudgetPeriod::Total => "total",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientOptions {
+    pub providers: Vec<ProviderConfig>,
+    pub strategy: String,
+    pub seed: Option<u64>,
+    pub budget_usd: f64,
+    pub budget_period: BudgetPeriod,
+    pub max_attempts: u32,
+    pub retry_after_cap_ms: u64,
+    pub catalog_ttl_ms: u64,
+    pub persist: bool,
+    pub app_url: Option<String>,
+    pub app_title: Option<String>,
+    pub timeout_ms: Option<u64>,
+}
+
+pub const STRATEGIES: [&str; 5] = ["random", "ordered", "fastest", "seeded", "router"];
+
+const CLIENT_KEYS: [&str; 14] = [
+    "providers",
+    "strategy",
+    "seed",
+    "budget",
+    "maxAttempts",
+    "retryAfterCapMs",
+    "catalogTtlMs",
+    "storage",
+    "app",
+    "fetch",
+    "onEvent",
+    "timeoutMs",
+    // Accepted for symmetry with openai-node; the client is always browser-side.
+    "dangerouslyAllowBrowser",
+    "debug",
+];
+
+const PROVIDER_KEYS: [&str; 10] = [
+    "id",
+    "kind",
+    "baseUrl",
+    "apiKey",
+    "models",
+    "free",
+    "limits",
+    "promptPrice",
+    "completionPrice",
+    "name",
+];
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn check_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()> {
+    for k in obj.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(Error::invalid(format!(
+                "{path}{k} is not a known option (known: {})",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A non-negative integer option, or None when absent/null.
+pub fn opt_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u64>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n >= 0.0 && n.is_finite() && n.fract() == 0.0 && n <= 9.0e15 => {
+                Ok(Some(n as u64))
+            }
+            _ => Err(Error::invalid(format!(
+                "{path}{key} must be a non-negative whole number, got {}",
+                show(v)
+            ))),
+        },
+    }
+}
+
+fn opt_f64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n >= 0.0 && n.is_finite() => Ok(Some(n)),
+            _ => Err(Error::invalid(format!(
+                "{path}{key} must be a non-negative number, got {}",
+                show(v)
+            ))),
+        },
+    }
+}
+
+pub fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(Error::invalid(format!(
+            "{path}{key} must be a string, got {}",
+            type_name(v)
+        ))),
+    }
+}
+
+pub fn opt_bool(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<bool>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(v) => Err(Error::invalid(format!(
+            "{path}{key} must be true or false, got {}",
+            type_name(v)
+        ))),
+    }
+}
+
+/// A short rendering of a bad value for messages. Never used on keys.
+fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 60 {
+        type_name(v).to_string()
+    } else {
+        s
+    }
+}
+
+/// The host of an absolute http(s) URL, or an error naming the field.
+fn parse_base_url(url: &str, field: &str) -> Result<(bool, String)> {
+    let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err(Error::invalid(format!(
+            "{field} must be an absolute http(s) URL, got \"{url}\""
+        )));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(h) = hostport.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        hostport.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() || authority.contains('@') {
+        return Err(Error::invalid(format!(
+            "{field} must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
+        )));
+    }
+    Ok((https, host.to_ascii_lowercase()))
+}
+
+/// Plain http is only safe where the traffic never leaves the machine.
+pub fn is_loopback(host: &str) -> bool {
+    // Parse, don't prefix-match: "127.0.0.1.evil.com" is a public name.
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
+    let Some(v) = v else {
+        return Ok(DeclaredLimits::default());
+    };
+    if v.is_null() {
+        return Ok(DeclaredLimits::default());
+    }
+    let Value::Object(o) = v else {
+        return Err(Error::invalid(format!(
+            "{path}limits must be an object like {{ rpm: 20, rpd: 50 }}, got {}",
+            type_name(v)
+        )));
+    };
+    let p = format!("{path}limits.");
+    check_keys(o, &["rpm", "rpd", "tpm", "requests", "perMs"], &p)?;
+    let requests = opt_u64(o, "requests", &p)?;
+    let per_ms = opt_u64(o, "perMs", &p)?;
+    let window = match (requests, per_ms) {
+        (Some(r), Some(ms)) if r > 0 && ms > 0 => Some((r, ms)),
+        (None, None) => None,
+        _ => {
+            return Err(Error::invalid(format!(
+                "{p}requests and {p}perMs go together and must both be positive"
+            )))
+        }
+    };
+    Ok(DeclaredLimits {
+        rpm: opt_u64(o, "rpm", &p)?,
+        rpd: opt_u64(o, "rpd", &p)?,
+        tpm: opt_u64(o, "tpm", &p)?,
+        window,
+    })
+}
+
+fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
+    let path = format!("providers[{i}].");
+    let Value::Object(o) = v else {
+        return Err(Error::invalid(format!(
+            "providers[{i}] must be an object like {{ id: \"openrouter\", apiKey: \"sk-or-...\" }}, got {}",
+            type_name(v)
+        )));
+    };
+    check_keys(o, &PROVIDER_KEYS, &path)?;
+    let id = match opt_str(o, "id", &path)? {
+        Some(s) if !s.trim().is_empty() => s.to_string(),
+        _ => {
+            return Err(Error::invalid(format!(
+                "{path}id is required (e.g. \"openrouter\", \"groq\", \"gemini\", \"mistral\", \"cerebras\", or your own name with kind: \"openai-compatible\")"
+            )))
+        }
+    };
+    let kind = match opt_str(o, "kind", &path)? {
+        Some(k) => ProviderKind::from_id(k).ok_or_else(|| {
+            Error::invalid(format!(
+                "{path}kind \"{k}\" is not known (use openrouter, groq, gemini, mistral, cerebras or openai-compatible)"
+            ))
+        })?,
+        None => match ProviderKind::from_id(&id) {
+            Some(k) => k,
+            None if o.get("baseUrl").is_some_and(Value::is_string) => {
+                ProviderKind::OpenAiCompatible
+            }
+            None => {
+                return Err(Error::invalid(format!(
+                    "{path}id \"{id}\" is not a well-known provider; give kind: \"openai-compatible\" and a baseUrl"
+                )))
+            }
+        },
+    };
+    let base = match opt_str(o, "baseUrl", &path)? {
+        Some(u) => u.trim().trim_end_matches('/').to_string(),
+        None => match kind.default_base_url() {
+            Some(u) => u.to_string(),
+            None => {
+                return Err(Error::invalid(format!(
+                    "{path}baseUrl is required for kind \"openai-compatible\" (e.g. \"http://127.0.0.1:11434/v1\")"
+                )))
+            }
+        },
+    };
+    let (https, host) = parse_base_url(&base, &format!("{path}baseUrl"))?;
+    if !https && !is_loopback(&host) {
+        return Err(Error::invalid(format!(
+            "{path}baseUrl uses plain http to \"{host}\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)"
+        )));
+    }
+    let api_key = opt_str(o, "apiKey", &path)?
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
+    if let Some(k) = &api_key {
+        if k.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::invalid(format!(
+                "{path}apiKey contains spaces or control characters; paste the key alone"
+            )));
+        }
+    }
+    let models = match o.get("models") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => {
+            let mut out = Vec::with_capacity(a.len());
+            for (j, m) in a.iter().enumerate() {
+                match m {
+                    Value::String(s) if !s.is_empty() => out.push(s.clone()),
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "{path}models[{j}] must be a non-empty model id string, got {}",
+                            type_name(other)
+                        )))
+                    }
+                }
+            }
+            Some(out)
+        }
+        Some(v) => {
+            return Err(Error::invalid(format!(
+                "{path}models must be an array of model ids, got {}",
+                type_name(v)
+            )))
+        }
+    };
+    // Well-known free tiers are free by default; a custom endpoint is free unless priced.
+    let prompt_price = opt_f64(o, "promptPrice", &path)?;
+    let completion_price = opt_f64(o, "completionPrice", &path)?;
+    let priced = prompt_price.unwrap_or(0.0) > 0.0 || completion_price.unwrap_or(0.0) > 0.0;
+    let free = opt_bool(o, "free", &path)?.unwrap_or(!priced);
+    Ok(ProviderConfig {
+        id,
+        kind,
+        base_url: base,
+        api_key,
+        models,
+        free,
+        limits: parse_limits(o.get("limits"), &path)?,
+        prompt_price,
+        completion_price,
+    })
+}
+
+impl ClientOptions {
+    pub fn from_json(v: &Value) -> Result<ClientOptions> {
+        let Value::Object(o) = v else {
+            return Err(Error::invalid(format!(
+                "options must be an object like {{ providers: [{{ id: \"openrouter\", apiKey }}] }}, got {}",
+                type_name(v)
+            )));
+        };
+        check_keys(o, &CLIENT_KEYS, "options.")?;
+        let providers = match o.get("providers") {
+            Some(Value::Array(a)) if !a.is_empty() => a
+                .iter()
+                .enumerate()
+                .map(|(i, p)| parse_provider(p, i))
+                .collect::<Result<Vec<_>>>()?,
+            Some(Value::Array(_)) | None | Some(Value::Null) => {
+                return Err(Error::invalid(
+                    "options.providers must list at least one provider, e.g. [{ id: \"openrouter\", apiKey: \"sk-or-...\" }]",
+                ))
+            }
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "options.providers must be an array, got {}",
+                    type_name(other)
+                )))
+            }
+        };
+        for (i, p) in providers.iter().enumerate() {
+            if providers[..i].iter().any(|q| q.id == p.id) {
+                return Err(Error::invalid(format!(
+                    "providers[{i}].id \"{}\" is used twice; give each provider its own id",
+                    p.id
+                )));
+            }
+        }
+        let strategy = match opt_str(o, "strategy", "options.")? {
+            None => "random".to_string(),
+            Some(s) if STRATEGIES.contains(&s) => s.to_string(),
+            Some(s) => {
+                return Err(Error::invalid(format!(
+                    "options.strategy \"{s}\" is not one of {}",
+                    STRATEGIES.join(", ")
+                )))
+            }
+        };
+        let (budget_usd, budget_period) = match o.get("budget") {
+            None | Some(Value::Null) => (0.0, BudgetPeriod::Total),
+            Some(Value::Object(b)) => {
+                check_keys(b, &["maxUsd", "period"], "options.budget.")?;
+                let max = match b.get("maxUsd") {
+                    None | Some(Value::Null) => 0.0,
+                    Some(v) => match v.as_f64() {
+                        Some(n) if n >= 0.0 && n.is_finite() => n,
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "options.budget.maxUsd must be a number >= 0 (0 never spends money), got {}",
+                                show(v)
+                            )))
+                        }
+                    },
+                };
+                let period = match opt_str(b, "period", "options.budget.")? {
+                    None | Some("total") => BudgetPeriod::Total,
+                    Some("day") => BudgetPeriod::Day,
+                    Some("month") => BudgetPeriod::Month,
+                    Some(p) => {
+                        return Err(Error::invalid(format!(
+                            "options.budget.period \"{p}\" must be \"day\", \"month\" or \"total\""
+                        )))
+                    }
+                };
+                (max, period)
+            }
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "options.budget must be an object like {{ maxUsd: 0 }}, got {}",
+                    type_name(other)
+                )))
+            }
+        };
+        let max_attempts = opt_u64(o, "maxAttempts", "options.")?.unwrap_or(4);
+        if max_attempts == 0 || max_attempts > 50 {
+            return Err(Error::invalid(format!(
+                "options.maxAttempts must be between 1 and 50, got {max_attempts}"
+            )));
+        }
+        let persist = match opt_str(o, "storage", "options.")? {
+            None | Some("local") => true,
+            Some("memory") => false,
+            Some(s) => {
+                return Err(Error::invalid(format!(
+                    "options.storage \"{s}\" must be \"local\" or \"memory\""
+                )))
+            }
+        };
+        let (app_url, app_title) = match o.get("app") {
+            None | Some(Value::Null) => (None, None),
+            Some(Value::Object(a)) => {
+                check_keys(a, &["url", "title"], "options.app.")?;
+                (
+                    opt_str(a, "url", "options.app.")?.map(str::to_string),
+                    opt_str(a, "title", "options.app.")?.map(str::to_string),
+                )
+            }
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "options.app must be an object like {{ url, title }}, got {}",
+                    type_name(other)
+                )))
+            }
+        };
+        for (name, val) in [("url", &app_url), ("title", &app_title)] {
+            if val
+                .as_deref()
+                .is_some_and(|s| s.chars().any(|c| c.is_control()) || !s.is_ascii())
+            {
+                return Err(Error::invalid(format!(
+                    "options.app.{name} must be printable ASCII (it is sent as an HTTP header)"
+                )));
+            }
+        }
+        Ok(ClientOptions {
+            providers,
+            strategy,
+            seed: opt_u64(o, "seed", "options.")?,
+            budget_usd,
+            budget_period,
+            max_attempts: max_attempts as u32,
+            retry_after_cap_ms: opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000),
+            catalog_ttl_ms: opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000),
+            persist,
+            app_url,
+            app_title,
+            timeout_ms: opt_u64(o, "timeoutMs", "options.")?,
+        })
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+}
+
+/// `waitForQuota`: false, true (up to the retry cap), or a maximum wait in ms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WaitForQuota {
+    No,
+    UpTo(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallOptions {
+    pub timeout_ms: Option<u64>,
+    pub fallback: Option<bool>,
+    pub max_attempts: Option<u32>,
+    pub wait_for_quota: WaitForQuota,
+    pub session_id: Option<String>,
+    pub strategy: Option<String>,
+    pub resume_on_error: bool,
+    pub provider: Option<String>,
+}
+
+const CALL_KEYS: [&str; 10] = [
+    "signal",
+    "timeoutMs",
+    "fallback",
+    "maxAttempts",
+    "waitForQuota",
+    "sessionId",
+    "strategy",
+    "resumeOnError",
+    "provider",
+    "headers",
+];
+
+impl CallOptions {
+    pub fn from_json(v: &Value, default_wait_ms: u64) -> Result<CallOptions> {
+        let empty = Map::new();
+        let o = match v {
+            Value::Null => &empty,
+            Value::Object(o) => o,
+            other => {
+                return Err(Error::invalid(format!(
+                    "call options must be an object like {{ signal, timeoutMs }}, got {}",
+                    type_name(other)
+                )))
+            }
+        };
+        check_keys(o, &CALL_KEYS, "options.")?;
+        if o.get("headers").is_some_and(|h| !h.is_null()) {
+            return Err(Error::invalid(
+                "options.headers is not supported: extra request headers break browsers' CORS preflight checks",
+            ));
+        }
+        let strategy = match opt_str(o, "strategy", "options.")? {
+            None => None,
+            Some(s) if STRATEGIES.contains(&s) => Some(s.to_string()),
+            Some(s) => {
+                return Err(Error::invalid(format!(
+                    "options.strategy \"{s}\" is not one of {}",
+                    STRATEGIES.join(", ")
+                )))
+            }
+        };
+        let wait_for_quota = match o.get("waitForQuota") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => WaitForQuota::No,
+            Some(Value::Bool(true)) => WaitForQuota::UpTo(default_wait_ms),
+            Some(v) => match v.as_f64() {
+                Some(n) if n >= 0.0 && n.is_finite() => WaitForQuota::UpTo(n as u64),
+                _ => {
+                    return Err(Error::invalid(format!(
+                    "options.waitForQuota must be true, false or a number of milliseconds, got {}",
+                    show(v)
+                )))
+                }
+            },
+        };
+        let max_attempts = opt_u64(o, "maxAttempts", "options.")?;
+        if max_attempts.is_some_and(|n| n == 0 || n > 50) {
+            return Err(Error::invalid(
+                "options.maxAttempts must be between 1 and 50",
+            ));
+        }
+        let timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
+        if timeout_ms == Some(0) {
+            return Err(Error::invalid(
+                "options.timeoutMs must be positive (leave it out for no timeout)",
+            ));
+        }
+        Ok(CallOptions {
+            timeout_ms,
+            fallback: opt_bool(o, "fallback", "options.")?,
+            max_attempts: max_attempts.map(|n| n as u32),
+            wait_for_quota,
+            session_id: opt_str(o, "sessionId", "options.")?.map(str::to_string),
+            strategy,
+            resume_on_error: opt_bool(o, "resumeOnError", "options.")?.unwrap_or(false),
+            provider: opt_str(o, "provider", "options.")?.map(str::to_string),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(v: Value) -> String {
+        let e = ClientOptions::from_json(&v).unwrap_err();
+        assert_eq!(e.code, crate::core::error::ErrorCode::InvalidArgument);
+        e.message
+    }
+
+    #[test]
+    fn defaults_and_well_known_ids() {
+        let o = ClientOptions::from_json(&json!({
+            "providers": [{"id": "openrouter", "apiKey": "sk-or-1"}, {"id": "groq", "apiKey": "g"}]
+        }))
+        .unwrap();
+        assert_eq!(o.providers[0].kind, ProviderKind::OpenRouter);
+        assert_eq!(o.providers[0].base_url, "https://openrouter.ai/api/v1");
+        assert_eq!(o.providers[1].base_url, "https://api.groq.com/openai/v1");
+        assert!(o.providers[1].free);
+        assert_eq!(o.strategy, "random");
+        assert_eq!(o.max_attempts, 4);
+        assert_eq!(o.retry_after_cap_ms, 60_000);
+        assert_eq!(o.catalog_ttl_ms, 3_600_000);
+        assert_eq!(o.budget_usd, 0.0);
+        assert!(o.persist);
+    }
+
+    #[test]
+    fn custom_provider_needs_kind_or_base_url() {
+        assert!(err(json!({"providers": [{"id": "lab"}]})).contains("providers[0].id \"lab\""));
+        let o = ClientOptions::from_json(&json!({"providers": [
+            {"id": "lab", "kind": "openai-compatible", "baseUrl": "http://127.0.0.1:11434/v1/", "models": ["llama3.2"]}
+        ]}))
+        .unwrap();
+        assert_eq!(o.providers[0].base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(
+            o.providers[0].models.as_deref(),
+            Some(&["llama3.2".to_string()][..])
+        );
+        assert!(o.providers[0].free);
+    }
+
+    #[test]
+    fn http_only_for_loopback() {
+        for ok in [
+            "http://localhost:1234/v1",
+            "http://127.0.0.1/v1",
+            "http://[::1]:8080/v1",
+            "http://app.localhost/v1",
+        ] {
+            ClientOptions::from_json(&json!({"providers": [{"id": "x", "baseUrl": ok}]})).unwrap();
+        }
+        let m = err(json!({"providers": [{"id": "x", "baseUrl": "http://example.com/v1"}]}));
+        assert!(
+            m.contains("providers[0].baseUrl") && m.contains("https"),
+            "{m}"
+        );
+        let m = err(json!({"providers": [{"id": "x", "baseUrl": "http://127.0.0.1.evil.com/v1"}]}));
+        assert!(m.contains("https"), "{m}");
+        let m = err(json!({"providers": [{"id": "x", "baseUrl": "https://user:pw@host/v1"}]}));
+        assert!(m.contains("credentials"), "{m}");
+        let m = err(json!({"providers": [{"id": "x", "baseUrl": "ftp://host"}]}));
+        assert!(m.contains("absolute http(s) URL"), "{m}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        assert!(err(json!("nope")).contains("options must be an object"));
+        assert!(err(json!({})).contains("options.providers"));
+        assert!(err(json!({"providers": []})).contains("at least one"));
+        assert!(err(json!({"providers": {"id": "openrouter"}})).contains("must be an array"));
+        assert!(err(json!({"providers": [5]})).contains("providers[0] must be an object"));
+        assert!(
+            err(json!({"providers": [{"id": "openrouter", "apiKey": 5}]}))
+                .contains("providers[0].apiKey must be a string")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}], "maxAttempts": "3"}))
+                .contains("options.maxAttempts")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}], "maxAttempts": 0}))
+                .contains("between 1 and 50")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}], "strategy": "best"}))
+                .contains("options.strategy \"best\"")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}], "budget": {"maxUsd": -1}}))
+                .contains("options.budget.maxUsd")
+        );
+        assert!(err(
+            json!({"providers": [{"id": "openrouter"}], "budget": {"maxUsd": 1, "period": "week"}})
+        )
+        .contains("options.budget.period"));
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}], "stratgy": "random"}))
+                .contains("options.stratgy is not a known option")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}, {"id": "openrouter"}]}))
+                .contains("used twice")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter", "kind": "magic"}]}))
+                .contains("kind \"magic\"")
+        );
+        assert!(err(json!({"providers": [{"id": "x", "baseUrl": "https://h/v1", "limits": {"requests": 5}}]})).contains("perMs"));
+        assert!(
+            err(json!({"providers": [{"id": "openrouter", "apiKey": "sk or"}]})).contains("spaces")
+        );
+        assert!(
+            err(json!({"providers": [{"id": "openrouter"}], "app": {"title": "bad\nvalue"}}))
+                .contains("options.app.title")
+        );
+    }
+
+    #[test]
+    fn call_options() {
+        let c = CallOptions::from_json(
+            &json!({"waitForQuota": true, "timeoutMs": 5000, "sessionId": "s"}),
+            60_000,
+        )
+        .unwrap();
+        assert_eq!(c.wait_for_quota, WaitForQuota::UpTo(60_000));
+        assert_eq!(c.timeout_ms, Some(5000));
+        let c = CallOptions::from_json(&Value::Null, 1).unwrap();
+        assert_eq!(c.wait_for_quota, WaitForQuota::No);
+        assert!(CallOptions::from_json(&json!({"waitForQuota": "soon"}), 1)
+            .unwrap_err()
+            .message
+            .contains("waitForQuota"));
+        assert!(CallOptions::from_json(&json!({"headers": {"X-A": "1"}}), 1)
+            .unwrap_err()
+            .message
+            .contains("CORS"));
+        assert!(CallOptions::from_json(&json!({"timeoutMs": 0}), 1).is_err());
+        assert!(CallOptions::from_json(&json!({"bogus": 1}), 1)
+            .unwrap_err()
+            .message
+            .contains("options.bogus"));
+    }
+}
