@@ -1,1 +1,13 @@
 //! The wasm-bindgen binding: the only code that touches JavaScript.
+
+pub mod call;
+pub mod catalog;
+pub mod client;
+pub mod error;
+pub mod events;
+pub mod glue;
+pub mod router;
+pub mod storage;
+pub mod stream;
+pub mod transport;
+pub mod types;

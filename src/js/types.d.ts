@@ -1,0 +1,327 @@
+/** Error codes of `FreeRouterError.code`. */
+export type FreeRouterErrorCode =
+  | "invalid_argument"
+  | "no_candidates"
+  | "capability_unsupported"
+  | "rate_limited"
+  | "quota_exhausted"
+  | "budget_exceeded"
+  | "auth"
+  | "payment_required"
+  | "forbidden"
+  | "not_found"
+  | "context_length"
+  | "content_filter"
+  | "timeout"
+  | "network"
+  | "provider_error"
+  | "stream_interrupted"
+  | "parse"
+  | "aborted";
+
+/** One try of one candidate model. */
+export interface AttemptInfo {
+  provider: string;
+  model: string;
+  /** "ok", "aborted", or the error code of what went wrong. */
+  outcome: "ok" | FreeRouterErrorCode;
+  status?: number;
+  errorCode?: FreeRouterErrorCode;
+  ms: number;
+}
+
+/**
+ * Every rejection from free-router. Aborts have `name === "AbortError"` and code `aborted`;
+ * timeouts have `name === "TimeoutError"` and code `timeout`.
+ */
+export class FreeRouterError extends Error {
+  readonly code: FreeRouterErrorCode;
+  readonly status?: number;
+  readonly provider?: string;
+  readonly model?: string;
+  /** How long to wait before the quota or model is usable again. */
+  readonly retryAfterMs?: number;
+  /** Every candidate tried before giving up. */
+  readonly attempts?: AttemptInfo[];
+  /** Text streamed before a `stream_interrupted` error. */
+  readonly partial?: string;
+}
+
+export type ProviderId = "openrouter" | "groq" | "gemini" | "mistral" | "cerebras";
+export type ProviderKind = ProviderId | "openai-compatible";
+
+/** Limits you know for a provider, so the client waits instead of collecting 429s. */
+export interface ProviderLimits {
+  rpm?: number;
+  rpd?: number;
+  tpm?: number;
+  /** A rolling window: `requests` per `perMs` milliseconds. */
+  requests?: number;
+  perMs?: number;
+}
+
+export interface ProviderOptions {
+  /** "openrouter", "groq", "gemini", "mistral", "cerebras", or your own name with `kind`. */
+  id: ProviderId | (string & {});
+  kind?: ProviderKind;
+  /** Override the well-known base URL (https, or http on loopback only). */
+  baseUrl?: string;
+  apiKey?: string;
+  /** Model ids served by this provider (instead of, or before, `GET {baseUrl}/models`). */
+  models?: string[];
+  /** Whether calls to this provider cost nothing (default: true for free tiers and unpriced endpoints). */
+  free?: boolean;
+  limits?: ProviderLimits;
+  /** USD per million prompt tokens (custom paid endpoints). */
+  promptPrice?: number;
+  /** USD per million completion tokens (custom paid endpoints). */
+  completionPrice?: number;
+}
+
+export type Strategy = "random" | "ordered" | "fastest" | "seeded" | "router";
+
+export interface FreeRouterOptions {
+  /** At least one; order is preference order. */
+  providers: ProviderOptions[];
+  strategy?: Strategy;
+  /** Seed for the "seeded" strategy. */
+  seed?: number;
+  /** `maxUsd: 0` (default) never spends money; above 0 the client may spill to paid models. */
+  budget?: { maxUsd?: number; period?: "day" | "month" | "total" };
+  /** Candidates tried per call before giving up (default 4). */
+  maxAttempts?: number;
+  /** Never wait longer than this on one Retry-After (default 60000). */
+  retryAfterCapMs?: number;
+  /** Catalog cache lifetime (default 3600000); a stale copy is served if a refresh fails. */
+  catalogTtlMs?: number;
+  /** "local": localStorage, shared by tabs (default); "memory": nothing persists. */
+  storage?: "local" | "memory";
+  /** OpenRouter attribution headers (HTTP-Referer, X-OpenRouter-Title). */
+  app?: { url?: string; title?: string };
+  /** Default timeout for every call, in ms. */
+  timeoutMs?: number;
+  /** Injectable fetch (tests, proxies). Defaults to globalThis.fetch. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  onEvent?: (event: FreeRouterEvent) => void;
+}
+
+export interface ModelFilter {
+  /** Default true. */
+  free?: boolean;
+  provider?: string;
+  vision?: boolean;
+  tools?: boolean;
+  toolChoice?: boolean;
+  structuredOutputs?: boolean;
+  jsonMode?: boolean;
+  reasoning?: boolean;
+  minContext?: number;
+  /** USD per million prompt tokens. */
+  maxPromptPrice?: number;
+  /** Case-insensitive substring of id, name or description. */
+  search?: string;
+  /** Include `openrouter/free` and similar meta-models. */
+  includeRouters?: boolean;
+  sort?: "context" | "price" | "latency" | "newest" | "id";
+  limit?: number;
+}
+
+export interface ModelCapabilities {
+  tools: boolean;
+  toolChoice: boolean;
+  structuredOutputs: boolean;
+  jsonMode: boolean;
+  reasoning: boolean;
+  vision: boolean;
+}
+
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  name: string;
+  description: string;
+  free: boolean;
+  contextLength: number | null;
+  maxOutputTokens: number | null;
+  inputModalities: string[];
+  outputModalities: string[];
+  capabilities: ModelCapabilities;
+  /** USD. */
+  pricing: { promptPerMTok: number; completionPerMTok: number; request: number };
+  /** ISO date, or null. */
+  expiresAt: string | null;
+  created: number | null;
+  status: "available" | "cooling_down" | "evicted";
+  /** As observed by this client; null until observed. */
+  stats: { ttftMsP50: number | null; tokensPerSec: number | null; successRate: number | null };
+}
+
+export interface CatalogInfo {
+  count: number;
+  source: "network" | "cache";
+  fetchedAt: number;
+  stale: boolean;
+}
+
+export interface TextPart {
+  type: "text";
+  text: string;
+}
+export interface ImagePart {
+  type: "image_url";
+  image_url: { url: string; detail?: "auto" | "low" | "high" };
+}
+export type ContentPart = TextPart | ImagePart;
+
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export type ChatMessage =
+  | { role: "system" | "developer"; content: string | TextPart[]; name?: string }
+  | { role: "user"; content: string | ContentPart[]; name?: string }
+  | { role: "assistant"; content?: string | TextPart[] | null; tool_calls?: ToolCall[]; name?: string }
+  | { role: "tool"; content: string | TextPart[]; tool_call_id: string };
+
+export interface ToolDefinition {
+  type: "function";
+  function: { name: string; description?: string; parameters?: JsonObject; strict?: boolean };
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The OpenAI chat-completions body. Unlisted fields are passed through as they are. */
+export interface ChatRequest {
+  messages: ChatMessage[];
+  /** Omitted or "auto": the client chooses a free model that meets the request's needs. */
+  model?: string;
+  /** An explicit, ordered candidate list. */
+  models?: string[];
+  tools?: ToolDefinition[];
+  tool_choice?: "none" | "auto" | "required" | { type: "function"; function: { name: string } };
+  response_format?:
+    | { type: "text" }
+    | { type: "json_object" }
+    | { type: "json_schema"; json_schema: { name: string; strict?: boolean; schema: JsonObject } };
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  stop?: string | string[];
+  seed?: number;
+  reasoning?: { effort?: "max" | "xhigh" | "high" | "medium" | "low" | "minimal" | "none"; max_tokens?: number; exclude?: boolean; enabled?: boolean };
+  [key: string]: unknown;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Try other models on failure (default: true for "auto", false for a named model). */
+  fallback?: boolean;
+  maxAttempts?: number;
+  /** Wait for a quota window instead of failing: true (up to retryAfterCapMs) or a max in ms. */
+  waitForQuota?: boolean | number;
+  sessionId?: string;
+  strategy?: Strategy;
+  /** After a mid-stream error, continue on another model instead of failing. */
+  resumeOnError?: boolean;
+  /** The provider of a named model, when several serve it. */
+  provider?: string;
+}
+
+export interface Usage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  /** OpenRouter: the real cost in USD. */
+  cost?: number;
+  [key: string]: JsonValue | undefined;
+}
+
+export interface ChatDelta {
+  content?: string;
+  reasoning?: string;
+  /** Tool-call fragments, merged by `index` in `final()`. */
+  toolCalls?: { index: number; id?: string; type?: "function"; function?: { name?: string; arguments?: string } }[];
+  finishReason?: string;
+  usage?: Usage;
+}
+
+export interface RouteInfo {
+  provider: string;
+  /** The model that actually answered. */
+  model: string;
+  attempts: AttemptInfo[];
+  costUsd: number;
+  latencyMs: number;
+  ttftMs: number;
+}
+
+export interface ChatResult {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  provider?: string | null;
+  choices: {
+    index: number;
+    message: { role: "assistant"; content: string; reasoning?: string; tool_calls?: ToolCall[] };
+    finish_reason: string;
+  }[];
+  usage: Usage | null;
+  route: RouteInfo;
+}
+
+/** A streamed answer. Read it once: iterate, or `text()`, `textStream()`, `toReadableStream()`. */
+export interface ChatStream extends AsyncIterable<ChatDelta> {
+  readonly model: string;
+  readonly provider: string;
+  readonly route: RouteInfo;
+  textStream(): ReadableStream<string>;
+  toReadableStream(): ReadableStream<ChatDelta>;
+  text(): Promise<string>;
+  final(): Promise<ChatResult>;
+  abort(reason?: unknown): void;
+}
+
+interface EventBase {
+  at: number;
+}
+export type FreeRouterEvent =
+  | (EventBase & { type: "catalog"; count: number; source: "network" | "cache"; stale?: boolean; provider?: string; error?: string })
+  | (EventBase & { type: "attempt"; provider: string; model: string; n: number })
+  | (EventBase & { type: "first_token"; provider: string; model: string; ttftMs: number })
+  | (EventBase & { type: "fallback"; from: string; to: string; reason: FreeRouterErrorCode })
+  | (EventBase & { type: "cooldown"; provider: string; model: string; untilMs: number; reason: FreeRouterErrorCode })
+  | (EventBase & { type: "rate_limited"; provider: string; model: string; retryAfterMs?: number })
+  | (EventBase & { type: "quota"; snapshot: QuotaSnapshot })
+  | (EventBase & { type: "waiting"; ms: number; provider?: string; scope?: string })
+  | (EventBase & { type: "model_evicted"; provider: string; model: string; reason: string })
+  | (EventBase & { type: "repin"; sessionId: string; from: string; to: string })
+  | (EventBase & { type: "resume"; from: string; to: string; partialLength: number })
+  | (EventBase & { type: "usage"; tokens: Usage; costUsd: number })
+  | (EventBase & { type: "done"; route: RouteInfo })
+  | (EventBase & { type: "error"; code: FreeRouterErrorCode; message: string; provider?: string; model?: string });
+
+export interface QuotaScope {
+  provider: string;
+  scope: string;
+  window: "minute" | "hour" | "day" | "custom";
+  unit: "requests" | "tokens";
+  limit: number;
+  used: number;
+  remaining: number;
+  /** Epoch ms. */
+  resetsAt: number;
+  source: "documented" | "learned" | "header";
+}
+
+export interface QuotaSnapshot {
+  scopes: QuotaScope[];
+  spentUsd: number;
+  budgetUsd: number;
+  period: "day" | "month" | "total";
+}

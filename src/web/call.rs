@@ -1,0 +1,601 @@
+//! One call: try candidates in order until one produces its first token (falling back
+//! transparently before that), then stream the rest. Decisions come from core; this file only
+//! awaits fetch and body pieces.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::core::body::Body;
+use crate::core::classify::{self, Action, Classified, ErrorInput};
+use crate::core::error::{Attempt, Error, ErrorCode};
+use crate::core::options::ProviderConfig;
+use crate::core::provider::ProviderKind;
+use crate::core::wire::{self, ChatDelta, Step};
+use crate::web::client::Inner;
+use crate::web::glue;
+use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
+
+/// A model on a provider, to be tried.
+#[derive(Clone, Debug)]
+pub struct Cand {
+    pub provider: Rc<ProviderConfig>,
+    pub model: String,
+    pub free: bool,
+}
+
+/// Why an attempt did not produce a first token.
+pub enum Fail {
+    Aborted(AbortKind),
+    Classified(Box<Classified>),
+}
+
+fn fail(c: Classified) -> Fail {
+    Fail::Classified(Box::new(c))
+}
+
+/// A classified failure that is not about the provider's answer (parse trouble, empty body).
+fn local_failure(p: &ProviderConfig, model: &str, e: Error, action: Action) -> Classified {
+    Classified {
+        error: e.with_provider(p.id.clone()).with_model(model),
+        action,
+        facts: Vec::new(),
+    }
+}
+
+pub fn abort_error(kind: AbortKind, ctl: &CallCtl, attempts: Vec<Attempt>) -> JsValue {
+    let mut e = match kind {
+        AbortKind::User => Error::new(ErrorCode::Aborted, "the request was aborted"),
+        AbortKind::Timeout => Error::new(
+            ErrorCode::Timeout,
+            format!(
+                "no complete answer within {} ms (options.timeoutMs); try a larger timeout or another model",
+                ctl.timeout_ms.unwrap_or(0)
+            ),
+        ),
+    };
+    e.attempts = attempts;
+    let reason = ctl.user_reason.borrow().clone();
+    crate::web::error::to_js_with_cause(&e, &reason)
+}
+
+pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
+    let auth = p.api_key.as_ref().map(|k| format!("Bearer {k}"));
+    let mut pairs: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
+    if let Some(a) = &auth {
+        pairs.push(("Authorization", a));
+    }
+    // Only OpenRouter gets attribution headers; anything extra breaks other providers' CORS.
+    if p.kind == ProviderKind::OpenRouter {
+        if let Some(u) = &inner.opts.app_url {
+            pairs.push(("HTTP-Referer", u));
+        }
+        if let Some(t) = &inner.opts.app_title {
+            pairs.push(("X-OpenRouter-Title", t));
+        }
+    }
+    transport::headers_object(&pairs)
+}
+
+/// The body sent for one candidate: the user's request with our routing fields replaced.
+pub fn request_body(
+    req: &Map<String, Value>,
+    p: &ProviderConfig,
+    model: &str,
+    session: Option<&str>,
+) -> String {
+    let mut body = req.clone();
+    for k in ["model", "models", "stream", "stream_options", "session_id"] {
+        body.remove(k);
+    }
+    if p.kind != ProviderKind::OpenRouter {
+        // `provider` is OpenRouter's routing object; others reject unknown fields.
+        body.remove("provider");
+    }
+    body.insert("model".into(), model.into());
+    body.insert("stream".into(), true.into());
+    if p.kind == ProviderKind::OpenRouter {
+        if let Some(s) = session {
+            body.insert("session_id".into(), s.into());
+        }
+    } else {
+        let mut so = Map::new();
+        so.insert("include_usage".into(), true.into());
+        body.insert("stream_options".into(), Value::Object(so));
+    }
+    Value::Object(body).to_string()
+}
+
+/// The state of a stream after its first token, shared by `pull()` calls.
+pub struct Live {
+    pub inner: Rc<Inner>,
+    pub ctl: Rc<CallCtl>,
+    pub reader: JsValue,
+    pub body: Body,
+    pub buf: Vec<u8>,
+    pub pending: Vec<ChatDelta>,
+    pub phase: Phase,
+    pub cand: Cand,
+    pub attempts: Vec<Attempt>,
+    pub started_ms: f64,
+    pub attempt_started_ms: f64,
+    pub ttft_ms: f64,
+    pub finished_ms: Option<f64>,
+    pub busy: bool,
+    /// Events raised while the state was borrowed; emitted once the borrow is gone, so a
+    /// listener may call back into the stream.
+    pub outbox: Vec<(&'static str, Map<String, Value>)>,
+    pub session: Option<String>,
+}
+
+pub enum Phase {
+    Streaming,
+    Finished,
+    Failed(Error),
+}
+
+impl Live {
+    pub fn provider_id(&self) -> &str {
+        &self.cand.provider.id
+    }
+
+    /// The model that actually answered (routers report it in the chunks).
+    pub fn served_model(&self) -> &str {
+        self.body.acc.model.as_deref().unwrap_or(&self.cand.model)
+    }
+
+    pub fn cost_usd(&self) -> f64 {
+        self.body
+            .acc
+            .usage
+            .as_ref()
+            .and_then(wire::usage_cost)
+            .unwrap_or(0.0)
+    }
+
+    pub fn route_value(&self) -> Value {
+        let latency = self.finished_ms.unwrap_or_else(now_ms) - self.started_ms;
+        let mut m = Map::new();
+        m.insert("provider".into(), self.provider_id().into());
+        m.insert("model".into(), self.served_model().into());
+        m.insert(
+            "attempts".into(),
+            crate::web::error::attempts_json(&Error {
+                attempts: self.attempts.clone(),
+                ..Error::new(ErrorCode::ProviderError, "")
+            }),
+        );
+        m.insert("costUsd".into(), self.cost_usd().into());
+        m.insert("latencyMs".into(), latency.round().into());
+        m.insert("ttftMs".into(), self.ttft_ms.round().into());
+        Value::Object(m)
+    }
+
+    pub fn final_value(&self) -> Value {
+        let mut v = self.body.acc.completion(&self.cand.model);
+        if let Value::Object(m) = &mut v {
+            m.insert("route".into(), self.route_value());
+        }
+        v
+    }
+
+    /// Apply steps read after the first token.
+    pub fn absorb(&mut self, steps: Vec<Step>) {
+        for s in steps {
+            if !matches!(self.phase, Phase::Streaming) {
+                return;
+            }
+            match s {
+                Step::Delta(d) => self.pending.push(d),
+                Step::Done => self.finish(),
+                Step::Error(v) => {
+                    let c = self.classify_value(&v);
+                    self.fail(c.error);
+                }
+                Step::Nothing => {}
+            }
+        }
+    }
+
+    fn classify_value(&self, v: &Value) -> Classified {
+        let p = &self.cand.provider;
+        let input = ErrorInput {
+            provider: &p.id,
+            kind: p.kind,
+            model: self.served_model(),
+            status: 200,
+            headers: &[],
+            body: "",
+            now_ms: now_ms(),
+            is_free_model: self.cand.free,
+            retry_after_cap_ms: self.inner.opts.retry_after_cap_ms,
+        };
+        classify::classify_error_value(&input, v)
+    }
+
+    pub fn finish(&mut self) {
+        if !matches!(self.phase, Phase::Streaming) {
+            return;
+        }
+        self.phase = Phase::Finished;
+        let now = now_ms();
+        self.finished_ms = Some(now);
+        transport_done(&self.reader);
+        self.ctl.release();
+        let gen_ms = now - (self.started_ms + self.ttft_ms);
+        let tps = self
+            .body
+            .acc
+            .usage
+            .as_ref()
+            .and_then(|u| wire::usage_tokens(u).1)
+            .filter(|_| gen_ms > 50.0)
+            .map(|t| t as f64 * 1000.0 / gen_ms);
+        let ttft_attempt = self.started_ms + self.ttft_ms - self.attempt_started_ms;
+        self.inner.health.borrow_mut().record_success(
+            &self.cand.provider.id,
+            &self.cand.model,
+            ttft_attempt,
+            tps,
+            now,
+        );
+        self.inner.save_stats();
+        if let Some(u) = self.body.acc.usage.clone() {
+            let mut m = Map::new();
+            m.insert("tokens".into(), u);
+            m.insert("costUsd".into(), self.cost_usd().into());
+            self.outbox.push(("usage", m));
+        }
+        let mut m = Map::new();
+        m.insert("route".into(), self.route_value());
+        self.outbox.push(("done", m));
+    }
+
+    /// The stream broke after its first token: keep the partial text in the error.
+    pub fn fail(&mut self, mut e: Error) {
+        if !matches!(self.phase, Phase::Streaming) {
+            return;
+        }
+        let provider = self.provider_id().to_string();
+        let model = self.served_model().to_string();
+        if e.code != ErrorCode::Aborted && e.code != ErrorCode::Timeout {
+            e.message = format!(
+                "the stream from {model} on {provider} broke after it had started: {}",
+                e.message
+            );
+            e.code = ErrorCode::StreamInterrupted;
+        }
+        e.partial = Some(self.body.acc.content.clone());
+        e.attempts = self.attempts.clone();
+        e.provider = Some(provider);
+        e.model = Some(model);
+        self.finished_ms = Some(now_ms());
+        glue::cancel_reader(&self.reader, &JsValue::UNDEFINED);
+        self.ctl.release();
+        if e.code == ErrorCode::StreamInterrupted {
+            self.inner.health.borrow_mut().record_failure_stat(
+                &self.cand.provider.id,
+                &self.cand.model,
+                now_ms(),
+            );
+        }
+        let mut m = Map::new();
+        m.insert("code".into(), e.code.as_str().into());
+        m.insert("message".into(), e.message.clone().into());
+        m.insert("provider".into(), self.provider_id().into());
+        m.insert("model".into(), self.served_model().into());
+        self.outbox.push(("error", m));
+        self.phase = Phase::Failed(e);
+    }
+
+    pub fn abort(&mut self, kind: AbortKind) {
+        let e = match kind {
+            AbortKind::User => Error::new(ErrorCode::Aborted, "the stream was aborted"),
+            AbortKind::Timeout => Error::new(
+                ErrorCode::Timeout,
+                format!(
+                    "the stream did not finish within {} ms (options.timeoutMs)",
+                    self.ctl.timeout_ms.unwrap_or(0)
+                ),
+            ),
+        };
+        self.fail(e);
+    }
+}
+
+fn transport_done(reader: &JsValue) {
+    // After [DONE] nothing useful can follow; release the connection now.
+    glue::cancel_reader(reader, &JsValue::UNDEFINED);
+}
+
+/// One attempt at one candidate, up to its first token.
+pub async fn attempt(
+    inner: &Rc<Inner>,
+    ctl: &Rc<CallCtl>,
+    cand: &Cand,
+    body_json: &str,
+) -> Result<(JsValue, Body, Vec<ChatDelta>, Vec<Step>), Fail> {
+    let p = &cand.provider;
+    if let Some(k) = ctl.aborted() {
+        return Err(Fail::Aborted(k));
+    }
+    let url = format!("{}/chat/completions", p.base_url);
+    let headers = request_headers(inner, p);
+    let signal = ctl.signal();
+    let resp = match transport::wait(
+        glue::call_fetch(
+            &inner.fetch,
+            &url,
+            "POST",
+            &headers,
+            Some(body_json.to_string()),
+            &signal,
+        ),
+        ctl,
+    )
+    .await
+    {
+        Wait::Ok(r) => r,
+        Wait::Aborted(k) => return Err(Fail::Aborted(k)),
+        Wait::Failed(e) => {
+            return Err(fail(classify::network_error(
+                &p.id,
+                &cand.model,
+                &glue::describe(&e),
+                now_ms(),
+                inner.opts.retry_after_cap_ms.min(30_000),
+            )))
+        }
+    };
+    let status = glue::response_status(&resp);
+    let headers = transport::response_headers(&resp);
+    if !(200..300).contains(&status) {
+        let text = match transport::wait(glue::response_text(&resp, &signal), ctl).await {
+            Wait::Ok(t) => t.as_string().unwrap_or_default(),
+            Wait::Aborted(k) => return Err(Fail::Aborted(k)),
+            Wait::Failed(_) => String::new(),
+        };
+        let input = ErrorInput {
+            provider: &p.id,
+            kind: p.kind,
+            model: &cand.model,
+            status,
+            headers: &headers,
+            body: &text,
+            now_ms: now_ms(),
+            is_free_model: cand.free,
+            retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+        };
+        return Err(fail(classify::classify(&input)));
+    }
+    let reader = glue::body_reader(&resp);
+    if reader.is_null() || reader.is_undefined() {
+        return Err(fail(local_failure(
+            p,
+            &cand.model,
+            Error::new(
+                ErrorCode::ProviderError,
+                format!("{} answered HTTP {status} with no body", p.id),
+            )
+            .with_status(status),
+            Action::TryNext,
+        )));
+    }
+    let mut body = Body::new();
+    let mut buf = Vec::new();
+    let mut pending: Vec<ChatDelta> = Vec::new();
+    loop {
+        let piece = match transport::wait(glue::read_piece(&reader, &signal), ctl).await {
+            Wait::Ok(v) => v,
+            Wait::Aborted(k) => {
+                glue::cancel_reader(&reader, &JsValue::UNDEFINED);
+                return Err(Fail::Aborted(k));
+            }
+            Wait::Failed(e) => {
+                return Err(fail(local_failure(
+                    p,
+                    &cand.model,
+                    Error::new(
+                        ErrorCode::Network,
+                        format!("reading the answer failed: {}", glue::describe(&e)),
+                    ),
+                    Action::TryNext,
+                )))
+            }
+        };
+        let ended = piece.is_null() || piece.is_undefined();
+        let mut steps = Vec::new();
+        let r = if ended {
+            body.end(&mut steps)
+        } else {
+            transport::copy_piece(&piece, &mut buf);
+            body.feed(&buf, &mut steps)
+        };
+        if let Err(e) = r {
+            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
+            let action = if e.code == ErrorCode::ProviderError {
+                Action::Cooldown {
+                    until_ms: now_ms() + 30_000f64.min(inner.opts.retry_after_cap_ms as f64),
+                }
+            } else {
+                Action::TryNext
+            };
+            return Err(fail(local_failure(
+                p,
+                &cand.model,
+                e.with_status(status),
+                action,
+            )));
+        }
+        let mut it = steps.into_iter();
+        while let Some(s) = it.next() {
+            match s {
+                Step::Delta(d) => {
+                    let token = d.is_token();
+                    pending.push(d);
+                    if token {
+                        // Everything else in this piece belongs to the live stream.
+                        return Ok((reader, body, pending, it.collect()));
+                    }
+                }
+                Step::Error(v) => {
+                    glue::cancel_reader(&reader, &JsValue::UNDEFINED);
+                    let input = ErrorInput {
+                        provider: &p.id,
+                        kind: p.kind,
+                        model: &cand.model,
+                        status: 200,
+                        headers: &headers,
+                        body: "",
+                        now_ms: now_ms(),
+                        is_free_model: cand.free,
+                        retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+                    };
+                    return Err(fail(classify::classify_error_value(&input, &v)));
+                }
+                Step::Done | Step::Nothing => {}
+            }
+        }
+        if ended || body.acc.saw_done {
+            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
+            let e = if body.acc.completed() {
+                Error::new(
+                    ErrorCode::ProviderError,
+                    format!(
+                        "{} returned an empty completion (no text and no tool calls) for {}",
+                        p.id, cand.model
+                    ),
+                )
+            } else {
+                Error::new(
+                    ErrorCode::ProviderError,
+                    format!(
+                        "{} closed the stream for {} before sending any answer",
+                        p.id, cand.model
+                    ),
+                )
+            };
+            return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
+        }
+    }
+}
+
+/// Merge runs of plain text deltas that arrived together: fewer objects cross into JS, and the
+/// text a reader sees is the same.
+pub fn coalesce(deltas: Vec<ChatDelta>) -> Vec<ChatDelta> {
+    let mut out: Vec<ChatDelta> = Vec::with_capacity(deltas.len().min(8));
+    for d in deltas {
+        let plain = d.tool_calls.is_empty() && d.finish_reason.is_none() && d.usage.is_none();
+        if plain {
+            if let Some(last) = out.last_mut() {
+                let last_plain = last.tool_calls.is_empty()
+                    && last.finish_reason.is_none()
+                    && last.usage.is_none();
+                if last_plain && last.reasoning.is_none() == d.reasoning.is_none() {
+                    if let Some(c) = d.content {
+                        match &mut last.content {
+                            Some(s) => s.push_str(&c),
+                            None => last.content = Some(c),
+                        }
+                    }
+                    if let Some(r) = d.reasoning {
+                        match &mut last.reasoning {
+                            Some(s) => s.push_str(&r),
+                            None => last.reasoning = Some(r),
+                        }
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push(d);
+    }
+    out
+}
+
+pub fn delta_to_js(d: ChatDelta) -> JsValue {
+    glue::mk_delta(
+        d.content,
+        d.reasoning,
+        d.finish_reason,
+        (!d.tool_calls.is_empty()).then(|| Value::Array(d.tool_calls).to_string()),
+        d.usage.map(|u| u.to_string()),
+    )
+}
+
+pub type SharedLive = Rc<RefCell<Live>>;
+
+/// Emit what a `Live` queued while it was borrowed.
+pub fn flush(live: &SharedLive) {
+    let (inner, out) = match live.try_borrow_mut() {
+        Ok(mut l) => (l.inner.clone(), std::mem::take(&mut l.outbox)),
+        Err(_) => return,
+    };
+    let now = now_ms();
+    for (kind, m) in out {
+        inner.events.emit_map(kind, now, m);
+    }
+}
+
+/// Read one more piece of a live stream and absorb it. Never holds the borrow across the read.
+pub async fn advance(live: &SharedLive) {
+    let (reader, ctl) = {
+        let Ok(mut l) = live.try_borrow_mut() else {
+            return;
+        };
+        if !matches!(l.phase, Phase::Streaming) || l.busy {
+            return;
+        }
+        l.busy = true;
+        (l.reader.clone(), l.ctl.clone())
+    };
+    let r = transport::wait(glue::read_piece(&reader, &ctl.signal()), &ctl).await;
+    {
+        let Ok(mut l) = live.try_borrow_mut() else {
+            return;
+        };
+        l.busy = false;
+        match r {
+            Wait::Aborted(k) => l.abort(k),
+            Wait::Failed(e) => l.fail(Error::new(
+                ErrorCode::Network,
+                format!("reading the stream failed: {}", glue::describe(&e)),
+            )),
+            Wait::Ok(piece) => {
+                let mut steps = Vec::new();
+                let res = if piece.is_null() || piece.is_undefined() {
+                    let r = l.body.end(&mut steps);
+                    // A body that ends without [DONE] or a finish reason is not a success.
+                    if r.is_ok() && !l.body.acc.completed() {
+                        l.absorb(steps);
+                        let e = wire::truncated_error(&l.cand.provider.id, &l.cand.model);
+                        l.fail(e);
+                        drop(l);
+                        flush(live);
+                        return;
+                    }
+                    if r.is_ok() && matches!(l.phase, Phase::Streaming) {
+                        steps.push(Step::Done);
+                    }
+                    r
+                } else {
+                    let mut buf = std::mem::take(&mut l.buf);
+                    transport::copy_piece(&piece, &mut buf);
+                    let r = l.body.feed(&buf, &mut steps);
+                    l.buf = buf;
+                    r
+                };
+                match res {
+                    Ok(()) => l.absorb(steps),
+                    Err(e) => {
+                        l.absorb(steps);
+                        l.fail(e);
+                    }
+                }
+            }
+        }
+    }
+    flush(live);
+}

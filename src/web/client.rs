@@ -1,0 +1,413 @@
+//! `FreeRouterClient`: the exported class. Each async method clones `Rc<Inner>` into its future
+//! and never holds `&self` across an await.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::core::catalog::{self as cat, ModelStats, ModelStatus};
+use crate::core::error::Error;
+use crate::core::options::{CallOptions, ClientOptions, ProviderConfig};
+use crate::core::route::{Health, ModelState, Sessions};
+use crate::web::call::{self, Phase, SharedLive};
+use crate::web::catalog::{self, CatalogState};
+use crate::web::error::to_js;
+use crate::web::events::Events;
+use crate::web::glue;
+use crate::web::router::open;
+use crate::web::storage::Store;
+use crate::web::stream::ChatStreamHandle;
+use crate::web::transport::{now_ms, CallCtl};
+
+pub struct Inner {
+    pub opts: ClientOptions,
+    pub providers: Vec<Rc<ProviderConfig>>,
+    pub fetch: JsValue,
+    pub events: Events,
+    pub store: Store,
+    pub catalog: RefCell<CatalogState>,
+    pub health: RefCell<Health>,
+    pub sessions: RefCell<Sessions>,
+}
+
+const STATS_KEY: &str = "stats";
+
+impl Inner {
+    /// Observed model stats survive reloads ("fastest" needs them).
+    pub fn save_stats(&self) {
+        let json = self.health.borrow().stats_to_json();
+        self.store.set(STATS_KEY, &json);
+    }
+}
+
+/// A client for free LLM models across providers, with routing, fallback and a quota ledger.
+///
+/// ```js
+/// import init, { FreeRouterClient } from "free-router";
+/// await init();
+/// const client = new FreeRouterClient({ providers: [{ id: "openrouter", apiKey }] });
+/// const stream = await client.chatStream({ messages: [{ role: "user", content: "Hi" }] });
+/// for await (const d of stream) out.textContent += d.content ?? "";
+/// ```
+#[wasm_bindgen]
+pub struct FreeRouterClient {
+    inner: Rc<Inner>,
+}
+
+/// Parse `(request, options)` from JS. Errors are `invalid_argument` naming the field.
+fn parse_call(
+    request: &JsValue,
+    options: &JsValue,
+    inner: &Inner,
+) -> Result<(Map<String, Value>, CallOptions, JsValue), JsValue> {
+    let req_json = glue::json_stringify(request)?;
+    let req: Value = serde_json::from_str(&req_json)
+        .map_err(|e| to_js(&Error::invalid(format!("request is not valid JSON: {e}"))))?;
+    let Value::Object(req) = req else {
+        return Err(to_js(&Error::invalid(
+            "request must be an object like { messages: [{ role: \"user\", content: \"Hi\" }] }",
+        )));
+    };
+    let split = glue::split_options(options);
+    let opts_v: Value = serde_json::from_str(&split.json())
+        .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
+    let copts =
+        CallOptions::from_json(&opts_v, inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
+    let signal = split.signal();
+    if !signal.is_undefined() && !signal.is_null() && !glue::is_abort_signal(&signal) {
+        return Err(to_js(&Error::invalid(
+            "options.signal must be an AbortSignal",
+        )));
+    }
+    Ok((req, copts, signal))
+}
+
+/// Drive a live stream to its end without handing deltas to JS.
+async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
+    loop {
+        {
+            let mut l = live
+                .try_borrow_mut()
+                .map_err(|_| to_js(&Error::invalid("the call is busy")))?;
+            l.pending.clear();
+            match &l.phase {
+                Phase::Finished => return Ok(l.final_value()),
+                Phase::Failed(e) => return Err(to_js(e)),
+                Phase::Streaming => {}
+            }
+        }
+        call::advance(live).await;
+    }
+}
+
+#[wasm_bindgen]
+impl FreeRouterClient {
+    /// Create a client. Throws `FreeRouterError` (`invalid_argument`) naming the bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FreeRouterOptions")] options: JsValue,
+    ) -> Result<FreeRouterClient, JsValue> {
+        let split = glue::split_options(&options);
+        let v: Value = serde_json::from_str(&split.json())
+            .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
+        let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
+        let fetch = split.fetch();
+        if !fetch.is_undefined() && !fetch.is_null() && !fetch.is_function() {
+            return Err(to_js(&Error::invalid(
+                "options.fetch must be a function like globalThis.fetch",
+            )));
+        }
+        let on_event = split.on_event();
+        if !on_event.is_undefined() && !on_event.is_null() && !on_event.is_function() {
+            return Err(to_js(&Error::invalid("options.onEvent must be a function")));
+        }
+        let providers = opts.providers.iter().cloned().map(Rc::new).collect();
+        let store = Store::new(opts.persist);
+        let mut health = Health::new();
+        if let Some(s) = store.get(STATS_KEY) {
+            // Garbage in storage starts us fresh; it must never break the client.
+            let _ = health.stats_from_json(&s);
+        }
+        Ok(FreeRouterClient {
+            inner: Rc::new(Inner {
+                opts,
+                providers,
+                fetch,
+                events: Events::new(&on_event),
+                store,
+                catalog: RefCell::new(CatalogState::default()),
+                health: RefCell::new(health),
+                sessions: RefCell::new(Sessions::new()),
+            }),
+        })
+    }
+
+    /// One chat completion. Resolves to the OpenAI-shaped completion plus `route`.
+    ///
+    /// ```js
+    /// const r = await client.chat({ messages: [{ role: "user", content: "Hello" }] });
+    /// console.log(r.choices[0].message.content, r.route.model);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<ChatResult>")]
+    pub fn chat(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
+        future_to_promise(async move {
+            let (req, copts, signal) = parsed?;
+            let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
+            let live = open(inner, req, copts, ctl).await?;
+            let v = drain(&live).await?;
+            glue::json_parse(&v.to_string())
+        })
+    }
+
+    /// A streamed chat completion. Resolves once a model has produced its first token.
+    ///
+    /// ```js
+    /// const stream = await client.chatStream({ messages }, { signal });
+    /// for await (const d of stream) out.textContent += d.content ?? "";
+    /// const { route } = await stream.final();
+    /// ```
+    #[wasm_bindgen(js_name = chatStream, unchecked_return_type = "Promise<ChatStream>")]
+    pub fn chat_stream(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
+        future_to_promise(async move {
+            let (req, copts, signal) = parsed?;
+            let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
+            let live = open(inner, req, copts, ctl).await?;
+            Ok(glue::wrap_stream(ChatStreamHandle::new(live).into()))
+        })
+    }
+
+    /// Free models (by default) that match `filter`, from the live catalog.
+    ///
+    /// ```js
+    /// const models = await client.listModels({ tools: true, minContext: 32000, sort: "context" });
+    /// ```
+    #[wasm_bindgen(js_name = listModels, unchecked_return_type = "Promise<ModelInfo[]>")]
+    pub fn list_models(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ModelFilter")] filter: Option<JsValue>,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let parsed = parse_filter(filter.unwrap_or(JsValue::UNDEFINED));
+        future_to_promise(async move {
+            let f = parsed?;
+            catalog::ensure(&inner, false).await?;
+            let now = now_ms();
+            let st = inner.catalog.borrow();
+            let health = inner.health.borrow();
+            let latency = |m: &cat::ModelInfo| health.stats(&m.provider, &m.id).ttft_ms_p50;
+            let hits = st.cat.query(&f, now, &latency);
+            let mut out = String::with_capacity(hits.len() * 600 + 2);
+            out.push('[');
+            for (i, m) in hits.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_model(&mut out, &health, m, now);
+            }
+            out.push(']');
+            glue::json_parse(&out)
+        })
+    }
+
+    /// One model by id (and provider, when several serve it), or `undefined`.
+    #[wasm_bindgen(js_name = getModel, unchecked_return_type = "Promise<ModelInfo | undefined>")]
+    pub fn get_model(&self, id: String, provider: Option<String>) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            catalog::ensure(&inner, false).await?;
+            let st = inner.catalog.borrow();
+            let Some(m) = st.cat.get(&id, provider.as_deref()) else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let mut out = String::new();
+            write_model(&mut out, &inner.health.borrow(), m, now_ms());
+            glue::json_parse(&out)
+        })
+    }
+
+    /// Fetch every provider's model list now, whatever the cache's age.
+    #[wasm_bindgen(js_name = refreshCatalog, unchecked_return_type = "Promise<CatalogInfo>")]
+    pub fn refresh_catalog(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let v = catalog::ensure(&inner, true).await?;
+            glue::json_parse(&v.to_string())
+        })
+    }
+
+    /// A conversation that keeps one model: the first that succeeds, until it becomes
+    /// unavailable (then it re-picks and emits `repin`). On OpenRouter it sends `session_id`.
+    ///
+    /// ```js
+    /// const s = client.session();
+    /// await s.chat({ messages });          // picks a model
+    /// await s.chat({ messages: more });    // same model
+    /// ```
+    pub fn session(
+        &self,
+        id: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    ) -> Result<ChatSession, JsValue> {
+        let id = match id {
+            Some(s) if !s.is_empty() => {
+                if s.len() > 256 {
+                    return Err(to_js(&Error::invalid(
+                        "session id must be at most 256 characters (OpenRouter's session_id limit)",
+                    )));
+                }
+                s
+            }
+            _ => format!("fr-{:08x}{:08x}", glue::random_u32(), glue::random_u32()),
+        };
+        let defaults = options.unwrap_or(JsValue::UNDEFINED);
+        // Validate now so a bad option fails at creation, not on the first message.
+        let split = glue::split_options(&defaults);
+        let v: Value = serde_json::from_str(&split.json()).unwrap_or(Value::Null);
+        CallOptions::from_json(&v, self.inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
+        Ok(ChatSession {
+            client: FreeRouterClient {
+                inner: self.inner.clone(),
+            },
+            id,
+            defaults,
+        })
+    }
+
+    /// Listen to one event type (see `FreeRouterEvent`).
+    #[wasm_bindgen(js_name = addEventListener)]
+    pub fn add_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FreeRouterEvent[\"type\"]")] kind: String,
+        #[wasm_bindgen(unchecked_param_type = "(event: FreeRouterEvent) => void")]
+        listener: Function,
+    ) {
+        self.inner.events.add(kind, listener);
+    }
+
+    #[wasm_bindgen(js_name = removeEventListener)]
+    pub fn remove_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FreeRouterEvent[\"type\"]")] kind: String,
+        #[wasm_bindgen(unchecked_param_type = "(event: FreeRouterEvent) => void")]
+        listener: Function,
+    ) {
+        self.inner.events.remove(&kind, &listener);
+    }
+}
+
+fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
+    if filter.is_undefined() || filter.is_null() {
+        return Ok(cat::ModelFilter::default());
+    }
+    let json = glue::json_stringify(&filter)?;
+    let v: Value = serde_json::from_str(&json)
+        .map_err(|e| to_js(&Error::invalid(format!("filter is not valid JSON: {e}"))))?;
+    cat::filter_from_json(&v).map_err(|e| to_js(&e))
+}
+
+fn write_model(out: &mut String, health: &Health, m: &cat::ModelInfo, now: f64) {
+    let status = match health.status(&m.provider, &m.id, now) {
+        ModelState::Available => ModelStatus::Available,
+        ModelState::Evicted => ModelStatus::Evicted,
+        _ => ModelStatus::CoolingDown,
+    };
+    let s = health.stats(&m.provider, &m.id);
+    let stats = ModelStats {
+        ttft_ms_p50: s.ttft_ms_p50,
+        tokens_per_sec: s.tokens_per_sec,
+        success_rate: s.success_rate,
+    };
+    cat::write_model_json(out, m, status, &stats);
+}
+
+/// A sticky conversation from `client.session()`.
+#[wasm_bindgen]
+pub struct ChatSession {
+    client: FreeRouterClient,
+    id: String,
+    defaults: JsValue,
+}
+
+impl ChatSession {
+    /// Call options with the session's id and defaults; per-call options win.
+    fn options(&self, options: Option<JsValue>) -> JsValue {
+        let merged = js_sys::Object::new();
+        let _ = js_sys::Object::assign(&merged, &js_sys::Object::from(self.defaults.clone()));
+        if let Some(o) = options {
+            if o.is_object() {
+                let _ = js_sys::Object::assign(&merged, &js_sys::Object::from(o));
+            }
+        }
+        let _ = js_sys::Reflect::set(&merged, &"sessionId".into(), &self.id.clone().into());
+        merged.into()
+    }
+}
+
+#[wasm_bindgen]
+impl ChatSession {
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    /// The pinned model, once a call has succeeded.
+    #[wasm_bindgen(getter)]
+    pub fn model(&self) -> Option<String> {
+        self.client
+            .inner
+            .sessions
+            .borrow()
+            .get(&self.id)
+            .map(|p| p.1)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn provider(&self) -> Option<String> {
+        self.client
+            .inner
+            .sessions
+            .borrow()
+            .get(&self.id)
+            .map(|p| p.0)
+    }
+
+    /// Forget the pinned model; the next call picks again.
+    pub fn unpin(&self) {
+        self.client.inner.sessions.borrow_mut().unpin(&self.id);
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<ChatResult>")]
+    pub fn chat(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.client.chat(request, Some(self.options(options)))
+    }
+
+    #[wasm_bindgen(js_name = chatStream, unchecked_return_type = "Promise<ChatStream>")]
+    pub fn chat_stream(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.client
+            .chat_stream(request, Some(self.options(options)))
+    }
+}

@@ -1,0 +1,78 @@
+//! Observability: `onEvent` and add/removeEventListener. Events are built as JSON only when
+//! someone listens.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Function};
+use serde_json::{Map, Value};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::web::glue;
+
+#[derive(Default)]
+pub struct Events {
+    /// (type filter or None for all, listener)
+    listeners: RefCell<Vec<(Option<String>, Function)>>,
+}
+
+impl Events {
+    pub fn new(on_event: &JsValue) -> Self {
+        let ev = Events::default();
+        if let Some(f) = on_event.dyn_ref::<Function>() {
+            ev.listeners.borrow_mut().push((None, f.clone()));
+        }
+        ev
+    }
+
+    pub fn add(&self, kind: String, f: Function) {
+        let mut l = self.listeners.borrow_mut();
+        if !l
+            .iter()
+            .any(|(k, g)| k.as_deref() == Some(&kind) && g == &f)
+        {
+            l.push((Some(kind), f));
+        }
+    }
+
+    pub fn remove(&self, kind: &str, f: &Function) {
+        self.listeners
+            .borrow_mut()
+            .retain(|(k, g)| !(k.as_deref() == Some(kind) && g == f));
+    }
+
+    pub fn wants(&self, kind: &str) -> bool {
+        self.listeners
+            .borrow()
+            .iter()
+            .any(|(k, _)| k.as_deref().is_none_or(|k| k == kind))
+    }
+
+    /// Emit `{type, at, ...fields}`. `fields` is only built when someone listens.
+    pub fn emit(&self, kind: &str, now_ms: f64, fields: impl FnOnce(&mut Map<String, Value>)) {
+        if !self.wants(kind) {
+            return;
+        }
+        let mut m = Map::new();
+        fields(&mut m);
+        self.emit_map(kind, now_ms, m);
+    }
+
+    pub fn emit_map(&self, kind: &str, now_ms: f64, fields: Map<String, Value>) {
+        if !self.wants(kind) {
+            return;
+        }
+        let mut m = Map::new();
+        m.insert("type".into(), kind.into());
+        m.insert("at".into(), now_ms.into());
+        m.extend(fields);
+        let json = Value::Object(m).to_string();
+        // Snapshot the listeners: one may add or remove listeners while we dispatch.
+        let arr = Array::new();
+        for (k, f) in self.listeners.borrow().iter() {
+            if k.as_deref().is_none_or(|k| k == kind) {
+                arr.push(f);
+            }
+        }
+        glue::dispatch(&arr, &json);
+    }
+}

@@ -1,0 +1,92 @@
+//! Imports from `src/js/glue.js`. Everything that can throw is imported with `catch`.
+
+use js_sys::{Array, Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    pub fn make_error(code: &str, message: &str, extra_json: &str, cause: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = isFreeRouterError)]
+    pub fn is_free_router_error(v: &JsValue) -> bool;
+    pub fn describe(v: &JsValue) -> String;
+
+    pub type SplitOptions;
+    #[wasm_bindgen(js_name = splitOptions)]
+    pub fn split_options(opts: &JsValue) -> SplitOptions;
+    #[wasm_bindgen(method, getter)]
+    pub fn json(this: &SplitOptions) -> String;
+    #[wasm_bindgen(method, getter)]
+    pub fn fetch(this: &SplitOptions) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = onEvent)]
+    pub fn on_event(this: &SplitOptions) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &SplitOptions) -> JsValue;
+
+    #[wasm_bindgen(catch, js_name = jsonStringify)]
+    pub fn json_stringify(v: &JsValue) -> Result<String, JsValue>;
+    #[wasm_bindgen(catch, js_name = jsonParse)]
+    pub fn json_parse(s: &str) -> Result<JsValue, JsValue>;
+
+    pub fn sleep(ms: f64, signal: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = linkSignal)]
+    pub fn link_signal(signal: &JsValue, on_abort: &Function) -> Function;
+    #[wasm_bindgen(js_name = isAbortSignal)]
+    pub fn is_abort_signal(v: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = startTimer)]
+    pub fn start_timer(ms: f64, f: &Function) -> JsValue;
+    #[wasm_bindgen(js_name = stopTimer)]
+    pub fn stop_timer(t: &JsValue);
+    #[wasm_bindgen(js_name = newController)]
+    pub fn new_controller() -> web_sys::AbortController;
+    #[wasm_bindgen(js_name = abortController)]
+    pub fn abort_controller(c: &web_sys::AbortController, reason: &JsValue);
+
+    #[wasm_bindgen(js_name = callFetch)]
+    pub fn call_fetch(
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        headers: &Object,
+        body: Option<String>,
+        signal: &web_sys::AbortSignal,
+    ) -> Promise;
+    #[wasm_bindgen(js_name = responseStatus)]
+    pub fn response_status(r: &JsValue) -> u16;
+    #[wasm_bindgen(js_name = responseHeaders)]
+    pub fn response_headers(r: &JsValue) -> String;
+    #[wasm_bindgen(js_name = responseText)]
+    pub fn response_text(r: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
+    #[wasm_bindgen(js_name = bodyReader)]
+    pub fn body_reader(r: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = readPiece)]
+    pub fn read_piece(reader: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
+    #[wasm_bindgen(js_name = cancelReader)]
+    pub fn cancel_reader(reader: &JsValue, reason: &JsValue);
+
+    #[wasm_bindgen(js_name = mkDelta)]
+    pub fn mk_delta(
+        content: Option<String>,
+        reasoning: Option<String>,
+        finish_reason: Option<String>,
+        tool_calls_json: Option<String>,
+        usage_json: Option<String>,
+    ) -> JsValue;
+
+    pub fn dispatch(listeners: &Array, json: &str);
+
+    #[wasm_bindgen(js_name = wrapStream)]
+    pub fn wrap_stream(handle: JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = storageGet)]
+    pub fn storage_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = storageSet)]
+    pub fn storage_set(key: &str, value: &str) -> bool;
+    #[wasm_bindgen(js_name = storageRemove)]
+    pub fn storage_remove(key: &str);
+    #[wasm_bindgen(js_name = randomU32)]
+    pub fn random_u32() -> u32;
+}

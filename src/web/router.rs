@@ -1,0 +1,617 @@
+//! Carries out core's routing decisions for one call: build candidates from the catalog, plan
+//! them, try them in order until one streams, apply what each failure taught, and report.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::core::catalog::{Capability, ModelInfo};
+use crate::core::classify::{Action, Classified};
+use crate::core::error::{Attempt, Error, ErrorCode};
+use crate::core::needs::{self, Needs};
+use crate::core::options::{CallOptions, ProviderConfig};
+use crate::core::provider::ProviderKind;
+use crate::core::route::{self, Candidate, ModelRef, PinCheck, PlanRequest, Skip, Strategy};
+use crate::web::call::{self, abort_error, attempt, Cand, Fail, Live, Phase, SharedLive};
+use crate::web::catalog;
+use crate::web::client::Inner;
+use crate::web::error::to_js;
+use crate::web::glue;
+use crate::web::transport::{now_ms, CallCtl};
+
+/// The router model OpenRouter picks a free model with.
+pub const OPENROUTER_FREE: &str = "openrouter/free";
+
+fn is_free_id(model: &str) -> bool {
+    model.ends_with(":free") || model == OPENROUTER_FREE
+}
+
+fn to_candidate(inner: &Inner, m: &ModelInfo, rank: usize) -> Option<Candidate> {
+    let (prank, p) = inner
+        .providers
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.id == m.provider)?;
+    Some(Candidate {
+        provider: p.id.clone(),
+        provider_rank: prank,
+        model: m.id.clone(),
+        free: m.free,
+        is_openrouter_free_pool: p.kind == ProviderKind::OpenRouter && m.free,
+        context_length: m.context_length,
+        caps: Capability::ALL.into_iter().filter(|c| m.has(*c)).collect(),
+        catalog_rank: rank,
+        price: m.pricing.prompt_per_mtok.max(0.0) + m.pricing.completion_per_mtok.max(0.0),
+    })
+}
+
+/// A model the caller named that the catalog does not list (yet): trust the caller about its
+/// capabilities; the provider will say otherwise if need be.
+fn named_candidate(inner: &Inner, p: &ProviderConfig, model: &str, needs: &Needs) -> Candidate {
+    let prank = inner
+        .providers
+        .iter()
+        .position(|q| q.id == p.id)
+        .unwrap_or(0);
+    let free = match p.kind {
+        ProviderKind::OpenRouter => is_free_id(model),
+        _ => p.free,
+    };
+    Candidate {
+        provider: p.id.clone(),
+        provider_rank: prank,
+        model: model.to_string(),
+        free,
+        is_openrouter_free_pool: p.kind == ProviderKind::OpenRouter && free,
+        context_length: None,
+        caps: needs.caps.clone(),
+        catalog_rank: usize::MAX,
+        price: 0.0,
+    }
+}
+
+impl Inner {
+    pub fn provider_by_id(&self, id: &str) -> Option<Rc<ProviderConfig>> {
+        self.providers.iter().find(|p| p.id == id).cloned()
+    }
+
+    /// Where a model named without a provider lives: the catalog, a configured list, then the
+    /// first OpenRouter provider for `author/model` ids, then the first provider.
+    fn provider_for_model(&self, model: &str) -> Option<Rc<ProviderConfig>> {
+        if let Some(m) = self.catalog.borrow().cat.get(model, None) {
+            if let Some(p) = self.provider_by_id(&m.provider) {
+                return Some(p);
+            }
+        }
+        let listed = self.providers.iter().find(|p| {
+            p.models
+                .as_ref()
+                .is_some_and(|ms| ms.iter().any(|m| m == model))
+        });
+        listed
+            .or_else(|| {
+                self.providers
+                    .iter()
+                    .find(|p| p.kind == ProviderKind::OpenRouter && model.contains('/'))
+            })
+            .or_else(|| self.providers.first())
+            .cloned()
+    }
+
+    /// Catalog models a call may use: free ones (paid ones only under a budget), no routers, not
+    /// expired. Returns candidates and the pool used to explain an empty result.
+    fn catalog_candidates(&self, now: f64) -> (Vec<Candidate>, Vec<ModelInfo>) {
+        let st = self.catalog.borrow();
+        let mut out = Vec::new();
+        let mut pool = Vec::new();
+        for (rank, m) in st.cat.models().iter().enumerate() {
+            if m.is_router || m.is_expired(now) {
+                continue;
+            }
+            if !m.free && self.opts.budget_usd <= 0.0 {
+                continue;
+            }
+            if let Some(c) = to_candidate(self, m, rank) {
+                out.push(c);
+                pool.push(m.clone());
+            }
+        }
+        (out, pool)
+    }
+
+    fn cand(&self, c: &Candidate) -> Option<Cand> {
+        Some(Cand {
+            provider: self.provider_by_id(&c.provider)?,
+            model: c.model.clone(),
+            free: c.free,
+        })
+    }
+
+    pub fn next_seed(&self) -> u64 {
+        (u64::from(glue::random_u32()) << 32) | u64::from(glue::random_u32())
+    }
+}
+
+/// What the request asked for by name.
+enum Named {
+    Auto,
+    One(String),
+    List(Vec<String>),
+}
+
+fn named(req: &Map<String, Value>) -> Result<Named, Error> {
+    if let Some(list) = req.get("models") {
+        let Value::Array(items) = list else {
+            return Err(Error::invalid(
+                "request.models must be an array of model ids",
+            ));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, m) in items.iter().enumerate() {
+            match m.as_str() {
+                Some(s) if !s.is_empty() => out.push(s.to_string()),
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "request.models[{i}] must be a model id string"
+                    )))
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::invalid(
+                "request.models is empty; leave it out to let the client choose",
+            ));
+        }
+        return Ok(Named::List(out));
+    }
+    match req.get("model") {
+        None | Some(Value::Null) => Ok(Named::Auto),
+        Some(Value::String(m)) if m == "auto" || m.is_empty() => Ok(Named::Auto),
+        Some(Value::String(m)) => Ok(Named::One(m.clone())),
+        Some(_) => Err(Error::invalid(
+            "request.model must be a model id string or \"auto\"",
+        )),
+    }
+}
+
+/// The error when the plan has nothing to try.
+fn nothing_usable(
+    skipped: &[(Candidate, Skip)],
+    now: f64,
+    needs: &Needs,
+    pool: &[ModelInfo],
+) -> Error {
+    if skipped.is_empty() {
+        let refs: Vec<&ModelInfo> = pool.iter().collect();
+        return needs::explain_no_candidates(needs, &refs);
+    }
+    let until = skipped
+        .iter()
+        .filter_map(|(_, s)| s.until_ms())
+        .min_by(f64::total_cmp);
+    let pool_out = skipped
+        .iter()
+        .any(|(_, s)| matches!(s, Skip::PoolExhausted { .. }));
+    let all_timed = skipped.iter().all(|(_, s)| s.until_ms().is_some());
+    let list: Vec<String> = skipped
+        .iter()
+        .take(4)
+        .map(|(c, s)| format!("{} ({s})", c.model))
+        .collect();
+    let mut e = match until {
+        Some(t) if all_timed => {
+            let wait = (t - now).max(0.0);
+            let code = if pool_out {
+                ErrorCode::QuotaExhausted
+            } else {
+                ErrorCode::RateLimited
+            };
+            Error::new(
+                code,
+                format!(
+                    "every candidate model is resting; the first is usable again in {} ({}). Pass waitForQuota: true to wait, add another provider, or try later",
+                    human_ms(wait),
+                    list.join(", ")
+                ),
+            )
+            .with_retry_after(wait as u64)
+        }
+        _ => Error::new(
+            ErrorCode::NoCandidates,
+            format!(
+                "no candidate model can take this request: {}",
+                list.join(", ")
+            ),
+        ),
+    };
+    if let Some(t) = until {
+        e.retry_after_ms = Some((t - now).max(0.0) as u64);
+    }
+    e
+}
+
+pub fn human_ms(ms: f64) -> String {
+    let s = (ms / 1000.0).ceil() as u64;
+    if s < 90 {
+        format!("{s} s")
+    } else if s < 90 * 60 {
+        format!("{} min", s.div_ceil(60))
+    } else {
+        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+struct Planned {
+    order: Vec<Cand>,
+    fallback: bool,
+    repin_from: Option<(String, String)>,
+}
+
+/// Candidates for this call, in the order to try them.
+async fn plan_call(
+    inner: &Rc<Inner>,
+    req: &Map<String, Value>,
+    needs: &Needs,
+    copts: &CallOptions,
+) -> Result<Planned, JsValue> {
+    let named = named(req).map_err(|e| to_js(&e))?;
+    let pinned_provider = match &copts.provider {
+        Some(id) => Some(inner.provider_by_id(id).ok_or_else(|| {
+            to_js(&Error::invalid(format!(
+                "options.provider \"{id}\" is not one of the configured providers ({})",
+                inner
+                    .providers
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        })?),
+        None => None,
+    };
+    let session = copts.session_id.is_some();
+    let fallback = copts
+        .fallback
+        .unwrap_or(!matches!(named, Named::One(_)) || session);
+    let strategy = copts
+        .strategy
+        .as_deref()
+        .or(Some(inner.opts.strategy.as_str()))
+        .and_then(Strategy::from_str)
+        .unwrap_or(Strategy::Random);
+    let now = now_ms();
+    // A single named model without fallback needs no catalog: it works offline of /models.
+    let needs_catalog = fallback || matches!(named, Named::Auto);
+    if needs_catalog {
+        // Named models can go ahead without the catalog; only "auto" cannot choose blind.
+        if let Err(e) = catalog::ensure(inner, false).await {
+            if matches!(named, Named::Auto) {
+                return Err(e);
+            }
+        }
+    }
+    let (mut cands, pool) = if needs_catalog {
+        inner.catalog_candidates(now)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut preq = PlanRequest {
+        needs_caps: needs.caps.clone(),
+        min_context: needs.min_context,
+        pinned: None,
+        explicit: None,
+    };
+    let add_named = |cands: &mut Vec<Candidate>, m: &str| -> Result<ModelRef, JsValue> {
+        let p = match &pinned_provider {
+            Some(p) => p.clone(),
+            None => inner.provider_for_model(m).ok_or_else(|| {
+                to_js(&Error::invalid(format!("no provider serves model \"{m}\"")))
+            })?,
+        };
+        if !cands.iter().any(|c| c.provider == p.id && c.model == m) {
+            cands.push(named_candidate(inner, &p, m, needs));
+        }
+        Ok(ModelRef::new(Some(&p.id), m))
+    };
+    let mut strategy = strategy;
+    match &named {
+        Named::One(m) => {
+            let r = add_named(&mut cands, m)?;
+            if !fallback {
+                cands.retain(|c| r.matches(c));
+            }
+            preq.pinned = Some(r);
+        }
+        Named::List(ms) => {
+            let mut refs = Vec::new();
+            for m in ms {
+                refs.push(add_named(&mut cands, m)?);
+            }
+            preq.explicit = Some(refs);
+        }
+        Named::Auto if strategy == Strategy::Router => {
+            // OpenRouter chooses; the model it used comes back in the chunks.
+            if inner
+                .providers
+                .iter()
+                .any(|p| p.kind == ProviderKind::OpenRouter)
+            {
+                let r = add_named(&mut cands, OPENROUTER_FREE)?;
+                cands.retain(|c| r.matches(c));
+            } else {
+                strategy = Strategy::Random;
+            }
+        }
+        Named::Auto => {}
+    }
+    let mut repin_from = None;
+    if let Some(sid) = &copts.session_id {
+        let check =
+            inner
+                .sessions
+                .borrow()
+                .check(sid, &cands, &inner.health.borrow(), &preq, now, 0.0);
+        match check {
+            PinCheck::Keep(c) | PinCheck::Wait { candidate: c, .. } => {
+                preq.pinned = Some(ModelRef::new(Some(&c.provider), &c.model));
+            }
+            PinCheck::Repin { from, .. } => repin_from = Some(from),
+            PinCheck::Unpinned => {}
+        }
+    }
+    let seed = match strategy {
+        Strategy::Seeded => inner.opts.seed.unwrap_or(0),
+        _ => inner.next_seed(),
+    };
+    let plan = route::plan_with(&cands, strategy, &inner.health.borrow(), &preq, seed, now);
+    if plan.order.is_empty() {
+        return Err(to_js(&nothing_usable(&plan.skipped, now, needs, &pool)));
+    }
+    let order = plan.order.iter().filter_map(|c| inner.cand(c)).collect();
+    Ok(Planned {
+        order,
+        fallback,
+        repin_from,
+    })
+}
+
+/// Remember what a failure taught, and say so in events.
+fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
+    let p = &cand.provider.id;
+    inner
+        .health
+        .borrow_mut()
+        .apply(p, &cand.model, &c.action, now);
+    inner
+        .health
+        .borrow_mut()
+        .record_failure_stat(p, &cand.model, now);
+    let ev = &inner.events;
+    let reason = c.error.code.as_str();
+    match &c.action {
+        Action::Cooldown { until_ms } | Action::FreePoolExhausted { until_ms } => {
+            let until = *until_ms;
+            ev.emit("cooldown", now, |m| {
+                m.insert("provider".into(), p.clone().into());
+                m.insert("model".into(), cand.model.clone().into());
+                m.insert("untilMs".into(), until.into());
+                m.insert("reason".into(), reason.into());
+            });
+        }
+        Action::Evict => ev.emit("model_evicted", now, |m| {
+            m.insert("provider".into(), p.clone().into());
+            m.insert("model".into(), cand.model.clone().into());
+            m.insert("reason".into(), c.error.message.clone().into());
+        }),
+        _ => {}
+    }
+    if matches!(
+        c.error.code,
+        ErrorCode::RateLimited | ErrorCode::QuotaExhausted
+    ) {
+        ev.emit("rate_limited", now, |m| {
+            m.insert("provider".into(), p.clone().into());
+            m.insert("model".into(), cand.model.clone().into());
+            if let Some(r) = c.error.retry_after_ms {
+                m.insert("retryAfterMs".into(), r.into());
+            }
+        });
+    }
+}
+
+fn attempt_info(
+    cand: &Cand,
+    outcome: &str,
+    status: Option<u16>,
+    code: Option<ErrorCode>,
+    ms: f64,
+) -> Attempt {
+    Attempt {
+        provider: cand.provider.id.clone(),
+        model: cand.model.clone(),
+        outcome: outcome.into(),
+        status,
+        error_code: code,
+        ms,
+    }
+}
+
+/// Run a call up to its first token, falling back across candidates before that.
+pub async fn open(
+    inner: Rc<Inner>,
+    req: Map<String, Value>,
+    copts: CallOptions,
+    ctl: Rc<CallCtl>,
+) -> Result<SharedLive, JsValue> {
+    let r = open_inner(&inner, &req, &copts, &ctl).await;
+    if r.is_err() {
+        ctl.release();
+    }
+    r
+}
+
+async fn open_inner(
+    inner: &Rc<Inner>,
+    req: &Map<String, Value>,
+    copts: &CallOptions,
+    ctl: &Rc<CallCtl>,
+) -> Result<SharedLive, JsValue> {
+    let started = now_ms();
+    let needs = needs::analyse(&Value::Object(req.clone())).map_err(|e| to_js(&e))?;
+    let planned = plan_call(inner, req, &needs, copts).await?;
+    if let Some(k) = ctl.aborted() {
+        return Err(abort_error(k, ctl, Vec::new()));
+    }
+    let max = copts.max_attempts.unwrap_or(inner.opts.max_attempts) as usize;
+    let mut attempts: Vec<Attempt> = Vec::new();
+    let mut last: Option<Error> = None;
+    let mut skip_free_pool: Vec<String> = Vec::new();
+    let order = planned.order;
+    let mut i = 0;
+    while i < order.len() && attempts.len() < max {
+        let cand = &order[i];
+        i += 1;
+        // Learned during this call: the account-wide free pool is spent, or the key is out.
+        if skip_free_pool.contains(&cand.provider.id) && cand.free {
+            continue;
+        }
+        if inner
+            .health
+            .borrow()
+            .status(&cand.provider.id, &cand.model, now_ms())
+            != route::ModelState::Available
+            && !attempts.is_empty()
+        {
+            continue;
+        }
+        let n = attempts.len() + 1;
+        inner.events.emit("attempt", now_ms(), |m| {
+            m.insert("provider".into(), cand.provider.id.clone().into());
+            m.insert("model".into(), cand.model.clone().into());
+            m.insert("n".into(), n.into());
+        });
+        let t0 = now_ms();
+        let body = call::request_body(
+            req,
+            &cand.provider,
+            &cand.model,
+            copts.session_id.as_deref(),
+        );
+        match attempt(inner, ctl, cand, &body).await {
+            Ok((reader, body, pending, rest)) => {
+                let now = now_ms();
+                attempts.push(attempt_info(cand, "ok", Some(200), None, now - t0));
+                let mut live = Live {
+                    inner: inner.clone(),
+                    ctl: ctl.clone(),
+                    reader,
+                    body,
+                    buf: Vec::new(),
+                    pending,
+                    phase: Phase::Streaming,
+                    cand: cand.clone(),
+                    attempts,
+                    started_ms: started,
+                    attempt_started_ms: t0,
+                    ttft_ms: now - started,
+                    finished_ms: None,
+                    busy: false,
+                    outbox: Vec::new(),
+                    session: copts.session_id.clone(),
+                };
+                let ttft = live.ttft_ms;
+                let served = live.served_model().to_string();
+                if let Some(sid) = &copts.session_id {
+                    inner
+                        .sessions
+                        .borrow_mut()
+                        .pin(sid, &cand.provider.id, &served);
+                    let changed = planned
+                        .repin_from
+                        .as_ref()
+                        .map(|f| (f.0.clone(), f.1.clone()))
+                        .filter(|f| f.0 != cand.provider.id || f.1 != served);
+                    if let Some(from) = changed {
+                        inner.events.emit("repin", now, |m| {
+                            m.insert("sessionId".into(), sid.clone().into());
+                            m.insert("from".into(), from.1.into());
+                            m.insert("to".into(), served.clone().into());
+                        });
+                    }
+                }
+                inner.events.emit("first_token", now, |m| {
+                    m.insert("provider".into(), cand.provider.id.clone().into());
+                    m.insert("model".into(), served.into());
+                    m.insert("ttftMs".into(), ttft.round().into());
+                });
+                live.absorb(rest);
+                let shared = Rc::new(RefCell::new(live));
+                call::flush(&shared);
+                return Ok(shared);
+            }
+            Err(Fail::Aborted(k)) => {
+                attempts.push(attempt_info(
+                    cand,
+                    "aborted",
+                    None,
+                    Some(ErrorCode::Aborted),
+                    now_ms() - t0,
+                ));
+                return Err(abort_error(k, ctl, attempts));
+            }
+            Err(Fail::Classified(c)) => {
+                let now = now_ms();
+                attempts.push(attempt_info(
+                    cand,
+                    c.error.code.as_str(),
+                    c.error.status,
+                    Some(c.error.code),
+                    now - t0,
+                ));
+                learn(inner, cand, &c, now);
+                if matches!(c.action, Action::FreePoolExhausted { .. }) {
+                    skip_free_pool.push(cand.provider.id.clone());
+                }
+                let stop = matches!(c.action, Action::Stop);
+                if !planned.fallback || stop {
+                    last = Some(c.error);
+                    break;
+                }
+                let provider_out = matches!(c.action, Action::ProviderOut);
+                let usable_next = |n: &&Cand| {
+                    let pool_spent = n.free && skip_free_pool.contains(&n.provider.id);
+                    let same_provider_out = provider_out && n.provider.id == cand.provider.id;
+                    !pool_spent && !same_provider_out
+                };
+                if let Some(next) = order[i..].iter().find(usable_next) {
+                    if attempts.len() < max {
+                        inner.events.emit("fallback", now, |m| {
+                            m.insert("from".into(), cand.model.clone().into());
+                            m.insert("to".into(), next.model.clone().into());
+                            m.insert("reason".into(), c.error.code.as_str().into());
+                        });
+                    }
+                }
+                last = Some(c.error);
+            }
+        }
+    }
+    let mut e = last.unwrap_or_else(|| {
+        Error::new(ErrorCode::NoCandidates, "no candidate model could be tried")
+    });
+    if attempts.len() > 1 {
+        e.message = format!(
+            "all {} attempts failed; the last one: {}",
+            attempts.len(),
+            e.message
+        );
+    }
+    e.attempts = attempts;
+    inner.events.emit("error", now_ms(), |m| {
+        m.insert("code".into(), e.code.as_str().into());
+        m.insert("message".into(), e.message.clone().into());
+    });
+    Err(to_js(&e))
+}

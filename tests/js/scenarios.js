@@ -1,0 +1,449 @@
+// Browser scenarios for the client, run by tests/web.rs in headless Chromium. Each scenario gets
+// `make(options)` (constructs a FreeRouterClient) and the recorded fixtures, and throws on failure.
+
+const enc = new TextEncoder();
+const KEY = "sk-or-v1-SECRET-test-key-0123456789";
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+function eq(a, b, msg) {
+  if (a !== b) throw new Error(`${msg}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The text a transcript's chunks carry, computed independently of the library. */
+function expectedContent(sse) {
+  let s = "";
+  for (const line of sse.split("\n")) {
+    if (!line.startsWith("data: ") || line === "data: [DONE]") continue;
+    const c = JSON.parse(line.slice(6));
+    for (const ch of c.choices || []) if (ch.delta && typeof ch.delta.content === "string") s += ch.delta.content;
+  }
+  return s;
+}
+
+/** A Response whose body yields `text` in pieces, recording whether it was cancelled. */
+function streamResponse(text, { piece = 7, delayMs = 0, status = 200, headers = {}, log = {} } = {}) {
+  const bytes = typeof text === "string" ? enc.encode(text) : text;
+  let i = 0;
+  const body = new ReadableStream({
+    async pull(ctrl) {
+      if (delayMs) await sleep(delayMs);
+      if (i >= bytes.length) return ctrl.close();
+      ctrl.enqueue(bytes.slice(i, i + piece));
+      i += piece;
+    },
+    cancel() {
+      log.cancelled = true;
+    },
+  });
+  return new Response(body, { status, headers: { "content-type": "text/event-stream", ...headers } });
+}
+
+function jsonResponse(status, obj, headers = {}) {
+  const body = typeof obj === "string" ? obj : JSON.stringify(obj);
+  return new Response(body, { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+/** A small catalog in OpenRouter's 2026 shape. */
+function catalogOf(entries) {
+  return {
+    data: entries.map(([id, params = ["tools", "tool_choice", "response_format"], ctx = 131072, inputs = ["text"]]) => ({
+      id,
+      canonical_slug: id.replace(/:free$/, ""),
+      name: id,
+      created: 1754414229,
+      description: `test model ${id}`,
+      context_length: ctx,
+      architecture: { modality: "text->text", input_modalities: inputs, output_modalities: ["text"], tokenizer: "Other", instruct_type: null },
+      pricing: id.endsWith(":free") || id === "openrouter/free" ? { prompt: "0", completion: "0" } : { prompt: "0.000001", completion: "0.000002" },
+      top_provider: { context_length: ctx, max_completion_tokens: 8192, is_moderated: false },
+      supported_parameters: params,
+      expiration_date: null,
+    })),
+    total_count: entries.length,
+  };
+}
+const DEFAULT_CATALOG = catalogOf([["openai/gpt-oss-20b:free"], ["a/one:free"], ["b/two:free"]]);
+
+/**
+ * A fetch that records chat calls and answers them with `handler(url, init, n)`; GET …/models
+ * gets `catalog` (recorded in `modelCalls`).
+ */
+function fakeFetch(handler, catalog = DEFAULT_CATALOG) {
+  const calls = [];
+  const modelCalls = [];
+  const f = async (url, init) => {
+    url = String(url);
+    if (init && init.signal && init.signal.aborted) throw new DOMException("aborted", "AbortError");
+    if (url.endsWith("/models")) {
+      modelCalls.push({ url, init });
+      return typeof catalog === "function" ? catalog(url, init, modelCalls.length) : jsonResponse(200, catalog);
+    }
+    calls.push({ url, init });
+    return handler(url, init, calls.length);
+  };
+  f.calls = calls;
+  f.modelCalls = modelCalls;
+  return f;
+}
+
+function chunk(obj) {
+  return `data: ${JSON.stringify(obj)}\n\n`;
+}
+function contentChunk(text, model = "openai/gpt-oss-20b:free") {
+  return chunk({ id: "gen-1", model, provider: "Test", object: "chat.completion.chunk", created: 1, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
+}
+const FINISH = chunk({ id: "gen-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+const USAGE = chunk({ id: "gen-1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8, cost: 0 } });
+const DONE = "data: [DONE]\n\n";
+
+function client(make, fetch, extra = {}) {
+  return make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch, ...extra });
+}
+const REQ = { model: "openai/gpt-oss-20b:free", messages: [{ role: "user", content: "Hi" }] };
+
+async function expectReject(p, code, msg) {
+  try {
+    await p;
+  } catch (e) {
+    assert(e instanceof Error, `${msg}: rejection is an Error`);
+    eq(e.constructor.name, "FreeRouterError", `${msg}: class`);
+    eq(e.code, code, `${msg}: code (message: ${e.message})`);
+    assert(!JSON.stringify({ ...e, message: e.message }).includes(KEY), `${msg}: key leaked into the error`);
+    return e;
+  }
+  throw new Error(`${msg}: expected a rejection with code ${code}`);
+}
+
+export const scenarios = {
+  async chunkedStream(make, fx) {
+    const sse = fx.textUsage;
+    const want = expectedContent(sse);
+    assert(want.length > 20, "fixture has text");
+    for (const piece of [1, 3, 7, 64, 1000, 1 << 20]) {
+      const log = {};
+      const f = fakeFetch(() => streamResponse(sse, { piece, log }));
+      const events = [];
+      const c = client(make, f, { onEvent: (e) => events.push(e) });
+      const stream = await c.chatStream(REQ);
+      let got = "";
+      for await (const d of stream) if (d.content) got += d.content;
+      eq(got, want, `content with ${piece}-byte pieces`);
+      eq(stream.model, "openai/gpt-4o-mini", "served model read from the chunks");
+      eq(stream.provider, "openrouter", "provider id");
+      const fin = await stream.final();
+      eq(fin.choices[0].message.content, want, "final() content");
+      eq(fin.route.provider, "openrouter", "route.provider");
+      eq(fin.route.attempts.length, 1, "one attempt");
+      eq(fin.route.attempts[0].outcome, "ok", "attempt outcome");
+      assert(fin.usage && fin.usage.total_tokens > 0, "usage kept");
+      assert(typeof fin.route.ttftMs === "number", "ttft");
+      const types = events.map((e) => e.type);
+      for (const t of ["attempt", "first_token", "usage", "done"]) assert(types.includes(t), `event ${t} in ${types}`);
+      assert(events.every((e) => typeof e.at === "number"), "events carry at");
+    }
+  },
+
+  async requestShape(make) {
+    const f = fakeFetch(() => streamResponse(contentChunk("ok") + FINISH + DONE));
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, app: { url: "https://app.example", title: "Test App" } });
+    const r = await c.chat({ ...REQ, temperature: 0.2, models: undefined }, { sessionId: "s1" });
+    eq(r.choices[0].message.content, "ok", "chat() content");
+    const { url, init } = f.calls[0];
+    eq(url, "https://openrouter.ai/api/v1/chat/completions", "url");
+    eq(init.method, "POST", "method");
+    const names = Object.keys(init.headers).sort();
+    eq(JSON.stringify(names), JSON.stringify(["Authorization", "Content-Type", "HTTP-Referer", "X-OpenRouter-Title"]), "only these headers");
+    eq(init.headers.Authorization, `Bearer ${KEY}`, "auth header");
+    const body = JSON.parse(init.body);
+    eq(body.stream, true, "stream");
+    eq(body.model, "openai/gpt-oss-20b:free", "model");
+    eq(body.temperature, 0.2, "pass-through field");
+    eq(body.session_id, "s1", "OpenRouter session_id");
+    // A generic OpenAI-compatible provider: no attribution headers, no key when none is set.
+    const g = fakeFetch(() => streamResponse(contentChunk("ok") + FINISH + DONE));
+    const c2 = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["llama3.2"] }], fetch: g, app: { url: "https://app.example", title: "T" } });
+    await c2.chat({ model: "llama3.2", messages: [{ role: "user", content: "x" }] });
+    eq(g.calls[0].url, "http://127.0.0.1:9/v1/chat/completions", "custom base url");
+    eq(JSON.stringify(Object.keys(g.calls[0].init.headers)), JSON.stringify(["Content-Type"]), "no auth, no attribution");
+    const b2 = JSON.parse(g.calls[0].init.body);
+    eq(b2.stream_options.include_usage, true, "ask OpenAI-compatible servers for usage");
+    assert(!("session_id" in b2), "no session_id outside OpenRouter");
+  },
+
+  async toolCallStream(make, fx) {
+    const f = fakeFetch(() => streamResponse(fx.toolCall, { piece: 13 }));
+    const c = client(make, f);
+    const stream = await c.chatStream({ ...REQ, tools: [{ type: "function", function: { name: "llm_version", parameters: { type: "object", properties: {} } } }] });
+    let frags = 0;
+    for await (const d of stream) if (d.toolCalls) frags += d.toolCalls.length;
+    assert(frags >= 2, "tool call fragments streamed");
+    const fin = await stream.final();
+    const call = fin.choices[0].message.tool_calls[0];
+    eq(call.function.name, "llm_version", "tool name");
+    eq(call.function.arguments, "{}", "tool args merged");
+    eq(fin.choices[0].finish_reason, "tool_calls", "finish reason");
+  },
+
+  async reasoningStream(make, fx) {
+    const f = fakeFetch(() => streamResponse(fx.reasoning, { piece: 50 }));
+    const stream = await client(make, f).chatStream(REQ);
+    let reasoning = "";
+    let content = "";
+    for await (const d of stream) {
+      if (d.reasoning) reasoning += d.reasoning;
+      if (d.content) content += d.content;
+    }
+    assert(reasoning.length > 10, "reasoning streamed");
+    eq(content, expectedContent(fx.reasoning), "content");
+  },
+
+  async slowThenAbort(make) {
+    const text = contentChunk("a") + contentChunk("b") + contentChunk("c") + FINISH + DONE;
+    // stream.abort() mid-stream
+    let log = {};
+    let f = fakeFetch(() => streamResponse(text, { piece: 20, delayMs: 40, log }));
+    let stream = await client(make, f).chatStream(REQ);
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert(!first.done, "got a first delta");
+    stream.abort();
+    const e = await expectReject(it.next(), "aborted", "next() after abort()");
+    eq(e.name, "AbortError", "AbortError name");
+    await sleep(10);
+    assert(log.cancelled, "the body was cancelled after abort()");
+    assert(f.calls[0].init.signal.aborted, "the fetch signal was aborted");
+    await expectReject(it.next(), "aborted", "the stream stays unusable");
+    // break out of for await
+    log = {};
+    f = fakeFetch(() => streamResponse(text, { piece: 20, delayMs: 40, log }));
+    stream = await client(make, f).chatStream(REQ);
+    for await (const d of stream) {
+      assert(d.content, "a delta");
+      break;
+    }
+    await sleep(10);
+    assert(log.cancelled, "break cancelled the body");
+    assert(f.calls[0].init.signal.aborted, "break aborted the fetch");
+    // the user's AbortSignal, mid-stream
+    log = {};
+    const ac = new AbortController();
+    f = fakeFetch(() => streamResponse(text, { piece: 20, delayMs: 40, log }));
+    stream = await client(make, f).chatStream(REQ, { signal: ac.signal });
+    const it2 = stream[Symbol.asyncIterator]();
+    await it2.next();
+    const pending = it2.next();
+    ac.abort();
+    await expectReject(pending, "aborted", "read in flight when the signal aborts");
+    await sleep(10);
+    assert(log.cancelled, "signal abort cancelled the body");
+    // a signal that is already aborted: no request is sent
+    f = fakeFetch(() => streamResponse(text));
+    const dead = new AbortController();
+    dead.abort();
+    await expectReject(client(make, f).chatStream(REQ, { signal: dead.signal }), "aborted", "pre-aborted signal");
+    eq(f.calls.length, 0, "no fetch for a pre-aborted call");
+    // abort while waiting for headers: a fetch that never answers
+    const hang = new AbortController();
+    const never = fakeFetch(() => new Promise(() => {}));
+    const p = client(make, never).chatStream(REQ, { signal: hang.signal });
+    await sleep(20);
+    hang.abort();
+    await expectReject(p, "aborted", "abort while waiting for headers");
+    assert(never.calls[0].init.signal.aborted, "the hanging fetch was aborted");
+  },
+
+  async timeout(make) {
+    const f = fakeFetch(() => streamResponse(contentChunk("a") + contentChunk("b") + FINISH + DONE, { piece: 200, delayMs: 80 }));
+    const stream = await client(make, f).chatStream(REQ, { timeoutMs: 150 });
+    const e = await expectReject(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+      "timeout",
+      "timeoutMs mid-stream",
+    );
+    eq(e.name, "TimeoutError", "timeout name");
+    const never = fakeFetch(() => new Promise(() => {}));
+    const e2 = await expectReject(client(make, never).chat(REQ, { timeoutMs: 50 }), "timeout", "timeout before headers");
+    assert(e2.message.includes("50 ms"), "timeout message names the limit");
+  },
+
+  async status429(make, fx) {
+    const body = fx.errors.find((l) => l.status === 429 && l.body.includes("free-models-per-min")) || fx.errors.find((l) => l.status === 429);
+    const f = fakeFetch(() => jsonResponse(429, body.body, { "retry-after": "7" }));
+    const e = await expectReject(client(make, f).chatStream(REQ), "rate_limited", "429");
+    eq(e.status, 429, "status");
+    eq(e.provider, "openrouter", "provider");
+    eq(e.model, "openai/gpt-oss-20b:free", "model");
+    assert(e.retryAfterMs > 0, "retryAfterMs");
+    eq(e.attempts.length, 1, "a pinned model is tried once");
+    eq(f.calls.length, 1, "no retries for a pinned model");
+    // the daily limit
+    const daily = { error: { message: "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day", code: 429, metadata: { headers: { "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(Date.now() + 3 * 3600e3) }, limit_source: "openrouter_free_tier_daily" } } };
+    const e2 = await expectReject(client(make, fakeFetch(() => jsonResponse(429, daily))).chat(REQ), "quota_exhausted", "daily limit");
+    assert(/50/.test(e2.message) && /UTC/.test(e2.message), `daily message says the limit and reset: ${e2.message}`);
+  },
+
+  async status500AndHtml(make) {
+    const e = await expectReject(client(make, fakeFetch(() => jsonResponse(500, { error: { code: 500, message: "Internal Server Error" } }))).chatStream(REQ), "provider_error", "500");
+    eq(e.status, 500, "status 500");
+    const html = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>cloudflare</p></body></html>";
+    const e2 = await expectReject(client(make, fakeFetch(() => new Response(html, { status: 502, headers: { "content-type": "text/html" } }))).chatStream(REQ), "provider_error", "HTML 502");
+    assert(/Bad Gateway/.test(e2.message) && !/<h1>/.test(e2.message), `HTML stripped in message: ${e2.message}`);
+    const e3 = await expectReject(client(make, fakeFetch(() => new Response(html, { status: 200, headers: { "content-type": "text/html" } }))).chatStream(REQ), "provider_error", "HTML 200");
+    assert(/neither SSE nor JSON|HTML/.test(e3.message), e3.message);
+    await expectReject(client(make, fakeFetch(() => jsonResponse(401, { error: { code: 401, message: "User not found." } }))).chat(REQ), "auth", "401");
+  },
+
+  async http200ErrorPayload(make) {
+    const body = { error: { code: 429, message: "Rate limit exceeded: free-models-per-min. ", metadata: { headers: { "X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(Date.now() + 30000) } } }, user_id: "user_x" };
+    await expectReject(client(make, fakeFetch(() => jsonResponse(200, body))).chatStream(REQ), "rate_limited", "200 JSON error");
+    // the same error as the first SSE event
+    await expectReject(client(make, fakeFetch(() => streamResponse(chunk(body)))).chatStream(REQ), "rate_limited", "200 SSE error");
+    // an empty 200 body
+    await expectReject(client(make, fakeFetch(() => new Response("", { status: 200 }))).chatStream(REQ), "provider_error", "empty 200");
+    // a provider that ignored stream:true answers with a completion: still works
+    const completion = { id: "c1", object: "chat.completion", model: "m/x", choices: [{ index: 0, message: { role: "assistant", content: "whole" }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    const r = await client(make, fakeFetch(() => jsonResponse(200, completion))).chat(REQ);
+    eq(r.choices[0].message.content, "whole", "non-stream completion accepted");
+  },
+
+  async midStreamError(make, fx) {
+    const text = contentChunk("Hello ") + contentChunk("wor") + chunk({ id: "gen-1", object: "chat.completion.chunk", error: { code: "server_error", message: "Upstream went away" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }] }) + DONE;
+    const stream = await client(make, fakeFetch(() => streamResponse(text, { piece: 30 }))).chatStream(REQ);
+    let got = "";
+    const e = await expectReject(
+      (async () => {
+        for await (const d of stream) got += d.content || "";
+      })(),
+      "stream_interrupted",
+      "mid-stream error chunk",
+    );
+    eq(got, "Hello wor", "text before the error was delivered");
+    eq(e.partial, "Hello wor", "partial carried");
+    assert(/Upstream went away/.test(e.message), e.message);
+    await expectReject(stream.final(), "stream_interrupted", "final() after failure");
+    // the recorded minimax transcript: reasoning, then an error chunk
+    const s2 = await client(make, fakeFetch(() => streamResponse(fx.midstream, { piece: 40 }))).chatStream(REQ);
+    await expectReject(s2.text(), "stream_interrupted", "recorded mid-stream error");
+  },
+
+  async truncated(make) {
+    const s = await client(make, fakeFetch(() => streamResponse(contentChunk("partial ") + contentChunk("text")))).chatStream(REQ);
+    const e = await expectReject(s.text(), "stream_interrupted", "body ends before [DONE]");
+    eq(e.partial, "partial text", "partial");
+    // cut in the middle of a chunk
+    const cut = (contentChunk("abc") + contentChunk("def")).slice(0, -12);
+    const s2 = await client(make, fakeFetch(() => streamResponse(cut))).chatStream(REQ);
+    await expectReject(s2.text(), "stream_interrupted", "cut inside a chunk");
+    // nothing but keep-alives, then the end
+    await expectReject(client(make, fakeFetch(() => streamResponse(": OPENROUTER PROCESSING\n\n"))).chatStream(REQ), "provider_error", "no token at all");
+  },
+
+  async consumption(make) {
+    const text = contentChunk("one ") + contentChunk("two") + FINISH + USAGE + DONE;
+    const mk = () => client(make, fakeFetch(() => streamResponse(text, { piece: 9 })));
+    let s = await mk().chatStream(REQ);
+    for await (const _ of s);
+    await expectReject((async () => { for await (const _ of s); })(), "invalid_argument", "second iteration");
+    const fin = await s.final();
+    eq(fin.choices[0].message.content, "one two", "final after iterating");
+    s = await mk().chatStream(REQ);
+    eq(await s.text(), "one two", "text()");
+    s = await mk().chatStream(REQ);
+    const r = s.textStream().getReader();
+    let t = "";
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) break;
+      eq(typeof value, "string", "textStream yields strings");
+      t += value;
+    }
+    eq(t, "one two", "textStream()");
+    s = await mk().chatStream(REQ);
+    const r2 = s.toReadableStream().getReader();
+    let usage = null;
+    for (;;) {
+      const { done, value } = await r2.read();
+      if (done) break;
+      if (value.usage) usage = value.usage;
+    }
+    eq(usage.total_tokens, 8, "toReadableStream() yields deltas with usage");
+    s = await mk().chatStream(REQ);
+    const fin2 = await s.final();
+    eq(fin2.choices[0].message.content, "one two", "final() without iterating");
+    eq(fin2.route.model, "openai/gpt-oss-20b:free", "route.model");
+  },
+
+  async networkAndBadInput(make) {
+    const f = fakeFetch(() => {
+      throw new TypeError("Failed to fetch");
+    });
+    const e = await expectReject(client(make, f).chat(REQ), "network", "fetch TypeError");
+    assert(/Failed to fetch/.test(e.message), e.message);
+    const ok = fakeFetch(() => streamResponse(contentChunk("x") + FINISH + DONE));
+    const c = client(make, ok);
+    await expectReject(c.chat({ messages: [] }), "invalid_argument", "no messages");
+    await expectReject(c.chat({ model: "m/x", messages: [{ role: "bot", content: "x" }] }), "invalid_argument", "bad role");
+    await expectReject(c.chat("hello"), "invalid_argument", "request not an object");
+    await expectReject(c.chat(REQ, { timeoutMs: "soon" }), "invalid_argument", "bad call option");
+    await expectReject(c.chat(REQ, { signal: "nope" }), "invalid_argument", "bad signal");
+    eq(ok.calls.length, 0, "bad input sends nothing");
+    for (const [opts, field] of [
+      [{}, "providers"],
+      [{ providers: [{ id: "nope" }] }, "providers[0].id"],
+      [{ providers: [{ id: "x", baseUrl: "http://example.com/v1" }] }, "baseUrl"],
+      [{ providers: [{ id: "openrouter" }], budget: { maxUsd: -1 } }, "maxUsd"],
+      [{ providers: [{ id: "openrouter" }], fetch: 5 }, "fetch"],
+      [{ providers: "openrouter" }, "providers"],
+    ]) {
+      let threw = null;
+      try {
+        make(opts);
+      } catch (err) {
+        threw = err;
+      }
+      assert(threw, `constructor rejects ${JSON.stringify(opts)}`);
+      eq(threw.code, "invalid_argument", "constructor error code");
+      assert(threw.message.includes(field), `message names ${field}: ${threw.message}`);
+    }
+  },
+
+  async eventsNeverLeakKey(make, fx) {
+    const all = [];
+    const seq = [
+      () => jsonResponse(429, { error: { code: 429, message: "Provider returned error", metadata: { raw: "temporarily rate-limited upstream" } } }),
+      () => streamResponse(fx.textUsage, { piece: 100 }),
+    ];
+    const f = fakeFetch((u, i, n) => seq[Math.min(n - 1, seq.length - 1)]());
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, onEvent: (e) => all.push(e) });
+    const listened = [];
+    const h = (e) => listened.push(e);
+    c.addEventListener("attempt", h);
+    await c.chat({ models: ["a/one:free", "b/two:free"], messages: [{ role: "user", content: "x" }] });
+    c.removeEventListener("attempt", h);
+    await c.chat(REQ).catch(() => {});
+    eq(listened.length, 2, "addEventListener got both attempts of the first call only");
+    const types = all.map((e) => e.type);
+    assert(types.includes("fallback"), `fallback event: ${types}`);
+    assert(!JSON.stringify(all).includes(KEY), "no key in events");
+    // a throwing listener does not break the call
+    const c2 = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: fakeFetch(() => streamResponse(contentChunk("fine") + FINISH + DONE)), onEvent: () => { throw new Error("listener bug"); } });
+    const onerr = globalThis.onerror;
+    globalThis.onerror = () => true;
+    const r = await c2.chat(REQ);
+    await sleep(5);
+    globalThis.onerror = onerr;
+    eq(r.choices[0].message.content, "fine", "a throwing listener is isolated");
+  },
+};
+
+export async function run(name, make, fixtures) {
+  const f = scenarios[name];
+  if (!f) throw new Error(`no scenario ${name}`);
+  const fx = { ...fixtures, errors: fixtures.errors.split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
+  await f(make, fx);
+}

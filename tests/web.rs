@@ -1,0 +1,117 @@
+//! Browser tests: the client in headless Chromium against an injected fetch that returns
+//! `Response(ReadableStream)` bodies. The scenarios live in tests/js/scenarios.js.
+#![cfg(target_arch = "wasm32")]
+
+use free_router::web::client::FreeRouterClient;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/js/scenarios.js")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn run(
+        name: &str,
+        make: &js_sys::Function,
+        fixtures: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+}
+
+fn fixtures() -> JsValue {
+    let o = Object::new();
+    for (k, v) in [
+        (
+            "textUsage",
+            include_str!("fixtures/sse_text-usage_gpt-4o-mini_2026-07.txt"),
+        ),
+        (
+            "toolCall",
+            include_str!("fixtures/sse_tool-call_gpt-4.1-mini.txt"),
+        ),
+        (
+            "reasoning",
+            include_str!("fixtures/sse_reasoning_claude-sonnet-4.5.txt"),
+        ),
+        (
+            "midstream",
+            include_str!("fixtures/sse_midstream-error_minimax-m2-free.txt"),
+        ),
+        ("errors", include_str!("fixtures/errors.jsonl")),
+    ] {
+        Reflect::set(&o, &k.into(), &v.into()).unwrap();
+    }
+    o.into()
+}
+
+async fn scenario(name: &str) {
+    let make = Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(|opts: JsValue| {
+        FreeRouterClient::new(opts).map(JsValue::from)
+    });
+    let r = run(name, make.as_ref().unchecked_ref(), &fixtures()).await;
+    if let Err(e) = r {
+        let msg = Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| format!("{e:?}"));
+        panic!("scenario {name} failed: {msg}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn chunked_stream() {
+    scenario("chunkedStream").await
+}
+#[wasm_bindgen_test]
+async fn request_shape() {
+    scenario("requestShape").await
+}
+#[wasm_bindgen_test]
+async fn tool_call_stream() {
+    scenario("toolCallStream").await
+}
+#[wasm_bindgen_test]
+async fn reasoning_stream() {
+    scenario("reasoningStream").await
+}
+#[wasm_bindgen_test]
+async fn slow_then_abort() {
+    scenario("slowThenAbort").await
+}
+#[wasm_bindgen_test]
+async fn timeout() {
+    scenario("timeout").await
+}
+#[wasm_bindgen_test]
+async fn status_429() {
+    scenario("status429").await
+}
+#[wasm_bindgen_test]
+async fn status_500_and_html() {
+    scenario("status500AndHtml").await
+}
+#[wasm_bindgen_test]
+async fn http_200_error_payload() {
+    scenario("http200ErrorPayload").await
+}
+#[wasm_bindgen_test]
+async fn mid_stream_error() {
+    scenario("midStreamError").await
+}
+#[wasm_bindgen_test]
+async fn truncated() {
+    scenario("truncated").await
+}
+#[wasm_bindgen_test]
+async fn consumption() {
+    scenario("consumption").await
+}
+#[wasm_bindgen_test]
+async fn network_and_bad_input() {
+    scenario("networkAndBadInput").await
+}
+#[wasm_bindgen_test]
+async fn events_never_leak_key() {
+    scenario("eventsNeverLeakKey").await
+}
