@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds pkg/ (the npm package): wasm-pack --target web, then wasm-opt from npm's binaryen.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile="${1:---release}"
+wasm-pack build --target web "$profile" --mode no-install --out-dir pkg --out-name free_router >/dev/null 2>build.log || { cat build.log >&2; exit 1; }
+if [ "$profile" = "--release" ]; then
+  # Debian's wasm-opt is too old for current wasm-bindgen output; this one comes from npm.
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    pkg/free_router_bg.wasm -o pkg/free_router_bg.wasm
+fi
+node scripts/postbuild.mjs
+rm -f build.log
+wasm=$(wc -c < pkg/free_router_bg.wasm)
+echo "built pkg/: free_router_bg.wasm $wasm bytes"

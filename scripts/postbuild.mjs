@@ -1,0 +1,70 @@
+// Finishes pkg/ after wasm-pack: exports FreeRouterError from the entry module, makes calls made
+// before init() fail with a clear error, and writes the package.json fields npm users rely on.
+import { readFileSync, writeFileSync, readdirSync } from "node:fs";
+
+const pkg = new URL("../pkg/", import.meta.url);
+const read = (f) => readFileSync(new URL(f, pkg), "utf8");
+const write = (f, s) => writeFileSync(new URL(f, pkg), s);
+
+function replaceOnce(src, from, to, what) {
+  const i = src.indexOf(from);
+  if (i < 0 || src.indexOf(from, i + from.length) >= 0) {
+    throw new Error(`postbuild: expected exactly one "${what}" in free_router.js (wasm-bindgen output changed?)`);
+  }
+  return src.slice(0, i) + to + src.slice(i + from.length);
+}
+
+const snippetDir = readdirSync(new URL("snippets/", pkg)).find((d) => d.startsWith("free-router-"));
+if (!snippetDir) throw new Error("postbuild: no snippets/free-router-* directory in pkg/");
+const glue = `./snippets/${snippetDir}/src/js/glue.js`;
+
+let js = read("free_router.js");
+if (!js.includes("__notReady")) {
+  js = replaceOnce(
+    js,
+    "let wasmModule, wasmInstance, wasm;",
+    `import { FreeRouterError as __FRE } from "${glue}";
+// Until init() runs, any use of the module throws a clear error instead of a TypeError.
+const __notReady = new Proxy({}, {
+  get() {
+    throw new __FRE("invalid_argument", "free-router is not initialised: call \`await init()\` (or \`initSync({ module })\`) before using it");
+  },
+});
+let wasmModule, wasmInstance, wasm = __notReady;`,
+    "wasm declaration",
+  );
+  js = js.split("if (wasm !== undefined) return wasm;").join("if (wasm !== __notReady) return wasm;");
+  js = replaceOnce(
+    js,
+    "export { initSync, __wbg_init as default };",
+    `export { initSync, __wbg_init as default };\nexport { FreeRouterError } from "${glue}";`,
+    "export line",
+  );
+  write("free_router.js", js);
+}
+
+const cargo = readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8");
+const version = /^version = "([^"]+)"/m.exec(cargo)[1];
+const meta = JSON.parse(read("package.json"));
+const out = {
+  name: "free-router",
+  version,
+  description:
+    "Free LLM models from the browser: live free-model catalog, routing and fallback across OpenRouter, Groq, Gemini, Mistral and Cerebras free tiers, a quota ledger shared by tabs, streaming with abort. Rust compiled to WebAssembly.",
+  license: meta.license,
+  repository: meta.repository,
+  keywords: ["llm", "openrouter", "free-models", "groq", "gemini", "mistral", "cerebras", "openai", "streaming", "wasm", "browser", "fallback", "rate-limit"],
+  type: "module",
+  main: "./free_router.js",
+  module: "./free_router.js",
+  types: "./free_router.d.ts",
+  exports: {
+    ".": { types: "./free_router.d.ts", default: "./free_router.js" },
+    "./free_router_bg.wasm": "./free_router_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  files: ["free_router_bg.wasm", "free_router.js", "free_router.d.ts", "free_router_bg.wasm.d.ts", "snippets", "README.md"],
+  sideEffects: false,
+  engines: { node: ">=20" },
+};
+write("package.json", JSON.stringify(out, null, 2) + "\n");

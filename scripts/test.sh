@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test: lints, core tests (native), browser tests (wasm-bindgen-test in headless
+# Chromium), the release build with its size budget, and the node + playwright suites.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser || exit 1
+
+out=test-output; mkdir -p "$out"
+passed=0; failed=0; broken=()
+
+count() { # sum "N passed" / "N failed" from a log in the formats of cargo, wasm-bindgen-test and node --test
+  local log=$1 p f
+  p=$(grep -hoE 'test result: (ok|FAILED)\. [0-9]+ passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+  f=$(grep -hoE 'test result: (ok|FAILED)\. [0-9]+ passed; [0-9]+ failed' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+  p=$((p + $(grep -hoE '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
+  f=$((f + $(grep -hoE '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+stage() { # stage NAME COMMAND...
+  local name=$1; shift
+  printf '\n=== %s\n' "$name"
+  local log="$out/$name.log"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  [ "$rc" = 0 ] || broken+=("$name")
+  count "$log"
+}
+
+stage fmt cargo fmt --check
+stage clippy cargo clippy --all-targets -- -D warnings
+stage clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web -- -D warnings
+stage core-tests cargo test
+stage browser-tests env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+  wasm-pack test --headless --chrome --mode no-install -- --test web
+stage build bash scripts/build.sh
+stage size node scripts/size.mjs
+stage node-tests node --test --test-reporter=tap tests/node/
+stage e2e-tests node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+
+printf '\n'
+if [ ${#broken[@]} -gt 0 ]; then
+  echo "failed stages: ${broken[*]}"
+  [ "$failed" -gt 0 ] || failed=${#broken[@]}
+fi
+echo "$passed passed, $failed failed"
+[ ${#broken[@]} -eq 0 ]
