@@ -129,6 +129,11 @@ async function chatCompletions(env, req) {
     return json(400, { error: { message: 'Input required: specify "prompt" or "messages"', code: 400 } });
   }
 
+  if (Array.isArray(body.models) && body.models.length > 3) {
+    await sleep(ms(PACE.error), req.signal, timers);
+    return json(400, { error: { message: "'models' array must have 3 items or fewer.", code: 400 } });
+  }
+
   const catalog = await env.loadModels();
   const requested =
     typeof body.model === "string" && body.model

@@ -20,7 +20,7 @@ export function createProvidersPanel({ faults, onChange }) {
       notice.dataset.mode = "live";
       title.textContent = "Live: requests go straight from this browser to openrouter.ai with your key.";
       body.textContent =
-        "Only free models are used (the budget is 0 USD). Free models share 20 requests per minute and 50 per day per account.";
+        "Only free models are used (the budget is 0 USD). All free models share one account-wide budget: 20 requests per minute and 50 per day (1000 once you have bought 10 credits).";
     } else {
       notice.dataset.mode = "demo";
       title.textContent = "Offline demo: no key, no network; answers are canned.";
@@ -30,6 +30,8 @@ export function createProvidersPanel({ faults, onChange }) {
     }
   };
 
+  // Enter in the key field must not reload the page.
+  document.getElementById("key-form").addEventListener("submit", (ev) => ev.preventDefault());
   toggle.addEventListener("click", () => {
     const show = keyInput.type === "password";
     keyInput.type = show ? "text" : "password";
