@@ -123,6 +123,10 @@ async function assertClean(page, problems) {
   assert.deepEqual([...problems, ...csp.map((v) => `csp: ${v}`)], [], "page reported errors");
 }
 
+// Its own test so a missing build is reported as a plain failure, not only as
+// cancelled browser tests.
+test("pkg/ holds a built library", requirePkg);
+
 for (const csp of [false, true]) {
   describe(`demo page (${csp ? "with CSP" : "no CSP"})`, { timeout: 180_000 }, () => {
     let server;
