@@ -23,7 +23,6 @@ export function createChatPanel({ getClient, modelIds, defaultModel }) {
   const badge = $("badge");
   const badgeModel = $("badge-model");
   const badgeProvider = $("badge-provider");
-  const badgeDemo = $("badge-demo");
   const answer = $("answer");
   const reasoningBox = $("reasoning");
   const reasoningText = $("reasoning-text");
@@ -43,6 +42,15 @@ export function createChatPanel({ getClient, modelIds, defaultModel }) {
   function setStatus(text, kind = "info") {
     status.textContent = text;
     status.dataset.kind = kind;
+  }
+
+  /** Errors read `code: message`; the code is emphasised, everything stays text. */
+  function setError(e) {
+    const { code, message } = describeError(e);
+    const strong = document.createElement("strong");
+    strong.textContent = code;
+    status.replaceChildren(strong, document.createTextNode(`: ${message}`));
+    status.dataset.kind = "error";
   }
 
   function setRunning(on) {
@@ -82,16 +90,17 @@ export function createChatPanel({ getClient, modelIds, defaultModel }) {
     const provider = typeof stream?.provider === "string" ? stream.provider : "";
     if (!model) return;
     if (badgeModel.textContent !== model) badgeModel.textContent = model;
-    const via = provider ? `via ${provider}` : "";
+    // `provider` is the free-router provider id ("demo" for the offline demo).
+    const via = provider ? `provider: ${provider}` : "";
     if (badgeProvider.textContent !== via) badgeProvider.textContent = via;
-    badgeDemo.hidden = mode !== "demo";
+    badge.dataset.mode = mode;
     badge.hidden = false;
   }
 
   function describeError(e) {
-    if (e && typeof e === "object" && typeof e.code === "string") return `${e.code}: ${e.message}`;
-    if (e instanceof Error) return `${e.name}: ${e.message}`;
-    return `error: ${String(e)}`;
+    if (e && typeof e === "object" && typeof e.code === "string") return { code: e.code, message: String(e.message) };
+    if (e instanceof Error) return { code: e.name, message: e.message };
+    return { code: "error", message: String(e) };
   }
 
   const isAbort = (e) => e?.name === "AbortError" || e?.code === "aborted";
@@ -110,7 +119,7 @@ export function createChatPanel({ getClient, modelIds, defaultModel }) {
     try {
       handle = getClient();
     } catch (e) {
-      setStatus(describeError(e), "error");
+      setError(e);
       return;
     }
 
@@ -126,7 +135,9 @@ export function createChatPanel({ getClient, modelIds, defaultModel }) {
     try {
       const stream = await handle.client.chatStream(
         { model, messages: [{ role: "user", content: text }] },
-        { signal: me.controller.signal, fallback: fallbackBox.checked },
+        // One switch for both kinds of fallback: before the first token, and mid-stream
+        // (resume on another model with the partial answer as a prefix).
+        { signal: me.controller.signal, fallback: fallbackBox.checked, resumeOnError: fallbackBox.checked },
       );
       me.stream = stream;
       if (me.stopped) stream.abort(); // Stop was pressed while we waited for the first chunk
@@ -147,7 +158,7 @@ export function createChatPanel({ getClient, modelIds, defaultModel }) {
       else setStatus(doneSummary(started, usage, stream), "ok");
     } catch (e) {
       if (me.stopped || isAbort(e)) setStatus("Aborted: you stopped the stream.", "warn");
-      else setStatus(describeError(e), "error");
+      else setError(e);
       if (me.stream) showBadge(me.stream, me.mode);
     } finally {
       if (run === me) run = null;

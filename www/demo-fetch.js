@@ -152,6 +152,7 @@ async function chatCompletions(env, req) {
     const pool = catalog.filter(
       (m) =>
         m.id.endsWith(":free") &&
+        !(m.expiration_date && Date.parse(`${m.expiration_date}T00:00:00Z`) <= env.now()) &&
         (!hasImage || inputs(m).includes("image")) &&
         (tools.length === 0 || params(m).includes("tools")),
     );
@@ -163,6 +164,11 @@ async function chatCompletions(env, req) {
   if (!model) {
     await sleep(ms(PACE.error), req.signal, timers);
     return json(400, { error: { message: `${requested} is not a valid model ID`, code: 400 }, user_id: USER_ID });
+  }
+  // A model past its expiration_date is gone upstream, though this snapshot still lists it.
+  if (model.expiration_date && Date.parse(`${model.expiration_date}T00:00:00Z`) <= env.now()) {
+    await sleep(ms(PACE.error), req.signal, timers);
+    return json(404, { error: { message: `No endpoints found for ${model.id}.`, code: 404 }, user_id: USER_ID });
   }
   if (hasImage && !inputs(model).includes("image")) {
     await sleep(ms(PACE.error), req.signal, timers);
@@ -280,7 +286,7 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
     const tool = tools.find((t) => t.function.name === forced) ?? tools[0];
     const args = JSON.stringify(argsFor(tool.function.parameters, prompt, env.now()));
     plan.kind = "tool";
-    plan.tool = { id: `call_${randomId(rng, 24)}`, name: tool.function.name, arguments: args };
+    plan.tool = { id: `call_${randomId(env.idRng, 24)}`, name: tool.function.name, arguments: args };
     plan.argPieces = splitArgs(args, rng);
     plan.finish = "tool_calls";
     return plan;

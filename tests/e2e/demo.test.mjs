@@ -123,6 +123,10 @@ async function assertClean(page, problems) {
   assert.deepEqual([...problems, ...csp.map((v) => `csp: ${v}`)], [], "page reported errors");
 }
 
+// Its own test so a missing build is reported as a plain failure, not only as
+// cancelled browser tests.
+test("pkg/ holds a built library", requirePkg);
+
 for (const csp of [false, true]) {
   describe(`demo page (${csp ? "with CSP" : "no CSP"})`, { timeout: 180_000 }, () => {
     let server;
@@ -170,7 +174,7 @@ for (const csp of [false, true]) {
       assert.match(answer, /Lisbon/);
       assert.ok(await page.isVisible("#badge"), "badge is shown");
       assert.equal((await page.textContent("#badge-model")).trim(), DEFAULT_MODEL);
-      assert.match(await page.textContent("#badge-provider"), /^via \S/);
+      assert.equal(await page.textContent("#badge-provider"), "provider: demo");
       assert.match(await page.textContent("#status"), /^Done/);
       assert.equal(await page.isDisabled("#send"), false);
       assert.equal(await page.isDisabled("#stop"), true);
@@ -223,6 +227,20 @@ for (const csp of [false, true]) {
       // Focus never gets lost on a disabled button.
       const focused = await page.evaluate(() => document.activeElement?.id);
       assert.ok(["prompt", "stop"].includes(focused), `focus is on #${focused}`);
+      await assertClean(page, problems);
+      await page.close();
+    });
+
+    test("a typed error is shown as code: message", async () => {
+      // Every chat request answers 404 "No endpoints found", and fallback is off.
+      const { page, problems } = await openDemo(context, base, "?seed=1&faults=0,1,0&speed=10");
+      await page.uncheck("#fallback");
+      await ask(page, "hello");
+      await page.waitForSelector('#status[data-kind="error"]', { timeout: 30_000 });
+      const status = await page.textContent("#status");
+      assert.match(status, /^not_found: \S/);
+      assert.match(status, /No endpoints found for openai\/gpt-oss-20b:free\./);
+      assert.equal(await page.isDisabled("#send"), false);
       await assertClean(page, problems);
       await page.close();
     });

@@ -249,6 +249,17 @@ test("images: a vision model answers that the demo can't see; others 404", async
   assert.equal((await textOnly.json()).error.message, "No endpoints found that support image input");
 });
 
+test("models past their expiration_date are gone (404), and openrouter/free avoids them", async () => {
+  const expiring = fixture.data.find((m) => m.id === "nvidia/nemotron-nano-12b-v2-vl:free");
+  const day = Date.parse(`${expiring.expiration_date}T00:00:00Z`);
+  const body = { model: expiring.id, messages: user("hi") };
+  const before = await chat(createDemoFetch({ seed: 1, speed: FAST, now: () => day - 1 }), body);
+  assert.equal(before.status, 200);
+  const after = await chat(createDemoFetch({ seed: 1, speed: FAST, now: () => day }), body);
+  assert.equal(after.status, 404);
+  assert.equal((await after.json()).error.message, `No endpoints found for ${expiring.id}.`);
+});
+
 test("unknown models get OpenRouter's 400", async () => {
   const res = await chat(createDemoFetch({ seed: 1, speed: FAST }), { model: "acme/fake-1.0", messages: user("hi") });
   assert.equal(res.status, 400);
