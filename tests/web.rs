@@ -42,6 +42,8 @@ fn fixtures() -> JsValue {
     ] {
         Reflect::set(&o, &k.into(), &v.into()).unwrap();
     }
+    let catalog = js_sys::JSON::parse(include_str!("fixtures/models_2026-08.json")).unwrap();
+    Reflect::set(&o, &"catalog".into(), &catalog).unwrap();
     o.into()
 }
 
@@ -114,4 +116,37 @@ async fn network_and_bad_input() {
 #[wasm_bindgen_test]
 async fn events_never_leak_key() {
     scenario("eventsNeverLeakKey").await
+}
+
+#[wasm_bindgen_test]
+async fn catalog_and_filters() {
+    scenario("catalogAndFilters").await
+}
+#[wasm_bindgen_test]
+async fn catalog_cache_and_stale() {
+    scenario("catalogCacheAndStale").await
+}
+#[wasm_bindgen_test]
+async fn scripted_fallback() {
+    scenario("scriptedFallback").await
+}
+#[wasm_bindgen_test]
+async fn daily_limit_stops_pool() {
+    scenario("dailyLimitStopsPool").await
+}
+#[wasm_bindgen_test]
+async fn eviction_and_readmission() {
+    scenario("evictionAndReadmission").await
+}
+#[wasm_bindgen_test]
+async fn needs_drive_choice() {
+    scenario("needsDriveChoice").await
+}
+#[wasm_bindgen_test]
+async fn sessions_stick() {
+    scenario("sessionsStick").await
+}
+#[wasm_bindgen_test]
+async fn router_and_seeded() {
+    scenario("routerAndSeeded").await
 }

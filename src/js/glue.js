@@ -71,7 +71,11 @@ export function jsonParse(s) {
 /** Resolve with `p`, or reject as soon as `signal` aborts: nothing awaits forever. */
 export function raceAbort(p, signal) {
   if (!signal) return Promise.resolve(p);
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // `p` may still reject (a read on an aborted body): handle it, or it is reported unhandled.
+    Promise.resolve(p).catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
@@ -131,9 +135,10 @@ export function newController() {
   return new AbortController();
 }
 
-export function abortController(c, reason) {
+export function abortController(c, kind) {
   try {
-    c.abort(reason);
+    const name = kind === "timeout" ? "TimeoutError" : "AbortError";
+    c.abort(typeof DOMException === "function" ? new DOMException(`free-router: ${kind}`, name) : new Error(kind));
   } catch {
     /* already aborted */
   }
@@ -192,6 +197,7 @@ export function bodyReader(r) {
 
 /** Next body piece as Uint8Array, or null at the end. */
 export async function readPiece(reader, signal) {
+  if (signal && signal.aborted) throw signal.reason;
   const { done, value } = await raceAbort(reader.read(), signal);
   if (done) return null;
   if (value instanceof Uint8Array) return value;

@@ -40,7 +40,7 @@ extern "C" {
     #[wasm_bindgen(js_name = newController)]
     pub fn new_controller() -> web_sys::AbortController;
     #[wasm_bindgen(js_name = abortController)]
-    pub fn abort_controller(c: &web_sys::AbortController, reason: &JsValue);
+    pub fn abort_controller(c: &web_sys::AbortController, kind: &str);
 
     #[wasm_bindgen(js_name = callFetch)]
     pub fn call_fetch(

@@ -183,7 +183,15 @@ fn nothing_usable(
     needs: &Needs,
     pool: &[ModelInfo],
 ) -> Error {
-    if skipped.is_empty() {
+    // Only capability or size misses: explain the needs and name the closest models.
+    let only_unfit = skipped.iter().all(|(_, s)| {
+        matches!(
+            s,
+            Skip::LacksCapability { learned: false, .. }
+                | Skip::ContextTooSmall { learned: false, .. }
+        )
+    });
+    if skipped.is_empty() || (only_unfit && !pool.is_empty()) {
         let refs: Vec<&ModelInfo> = pool.iter().collect();
         return needs::explain_no_candidates(needs, &refs);
     }
@@ -348,6 +356,8 @@ async fn plan_call(
     }
     let mut repin_from = None;
     if let Some(sid) = &copts.session_id {
+        // A pin that changes during this call (checked here or failing below) is a repin.
+        repin_from = inner.sessions.borrow().get(sid);
         let check =
             inner
                 .sessions
@@ -357,8 +367,7 @@ async fn plan_call(
             PinCheck::Keep(c) | PinCheck::Wait { candidate: c, .. } => {
                 preq.pinned = Some(ModelRef::new(Some(&c.provider), &c.model));
             }
-            PinCheck::Repin { from, .. } => repin_from = Some(from),
-            PinCheck::Unpinned => {}
+            PinCheck::Repin { .. } | PinCheck::Unpinned => {}
         }
     }
     let seed = match strategy {

@@ -85,10 +85,10 @@ impl CallCtl {
         self.kind.set(Some(kind));
         glue::abort_controller(
             &self.controller,
-            &JsValue::from_str(match kind {
+            match kind {
                 AbortKind::User => "aborted",
                 AbortKind::Timeout => "timeout",
-            }),
+            },
         );
     }
 

@@ -23,11 +23,26 @@ function expectedContent(sse) {
   return s;
 }
 
+// The signal of the fetch being answered: a real fetch errors its body when that aborts.
+let answering = null;
+
 /** A Response whose body yields `text` in pieces, recording whether it was cancelled. */
 function streamResponse(text, { piece = 7, delayMs = 0, status = 200, headers = {}, log = {} } = {}) {
   const bytes = typeof text === "string" ? enc.encode(text) : text;
   let i = 0;
+  const signal = answering;
   const body = new ReadableStream({
+    start(ctrl) {
+      if (signal)
+        signal.addEventListener(
+          "abort",
+          () => {
+            log.cancelled = true; // torn down by the fetch's abort
+            ctrl.error(signal.reason);
+          },
+          { once: true },
+        );
+    },
     async pull(ctrl) {
       if (delayMs) await sleep(delayMs);
       if (i >= bytes.length) return ctrl.close();
@@ -82,7 +97,12 @@ function fakeFetch(handler, catalog = DEFAULT_CATALOG) {
       return typeof catalog === "function" ? catalog(url, init, modelCalls.length) : jsonResponse(200, catalog);
     }
     calls.push({ url, init });
-    return handler(url, init, calls.length);
+    answering = init && init.signal;
+    try {
+      return await handler(url, init, calls.length);
+    } finally {
+      answering = null;
+    }
   };
   f.calls = calls;
   f.modelCalls = modelCalls;
@@ -239,6 +259,17 @@ export const scenarios = {
     await expectReject(pending, "aborted", "read in flight when the signal aborts");
     await sleep(10);
     assert(log.cancelled, "signal abort cancelled the body");
+    // the signal aborts between two reads (no read in flight)
+    log = {};
+    const ac2 = new AbortController();
+    f = fakeFetch(() => streamResponse(text, { piece: 20, delayMs: 20, log }));
+    stream = await client(make, f).chatStream(REQ, { signal: ac2.signal });
+    const it3 = stream[Symbol.asyncIterator]();
+    await it3.next();
+    ac2.abort();
+    await sleep(30);
+    await expectReject(it3.next(), "aborted", "next() after the signal aborted between reads");
+    assert(log.cancelled, "the body was cancelled");
     // a signal that is already aborted: no request is sent
     f = fakeFetch(() => streamResponse(text));
     const dead = new AbortController();
@@ -441,9 +472,279 @@ export const scenarios = {
   },
 };
 
+function clearStorage() {
+  for (let i = localStorage.length - 1; i >= 0; i--) {
+    const k = localStorage.key(i);
+    if (k && k.startsWith("free-router:")) localStorage.removeItem(k);
+  }
+}
+
+const TOOLS = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+const ok = (text, model) => streamResponse(contentChunk(text, model) + FINISH + USAGE + DONE, { piece: 64 });
+const bodyOf = (call) => JSON.parse(call.init.body);
+
+export const routing = {
+  async catalogAndFilters(make, fx) {
+    clearStorage();
+    const events = [];
+    const f = fakeFetch(() => ok("x"), fx.catalog);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, onEvent: (e) => events.push(e) });
+    const all = await Promise.all([c.listModels(), c.listModels(), c.listModels({ tools: true }), c.getModel("openai/gpt-oss-20b:free")]);
+    eq(f.modelCalls.length, 1, "concurrent callers share one catalog request");
+    assert(!("Authorization" in f.modelCalls[0].init.headers), "the public catalog is fetched without the key");
+    const free = all[0];
+    assert(free.length >= 17 && free.every((m) => m.free), `default filter is free models: ${free.length}`);
+    assert(free.some((m) => m.id === "openai/gpt-oss-20b:free"), "a known free id");
+    assert(!free.some((m) => m.id === "openrouter/free"), "routers hidden by default");
+    // Counted independently from the fixture: free, not a router, not expired, lists tools.
+    const today = new Date().toISOString().slice(0, 10);
+    const isFree = (m) => m.id.endsWith(":free") || (m.pricing.prompt === "0" && m.pricing.completion === "0");
+    const usable = fx.catalog.data.filter((m) => isFree(m) && !m.id.startsWith("openrouter/") && !m.id.startsWith("~") && !(m.expiration_date && m.expiration_date <= today));
+    eq(all[2].length, usable.filter((m) => m.supported_parameters.includes("tools")).length, "free models with tools");
+    assert(all[2].length >= 15, "most free models list tools in the Aug-2026 snapshot");
+    assert(!free.some((m) => m.id === "nvidia/nemotron-nano-12b-v2-vl:free"), "a model past its expiration_date is not listed");
+    const m = all[3];
+    eq(m.contextLength, 131072, "getModel context");
+    eq(m.capabilities.tools, true, "getModel tools");
+    eq(m.pricing.promptPerMTok, 0, "free pricing");
+    eq(m.status, "available", "status");
+    eq(m.stats.ttftMsP50, null, "no stats yet");
+    const routers = await c.listModels({ includeRouters: true });
+    assert(routers.some((x) => x.id === "openrouter/free"), "includeRouters shows openrouter/free");
+    eq((await c.listModels({ structuredOutputs: true })).length, usable.filter((m) => m.supported_parameters.includes("structured_outputs")).length, "structured outputs");
+    const vt = await c.listModels({ vision: true, tools: true, sort: "context" });
+    assert(vt.length > 0 && vt.every((x) => x.capabilities.vision && x.capabilities.tools), "vision+tools");
+    for (let i = 1; i < vt.length; i++) assert((vt[i - 1].contextLength ?? 0) >= (vt[i].contextLength ?? 0), "sorted by context");
+    eq((await c.listModels({ search: "NEMOTRON", limit: 3 })).length, 3, "search + limit");
+    const paid = await c.listModels({ free: false, maxPromptPrice: 0.2 });
+    assert(paid.length > 0 && paid.every((x) => !x.free && x.pricing.promptPerMTok <= 0.2), "paid under a price");
+    eq(f.modelCalls.length, 1, "re-filtering does not refetch");
+    await expectReject(c.listModels({ minContext: "big" }), "invalid_argument", "bad filter");
+    await expectReject(c.listModels({ tool: true }), "invalid_argument", "unknown filter key");
+    assert(events.some((e) => e.type === "catalog" && e.source === "network" && e.count > 300), "catalog event");
+    eq(await c.getModel("no/such-model"), undefined, "unknown model");
+  },
+
+  async catalogCacheAndStale(make, fx) {
+    clearStorage();
+    // TTL: a second listModels after the TTL refetches.
+    let fail = false;
+    const f = fakeFetch(() => ok("x"), (u, i, n) => (fail ? jsonResponse(500, { error: { code: 500, message: "down" } }) : jsonResponse(200, fx.catalog)));
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter" }], fetch: f, catalogTtlMs: 40, onEvent: (e) => events.push(e) });
+    await c.listModels();
+    await sleep(60);
+    await c.listModels();
+    eq(f.modelCalls.length, 2, "refetched after the TTL");
+    // A failed refresh serves the stale copy and says so.
+    fail = true;
+    await sleep(60);
+    const stale = await c.listModels();
+    assert(stale.length >= 17, "stale copy served");
+    const ev = events.filter((e) => e.type === "catalog").pop();
+    eq(ev.stale, true, "catalog event says stale");
+    eq(ev.source, "cache", "source cache");
+    assert(typeof ev.error === "string" && ev.error.includes("500"), `error kept: ${ev.error}`);
+    const info = await c.refreshCatalog();
+    eq(info.stale, true, "refreshCatalog reports stale");
+    // A new client in the same origin starts from the persisted copy, even offline.
+    const offline = fakeFetch(() => ok("x"), () => {
+      throw new TypeError("Failed to fetch");
+    });
+    const ev2 = [];
+    const c2 = make({ providers: [{ id: "openrouter" }], fetch: offline, onEvent: (e) => ev2.push(e) });
+    const fromCache = await c2.listModels();
+    assert(fromCache.length >= 17, "persisted catalog used");
+    assert(ev2.some((e) => e.type === "catalog" && e.source === "cache"), "cache event");
+    // storage: "memory" ignores it, and with nothing to serve the error is clear.
+    const c3 = make({ providers: [{ id: "openrouter" }], fetch: offline, storage: "memory" });
+    const e = await expectReject(c3.listModels(), "network", "no catalog at all");
+    assert(/model list/.test(e.message), e.message);
+    // Garbage in storage is ignored.
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k.startsWith("free-router:")) localStorage.setItem(k, "\u0000garbage{");
+    }
+    const c4 = make({ providers: [{ id: "openrouter" }], fetch: fakeFetch(() => ok("x"), fx.catalog) });
+    assert((await c4.listModels()).length >= 17, "garbage in storage does not break the client");
+    clearStorage();
+  },
+
+  async scriptedFallback(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"]]);
+    const script = {
+      "a/alpha:free": () => jsonResponse(429, { error: { code: 429, message: "Provider returned error", metadata: { raw: "a/alpha:free is temporarily rate-limited upstream. Please retry shortly.", provider_name: "X" } } }),
+      "b/beta:free": () => jsonResponse(404, { error: { code: 404, message: "No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/guides/routing/provider-selection" } }),
+      "c/gamma:free": () => ok("It is sunny.", "c/gamma:free"),
+    };
+    const f = fakeFetch((u, init) => script[bodyOf({ init }).model](), cat);
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", onEvent: (e) => events.push(e) });
+    const stream = await c.chatStream({ messages: [{ role: "user", content: "Weather?" }], tools: TOOLS });
+    eq(stream.model, "c/gamma:free", "ended on the third model");
+    const fin = await stream.final();
+    const a = fin.route.attempts;
+    eq(a.map((x) => `${x.model}:${x.outcome}`).join(","), "a/alpha:free:rate_limited,b/beta:free:capability_unsupported,c/gamma:free:ok", "attempts");
+    eq(a[0].status, 429, "status kept");
+    eq(events.filter((e) => e.type === "fallback").length, 2, "two fallback events");
+    assert(events.some((e) => e.type === "cooldown" && e.model === "a/alpha:free" && e.untilMs > Date.now()), "cooldown for the throttled model");
+    // What was learned: a is cooling down, b lacks tools. The next tool call goes straight to c.
+    f.calls.length = 0;
+    const r2 = await c.chat({ messages: [{ role: "user", content: "Again" }], tools: TOOLS });
+    eq(r2.route.attempts.length, 1, "no request wasted on known-bad models");
+    eq(r2.route.model, "c/gamma:free", "straight to the tool-capable model");
+    // Without tools, b is fine again (it only lacks tools), and a is still cooling down.
+    const r3 = await c.chat({ messages: [{ role: "user", content: "No tools" }] });
+    eq(bodyOf(f.calls[1]).model, "b/beta:free", "b serves requests without tools");
+    assert(r3.route.attempts.length >= 1, "served");
+    const listed = await c.listModels();
+    eq(listed.find((m) => m.id === "a/alpha:free").status, "cooling_down", "listModels shows the cooldown");
+    assert(listed.find((m) => m.id === "c/gamma:free").stats.ttftMsP50 !== null, "observed ttft");
+  },
+
+  async dailyLimitStopsPool(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"]]);
+    const reset = Math.ceil((Date.now() + 1) / 86400e3) * 86400e3; // next 00:00 UTC, as OpenRouter sends
+    const daily = { error: { code: 429, message: "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day", metadata: { headers: { "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) }, limit_source: "openrouter_free_tier_daily" } }, user_id: "user_1" };
+    const f = fakeFetch(() => jsonResponse(429, daily), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered" });
+    const e = await expectReject(c.chat({ messages: [{ role: "user", content: "x" }] }), "quota_exhausted", "daily limit");
+    eq(f.calls.length, 1, "one request, not one per free model");
+    assert(/00:00 UTC/.test(e.message) && /50/.test(e.message), e.message);
+    assert(Math.abs(e.retryAfterMs - (reset - Date.now())) < 5000, "retryAfterMs until the reset");
+    const e2 = await expectReject(c.chat({ messages: [{ role: "user", content: "y" }] }), "quota_exhausted", "second call");
+    eq(f.calls.length, 1, "later calls send nothing while the pool is spent");
+    assert(Math.abs(e2.retryAfterMs - (reset - Date.now())) < 5000, "second call says when it returns");
+  },
+
+  async evictionAndReadmission(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
+    let gone = true;
+    const f = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m === "a/alpha:free" && gone) return jsonResponse(404, { error: { code: 404, message: "No endpoints found for a/alpha:free." } });
+      return ok("fine", m);
+    }, cat);
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", onEvent: (e) => events.push(e) });
+    const r = await c.chat({ messages: [{ role: "user", content: "x" }] });
+    eq(r.route.model, "b/beta:free", "fell back past the evicted model");
+    assert(events.some((e) => e.type === "model_evicted" && e.model === "a/alpha:free"), "model_evicted event");
+    eq((await c.getModel("a/alpha:free")).status, "evicted", "status evicted");
+    await c.chat({ messages: [{ role: "user", content: "y" }] });
+    eq(bodyOf(f.calls[f.calls.length - 1]).model, "b/beta:free", "evicted model not tried again");
+    gone = false;
+    await c.refreshCatalog();
+    eq((await c.getModel("a/alpha:free")).status, "available", "re-admitted after a refresh");
+    const r3 = await c.chat({ messages: [{ role: "user", content: "z" }] });
+    eq(r3.route.model, "a/alpha:free", "used again");
+  },
+
+  async needsDriveChoice(make) {
+    clearStorage();
+    const cat = catalogOf([
+      ["t/text-only:free", ["tools"], 8192],
+      ["v/vision:free", ["tools"], 131072, ["text", "image"]],
+      ["s/schema:free", ["structured_outputs", "response_format"], 32768],
+    ]);
+    const f = fakeFetch((u, init) => ok("ok", bodyOf({ init }).model), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "random" });
+    for (let i = 0; i < 4; i++) {
+      const r = await c.chat({ messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }] });
+      eq(r.route.model, "v/vision:free", "images go to the vision model");
+      const r2 = await c.chat({ messages: [{ role: "user", content: "json" }], response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } });
+      eq(r2.route.model, "s/schema:free", "json_schema goes to the structured-output model");
+      const r3 = await c.chat({ messages: [{ role: "user", content: "x".repeat(60000) }] });
+      assert(r3.route.model !== "t/text-only:free", "a long prompt skips the 8k model");
+    }
+    const before = f.calls.length;
+    const e = await expectReject(c.chat({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:," } }] }], response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } } }), "capability_unsupported", "no model has both");
+    assert(/structured/.test(e.message) && /s\/schema:free|v\/vision:free/.test(e.message), e.message);
+    eq(f.calls.length, before, "nothing sent when no model fits");
+  },
+
+  async sessionsStick(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"]]);
+    let broken = null;
+    const f = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m === broken) return jsonResponse(404, { error: { code: 404, message: `No endpoints found for ${m}.` } });
+      return ok("hi", m);
+    }, cat);
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "random", onEvent: (e) => events.push(e) });
+    const s = c.session("conv-1");
+    eq(s.id, "conv-1", "session id");
+    eq(s.model, undefined, "nothing pinned yet");
+    const r1 = await s.chat({ messages: [{ role: "user", content: "1" }] });
+    const first = r1.route.model;
+    eq(s.model, first, "pinned the first model that answered");
+    for (let i = 0; i < 5; i++) {
+      const r = await s.chat({ messages: [{ role: "user", content: String(i) }] });
+      eq(r.route.model, first, "the session keeps its model");
+    }
+    eq(bodyOf(f.calls[f.calls.length - 1]).session_id, "conv-1", "session_id sent to OpenRouter");
+    broken = first;
+    const r2 = await s.chat({ messages: [{ role: "user", content: "after" }] });
+    assert(r2.route.model !== first, "re-picked when the pinned model went away");
+    eq(s.model, r2.route.model, "pinned the new one");
+    const rp = events.find((e) => e.type === "repin");
+    assert(rp && rp.from === first && rp.to === r2.route.model && rp.sessionId === "conv-1", `repin event ${JSON.stringify(rp)}`);
+    s.unpin();
+    eq(s.model, undefined, "unpin");
+    const auto = c.session();
+    assert(/^fr-/.test(auto.id), "generated session id");
+    let threw = false;
+    try {
+      c.session("x", { timeoutMs: "soon" });
+    } catch (e) {
+      threw = e.code === "invalid_argument";
+    }
+    assert(threw, "bad session options fail at creation");
+  },
+
+  async routerAndSeeded(make) {
+    clearStorage();
+    const cat = catalogOf([["openrouter/free"], ["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"], ["d/delta:free"]]);
+    const f = fakeFetch((u, init) => ok("routed", bodyOf({ init }).model === "openrouter/free" ? "z/served:free" : bodyOf({ init }).model), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "router" });
+    const s = await c.chatStream({ messages: [{ role: "user", content: "x" }] });
+    eq(bodyOf(f.calls[0]).model, "openrouter/free", "router strategy sends openrouter/free");
+    eq(s.model, "z/served:free", "and reports the model that answered");
+    await s.text();
+    // seeded: the same seed picks the same order in two clients; call-level strategy override.
+    const pick = async (seed) => {
+      const g = fakeFetch((u, init) => ok("x", bodyOf({ init }).model), cat);
+      const k = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: g, strategy: "seeded", seed, storage: "memory" });
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push((await k.chat({ messages: [{ role: "user", content: "x" }] })).route.model);
+      return out.join(",");
+    };
+    eq(await pick(7), await pick(7), "seeded is deterministic");
+    const seeds = new Set();
+    for (const sd of [1, 2, 3, 4, 5, 6]) seeds.add(await pick(sd));
+    assert(seeds.size > 1, "different seeds pick differently");
+    const r = await c.chat({ messages: [{ role: "user", content: "x" }] }, { strategy: "ordered" });
+    eq(r.route.model, "a/alpha:free", "per-call strategy override (ordered picks catalog order)");
+  },
+};
+
+// Every scenario also fails on an unhandled promise rejection anywhere on the page.
+const unhandled = [];
+globalThis.addEventListener("unhandledrejection", (e) => {
+  unhandled.push(String(e.reason && e.reason.message ? e.reason.message : e.reason));
+});
+
 export async function run(name, make, fixtures) {
-  const f = scenarios[name];
+  const f = scenarios[name] || routing[name];
   if (!f) throw new Error(`no scenario ${name}`);
   const fx = { ...fixtures, errors: fixtures.errors.split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
+  unhandled.length = 0;
   await f(make, fx);
+  await sleep(30);
+  if (unhandled.length) throw new Error(`unhandled rejections during ${name}: ${unhandled.join("; ")}`);
 }
