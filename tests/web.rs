@@ -150,3 +150,7 @@ async fn sessions_stick() {
 async fn router_and_seeded() {
     scenario("routerAndSeeded").await
 }
+#[wasm_bindgen_test]
+async fn resume_on_error() {
+    scenario("resumeOnError").await
+}

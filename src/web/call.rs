@@ -128,10 +128,23 @@ pub struct Live {
     /// listener may call back into the stream.
     pub outbox: Vec<(&'static str, Map<String, Value>)>,
     pub session: Option<String>,
+    /// `resumeOnError`: what is needed to continue on another candidate after a break.
+    pub resume: Option<Resume>,
+    /// Text streamed by earlier attempts of this call (after a resume).
+    pub prefix: String,
+}
+
+pub struct Resume {
+    pub req: Map<String, Value>,
+    /// Candidates not tried yet, in plan order.
+    pub rest: Vec<Cand>,
+    pub max_attempts: usize,
 }
 
 pub enum Phase {
     Streaming,
+    /// Broke after the first token; another candidate is about to continue the text.
+    Resuming(Error),
     Finished,
     Failed(Error),
 }
@@ -173,8 +186,18 @@ impl Live {
         Value::Object(m)
     }
 
+    /// All text streamed so far, across resumed attempts.
+    pub fn text(&self) -> String {
+        format!("{}{}", self.prefix, self.body.acc.content)
+    }
+
     pub fn final_value(&self) -> Value {
         let mut v = self.body.acc.completion(&self.cand.model);
+        if !self.prefix.is_empty() {
+            if let Some(msg) = v.pointer_mut("/choices/0/message") {
+                msg["content"] = Value::from(self.text());
+            }
+        }
         if let Value::Object(m) = &mut v {
             m.insert("route".into(), self.route_value());
         }
@@ -253,34 +276,46 @@ impl Live {
         self.outbox.push(("done", m));
     }
 
-    /// The stream broke after its first token: keep the partial text in the error.
+    /// The stream broke after its first token: keep the partial text in the error, or hand
+    /// over to another candidate when `resumeOnError` allows.
     pub fn fail(&mut self, mut e: Error) {
         if !matches!(self.phase, Phase::Streaming) {
             return;
         }
         let provider = self.provider_id().to_string();
         let model = self.served_model().to_string();
-        if e.code != ErrorCode::Aborted && e.code != ErrorCode::Timeout {
+        let broke = e.code != ErrorCode::Aborted && e.code != ErrorCode::Timeout;
+        if broke {
             e.message = format!(
                 "the stream from {model} on {provider} broke after it had started: {}",
                 e.message
             );
             e.code = ErrorCode::StreamInterrupted;
+            self.inner
+                .health
+                .borrow_mut()
+                .record_failure_stat(&provider, &model, now_ms());
         }
-        e.partial = Some(self.body.acc.content.clone());
-        e.attempts = self.attempts.clone();
+        e.partial = Some(self.text());
         e.provider = Some(provider);
         e.model = Some(model);
-        self.finished_ms = Some(now_ms());
         glue::cancel_reader(&self.reader, &JsValue::UNDEFINED);
-        self.ctl.release();
-        if e.code == ErrorCode::StreamInterrupted {
-            self.inner.health.borrow_mut().record_failure_stat(
-                &self.cand.provider.id,
-                &self.cand.model,
-                now_ms(),
-            );
+        let can_resume = self
+            .resume
+            .as_ref()
+            .is_some_and(|r| !r.rest.is_empty() && self.attempts.len() < r.max_attempts);
+        if broke && can_resume {
+            self.phase = Phase::Resuming(e);
+            return;
         }
+        self.settle_failed(e);
+    }
+
+    /// End the call with `e`: release its timer and signal, report, remember.
+    pub fn settle_failed(&mut self, mut e: Error) {
+        e.attempts = self.attempts.clone();
+        self.finished_ms = Some(now_ms());
+        self.ctl.release();
         let mut m = Map::new();
         m.insert("code".into(), e.code.as_str().into());
         m.insert("message".into(), e.message.clone().into());
@@ -541,6 +576,13 @@ pub fn flush(live: &SharedLive) {
 
 /// Read one more piece of a live stream and absorb it. Never holds the borrow across the read.
 pub async fn advance(live: &SharedLive) {
+    let resuming = live
+        .try_borrow()
+        .is_ok_and(|l| matches!(l.phase, Phase::Resuming(_)) && !l.busy);
+    if resuming {
+        resume(live).await;
+        return;
+    }
     let (reader, ctl) = {
         let Ok(mut l) = live.try_borrow_mut() else {
             return;
@@ -598,4 +640,120 @@ pub async fn advance(live: &SharedLive) {
         }
     }
     flush(live);
+}
+
+/// Continue a broken stream on the next candidates, sending the text so far as an assistant
+/// prefix, until one produces a token; otherwise end with the original error.
+async fn resume(live: &SharedLive) {
+    let (inner, ctl, session, partial, from, req) = {
+        let Ok(mut l) = live.try_borrow_mut() else {
+            return;
+        };
+        l.busy = true;
+        let req = l.resume.as_ref().map(|r| r.req.clone()).unwrap_or_default();
+        (
+            l.inner.clone(),
+            l.ctl.clone(),
+            l.session.clone(),
+            l.text(),
+            l.served_model().to_string(),
+            req,
+        )
+    };
+    let mut with_prefix = req;
+    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
+        let mut m = Map::new();
+        m.insert("role".into(), "assistant".into());
+        m.insert("content".into(), partial.clone().into());
+        msgs.push(Value::Object(m));
+    }
+    loop {
+        let next = {
+            let Ok(mut l) = live.try_borrow_mut() else {
+                return;
+            };
+            let n = l.attempts.len();
+            match l.resume.as_mut() {
+                Some(r) if n < r.max_attempts && !r.rest.is_empty() => Some(r.rest.remove(0)),
+                _ => None,
+            }
+        };
+        let Some(cand) = next else {
+            if let Ok(mut l) = live.try_borrow_mut() {
+                l.busy = false;
+                if let Phase::Resuming(e) = std::mem::replace(&mut l.phase, Phase::Streaming) {
+                    l.settle_failed(e);
+                }
+            }
+            flush(live);
+            return;
+        };
+        let n = live.try_borrow().map(|l| l.attempts.len() + 1).unwrap_or(0);
+        inner.events.emit("attempt", now_ms(), |m| {
+            m.insert("provider".into(), cand.provider.id.clone().into());
+            m.insert("model".into(), cand.model.clone().into());
+            m.insert("n".into(), n.into());
+        });
+        let t0 = now_ms();
+        let body_json = request_body(
+            &with_prefix,
+            &cand.provider,
+            &cand.model,
+            session.as_deref(),
+        );
+        let r = attempt(&inner, &ctl, &cand, &body_json).await;
+        let Ok(mut l) = live.try_borrow_mut() else {
+            return;
+        };
+        let now = now_ms();
+        match r {
+            Ok((reader, body, pending, rest)) => {
+                l.attempts.push(Attempt {
+                    provider: cand.provider.id.clone(),
+                    model: cand.model.clone(),
+                    outcome: "ok".into(),
+                    status: Some(200),
+                    error_code: None,
+                    ms: now - t0,
+                });
+                l.prefix = partial.clone();
+                l.reader = reader;
+                l.body = body;
+                l.pending.extend(pending);
+                l.cand = cand;
+                l.attempt_started_ms = t0;
+                l.phase = Phase::Streaming;
+                l.busy = false;
+                let mut m = Map::new();
+                m.insert("from".into(), from.clone().into());
+                m.insert("to".into(), l.served_model().into());
+                m.insert("partialLength".into(), partial.chars().count().into());
+                l.outbox.push(("resume", m));
+                l.absorb(rest);
+                drop(l);
+                flush(live);
+                return;
+            }
+            Err(Fail::Aborted(k)) => {
+                l.busy = false;
+                l.phase = Phase::Streaming;
+                l.abort(k);
+                drop(l);
+                flush(live);
+                return;
+            }
+            Err(Fail::Classified(c)) => {
+                l.attempts.push(Attempt {
+                    provider: cand.provider.id.clone(),
+                    model: cand.model.clone(),
+                    outcome: c.error.code.as_str().into(),
+                    status: c.error.status,
+                    error_code: Some(c.error.code),
+                    ms: now - t0,
+                });
+                drop(l);
+                crate::web::router::learn(&inner, &cand, &c, now);
+            }
+        }
+    }
 }

@@ -97,7 +97,7 @@ async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
             match &l.phase {
                 Phase::Finished => return Ok(l.final_value()),
                 Phase::Failed(e) => return Err(to_js(e)),
-                Phase::Streaming => {}
+                Phase::Streaming | Phase::Resuming(_) => {}
             }
         }
         call::advance(live).await;

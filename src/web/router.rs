@@ -387,7 +387,7 @@ async fn plan_call(
 }
 
 /// Remember what a failure taught, and say so in events.
-fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
+pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
     let p = &cand.provider.id;
     inner
         .health
@@ -529,6 +529,12 @@ async fn open_inner(
                     busy: false,
                     outbox: Vec::new(),
                     session: copts.session_id.clone(),
+                    resume: copts.resume_on_error.then(|| call::Resume {
+                        req: req.clone(),
+                        rest: order[i..].to_vec(),
+                        max_attempts: max,
+                    }),
+                    prefix: String::new(),
                 };
                 let ttft = live.ttft_ms;
                 let served = live.served_model().to_string();

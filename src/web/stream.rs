@@ -52,10 +52,12 @@ impl ChatStreamHandle {
                             match &l.phase {
                                 Phase::Finished => Next::End,
                                 Phase::Failed(e) => Next::Fail(e.clone()),
-                                Phase::Streaming if l.busy => Next::Fail(Error::invalid(
-                                    "a ChatStream is being read twice at the same time; read it from one place",
-                                )),
-                                Phase::Streaming => Next::Read,
+                                Phase::Streaming | Phase::Resuming(_) if l.busy => {
+                                    Next::Fail(Error::invalid(
+                                        "a ChatStream is being read twice at the same time; read it from one place",
+                                    ))
+                                }
+                                Phase::Streaming | Phase::Resuming(_) => Next::Read,
                             }
                         }
                     }
@@ -102,7 +104,7 @@ impl ChatStreamHandle {
         match &l.phase {
             Phase::Finished => Ok(l.final_value().to_string()),
             Phase::Failed(e) => Err(to_js(e)),
-            Phase::Streaming => Err(to_js(&Error::invalid(
+            Phase::Streaming | Phase::Resuming(_) => Err(to_js(&Error::invalid(
                 "the stream has not finished; await stream.final() instead",
             ))),
         }

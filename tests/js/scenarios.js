@@ -731,6 +731,36 @@ export const routing = {
     const r = await c.chat({ messages: [{ role: "user", content: "x" }] }, { strategy: "ordered" });
     eq(r.route.model, "a/alpha:free", "per-call strategy override (ordered picks catalog order)");
   },
+  async resumeOnError(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"]]);
+    const broken = contentChunk("Hello ", "a/alpha:free") + chunk({ id: "g", object: "chat.completion.chunk", error: { code: 502, message: "Provider returned error" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }] });
+    const f = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m === "a/alpha:free") return streamResponse(broken, { piece: 40 });
+      if (m === "b/beta:free") return jsonResponse(503, { error: { code: 503, message: "No instances available" } });
+      return ok("world", m);
+    }, cat);
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", onEvent: (e) => events.push(e) });
+    const s = await c.chatStream({ messages: [{ role: "user", content: "Say hello world" }] }, { resumeOnError: true });
+    eq(await s.text(), "Hello world", "the text continues on another model");
+    const fin = await s.final();
+    eq(fin.choices[0].message.content, "Hello world", "final() has the whole text");
+    eq(fin.route.model, "c/gamma:free", "route names the model that finished");
+    eq(fin.route.attempts.map((a) => `${a.model}:${a.outcome}`).join(","), "a/alpha:free:ok,b/beta:free:provider_error,c/gamma:free:ok", "attempts");
+    const last = bodyOf(f.calls[2]).messages.pop();
+    eq(`${last.role}|${last.content}`, "assistant|Hello ", "partial sent as an assistant prefix");
+    const r = events.find((e) => e.type === "resume");
+    assert(r && r.from === "a/alpha:free" && r.to === "c/gamma:free" && r.partialLength === 6, `resume event ${JSON.stringify(r)}`);
+    // Without the option the break is an error with the partial text.
+    const s2 = await c.chatStream({ model: "a/alpha:free", messages: [{ role: "user", content: "x" }] });
+    const e = await expectReject(s2.text(), "stream_interrupted", "no resume by default");
+    eq(e.partial, "Hello ", "partial");
+    // With nothing left to try, the original error stands.
+    const s3 = await c.chatStream({ models: ["a/alpha:free"], messages: [{ role: "user", content: "x" }] }, { resumeOnError: true });
+    await expectReject(s3.text(), "stream_interrupted", "resume with no candidate left");
+  },
 };
 
 // Every scenario also fails on an unhandled promise rejection anywhere on the page.
