@@ -154,3 +154,23 @@ async fn router_and_seeded() {
 async fn resume_on_error() {
     scenario("resumeOnError").await
 }
+#[wasm_bindgen_test]
+async fn quota_ledger() {
+    scenario("quotaLedger").await
+}
+#[wasm_bindgen_test]
+async fn two_clients_share_limit() {
+    scenario("twoClientsShareLimit").await
+}
+#[wasm_bindgen_test]
+async fn batch_declared_window() {
+    scenario("batchDeclaredWindow").await
+}
+#[wasm_bindgen_test]
+async fn batch_learns_window() {
+    scenario("batchLearnsWindow").await
+}
+#[wasm_bindgen_test]
+async fn abort_while_waiting() {
+    scenario("abortWhileWaiting").await
+}

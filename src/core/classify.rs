@@ -1485,9 +1485,13 @@ fn reset_at(v: &str, now: f64) -> Option<f64> {
     }
 }
 
+/// The window a bare "retry in N" describes. Under a minute it is taken to be N long (rounded
+/// up to whole seconds): what was sent in the last N then approximates the provider's rate,
+/// where a minute-long guess would pace far below it.
 fn window_for(ms: u64) -> Window {
     match ms {
-        0..=60_000 => Window::Minute,
+        0..=59_999 => Window::Millis(ms.div_ceil(1000).max(1) * 1000),
+        60_000 => Window::Minute,
         60_001..=3_600_000 => Window::Hour,
         _ => Window::Day,
     }

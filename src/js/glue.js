@@ -400,3 +400,53 @@ export function randomU32() {
     return Math.floor(Math.random() * 4294967296);
   }
 }
+
+// Cross-tab sharing of the quota ledger: BroadcastChannel (also in Workers) and storage events.
+export function listenShared(name, storageKey, onMessage) {
+  const stop = [];
+  try {
+    if (typeof BroadcastChannel === "function") {
+      const ch = new BroadcastChannel(name);
+      ch.onmessage = (e) => {
+        if (typeof e.data === "string") onMessage(e.data);
+      };
+      stop.push(() => ch.close());
+    }
+  } catch {
+    /* no channel: storage events still work */
+  }
+  try {
+    if (typeof addEventListener === "function" && typeof localStorage !== "undefined") {
+      const h = (e) => {
+        if (e.key === storageKey && typeof e.newValue === "string") onMessage(e.newValue);
+      };
+      addEventListener("storage", h);
+      stop.push(() => removeEventListener("storage", h));
+    }
+  } catch {
+    /* no storage events */
+  }
+  return () => stop.forEach((f) => f());
+}
+
+export function postShared(name, message) {
+  try {
+    if (typeof BroadcastChannel !== "function") return;
+    const ch = new BroadcastChannel(name);
+    ch.postMessage(message);
+    ch.close();
+  } catch {
+    /* best effort: storage events carry it too */
+  }
+}
+
+/** Run `f` while holding the Web Lock `name` (other tabs wait); without Web Locks, just run it. */
+export function withLock(name, f) {
+  try {
+    const locks = globalThis.navigator && globalThis.navigator.locks;
+    if (locks && typeof locks.request === "function") return locks.request(name, () => f());
+  } catch {
+    /* fall through */
+  }
+  return Promise.resolve().then(() => f());
+}

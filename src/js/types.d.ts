@@ -325,3 +325,25 @@ export interface QuotaSnapshot {
   budgetUsd: number;
   period: "day" | "month" | "total";
 }
+
+export interface KeyInfo {
+  provider: string;
+  /** True until credits were ever bought: 50 free requests a day instead of 1000. */
+  isFreeTier: boolean;
+  freeRequestsPerDay: number;
+  label?: string;
+  usage?: number;
+  limit?: number | null;
+  limitRemaining?: number | null;
+  usageDaily?: number;
+  fetchedAt: number;
+}
+
+export interface BatchOptions {
+  /** Requests in flight at once (default 4, at most 64). */
+  concurrency?: number;
+  onProgress?: (p: { done: number; failed: number; total: number; waitingMs: number }) => void;
+  signal?: AbortSignal;
+}
+
+export type BatchItem = { ok: true; result: ChatResult } | { ok: false; error: FreeRouterError };

@@ -16,6 +16,7 @@ use crate::core::provider::ProviderKind;
 use crate::core::wire::{self, ChatDelta, Step};
 use crate::web::client::Inner;
 use crate::web::glue;
+use crate::web::quota;
 use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
 
 /// A model on a provider, to be tried.
@@ -28,7 +29,8 @@ pub struct Cand {
 
 /// Why an attempt did not produce a first token.
 pub enum Fail {
-    Aborted(AbortKind),
+    /// `reached`: the provider had answered (the request counts against its quota).
+    Aborted(AbortKind, bool),
     Classified(Box<Classified>),
 }
 
@@ -132,6 +134,8 @@ pub struct Live {
     pub resume: Option<Resume>,
     /// Text streamed by earlier attempts of this call (after a resume).
     pub prefix: String,
+    /// The quota held for the attempt that is streaming; committed when it ends.
+    pub reservation: Option<crate::core::quota::ReservationId>,
 }
 
 pub struct Resume {
@@ -265,6 +269,13 @@ impl Live {
             now,
         );
         self.inner.save_stats();
+        if let Some(r) = self.reservation.take() {
+            let tokens = self.body.acc.usage.as_ref().and_then(|u| {
+                let (p, c) = wire::usage_tokens(u);
+                Some(p.unwrap_or(0) + c?)
+            });
+            quota::commit(&self.inner, r, tokens);
+        }
         if let Some(u) = self.body.acc.usage.clone() {
             let mut m = Map::new();
             m.insert("tokens".into(), u);
@@ -313,6 +324,10 @@ impl Live {
 
     /// End the call with `e`: release its timer and signal, report, remember.
     pub fn settle_failed(&mut self, mut e: Error) {
+        // The provider answered this attempt: it counts, however it ended.
+        if let Some(r) = self.reservation.take() {
+            quota::commit(&self.inner, r, None);
+        }
         e.attempts = self.attempts.clone();
         self.finished_ms = Some(now_ms());
         self.ctl.release();
@@ -354,7 +369,7 @@ pub async fn attempt(
 ) -> Result<(JsValue, Body, Vec<ChatDelta>, Vec<Step>), Fail> {
     let p = &cand.provider;
     if let Some(k) = ctl.aborted() {
-        return Err(Fail::Aborted(k));
+        return Err(Fail::Aborted(k, false));
     }
     let url = format!("{}/chat/completions", p.base_url);
     let headers = request_headers(inner, p);
@@ -373,7 +388,7 @@ pub async fn attempt(
     .await
     {
         Wait::Ok(r) => r,
-        Wait::Aborted(k) => return Err(Fail::Aborted(k)),
+        Wait::Aborted(k) => return Err(Fail::Aborted(k, false)),
         Wait::Failed(e) => {
             return Err(fail(classify::network_error(
                 &p.id,
@@ -386,10 +401,16 @@ pub async fn attempt(
     };
     let status = glue::response_status(&resp);
     let headers = transport::response_headers(&resp);
+    // Every answer may carry rate-limit headers (Groq, Cerebras send them on success too).
+    quota::learn(
+        inner,
+        &p.id,
+        &classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms()),
+    );
     if !(200..300).contains(&status) {
         let text = match transport::wait(glue::response_text(&resp, &signal), ctl).await {
             Wait::Ok(t) => t.as_string().unwrap_or_default(),
-            Wait::Aborted(k) => return Err(Fail::Aborted(k)),
+            Wait::Aborted(k) => return Err(Fail::Aborted(k, true)),
             Wait::Failed(_) => String::new(),
         };
         let input = ErrorInput {
@@ -426,7 +447,7 @@ pub async fn attempt(
             Wait::Ok(v) => v,
             Wait::Aborted(k) => {
                 glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-                return Err(Fail::Aborted(k));
+                return Err(Fail::Aborted(k, true));
             }
             Wait::Failed(e) => {
                 return Err(fail(local_failure(
@@ -650,6 +671,9 @@ async fn resume(live: &SharedLive) {
             return;
         };
         l.busy = true;
+        if let Some(r) = l.reservation.take() {
+            quota::commit(&l.inner, r, None);
+        }
         let req = l.resume.as_ref().map(|r| r.req.clone()).unwrap_or_default();
         (
             l.inner.clone(),
@@ -734,7 +758,7 @@ async fn resume(live: &SharedLive) {
                 flush(live);
                 return;
             }
-            Err(Fail::Aborted(k)) => {
+            Err(Fail::Aborted(k, _)) => {
                 l.busy = false;
                 l.phase = Phase::Streaming;
                 l.abort(k);

@@ -18,6 +18,7 @@ use crate::web::catalog::{self, CatalogState};
 use crate::web::error::to_js;
 use crate::web::events::Events;
 use crate::web::glue;
+use crate::web::quota::{self, QuotaState};
 use crate::web::router::open;
 use crate::web::storage::Store;
 use crate::web::stream::ChatStreamHandle;
@@ -32,6 +33,9 @@ pub struct Inner {
     pub catalog: RefCell<CatalogState>,
     pub health: RefCell<Health>,
     pub sessions: RefCell<Sessions>,
+    pub quota: QuotaState,
+    /// Total time calls have spent waiting for quota (batch progress reports it).
+    pub waited_ms: std::cell::Cell<f64>,
 }
 
 const STATS_KEY: &str = "stats";
@@ -86,6 +90,18 @@ fn parse_call(
     Ok((req, copts, signal))
 }
 
+/// One complete chat call (what `chat()` does), for batch.
+pub async fn chat_once(
+    inner: Rc<Inner>,
+    req: Map<String, Value>,
+    copts: CallOptions,
+    signal: JsValue,
+) -> Result<Value, JsValue> {
+    let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
+    let live = open(inner, req, copts, ctl).await?;
+    drain(&live).await
+}
+
 /// Drive a live stream to its end without handing deltas to JS.
 async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
     loop {
@@ -132,8 +148,11 @@ impl FreeRouterClient {
             // Garbage in storage starts us fresh; it must never break the client.
             let _ = health.stats_from_json(&s);
         }
+        let quota = QuotaState::new(&opts, &store);
         Ok(FreeRouterClient {
             inner: Rc::new(Inner {
+                quota,
+                waited_ms: std::cell::Cell::new(0.0),
                 opts,
                 providers,
                 fetch,
@@ -287,6 +306,45 @@ impl FreeRouterClient {
             id,
             defaults,
         })
+    }
+
+    /// The quota ledger now: every known window per provider and scope, and spend.
+    #[wasm_bindgen(unchecked_return_type = "QuotaSnapshot")]
+    pub fn quota(&self) -> Result<JsValue, JsValue> {
+        glue::json_parse(&quota::snapshot(&self.inner).to_string())
+    }
+
+    /// OpenRouter's `GET /api/v1/key`: learns whether the account has bought credits (50 or
+    /// 1000 free requests a day). Needs an OpenRouter provider with a key.
+    #[wasm_bindgen(js_name = refreshKeyInfo, unchecked_return_type = "Promise<KeyInfo>")]
+    pub fn refresh_key_info(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let v = crate::web::keyinfo::fetch(&inner)
+                .await
+                .map_err(|e| to_js(&e))?;
+            glue::json_parse(&v.to_string())
+        })
+    }
+
+    /// Run many requests with bounded concurrency, waiting for quota windows instead of
+    /// collecting 429s. Results come back in input order.
+    ///
+    /// ```js
+    /// const items = await client.batch(requests, { concurrency: 4, onProgress: (p) => bar.value = p.done / p.total });
+    /// for (const it of items) if (it.ok) use(it.result); else report(it.error);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<BatchItem[]>")]
+    pub fn batch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChatRequest[]")] requests: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BatchOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        crate::web::batch::run(
+            self.inner.clone(),
+            requests,
+            options.unwrap_or(JsValue::UNDEFINED),
+        )
     }
 
     /// Listen to one event type (see `FreeRouterEvent`).

@@ -90,3 +90,13 @@ extern "C" {
     #[wasm_bindgen(js_name = randomU32)]
     pub fn random_u32() -> u32;
 }
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = listenShared)]
+    pub fn listen_shared(name: &str, storage_key: &str, on_message: &Function) -> Function;
+    #[wasm_bindgen(js_name = postShared)]
+    pub fn post_shared(name: &str, message: &str);
+    #[wasm_bindgen(js_name = withLock)]
+    pub fn with_lock(name: &str, f: &Function) -> Promise;
+}

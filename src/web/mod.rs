@@ -1,11 +1,14 @@
 //! The wasm-bindgen binding: the only code that touches JavaScript.
 
+pub mod batch;
 pub mod call;
 pub mod catalog;
 pub mod client;
 pub mod error;
 pub mod events;
 pub mod glue;
+pub mod keyinfo;
+pub mod quota;
 pub mod router;
 pub mod storage;
 pub mod stream;

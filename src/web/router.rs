@@ -11,7 +11,7 @@ use crate::core::catalog::{Capability, ModelInfo};
 use crate::core::classify::{Action, Classified};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::needs::{self, Needs};
-use crate::core::options::{CallOptions, ProviderConfig};
+use crate::core::options::{CallOptions, ProviderConfig, WaitForQuota};
 use crate::core::provider::ProviderKind;
 use crate::core::route::{self, Candidate, ModelRef, PinCheck, PlanRequest, Skip, Strategy};
 use crate::web::call::{self, abort_error, attempt, Cand, Fail, Live, Phase, SharedLive};
@@ -19,7 +19,8 @@ use crate::web::catalog;
 use crate::web::client::Inner;
 use crate::web::error::to_js;
 use crate::web::glue;
-use crate::web::transport::{now_ms, CallCtl};
+use crate::web::quota;
+use crate::web::transport::{self, now_ms, CallCtl, Wait};
 
 /// The router model OpenRouter picks a free model with.
 pub const OPENROUTER_FREE: &str = "openrouter/free";
@@ -257,13 +258,26 @@ struct Planned {
     repin_from: Option<(String, String)>,
 }
 
+/// Why a call could not be planned: a thrown JS error (catalog), or a core error that may say
+/// when a candidate comes back (`retry_after_ms`).
+enum PlanFail {
+    Js(JsValue),
+    Core(Error),
+}
+
+impl From<JsValue> for PlanFail {
+    fn from(e: JsValue) -> Self {
+        PlanFail::Js(e)
+    }
+}
+
 /// Candidates for this call, in the order to try them.
 async fn plan_call(
     inner: &Rc<Inner>,
     req: &Map<String, Value>,
     needs: &Needs,
     copts: &CallOptions,
-) -> Result<Planned, JsValue> {
+) -> Result<Planned, PlanFail> {
     let named = named(req).map_err(|e| to_js(&e))?;
     let pinned_provider = match &copts.provider {
         Some(id) => Some(inner.provider_by_id(id).ok_or_else(|| {
@@ -296,7 +310,7 @@ async fn plan_call(
         // Named models can go ahead without the catalog; only "auto" cannot choose blind.
         if let Err(e) = catalog::ensure(inner, false).await {
             if matches!(named, Named::Auto) {
-                return Err(e);
+                return Err(PlanFail::Js(e));
             }
         }
     }
@@ -376,7 +390,12 @@ async fn plan_call(
     };
     let plan = route::plan_with(&cands, strategy, &inner.health.borrow(), &preq, seed, now);
     if plan.order.is_empty() {
-        return Err(to_js(&nothing_usable(&plan.skipped, now, needs, &pool)));
+        return Err(PlanFail::Core(nothing_usable(
+            &plan.skipped,
+            now,
+            needs,
+            &pool,
+        )));
     }
     let order = plan.order.iter().filter_map(|c| inner.cand(c)).collect();
     Ok(Planned {
@@ -469,32 +488,196 @@ async fn open_inner(
 ) -> Result<SharedLive, JsValue> {
     let started = now_ms();
     let needs = needs::analyse(&Value::Object(req.clone())).map_err(|e| to_js(&e))?;
-    let planned = plan_call(inner, req, &needs, copts).await?;
-    if let Some(k) = ctl.aborted() {
-        return Err(abort_error(k, ctl, Vec::new()));
-    }
     let max = copts.max_attempts.unwrap_or(inner.opts.max_attempts) as usize;
+    let wait_deadline = match copts.wait_for_quota {
+        WaitForQuota::No => started,
+        WaitForQuota::UpTo(ms) => started + ms as f64,
+    };
+    let tokens = needs.min_context;
     let mut attempts: Vec<Attempt> = Vec::new();
-    let mut last: Option<Error> = None;
-    let mut skip_free_pool: Vec<String> = Vec::new();
-    let order = planned.order;
-    let mut i = 0;
-    while i < order.len() && attempts.len() < max {
-        let cand = &order[i];
-        i += 1;
-        // Learned during this call: the account-wide free pool is spent, or the key is out.
-        if skip_free_pool.contains(&cand.provider.id) && cand.free {
-            continue;
+    // Plan, try, and (with waitForQuota) wait for the earliest recovery and plan again.
+    for _round in 0..MAX_ROUNDS {
+        let planned = match plan_call(inner, req, &needs, copts).await {
+            Ok(p) => p,
+            Err(PlanFail::Js(e)) => return Err(e),
+            Err(PlanFail::Core(mut e)) => {
+                if let Some(k) = wait_for(inner, ctl, e.retry_after_ms, wait_deadline).await {
+                    return Err(abort_error(k, ctl, attempts));
+                }
+                if wait_allows(e.retry_after_ms, wait_deadline) {
+                    continue;
+                }
+                e.attempts = attempts;
+                return Err(to_js(&e));
+            }
+        };
+        if let Some(k) = ctl.aborted() {
+            return Err(abort_error(k, ctl, attempts));
         }
-        if inner
-            .health
-            .borrow()
-            .status(&cand.provider.id, &cand.model, now_ms())
-            != route::ModelState::Available
-            && !attempts.is_empty()
+        match try_planned(
+            inner,
+            req,
+            copts,
+            ctl,
+            planned,
+            attempts,
+            started,
+            tokens,
+            max,
+            wait_deadline,
+        )
+        .await
         {
-            continue;
+            Tried::Streaming(live) => return Ok(live),
+            Tried::Aborted(e) => return Err(e),
+            // Everything became unusable between planning and trying (another call learned
+            // something meanwhile): plan again, which waits or explains.
+            Tried::Failed(None, back) => attempts = back,
+            Tried::Failed(Some(e), back) => {
+                attempts = back;
+                let again = attempts.len() < max && wait_allows(e.retry_after_ms, wait_deadline);
+                if again {
+                    if let Some(k) = wait_for(inner, ctl, e.retry_after_ms, wait_deadline).await {
+                        return Err(abort_error(k, ctl, attempts));
+                    }
+                    continue;
+                }
+                return Err(report(inner, e, attempts));
+            }
         }
+    }
+    let e = Error::new(
+        ErrorCode::NoCandidates,
+        "no candidate model stayed usable long enough to be tried",
+    );
+    Err(report(inner, e, attempts))
+}
+
+fn wait_allows(retry_after_ms: Option<u64>, deadline: f64) -> bool {
+    retry_after_ms.is_some_and(|ms| now_ms() + ms as f64 <= deadline)
+}
+
+/// Sleep until the quota or a model comes back, if that is within the caller's patience.
+/// Returns the abort kind if the call was aborted while waiting.
+async fn wait_for(
+    inner: &Rc<Inner>,
+    ctl: &Rc<CallCtl>,
+    retry_after_ms: Option<u64>,
+    deadline: f64,
+) -> Option<transport::AbortKind> {
+    if !wait_allows(retry_after_ms, deadline) {
+        return None;
+    }
+    let ms = retry_after_ms.unwrap_or(0) as f64 + 5.0;
+    inner.events.emit("waiting", now_ms(), |m| {
+        m.insert("ms".into(), ms.round().into());
+    });
+    inner.waited_ms.set(inner.waited_ms.get() + ms);
+    match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
+        Wait::Aborted(k) => Some(k),
+        _ => None,
+    }
+}
+
+fn report(inner: &Inner, mut e: Error, attempts: Vec<Attempt>) -> JsValue {
+    if attempts.len() > 1 {
+        e.message = format!(
+            "all {} attempts failed; the last one: {}",
+            attempts.len(),
+            e.message
+        );
+    }
+    e.attempts = attempts;
+    inner.events.emit("error", now_ms(), |m| {
+        m.insert("code".into(), e.code.as_str().into());
+        m.insert("message".into(), e.message.clone().into());
+    });
+    to_js(&e)
+}
+
+enum Tried {
+    Streaming(SharedLive),
+    Aborted(JsValue),
+    /// The last error (None: nothing could be tried this round), and the attempts so far.
+    Failed(Option<Error>, Vec<Attempt>),
+}
+
+/// Rounds of planning one call may go through (each waits for a recovery or tries something).
+const MAX_ROUNDS: usize = 64;
+
+/// Try the planned candidates in order, through the quota gate, until one streams.
+#[allow(clippy::too_many_arguments)]
+async fn try_planned(
+    inner: &Rc<Inner>,
+    req: &Map<String, Value>,
+    copts: &CallOptions,
+    ctl: &Rc<CallCtl>,
+    planned: Planned,
+    mut attempts: Vec<Attempt>,
+    started: f64,
+    tokens: u64,
+    max: usize,
+    wait_deadline: f64,
+) -> Tried {
+    let mut last: Option<Error> = None;
+    let mut pool_spent: Vec<String> = Vec::new();
+    let mut remaining = planned.order;
+    while attempts.len() < max {
+        // Drop what this call has learned is unusable (a spent free pool, a key that failed).
+        remaining.retain(|c| {
+            let spent = c.free && pool_spent.contains(&c.provider.id);
+            let state = inner
+                .health
+                .borrow()
+                .status(&c.provider.id, &c.model, now_ms());
+            !spent && (attempts.is_empty() || state == route::ModelState::Available)
+        });
+        if remaining.is_empty() {
+            break;
+        }
+        // The quota gate: the first candidate whose windows allow a request now.
+        let now = now_ms();
+        let mut chosen = None;
+        let mut soonest: Option<(Error, f64)> = None;
+        for (idx, c) in remaining.iter().enumerate() {
+            let keys = quota::keys_for(inner, &c.provider, &c.model, c.free);
+            match quota::reserve(inner, keys, tokens).await {
+                Ok(r) => {
+                    chosen = Some((idx, r));
+                    break;
+                }
+                Err(v) => {
+                    if let Some((e, at)) = quota::verdict_error(&v, &c.model, now) {
+                        if soonest.as_ref().is_none_or(|(_, t)| at < *t) {
+                            soonest = Some((e, at));
+                        }
+                    }
+                }
+            }
+        }
+        let Some((idx, reservation)) = chosen else {
+            match soonest {
+                Some((_, at)) if at <= wait_deadline => {
+                    let ms = (at - now_ms()).max(0.0) + 5.0;
+                    inner.events.emit("waiting", now_ms(), |m| {
+                        m.insert("ms".into(), ms.round().into());
+                    });
+                    inner.waited_ms.set(inner.waited_ms.get() + ms);
+                    let slept = transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await;
+                    if let Wait::Aborted(k) = slept {
+                        return Tried::Aborted(abort_error(k, ctl, attempts));
+                    }
+                    continue;
+                }
+                Some((e, _)) => {
+                    // Nothing was sent: the ledger knows the request would certainly fail.
+                    last = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        };
+        let cand = remaining.remove(idx);
         let n = attempts.len() + 1;
         inner.events.emit("attempt", now_ms(), |m| {
             m.insert("provider".into(), cand.provider.id.clone().into());
@@ -508,10 +691,10 @@ async fn open_inner(
             &cand.model,
             copts.session_id.as_deref(),
         );
-        match attempt(inner, ctl, cand, &body).await {
+        match attempt(inner, ctl, &cand, &body).await {
             Ok((reader, body, pending, rest)) => {
                 let now = now_ms();
-                attempts.push(attempt_info(cand, "ok", Some(200), None, now - t0));
+                attempts.push(attempt_info(&cand, "ok", Some(200), None, now - t0));
                 let mut live = Live {
                     inner: inner.clone(),
                     ctl: ctl.clone(),
@@ -531,10 +714,11 @@ async fn open_inner(
                     session: copts.session_id.clone(),
                     resume: copts.resume_on_error.then(|| call::Resume {
                         req: req.clone(),
-                        rest: order[i..].to_vec(),
+                        rest: remaining.clone(),
                         max_attempts: max,
                     }),
                     prefix: String::new(),
+                    reservation,
                 };
                 let ttft = live.ttft_ms;
                 let served = live.served_model().to_string();
@@ -564,30 +748,46 @@ async fn open_inner(
                 live.absorb(rest);
                 let shared = Rc::new(RefCell::new(live));
                 call::flush(&shared);
-                return Ok(shared);
+                return Tried::Streaming(shared);
             }
-            Err(Fail::Aborted(k)) => {
+            Err(Fail::Aborted(k, reached)) => {
+                if let Some(r) = reservation {
+                    if reached {
+                        quota::commit(inner, r, None);
+                    } else {
+                        quota::refund(inner, r);
+                    }
+                }
                 attempts.push(attempt_info(
-                    cand,
+                    &cand,
                     "aborted",
                     None,
                     Some(ErrorCode::Aborted),
                     now_ms() - t0,
                 ));
-                return Err(abort_error(k, ctl, attempts));
+                return Tried::Aborted(abort_error(k, ctl, attempts));
             }
             Err(Fail::Classified(c)) => {
                 let now = now_ms();
+                // A request that never reached the provider (no status) does not count.
+                if let Some(r) = reservation {
+                    if c.error.status.is_some() {
+                        quota::commit(inner, r, None);
+                    } else {
+                        quota::refund(inner, r);
+                    }
+                }
+                quota::learn(inner, &cand.provider.id, &c.facts);
                 attempts.push(attempt_info(
-                    cand,
+                    &cand,
                     c.error.code.as_str(),
                     c.error.status,
                     Some(c.error.code),
                     now - t0,
                 ));
-                learn(inner, cand, &c, now);
+                learn(inner, &cand, &c, now);
                 if matches!(c.action, Action::FreePoolExhausted { .. }) {
-                    skip_free_pool.push(cand.provider.id.clone());
+                    pool_spent.push(cand.provider.id.clone());
                 }
                 let stop = matches!(c.action, Action::Stop);
                 if !planned.fallback || stop {
@@ -596,11 +796,11 @@ async fn open_inner(
                 }
                 let provider_out = matches!(c.action, Action::ProviderOut);
                 let usable_next = |n: &&Cand| {
-                    let pool_spent = n.free && skip_free_pool.contains(&n.provider.id);
+                    let spent = n.free && pool_spent.contains(&n.provider.id);
                     let same_provider_out = provider_out && n.provider.id == cand.provider.id;
-                    !pool_spent && !same_provider_out
+                    !spent && !same_provider_out
                 };
-                if let Some(next) = order[i..].iter().find(usable_next) {
+                if let Some(next) = remaining.iter().find(usable_next) {
                     if attempts.len() < max {
                         inner.events.emit("fallback", now, |m| {
                             m.insert("from".into(), cand.model.clone().into());
@@ -613,20 +813,5 @@ async fn open_inner(
             }
         }
     }
-    let mut e = last.unwrap_or_else(|| {
-        Error::new(ErrorCode::NoCandidates, "no candidate model could be tried")
-    });
-    if attempts.len() > 1 {
-        e.message = format!(
-            "all {} attempts failed; the last one: {}",
-            attempts.len(),
-            e.message
-        );
-    }
-    e.attempts = attempts;
-    inner.events.emit("error", now_ms(), |m| {
-        m.insert("code".into(), e.code.as_str().into());
-        m.insert("message".into(), e.message.clone().into());
-    });
-    Err(to_js(&e))
+    Tried::Failed(last, attempts)
 }

@@ -92,7 +92,7 @@ function fakeFetch(handler, catalog = DEFAULT_CATALOG) {
   const f = async (url, init) => {
     url = String(url);
     if (init && init.signal && init.signal.aborted) throw new DOMException("aborted", "AbortError");
-    if (url.endsWith("/models")) {
+    if (url.endsWith("/models") || url.endsWith("/key")) {
       modelCalls.push({ url, init });
       return typeof catalog === "function" ? catalog(url, init, modelCalls.length) : jsonResponse(200, catalog);
     }
@@ -332,9 +332,11 @@ export const scenarios = {
   async http200ErrorPayload(make) {
     const body = { error: { code: 429, message: "Rate limit exceeded: free-models-per-min. ", metadata: { headers: { "X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(Date.now() + 30000) } } }, user_id: "user_x" };
     await expectReject(client(make, fakeFetch(() => jsonResponse(200, body))).chatStream(REQ), "rate_limited", "200 JSON error");
-    // the same error as the first SSE event
+    // the same error as the first SSE event (forget what the first one taught the ledger)
+    clearStorage();
     await expectReject(client(make, fakeFetch(() => streamResponse(chunk(body)))).chatStream(REQ), "rate_limited", "200 SSE error");
     // an empty 200 body
+    clearStorage();
     await expectReject(client(make, fakeFetch(() => new Response("", { status: 200 }))).chatStream(REQ), "provider_error", "empty 200");
     // a provider that ignored stream:true answers with a completion: still works
     const completion = { id: "c1", object: "chat.completion", model: "m/x", choices: [{ index: 0, message: { role: "assistant", content: "whole" }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
@@ -761,6 +763,143 @@ export const routing = {
     const s3 = await c.chatStream({ models: ["a/alpha:free"], messages: [{ role: "user", content: "x" }] }, { resumeOnError: true });
     await expectReject(s3.text(), "stream_interrupted", "resume with no candidate left");
   },
+
+  async quotaLedger(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
+    let mode = "ok";
+    const reset = Date.now() + 40000;
+    const f = fakeFetch((u, init) => {
+      if (mode === "429") return jsonResponse(429, { error: { code: 429, message: "Rate limit exceeded: free-models-per-min. ", metadata: { headers: { "X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) } } } });
+      return ok("x", bodyOf({ init }).model);
+    }, (u) => (u.endsWith("/key") ? jsonResponse(200, { data: { label: "k", is_free_tier: false, usage: 1.5, limit: null } }) : jsonResponse(200, cat)));
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, onEvent: (e) => events.push(e) });
+    await c.chat({ messages: [{ role: "user", content: "x" }] });
+    const q = c.quota();
+    const minute = q.scopes.find((r) => r.provider === "openrouter" && r.scope === "free" && r.window === "minute" && r.unit === "requests");
+    const day = q.scopes.find((r) => r.provider === "openrouter" && r.scope === "free" && r.window === "day" && r.unit === "requests");
+    eq(minute.limit, 20, "documented 20/min");
+    eq(minute.used, 1, "one request counted");
+    eq(day.limit, 50, "documented 50/day");
+    eq(day.source, "documented", "source");
+    eq(new Date(day.resetsAt).toISOString().slice(11), "00:00:00.000Z", "the daily window resets at 00:00 UTC");
+    assert(events.some((e) => e.type === "quota" && e.snapshot && Array.isArray(e.snapshot.scopes)), "quota event");
+    assert(!JSON.stringify(Object.entries(localStorage)).includes(KEY), "the key is never stored");
+    // A 429 with the limit in its body: learned, and the next call sends nothing.
+    mode = "429";
+    await expectReject(c.chat({ messages: [{ role: "user", content: "y" }] }), "rate_limited", "per-minute 429");
+    const learned = c.quota().scopes.find((r) => r.scope === "free" && r.window === "minute");
+    eq(learned.remaining, 0, "learned remaining 0");
+    eq(learned.source, "header", "learned from the body's headers");
+    const sent = f.calls.length;
+    const e = await expectReject(c.chat({ messages: [{ role: "user", content: "z" }] }), "rate_limited", "blocked locally");
+    eq(f.calls.length, sent, "no request sent into a known-full window");
+    assert(e.retryAfterMs > 20000 && e.retryAfterMs <= 41000, `retryAfterMs ${e.retryAfterMs}`);
+    assert(/waitForQuota/.test(e.message), e.message);
+    // refreshKeyInfo: credits bought -> 1000/day.
+    const info = await c.refreshKeyInfo();
+    eq(info.isFreeTier, false, "isFreeTier");
+    eq(info.freeRequestsPerDay, 1000, "1000 per day");
+    eq(c.quota().scopes.find((r) => r.scope === "free" && r.window === "day").limit, 1000, "ledger raised to 1000/day");
+    eq(f.modelCalls.filter((x) => x.url.endsWith("/key"))[0].init.headers.Authorization, `Bearer ${KEY}`, "key info uses the key");
+  },
+
+  async twoClientsShareLimit(make) {
+    clearStorage();
+    const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model));
+    const opts = { providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", apiKey: "lab-key", models: ["m1"], limits: { rpm: 5 } }], fetch: f };
+    const a = make(opts);
+    const b = make(opts);
+    const calls = [];
+    for (let i = 0; i < 6; i++) {
+      calls.push(a.chat({ model: "m1", messages: [{ role: "user", content: `a${i}` }] }));
+      calls.push(b.chat({ model: "m1", messages: [{ role: "user", content: `b${i}` }] }));
+    }
+    const settled = await Promise.allSettled(calls);
+    const okCount = settled.filter((r) => r.status === "fulfilled").length;
+    eq(okCount, 5, "two clients reserving at once never exceed the shared limit of 5");
+    eq(f.calls.length, 5, "exactly 5 requests sent");
+    for (const r of settled.filter((r) => r.status === "rejected")) eq(r.reason.code, "rate_limited", "the rest are rate_limited");
+    eq(a.quota().scopes.find((r) => r.provider === "lab" && r.window === "minute" && r.unit === "requests").used, 5, "both see 5 used");
+  },
+
+  async batchDeclaredWindow(make) {
+    clearStorage();
+    const sent = [];
+    let over = 0;
+    const f = fakeFetch((u, init) => {
+      const now = Date.now();
+      const recent = sent.filter((t) => now - t < 2000).length;
+      sent.push(now);
+      if (recent >= 5) {
+        over++;
+        return jsonResponse(429, { error: { message: "Rate limit exceeded", code: 429 } }, { "retry-after": "2" });
+      }
+      return ok("x", bodyOf({ init }).model);
+    });
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"], limits: { requests: 5, perMs: 2000 } }], fetch: f, storage: "memory" });
+    const reqs = Array.from({ length: 40 }, (_, i) => ({ model: "m1", messages: [{ role: "user", content: `q${i}` }] }));
+    const progress = [];
+    const t0 = Date.now();
+    const items = await c.batch(reqs, { concurrency: 8, onProgress: (p) => progress.push(p) });
+    const took = Date.now() - t0;
+    eq(items.length, 40, "one item per request");
+    assert(items.every((it) => it.ok), `all ok: ${items.filter((i) => !i.ok).map((i) => i.error.message).slice(0, 2)}`);
+    eq(over, 0, "zero 429s with the window declared");
+    assert(took >= 13500 && took < 20000, `about 16 s (7 full windows after the first 5): ${took} ms`);
+    for (let i = 1; i < progress.length; i++) assert(progress[i].done >= progress[i - 1].done && progress[i].waitingMs >= progress[i - 1].waitingMs, "progress is monotonic");
+    eq(progress[progress.length - 1].done, 40, "progress reaches the total");
+    assert(progress[progress.length - 1].waitingMs > 0, "waiting reported");
+    eq(bodyOf(f.calls[0]).messages[0].content, "q0", "first request first");
+    for (let i = 0; i < 40; i++) eq(items[i].result.choices[0].message.content, "x", "results in input order");
+  },
+
+  async batchLearnsWindow(make) {
+    clearStorage();
+    const sent = [];
+    let over = 0;
+    const f = fakeFetch((u, init) => {
+      const now = Date.now();
+      const recent = sent.filter((t) => now - t < 2000).length;
+      sent.push(now);
+      if (recent >= 5) {
+        over++;
+        return jsonResponse(429, { error: { message: "Rate limit exceeded", code: 429 } }, { "retry-after": "2" });
+      }
+      return ok("x", bodyOf({ init }).model);
+    });
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"] }], fetch: f, storage: "memory" });
+    const reqs = Array.from({ length: 40 }, (_, i) => ({ model: "m1", messages: [{ role: "user", content: `q${i}` }] }));
+    const items = await c.batch(reqs, { concurrency: 8 });
+    assert(items.every((it) => it.ok), `all recovered: ${items.filter((i) => !i.ok).map((i) => i.error.message).slice(0, 2)}`);
+    assert(over > 0, "the provider's window was discovered by 429s");
+    assert(over < 40, `then respected instead of hammered: ${over} 429s`);
+  },
+
+  async abortWhileWaiting(make) {
+    clearStorage();
+    const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model));
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"], limits: { requests: 1, perMs: 60000 } }], fetch: f, storage: "memory" });
+    await c.chat({ model: "m1", messages: [{ role: "user", content: "1" }] });
+    const ac = new AbortController();
+    const waits = [];
+    c.addEventListener("waiting", (e) => waits.push(e));
+    const p = c.chat({ model: "m1", messages: [{ role: "user", content: "2" }] }, { waitForQuota: true, signal: ac.signal });
+    await sleep(50);
+    assert(waits.length === 1 && waits[0].ms > 50000, `waiting event: ${JSON.stringify(waits)}`);
+    ac.abort();
+    await expectReject(p, "aborted", "abort while waiting for quota");
+    eq(f.calls.length, 1, "nothing sent");
+    eq(c.quota().scopes.find((r) => r.window === "custom").used, 1, "no reservation left behind");
+    // And a batch aborted midway: pending items fail as aborted.
+    const ac2 = new AbortController();
+    const bp = c.batch([0, 1, 2].map((i) => ({ model: "m1", messages: [{ role: "user", content: String(i) }] })), { concurrency: 1, signal: ac2.signal });
+    await sleep(30);
+    ac2.abort();
+    const items = await bp;
+    assert(items.every((it) => !it.ok && it.error.code === "aborted"), "aborted items");
+  },
 };
 
 // Every scenario also fails on an unhandled promise rejection anywhere on the page.
@@ -774,6 +913,11 @@ export async function run(name, make, fixtures) {
   if (!f) throw new Error(`no scenario ${name}`);
   const fx = { ...fixtures, errors: fixtures.errors.split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
   unhandled.length = 0;
+  // One origin for all scenarios: start each with no persisted catalog, stats or ledger.
+  for (let i = localStorage.length - 1; i >= 0; i--) {
+    const k = localStorage.key(i);
+    if (k && k.startsWith("free-router:")) localStorage.removeItem(k);
+  }
   await f(make, fx);
   await sleep(30);
   if (unhandled.length) throw new Error(`unhandled rejections during ${name}: ${unhandled.join("; ")}`);

@@ -1,0 +1,179 @@
+//! `batch()`: bounded concurrency over the normal call path with `waitForQuota`, so items wait
+//! for windows instead of burning requests into 429s. Results keep input order.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::core::error::{Error, ErrorCode};
+use crate::core::options::{opt_u64, CallOptions, WaitForQuota};
+use crate::web::client::{chat_once, Inner};
+use crate::web::error::to_js;
+use crate::web::glue;
+
+/// How long one item may wait for quota: long enough for minute windows and cooldowns, short
+/// enough that a spent daily limit fails the rest of the batch quickly.
+const ITEM_WAIT_MS: u64 = 10 * 60_000;
+
+struct Shared {
+    inner: Rc<Inner>,
+    requests: Vec<Result<Map<String, Value>, Error>>,
+    next: Cell<usize>,
+    done: Cell<usize>,
+    failed: Cell<usize>,
+    results: RefCell<Vec<JsValue>>,
+    on_progress: Option<Function>,
+    signal: JsValue,
+    waited_at_start: f64,
+}
+
+fn item(ok: bool, payload: &JsValue) -> JsValue {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"ok".into(), &ok.into());
+    let _ = Reflect::set(&o, &(if ok { "result" } else { "error" }).into(), payload);
+    o.into()
+}
+
+fn progress(s: &Shared) {
+    let Some(f) = &s.on_progress else {
+        return;
+    };
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"done".into(), &(s.done.get() as f64).into());
+    let _ = Reflect::set(&o, &"failed".into(), &(s.failed.get() as f64).into());
+    let _ = Reflect::set(&o, &"total".into(), &(s.requests.len() as f64).into());
+    let waited = s.inner.waited_ms.get() - s.waited_at_start;
+    let _ = Reflect::set(&o, &"waitingMs".into(), &waited.round().into());
+    // A throwing callback must not stop the batch.
+    let _ = f.call1(&JsValue::UNDEFINED, &o);
+}
+
+fn aborted(signal: &JsValue) -> bool {
+    glue::is_abort_signal(signal)
+        && Reflect::get(signal, &"aborted".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+}
+
+async fn worker(s: Rc<Shared>) {
+    loop {
+        let i = s.next.get();
+        if i >= s.requests.len() {
+            return;
+        }
+        s.next.set(i + 1);
+        let outcome = match &s.requests[i] {
+            Err(e) => Err(to_js(e)),
+            Ok(_) if aborted(&s.signal) => Err(to_js(&Error::new(
+                ErrorCode::Aborted,
+                "the batch was aborted before this item started",
+            ))),
+            Ok(req) => {
+                let copts = CallOptions {
+                    timeout_ms: None,
+                    fallback: None,
+                    max_attempts: None,
+                    wait_for_quota: WaitForQuota::UpTo(ITEM_WAIT_MS),
+                    session_id: None,
+                    strategy: None,
+                    resume_on_error: false,
+                    provider: None,
+                };
+                chat_once(s.inner.clone(), req.clone(), copts, s.signal.clone())
+                    .await
+                    .and_then(|v| glue::json_parse(&v.to_string()))
+            }
+        };
+        let v = match outcome {
+            Ok(r) => {
+                s.done.set(s.done.get() + 1);
+                item(true, &r)
+            }
+            Err(e) => {
+                s.done.set(s.done.get() + 1);
+                s.failed.set(s.failed.get() + 1);
+                item(false, &e)
+            }
+        };
+        if let Some(slot) = s.results.borrow_mut().get_mut(i) {
+            *slot = v;
+        }
+        progress(&s);
+    }
+}
+
+pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
+    future_to_promise(async move {
+        let Some(arr) = requests.dyn_ref::<Array>() else {
+            return Err(to_js(&Error::invalid(
+                "batch(requests) takes an array of chat requests",
+            )));
+        };
+        let split = glue::split_options(&options);
+        let opts: Value = serde_json::from_str(&split.json()).unwrap_or(Value::Null);
+        let empty = Map::new();
+        let o = opts.as_object().unwrap_or(&empty);
+        for k in o.keys() {
+            if !["concurrency", "onProgress"].contains(&k.as_str()) {
+                return Err(to_js(&Error::invalid(format!(
+                    "batch options.{k} is not a known option (known: concurrency, onProgress, signal)"
+                ))));
+            }
+        }
+        let concurrency = opt_u64(o, "concurrency", "batch options.")
+            .map_err(|e| to_js(&e))?
+            .unwrap_or(4);
+        if !(1..=64).contains(&concurrency) {
+            return Err(to_js(&Error::invalid(
+                "batch options.concurrency must be between 1 and 64",
+            )));
+        }
+        let on_progress: Option<Function> = Reflect::get(&options, &"onProgress".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        let signal = split.signal();
+        let mut reqs = Vec::with_capacity(arr.length() as usize);
+        for (i, r) in arr.iter().enumerate() {
+            let parsed = glue::json_stringify(&r)
+                .ok()
+                .and_then(|j| serde_json::from_str::<Value>(&j).ok());
+            reqs.push(match parsed {
+                Some(Value::Object(m)) => Ok(m),
+                _ => Err(Error::invalid(format!(
+                    "requests[{i}] must be a chat request object"
+                ))),
+            });
+        }
+        let n = reqs.len();
+        let s = Rc::new(Shared {
+            waited_at_start: inner.waited_ms.get(),
+            inner,
+            requests: reqs,
+            next: Cell::new(0),
+            done: Cell::new(0),
+            failed: Cell::new(0),
+            results: RefCell::new(vec![JsValue::UNDEFINED; n]),
+            on_progress,
+            signal,
+        });
+        let workers = Array::new();
+        for _ in 0..concurrency.min(n.max(1) as u64) {
+            let s = s.clone();
+            workers.push(&future_to_promise(async move {
+                worker(s).await;
+                Ok(JsValue::UNDEFINED)
+            }));
+        }
+        JsFuture::from(Promise::all(&workers)).await?;
+        let out = Array::new();
+        for v in s.results.borrow().iter() {
+            out.push(v);
+        }
+        Ok(out.into())
+    })
+}
