@@ -174,3 +174,23 @@ async fn batch_learns_window() {
 async fn abort_while_waiting() {
     scenario("abortWhileWaiting").await
 }
+#[wasm_bindgen_test]
+async fn provider_adapters() {
+    scenario("providerAdapters").await
+}
+#[wasm_bindgen_test]
+async fn cross_provider_fallback() {
+    scenario("crossProviderFallback").await
+}
+#[wasm_bindgen_test]
+async fn spill_to_paid() {
+    scenario("spillToPaid").await
+}
+#[wasm_bindgen_test]
+async fn budget_never_exceeded() {
+    scenario("budgetNeverExceeded").await
+}
+#[wasm_bindgen_test]
+async fn zero_budget_never_pays() {
+    scenario("zeroBudgetNeverPays").await
+}

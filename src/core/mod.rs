@@ -1,6 +1,8 @@
 //! Sans-IO core: no JavaScript, no clock, no randomness. Time and random numbers are arguments.
 
+pub mod adapters;
 pub mod body;
+pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod classify;

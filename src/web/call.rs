@@ -8,11 +8,14 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
+use crate::core::adapters::{self, CallShape};
 use crate::core::body::Body;
+use crate::core::budget;
+use crate::core::catalog::Pricing;
 use crate::core::classify::{self, Action, Classified, ErrorInput};
 use crate::core::error::{Attempt, Error, ErrorCode};
+use crate::core::limits::LimitFact;
 use crate::core::options::ProviderConfig;
-use crate::core::provider::ProviderKind;
 use crate::core::wire::{self, ChatDelta, Step};
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -25,6 +28,8 @@ pub struct Cand {
     pub provider: Rc<ProviderConfig>,
     pub model: String,
     pub free: bool,
+    /// List prices (what a paid call is budgeted at).
+    pub pricing: Pricing,
 }
 
 /// Why an attempt did not produce a first token.
@@ -70,7 +75,7 @@ pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
         pairs.push(("Authorization", a));
     }
     // Only OpenRouter gets attribution headers; anything extra breaks other providers' CORS.
-    if p.kind == ProviderKind::OpenRouter {
+    if adapters::for_kind(p.kind).attribution() {
         if let Some(u) = &inner.opts.app_url {
             pairs.push(("HTTP-Referer", u));
         }
@@ -81,33 +86,20 @@ pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
     transport::headers_object(&pairs)
 }
 
-/// The body sent for one candidate: the user's request with our routing fields replaced.
+/// The body sent for one candidate, shaped by the provider's adapter.
 pub fn request_body(
     req: &Map<String, Value>,
     p: &ProviderConfig,
     model: &str,
     session: Option<&str>,
+    max_tokens: Option<u64>,
 ) -> String {
-    let mut body = req.clone();
-    for k in ["model", "models", "stream", "stream_options", "session_id"] {
-        body.remove(k);
-    }
-    if p.kind != ProviderKind::OpenRouter {
-        // `provider` is OpenRouter's routing object; others reject unknown fields.
-        body.remove("provider");
-    }
-    body.insert("model".into(), model.into());
-    body.insert("stream".into(), true.into());
-    if p.kind == ProviderKind::OpenRouter {
-        if let Some(s) = session {
-            body.insert("session_id".into(), s.into());
-        }
-    } else {
-        let mut so = Map::new();
-        so.insert("include_usage".into(), true.into());
-        body.insert("stream_options".into(), Value::Object(so));
-    }
-    Value::Object(body).to_string()
+    let call = CallShape {
+        model,
+        session,
+        max_tokens,
+    };
+    Value::Object(adapters::for_kind(p.kind).chat_body(req, &call)).to_string()
 }
 
 /// The state of a stream after its first token, shared by `pull()` calls.
@@ -136,6 +128,10 @@ pub struct Live {
     pub prefix: String,
     /// The quota held for the attempt that is streaming; committed when it ends.
     pub reservation: Option<crate::core::quota::ReservationId>,
+    /// Money held for a paid attempt: the reservation and its worst-case amount.
+    pub spend: Option<(crate::core::quota::SpendId, f64)>,
+    /// Rate-limit facts from the streaming response's headers, learned once it is committed.
+    pub facts: Vec<LimitFact>,
 }
 
 pub struct Resume {
@@ -164,11 +160,11 @@ impl Live {
     }
 
     pub fn cost_usd(&self) -> f64 {
-        self.body
-            .acc
-            .usage
-            .as_ref()
-            .and_then(wire::usage_cost)
+        if self.cand.free {
+            return 0.0;
+        }
+        budget::actual_usd(&self.cand.pricing, self.body.acc.usage.as_ref())
+            .or(self.spend.as_ref().map(|s| s.1))
             .unwrap_or(0.0)
     }
 
@@ -276,6 +272,16 @@ impl Live {
             });
             quota::commit(&self.inner, r, tokens);
         }
+        quota::learn(
+            &self.inner,
+            &self.cand.provider.id,
+            &std::mem::take(&mut self.facts),
+        );
+        if let Some((id, worst)) = self.spend.take() {
+            let cost = budget::actual_usd(&self.cand.pricing, self.body.acc.usage.as_ref())
+                .unwrap_or(worst);
+            quota::commit_spend(&self.inner, id, cost);
+        }
         if let Some(u) = self.body.acc.usage.clone() {
             let mut m = Map::new();
             m.insert("tokens".into(), u);
@@ -328,6 +334,18 @@ impl Live {
         if let Some(r) = self.reservation.take() {
             quota::commit(&self.inner, r, None);
         }
+        quota::learn(
+            &self.inner,
+            &self.cand.provider.id,
+            &std::mem::take(&mut self.facts),
+        );
+        // A paid answer that broke may still be billed: count what it cost, or the most it
+        // could have, so the budget never undercounts.
+        if let Some((id, worst)) = self.spend.take() {
+            let cost = budget::actual_usd(&self.cand.pricing, self.body.acc.usage.as_ref())
+                .unwrap_or(worst);
+            quota::commit_spend(&self.inner, id, cost);
+        }
         e.attempts = self.attempts.clone();
         self.finished_ms = Some(now_ms());
         self.ctl.release();
@@ -360,13 +378,25 @@ fn transport_done(reader: &JsValue) {
     glue::cancel_reader(reader, &JsValue::UNDEFINED);
 }
 
+/// A candidate that produced its first token.
+pub struct Opened {
+    pub reader: JsValue,
+    pub body: Body,
+    /// Deltas up to and including the first token.
+    pub pending: Vec<ChatDelta>,
+    /// Steps read in the same piece after the first token.
+    pub rest: Vec<Step>,
+    /// What the response headers said about rate limits.
+    pub facts: Vec<LimitFact>,
+}
+
 /// One attempt at one candidate, up to its first token.
 pub async fn attempt(
     inner: &Rc<Inner>,
     ctl: &Rc<CallCtl>,
     cand: &Cand,
     body_json: &str,
-) -> Result<(JsValue, Body, Vec<ChatDelta>, Vec<Step>), Fail> {
+) -> Result<Opened, Fail> {
     let p = &cand.provider;
     if let Some(k) = ctl.aborted() {
         return Err(Fail::Aborted(k, false));
@@ -401,12 +431,6 @@ pub async fn attempt(
     };
     let status = glue::response_status(&resp);
     let headers = transport::response_headers(&resp);
-    // Every answer may carry rate-limit headers (Groq, Cerebras send them on success too).
-    quota::learn(
-        inner,
-        &p.id,
-        &classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms()),
-    );
     if !(200..300).contains(&status) {
         let text = match transport::wait(glue::response_text(&resp, &signal), ctl).await {
             Wait::Ok(t) => t.as_string().unwrap_or_default(),
@@ -493,7 +517,17 @@ pub async fn attempt(
                     pending.push(d);
                     if token {
                         // Everything else in this piece belongs to the live stream.
-                        return Ok((reader, body, pending, it.collect()));
+                        // Rate-limit headers (Groq, Cerebras send them on success too) are
+                        // learned after this request is committed, or it counts twice.
+                        let facts =
+                            classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms());
+                        return Ok(Opened {
+                            reader,
+                            body,
+                            pending,
+                            rest: it.collect(),
+                            facts,
+                        });
                     }
                 }
                 Step::Error(v) => {
@@ -674,6 +708,11 @@ async fn resume(live: &SharedLive) {
         if let Some(r) = l.reservation.take() {
             quota::commit(&l.inner, r, None);
         }
+        if let Some((id, worst)) = l.spend.take() {
+            let cost =
+                budget::actual_usd(&l.cand.pricing, l.body.acc.usage.as_ref()).unwrap_or(worst);
+            quota::commit_spend(&l.inner, id, cost);
+        }
         let req = l.resume.as_ref().map(|r| r.req.clone()).unwrap_or_default();
         (
             l.inner.clone(),
@@ -697,8 +736,12 @@ async fn resume(live: &SharedLive) {
                 return;
             };
             let n = l.attempts.len();
+            // Resuming never spills to a paid model: the budget was planned for one answer.
             match l.resume.as_mut() {
-                Some(r) if n < r.max_attempts && !r.rest.is_empty() => Some(r.rest.remove(0)),
+                Some(r) if n < r.max_attempts => {
+                    r.rest.retain(|c| c.free);
+                    (!r.rest.is_empty()).then(|| r.rest.remove(0))
+                }
                 _ => None,
             }
         };
@@ -718,12 +761,18 @@ async fn resume(live: &SharedLive) {
             m.insert("model".into(), cand.model.clone().into());
             m.insert("n".into(), n.into());
         });
+        let keys = quota::keys_for(&inner, &cand.provider, &cand.model, cand.free);
+        let reservation = match quota::reserve(&inner, keys, 0).await {
+            Ok(r) => r,
+            Err(_) => continue,
+        };
         let t0 = now_ms();
         let body_json = request_body(
             &with_prefix,
             &cand.provider,
             &cand.model,
             session.as_deref(),
+            None,
         );
         let r = attempt(&inner, &ctl, &cand, &body_json).await;
         let Ok(mut l) = live.try_borrow_mut() else {
@@ -731,7 +780,14 @@ async fn resume(live: &SharedLive) {
         };
         let now = now_ms();
         match r {
-            Ok((reader, body, pending, rest)) => {
+            Ok(Opened {
+                reader,
+                body,
+                pending,
+                rest,
+                facts,
+            }) => {
+                l.facts = facts;
                 l.attempts.push(Attempt {
                     provider: cand.provider.id.clone(),
                     model: cand.model.clone(),
@@ -741,6 +797,7 @@ async fn resume(live: &SharedLive) {
                     ms: now - t0,
                 });
                 l.prefix = partial.clone();
+                l.reservation = reservation;
                 l.reader = reader;
                 l.body = body;
                 l.pending.extend(pending);
@@ -758,7 +815,14 @@ async fn resume(live: &SharedLive) {
                 flush(live);
                 return;
             }
-            Err(Fail::Aborted(k, _)) => {
+            Err(Fail::Aborted(k, reached)) => {
+                if let Some(r) = reservation {
+                    if reached {
+                        quota::commit(&inner, r, None);
+                    } else {
+                        quota::refund(&inner, r);
+                    }
+                }
                 l.busy = false;
                 l.phase = Phase::Streaming;
                 l.abort(k);
@@ -767,6 +831,14 @@ async fn resume(live: &SharedLive) {
                 return;
             }
             Err(Fail::Classified(c)) => {
+                if let Some(r) = reservation {
+                    if c.error.status.is_some() {
+                        quota::commit(&inner, r, None);
+                    } else {
+                        quota::refund(&inner, r);
+                    }
+                }
+                quota::learn(&inner, &cand.provider.id, &c.facts);
                 l.attempts.push(Attempt {
                     provider: cand.provider.id.clone(),
                     model: cand.model.clone(),

@@ -13,9 +13,12 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Unit, Window};
+use crate::core::options::BudgetPeriod as OptPeriod;
 use crate::core::options::{ClientOptions, ProviderConfig};
 use crate::core::provider::ProviderKind;
-use crate::core::quota::{DayReset, Ledger, ReservationId, ScopeKey, Verdict};
+use crate::core::quota::{
+    BudgetPeriod, DayReset, Ledger, ReservationId, ScopeKey, SpendId, Verdict,
+};
 use crate::core::sha256;
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -92,6 +95,12 @@ impl QuotaState {
         for p in &opts.providers {
             declare(&mut ledger, p);
         }
+        let period = match opts.budget_period {
+            OptPeriod::Day => BudgetPeriod::Day,
+            OptPeriod::Month => BudgetPeriod::Month,
+            OptPeriod::Total => BudgetPeriod::Total,
+        };
+        ledger.set_budget(opts.budget_usd, period);
         let key = ledger_key(opts);
         let state = QuotaState {
             ledger: Rc::new(RefCell::new(ledger)),
@@ -234,6 +243,28 @@ pub fn learn(inner: &Inner, provider: &str, facts: &[LimitFact]) {
     });
 }
 
+/// Hold the most a paid call may cost; fails with `budget_exceeded` when it would not fit.
+pub fn reserve_spend(inner: &Inner, usd: f64) -> Result<SpendId, Error> {
+    inner
+        .quota
+        .update(|l| l.reserve_spend(usd, now_ms()))
+        .unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorCode::BudgetExceeded,
+                "the spend ledger is busy; not spending money blind",
+            ))
+        })
+}
+
+pub fn commit_spend(inner: &Inner, id: SpendId, usd: f64) {
+    inner.quota.update(|l| l.commit_spend(id, usd, now_ms()));
+    emit_quota(inner);
+}
+
+pub fn refund_spend(inner: &Inner, id: SpendId) {
+    inner.quota.update(|l| l.refund_spend(id, now_ms()));
+}
+
 pub fn set_openrouter_tier(inner: &Inner, provider: &str, has_credits: bool) {
     inner
         .quota
@@ -253,6 +284,7 @@ pub fn snapshot(inner: &Inner) -> Value {
     let mut m = Map::new();
     m.insert("scopes".into(), scopes);
     m.insert("spentUsd".into(), spend.spent_usd.into());
+    m.insert("reservedUsd".into(), spend.reserved_usd.into());
     m.insert("budgetUsd".into(), inner.opts.budget_usd.into());
     m.insert("period".into(), inner.opts.budget_period.as_str().into());
     Value::Object(m)

@@ -7,7 +7,8 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::core::catalog::{Capability, ModelInfo};
+use crate::core::budget;
+use crate::core::catalog::{Capability, ModelInfo, Pricing};
 use crate::core::classify::{Action, Classified};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::needs::{self, Needs};
@@ -123,10 +124,31 @@ impl Inner {
     }
 
     fn cand(&self, c: &Candidate) -> Option<Cand> {
+        let provider = self.provider_by_id(&c.provider)?;
+        let listed = self
+            .catalog
+            .borrow()
+            .cat
+            .get(&c.model, Some(&c.provider))
+            .map(|m| m.pricing);
+        let configured = match (provider.prompt_price, provider.completion_price) {
+            (Some(p), Some(q)) => Some(Pricing {
+                prompt_per_mtok: p,
+                completion_per_mtok: q,
+                request: 0.0,
+            }),
+            _ => None,
+        };
+        let pricing = listed.or(configured).unwrap_or(if c.free {
+            Pricing::ZERO
+        } else {
+            Pricing::UNKNOWN
+        });
         Some(Cand {
-            provider: self.provider_by_id(&c.provider)?,
+            provider,
             model: c.model.clone(),
             free: c.free,
+            pricing,
         })
     }
 
@@ -203,7 +225,8 @@ fn nothing_usable(
     let pool_out = skipped
         .iter()
         .any(|(_, s)| matches!(s, Skip::PoolExhausted { .. }));
-    let all_timed = skipped.iter().all(|(_, s)| s.until_ms().is_some());
+    // Something comes back by itself: say when, even if other candidates are out for good.
+    let all_timed = skipped.iter().any(|(_, s)| s.until_ms().is_some());
     let list: Vec<String> = skipped
         .iter()
         .take(4)
@@ -428,6 +451,18 @@ pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
                 m.insert("reason".into(), reason.into());
             });
         }
+        Action::ProviderOut => ev.emit("error", now, |m| {
+            m.insert("code".into(), reason.into());
+            m.insert("provider".into(), p.clone().into());
+            m.insert(
+                "message".into(),
+                format!(
+                    "{p} is out for this session ({}); the other providers go on",
+                    c.error.message
+                )
+                .into(),
+            );
+        }),
         Action::Evict => ev.emit("model_evicted", now, |m| {
             m.insert("provider".into(), p.clone().into());
             m.insert("model".into(), cand.model.clone().into());
@@ -493,7 +528,6 @@ async fn open_inner(
         WaitForQuota::No => started,
         WaitForQuota::UpTo(ms) => started + ms as f64,
     };
-    let tokens = needs.min_context;
     let mut attempts: Vec<Attempt> = Vec::new();
     // Plan, try, and (with waitForQuota) wait for the earliest recovery and plan again.
     for _round in 0..MAX_ROUNDS {
@@ -522,7 +556,7 @@ async fn open_inner(
             planned,
             attempts,
             started,
-            tokens,
+            &needs,
             max,
             wait_deadline,
         )
@@ -615,10 +649,11 @@ async fn try_planned(
     planned: Planned,
     mut attempts: Vec<Attempt>,
     started: f64,
-    tokens: u64,
+    needs: &Needs,
     max: usize,
     wait_deadline: f64,
 ) -> Tried {
+    let tokens = needs.min_context;
     let mut last: Option<Error> = None;
     let mut pool_spent: Vec<String> = Vec::new();
     let mut remaining = planned.order;
@@ -639,7 +674,16 @@ async fn try_planned(
         let now = now_ms();
         let mut chosen = None;
         let mut soonest: Option<(Error, f64)> = None;
+        let mut refused: Vec<usize> = Vec::new();
         for (idx, c) in remaining.iter().enumerate() {
+            // A paid model is only sent under a budget with room for its worst case.
+            if !c.free {
+                if let Some(e) = budget::refuse_paid(inner.opts.budget_usd, &c.model, &c.pricing) {
+                    last = Some(e.with_provider(c.provider.id.clone()));
+                    refused.push(idx);
+                    continue;
+                }
+            }
             let keys = quota::keys_for(inner, &c.provider, &c.model, c.free);
             match quota::reserve(inner, keys, tokens).await {
                 Ok(r) => {
@@ -655,6 +699,12 @@ async fn try_planned(
                 }
             }
         }
+        // Refused candidates all stand before the chosen one (the scan stops there).
+        let shift = refused.len();
+        for idx in refused.into_iter().rev() {
+            remaining.remove(idx);
+        }
+        let chosen = chosen.map(|(i, r)| (i - shift, r));
         let Some((idx, reservation)) = chosen else {
             match soonest {
                 Some((_, at)) if at <= wait_deadline => {
@@ -678,6 +728,27 @@ async fn try_planned(
             }
         };
         let cand = remaining.remove(idx);
+        // A paid model: cap the reply and hold its worst-case cost against the budget.
+        let (cap, spend) = if cand.free {
+            (None, None)
+        } else {
+            let cap = needs.max_tokens.unwrap_or(budget::DEFAULT_PAID_MAX_TOKENS);
+            let worst =
+                budget::worst_case_usd(&cand.pricing, needs.prompt_tokens, cap).unwrap_or(0.0);
+            match quota::reserve_spend(inner, worst) {
+                Ok(id) => (Some(cap), Some((id, worst))),
+                Err(e) => {
+                    if let Some(r) = reservation {
+                        quota::refund(inner, r);
+                    }
+                    last = Some(
+                        e.with_provider(cand.provider.id.clone())
+                            .with_model(cand.model.clone()),
+                    );
+                    continue;
+                }
+            }
+        };
         let n = attempts.len() + 1;
         inner.events.emit("attempt", now_ms(), |m| {
             m.insert("provider".into(), cand.provider.id.clone().into());
@@ -690,9 +761,16 @@ async fn try_planned(
             &cand.provider,
             &cand.model,
             copts.session_id.as_deref(),
+            cap,
         );
         match attempt(inner, ctl, &cand, &body).await {
-            Ok((reader, body, pending, rest)) => {
+            Ok(call::Opened {
+                reader,
+                body,
+                pending,
+                rest,
+                facts,
+            }) => {
                 let now = now_ms();
                 attempts.push(attempt_info(&cand, "ok", Some(200), None, now - t0));
                 let mut live = Live {
@@ -719,6 +797,8 @@ async fn try_planned(
                     }),
                     prefix: String::new(),
                     reservation,
+                    spend,
+                    facts,
                 };
                 let ttft = live.ttft_ms;
                 let served = live.served_model().to_string();
@@ -751,6 +831,9 @@ async fn try_planned(
                 return Tried::Streaming(shared);
             }
             Err(Fail::Aborted(k, reached)) => {
+                if let Some((id, _)) = spend {
+                    quota::refund_spend(inner, id);
+                }
                 if let Some(r) = reservation {
                     if reached {
                         quota::commit(inner, r, None);
@@ -769,6 +852,10 @@ async fn try_planned(
             }
             Err(Fail::Classified(c)) => {
                 let now = now_ms();
+                // Errors are not billed; the money held for this attempt goes back.
+                if let Some((id, _)) = spend {
+                    quota::refund_spend(inner, id);
+                }
                 // A request that never reached the provider (no status) does not count.
                 if let Some(r) = reservation {
                     if c.error.status.is_some() {

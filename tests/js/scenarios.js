@@ -900,6 +900,152 @@ export const routing = {
     const items = await bp;
     assert(items.every((it) => !it.ok && it.error.code === "aborted"), "aborted items");
   },
+
+  async providerAdapters(make, fx) {
+    const seen = {};
+    const f = fakeFetch((u, init) => {
+      seen[u] = init;
+      const m = bodyOf({ init }).model;
+      if (u.includes("api.groq.com")) return streamResponse(contentChunk("g", m) + FINISH + USAGE + DONE, { headers: { "x-ratelimit-limit-requests": "14400", "x-ratelimit-remaining-requests": "14399", "x-ratelimit-reset-requests": "6s", "x-ratelimit-limit-tokens": "6000", "x-ratelimit-remaining-tokens": "5990", "x-ratelimit-reset-tokens": "100ms" } });
+      if (u.includes("generativelanguage")) return jsonResponse(429, [{ error: { code: 429, message: "Resource has been exhausted (e.g. check quota).", status: "RESOURCE_EXHAUSTED" } }]);
+      if (u.includes("cerebras")) return streamResponse(contentChunk("c", m) + FINISH + USAGE + DONE, { headers: { "x-ratelimit-limit-requests-day": "14400", "x-ratelimit-remaining-requests-day": "14000", "x-ratelimit-reset-requests-day": "33011.38" } });
+      return ok("x", m);
+    });
+    const c = make({
+      providers: [
+        { id: "groq", apiKey: "gsk_test", models: ["llama-3.1-8b-instant"] },
+        { id: "gemini", apiKey: "AIza_test", models: ["models/gemini-2.5-flash"] },
+        { id: "mistral", apiKey: "mis_test", models: ["mistral-small-latest"] },
+        { id: "cerebras", apiKey: "csk_test", models: ["llama-3.3-70b"] },
+      ],
+      fetch: f,
+      app: { url: "https://app.example", title: "T" },
+      storage: "memory",
+    });
+    const msg = { messages: [{ role: "user", content: "hi" }], seed: 3, reasoning: { effort: "low" }, tool_choice: "required", tools: TOOLS, logit_bias: { 1: 1 } };
+    const r = await c.chat({ ...msg, model: "llama-3.1-8b-instant" });
+    eq(r.route.provider, "groq", "groq");
+    const g = seen["https://api.groq.com/openai/v1/chat/completions"];
+    eq(JSON.stringify(Object.keys(g.headers).sort()), JSON.stringify(["Authorization", "Content-Type"]), "groq: only auth + content type (no attribution)");
+    eq(bodyOf({ init: g }).reasoning_effort, "low", "groq reasoning_effort");
+    const groqRow = c.quota().scopes.find((x) => x.provider === "groq" && x.window === "day" && x.unit === "requests");
+    eq(groqRow.limit, 14400, "groq's x-ratelimit-limit-requests is the per-day cap");
+    eq(groqRow.source, "header", "learned from headers");
+    const e = await expectReject(c.chat({ ...msg, model: "gemini-2.5-flash", provider: undefined }, { provider: "gemini" }), "rate_limited", "gemini array 429");
+    eq(e.provider, "gemini", "gemini provider");
+    const gm = bodyOf({ init: seen["https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"] });
+    eq(gm.model, "gemini-2.5-flash", "models/ prefix stripped");
+    assert(!("logit_bias" in gm) && !("reasoning" in gm), "gemini gets only what it accepts");
+    await c.chat({ ...msg, model: "mistral-small-latest" });
+    const mb = bodyOf({ init: seen["https://api.mistral.ai/v1/chat/completions"] });
+    eq(mb.random_seed, 3, "mistral random_seed");
+    eq(mb.tool_choice, "any", "mistral tool_choice any");
+    assert(!("stream_options" in mb) && !("logit_bias" in mb), "mistral strict body");
+    await c.chat({ ...msg, model: "llama-3.3-70b" });
+    const cb = bodyOf({ init: seen["https://api.cerebras.ai/v1/chat/completions"] });
+    eq(cb.max_completion_tokens, 2048, "cerebras gets a modest cap");
+    const cr = c.quota().scopes.find((x) => x.provider === "cerebras" && x.window === "day");
+    eq(cr.remaining, 14000, "cerebras day remaining from headers");
+  },
+
+  async crossProviderFallback(make) {
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
+    const reset = Math.ceil((Date.now() + 1) / 86400e3) * 86400e3;
+    const daily = { error: { code: 429, message: "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day", metadata: { headers: { "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) } } } };
+    let groqAuth = true;
+    const f = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (u.includes("openrouter")) return jsonResponse(429, daily);
+      if (!groqAuth) return jsonResponse(401, { error: { message: "Invalid API Key", type: "invalid_request_error", code: "invalid_api_key" } });
+      return ok("from groq", m);
+    }, (u) => (u.includes("groq") ? jsonResponse(200, { object: "list", data: [{ id: "llama-3.1-8b-instant", object: "model", owned_by: "Meta", context_window: 131072, active: true }] }) : jsonResponse(200, cat)));
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }, { id: "groq", apiKey: "gsk_x" }], fetch: f, strategy: "ordered", storage: "memory", onEvent: (e) => events.push(e) });
+    const models = await c.listModels();
+    assert(models.some((m) => m.provider === "groq") && models.some((m) => m.provider === "openrouter"), "one catalog over both providers");
+    const r = await c.chat({ messages: [{ role: "user", content: "x" }] });
+    eq(r.route.provider, "groq", "fell over to groq when OpenRouter's daily free limit was spent");
+    eq(r.route.attempts.filter((a) => a.provider === "openrouter").length, 1, "one OpenRouter request, not one per free model");
+    eq(r.choices[0].message.content, "from groq", "answer");
+    // Groq's key fails: it is out for the session, with an error event; nothing else left.
+    groqAuth = false;
+    const e = await expectReject(c.chat({ messages: [{ role: "user", content: "y" }] }), "auth", "groq key fails");
+    assert(events.some((ev) => ev.type === "error" && ev.provider === "groq" && /out for this session/.test(ev.message)), "error event names the provider");
+    const before = f.calls.length;
+    await expectReject(c.chat({ messages: [{ role: "user", content: "z" }] }), "quota_exhausted", "nothing left to try");
+    eq(f.calls.length, before, "neither provider is asked again");
+  },
+
+  async spillToPaid(make) {
+    const cat = catalogOf([["a/alpha:free"], ["p/cheap"], ["p/pricey"]]);
+    cat.data[1].pricing = { prompt: "0.000001", completion: "0.000002" };
+    cat.data[2].pricing = { prompt: "0.00001", completion: "0.00003" };
+    const f = fakeFetch((u, init) => {
+      const b = bodyOf({ init });
+      if (b.model === "a/alpha:free") return jsonResponse(429, { error: { code: 429, message: "Provider returned error", metadata: { raw: "a/alpha:free is temporarily rate-limited upstream." } } });
+      return streamResponse(contentChunk("paid answer", b.model) + FINISH + chunk({ id: "g", choices: [], usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, cost: 0.0002 } }) + DONE);
+    }, cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, budget: { maxUsd: 1, period: "day" }, storage: "memory" });
+    const r = await c.chat({ messages: [{ role: "user", content: "x" }] });
+    eq(r.route.model, "p/cheap", "spilled to the cheapest paid model once no free one could serve");
+    eq(bodyOf(f.calls[f.calls.length - 1]).max_tokens, 1024, "a paid call always carries a max_tokens cap");
+    eq(r.route.costUsd, 0.0002, "route.costUsd is OpenRouter's usage.cost");
+    const q = c.quota();
+    assert(Math.abs(q.spentUsd - 0.0002) < 1e-9, `spend in quota(): ${q.spentUsd}`);
+    eq(q.budgetUsd, 1, "budget in quota()");
+    eq(q.period, "day", "period");
+  },
+
+  async budgetNeverExceeded(make) {
+    const cat = catalogOf([["p/only"]]);
+    cat.data[0].pricing = { prompt: "0.0001", completion: "0.0002" }; // worst case ~0.2 USD per call
+    let paidCalls = 0;
+    const f = fakeFetch(async (u, init) => {
+      paidCalls++;
+      await sleep(20);
+      return streamResponse(contentChunk("ok", "p/only") + FINISH + chunk({ id: "g", choices: [], usage: { prompt_tokens: 10, completion_tokens: 1000, total_tokens: 1010 } }) + DONE);
+    }, cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, budget: { maxUsd: 1.1 }, storage: "memory" });
+    const req = { messages: [{ role: "user", content: "x" }], max_tokens: 1000 };
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => c.chat(req)));
+    const okN = settled.filter((s) => s.status === "fulfilled").length;
+    assert(okN === 5, `five calls fit a budget for five: ${okN}`);
+    eq(paidCalls, 5, "the others were never sent");
+    for (const s of settled.filter((s) => s.status === "rejected")) eq(s.reason.code, "budget_exceeded", "budget_exceeded");
+    assert(c.quota().spentUsd <= 1.1 + 1e-9, `spent ${c.quota().spentUsd}`);
+  },
+
+  async zeroBudgetNeverPays(make) {
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["p/paid-one"], ["p/paid-two"]]);
+    let x = 12345;
+    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const shapes = [
+      () => jsonResponse(429, { error: { code: 429, message: "Provider returned error", metadata: { raw: "temporarily rate-limited upstream" } } }),
+      () => jsonResponse(404, { error: { code: 404, message: "No endpoints found for x." } }),
+      () => jsonResponse(503, { error: { code: 503, message: "No instances available" } }),
+      () => jsonResponse(402, { error: { code: 402, message: "Insufficient credits" } }),
+      () => new Response("<html>bad gateway</html>", { status: 502 }),
+      () => streamResponse(contentChunk("part") + chunk({ error: { code: 502, message: "x" }, choices: [{ index: 0, delta: {}, finish_reason: "error" }] })),
+      () => ok("fine"),
+    ];
+    const paidSeen = [];
+    const f = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m.startsWith("p/")) paidSeen.push(m);
+      return shapes[Math.floor(rnd() * shapes.length)]();
+    }, cat);
+    for (let round = 0; round < 8; round++) {
+      clearStorage();
+      const fresh = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, storage: "memory" });
+      await expectReject(fresh.chat({ model: "p/paid-two", messages: [{ role: "user", content: "x" }] }), "budget_exceeded", "a named paid model with maxUsd 0");
+      const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, storage: "memory", maxAttempts: 6 });
+      for (let i = 0; i < 12; i++) {
+        await c.chat({ messages: [{ role: "user", content: String(i) }] }, { resumeOnError: rnd() < 0.5 }).catch(() => {});
+        await c.chat({ models: ["a/alpha:free", "p/paid-one"], messages: [{ role: "user", content: "m" }] }).catch(() => {});
+      }
+    }
+    eq(paidSeen.length, 0, `maxUsd 0 never called a paid model: ${paidSeen.slice(0, 3)}`);
+  },
 };
 
 // Every scenario also fails on an unhandled promise rejection anywhere on the page.

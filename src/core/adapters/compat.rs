@@ -1,0 +1,14 @@
+use serde_json::{Map, Value};
+
+use super::{ask_usage, base, Adapter, CallShape};
+
+/// Any OpenAI-compatible server (Ollama, LM Studio, vLLM, llama.cpp, hosted endpoints).
+pub struct Compat;
+
+impl Adapter for Compat {
+    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+        let mut body = base(req, call, &[]);
+        ask_usage(&mut body);
+        body
+    }
+}

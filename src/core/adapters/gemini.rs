@@ -1,0 +1,44 @@
+use serde_json::{Map, Value};
+
+use super::{ask_usage, base, only, Adapter, CallShape};
+
+/// Gemini's OpenAI-compatible endpoint rejects parameters it does not know, and lists model
+/// ids with a `models/` prefix that the chat endpoint does not want.
+pub struct Gemini;
+
+const ACCEPTED: [&str; 15] = [
+    "model",
+    "messages",
+    "stream",
+    "stream_options",
+    "temperature",
+    "top_p",
+    "n",
+    "stop",
+    "max_tokens",
+    "max_completion_tokens",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "reasoning_effort",
+    "seed",
+];
+
+impl Adapter for Gemini {
+    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+        let model = call.model.strip_prefix("models/").unwrap_or(call.model);
+        let shape = CallShape {
+            model,
+            ..call.clone()
+        };
+        let mut body = base(req, &shape, &[]);
+        if let Some(Value::Object(r)) = body.remove("reasoning") {
+            if let Some(e) = r.get("effort").and_then(Value::as_str) {
+                body.entry("reasoning_effort").or_insert(e.into());
+            }
+        }
+        only(&mut body, &ACCEPTED);
+        ask_usage(&mut body);
+        body
+    }
+}
