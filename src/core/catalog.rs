@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::error::Error;
 use super::provider::ProviderKind;
+use super::sort;
 
 /// A capability a request can need and a model can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1186,7 +1187,7 @@ pub fn filter_from_json(v: &Value) -> Result<ModelFilter, Error> {
             }
         }
     }
-    f.caps.sort();
+    sort::sort(&mut f.caps);
     Ok(f)
 }
 
@@ -1290,7 +1291,7 @@ impl Catalog {
             hits.push((key, m));
         }
         if f.sort.is_some() {
-            hits.sort_by(|a, b| {
+            sort::sort_by(&mut hits, |a, b| {
                 a.0.total_cmp(&b.0)
                     .then_with(|| a.1.id.cmp(&b.1.id))
                     .then_with(|| a.1.provider.cmp(&b.1.provider))

@@ -11,5 +11,6 @@ pub mod options;
 pub mod provider;
 pub mod quota;
 pub mod route;
+pub mod sort;
 pub mod sse;
 pub mod wire;

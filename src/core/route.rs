@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::catalog::Capability;
 use crate::core::classify::Action;
 use crate::core::error::Error;
+use crate::core::sort;
 
 /// Recent TTFTs kept per model for the p50: recent behaviour matters more than history.
 pub const TTFT_WINDOW: usize = 20;
@@ -253,7 +254,7 @@ fn bit(c: Capability) -> u8 {
 
 fn median(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
+    sort::sort_by(&mut s, f64::total_cmp);
     let n = s.len();
     let hi = *s.get(n / 2)?;
     if n % 2 == 1 {
@@ -475,7 +476,7 @@ impl Health {
         }
         let newest = rows.iter().map(|r| r.l).max().unwrap_or(0);
         rows.retain(|r| r.l >= newest.saturating_sub(MAX_AGE_MS));
-        rows.sort_by_key(|r| std::cmp::Reverse(r.l));
+        sort::sort_by_key(&mut rows, |r| std::cmp::Reverse(r.l));
         rows.truncate(MAX_SAVED);
         let pools = self
             .providers
@@ -663,7 +664,7 @@ pub fn plan_with(
         return plan;
     }
     // A canonical start makes every strategy independent of the caller's input order.
-    ok.sort_by(|a, b| {
+    sort::sort_by(&mut ok, |a, b| {
         let key = |c: &Candidate| (c.provider_rank, c.catalog_rank);
         key(a.1)
             .cmp(&key(b.1))
@@ -676,16 +677,16 @@ pub fn plan_with(
         let mut rng = SplitMix(seed);
         match strategy {
             Strategy::Random => shuffle(&mut free, &mut rng),
-            Strategy::Seeded => free.sort_by_cached_key(|c| seeded_key(seed, c)),
+            Strategy::Seeded => sort::sort_by_cached_key(&mut free, |c| seeded_key(seed, c)),
             Strategy::Fastest => fastest(&mut free, health, &mut rng),
             Strategy::Ordered | Strategy::Router => {}
         }
-        paid.sort_by(|a, b| a.price.total_cmp(&b.price));
+        sort::sort_by(&mut paid, |a, b| a.price.total_cmp(&b.price));
     }
     free.append(&mut paid);
     if let Some(pin) = &req.pinned {
         // Stable: the pinned model first, everything else keeps its place.
-        free.sort_by_key(|c| !pin.matches(c));
+        sort::sort_by_key(&mut free, |c| !pin.matches(c));
     }
     plan.order = free.into_iter().cloned().collect();
     plan
@@ -694,7 +695,7 @@ pub fn plan_with(
 /// Drop the explicit positions, after ordering by them when the list is explicit.
 fn strip(mut v: Vec<(usize, &Candidate)>, explicit: bool) -> Vec<&Candidate> {
     if explicit {
-        v.sort_by_key(|(pos, _)| *pos);
+        sort::sort_by_key(&mut v, |(pos, _)| *pos);
     }
     v.into_iter().map(|(_, c)| c).collect()
 }
@@ -712,8 +713,8 @@ fn fastest(v: &mut Vec<&Candidate>, health: &Health, rng: &mut SplitMix) {
             _ => fresh.push(c),
         }
     }
-    fast.sort_by(|a, b| a.0.total_cmp(&b.0));
-    sunk.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sort::sort_by(&mut fast, |a, b| a.0.total_cmp(&b.0));
+    sort::sort_by(&mut sunk, |a, b| a.0.total_cmp(&b.0));
     shuffle(&mut fresh, rng);
     v.extend(fast.into_iter().map(|(_, c)| c));
     v.extend(fresh);
