@@ -930,9 +930,35 @@ fn haystack(m: &ModelInfo) -> String {
         if i > 0 {
             h.push('\n');
         }
-        h.push_str(&part.to_lowercase());
+        h.extend(part.chars().map(fold_case));
     }
     h
+}
+
+/// Lowercase for search, one char to one char: ASCII, Latin-1, Latin Extended-A, Greek and
+/// Cyrillic capitals (the scripts of model names and descriptions). `str::to_lowercase` would
+/// bring ~10 KB of Unicode tables into the wasm binary for scripts no catalog uses.
+pub(crate) fn fold_case(c: char) -> char {
+    let u = c as u32;
+    let lower = match u {
+        0x41..=0x5A | 0xC0..=0xDE if u != 0xD7 => u + 32,
+        0x130 => u32::from(b'i'),
+        0x100..=0x137 | 0x14A..=0x177 if u % 2 == 0 => u + 1,
+        0x139..=0x148 | 0x179..=0x17E if u % 2 == 1 => u + 1,
+        0x178 => 0xFF,
+        0x386 => 0x3AC,
+        0x388..=0x38A => u + 37,
+        0x38C => 0x3CC,
+        0x38E | 0x38F => u + 63,
+        0x391..=0x3AB if u != 0x3A2 => u + 32,
+        0x400..=0x40F => u + 80,
+        0x410..=0x42F => u + 32,
+        0x460..=0x481 | 0x48A..=0x4BF | 0x4D0..=0x4FF if u % 2 == 0 => u + 1,
+        0x4C1..=0x4CE if u % 2 == 1 => u + 1,
+        0x4C0 => 0x4CF,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
 }
 
 impl Catalog {
@@ -982,7 +1008,10 @@ impl Catalog {
         latency: &dyn Fn(&ModelInfo) -> Option<f64>,
     ) -> Vec<&ModelInfo> {
         let need: CapSet = f.caps.iter().copied().collect();
-        let needle = f.search.as_deref().map(str::to_lowercase);
+        let needle: Option<String> = f
+            .search
+            .as_deref()
+            .map(|s| s.chars().map(fold_case).collect());
         let mut hits: Vec<(f64, &ModelInfo)> = Vec::new();
         for (m, hay) in self.models.iter().zip(&self.hay) {
             let pass = f.free.is_none_or(|fr| m.free == fr)
@@ -1144,4 +1173,23 @@ pub fn write_model_json(out: &mut String, m: &ModelInfo, status: ModelStatus, st
     push_key(out, false, "successRate");
     push_num(out, stats.success_rate);
     out.push_str("}}");
+}
+
+#[cfg(test)]
+mod fold_tests {
+    #[test]
+    fn fold_case_agrees_with_to_lowercase_where_it_maps() {
+        for c in (0u32..0x500).filter_map(char::from_u32) {
+            let std: String = c.to_lowercase().collect();
+            let mine = super::fold_case(c);
+            if c == '\u{130}' {
+                assert_eq!(mine, 'i');
+            } else if mine != c {
+                assert_eq!(std, mine.to_string(), "{c:?}");
+            }
+        }
+        assert_eq!(super::fold_case('Ж'), 'ж');
+        assert_eq!(super::fold_case('Ω'), 'ω');
+        assert_eq!(super::fold_case('É'), 'é');
+    }
 }

@@ -1537,7 +1537,9 @@ fn lower_head(s: &str) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s.get(..end).unwrap_or_default().to_lowercase()
+    // ASCII only: every phrase matched against this is ASCII, and `str::to_lowercase` would
+    // bring ~10 KB of Unicode tables into the wasm binary.
+    s.get(..end).unwrap_or_default().to_ascii_lowercase()
 }
 
 fn strip_tags(s: &str) -> String {
