@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use super::error::Error;
+use super::num;
 use super::provider::ProviderKind;
 use super::sort;
 
@@ -249,7 +250,7 @@ impl<'a> Field<'a> {
         match self.0? {
             Value::Null => None,
             Value::Number(n) => Some(n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(s) => Some(s.trim().parse().unwrap_or(f64::NAN)),
+            Value::String(s) => Some(num::parse_f64(s.trim()).unwrap_or(f64::NAN)),
             _ => Some(f64::NAN),
         }
     }

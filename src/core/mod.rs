@@ -7,6 +7,7 @@ pub mod classify;
 pub mod error;
 pub mod limits;
 pub mod needs;
+pub mod num;
 pub mod options;
 pub mod provider;
 pub mod quota;
