@@ -7,17 +7,14 @@
 // `Error` is the crate's one error type (error.rs, 144 bytes) and these signatures are fixed;
 // results are built once per call, so the size costs nothing measurable.
 
-use std::borrow::Cow;
-use std::fmt::{self, Write as _};
-use std::marker::PhantomData;
+use std::fmt::Write as _;
 
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize as DeriveDeserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::Error;
+use super::num;
 use super::provider::ProviderKind;
+use super::sort;
 
 /// A capability a request can need and a model can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -232,212 +229,63 @@ impl ModelInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lenient JSON leaves
+// Lenient JSON fields
 
-/// A JSON value read shallowly: strings are borrowed from the body when they have no escapes,
-/// objects are skipped. Every parsed field goes through this, so a wrong type never fails a list.
-#[derive(Debug, Default)]
-enum Leaf<'a> {
-    #[default]
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(Cow<'a, str>),
-    List(Vec<Leaf<'a>>),
-    Obj,
-}
+/// A field of a model entry, read leniently: every parsed field goes through this, so a wrong
+/// type never fails a list. The body is parsed once into a `serde_json::Value` (the one JSON
+/// reader in the wasm binary) and walked; per-shape serde visitors cost ~25 KB of wasm.
+#[derive(Clone, Copy)]
+struct Field<'a>(Option<&'a Value>);
 
-impl<'a> Leaf<'a> {
+type Obj = Map<String, Value>;
+
+impl<'a> Field<'a> {
+    fn of(obj: Option<&'a Obj>, key: &str) -> Field<'a> {
+        Field(obj.and_then(|o| o.get(key)))
+    }
+
     /// Numbers, or numeric strings (OpenRouter prices are strings). `Some(NaN)` = present but
     /// not a number, so callers can tell "absent" from "garbage".
-    fn num(&self) -> Option<f64> {
-        match self {
-            Leaf::Null => None,
-            Leaf::Num(x) => Some(*x),
-            Leaf::Str(s) => Some(s.trim().parse().unwrap_or(f64::NAN)),
+    fn num(self) -> Option<f64> {
+        match self.0? {
+            Value::Null => None,
+            Value::Number(n) => Some(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => Some(num::parse_f64(s.trim()).unwrap_or(f64::NAN)),
             _ => Some(f64::NAN),
         }
     }
 
-    fn count(&self) -> Option<u64> {
+    fn count(self) -> Option<u64> {
         let x = self.num()?;
         // `as` saturates, which is what an absurd context length deserves.
         (x.is_finite() && x >= 0.0).then_some(x as u64)
     }
 
-    fn str(&self) -> Option<&str> {
-        match self {
-            Leaf::Str(s) => Some(s),
-            _ => None,
-        }
+    fn str(self) -> Option<&'a str> {
+        self.0?.as_str()
     }
 
-    fn bool(&self) -> Option<bool> {
-        match self {
-            Leaf::Bool(b) => Some(*b),
-            _ => None,
-        }
+    fn bool(self) -> Option<bool> {
+        self.0?.as_bool()
     }
 
-    fn strs(&self) -> impl Iterator<Item = &str> {
-        let items: &[Leaf<'a>] = match self {
-            Leaf::List(v) => v,
-            _ => &[],
-        };
-        items.iter().filter_map(Leaf::str)
+    fn obj(self) -> Option<&'a Obj> {
+        self.0?.as_object()
+    }
+
+    fn list(self) -> Option<&'a Vec<Value>> {
+        self.0?.as_array()
+    }
+
+    fn strs(self) -> impl Iterator<Item = &'a str> {
+        self.list()
+            .map_or(&[][..], |v| v.as_slice())
+            .iter()
+            .filter_map(Value::as_str)
     }
 }
 
-struct LeafVisitor<'a>(PhantomData<Leaf<'a>>);
-
-impl<'de: 'a, 'a> Visitor<'de> for LeafVisitor<'a> {
-    type Value = Leaf<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Leaf::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Leaf::Num(v as f64))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Leaf::Num(v as f64))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Leaf::Num(v))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Leaf::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Leaf::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Leaf::Str(Cow::Owned(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Leaf::Null)
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Leaf::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        Leaf::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut v = Vec::new();
-        while let Some(x) = seq.next_element()? {
-            v.push(x);
-        }
-        Ok(Leaf::List(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Leaf::Obj)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Leaf<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(LeafVisitor(PhantomData))
-    }
-}
-
-/// Visitor methods for the JSON types a wrapper does not want: they become `None`.
-macro_rules! none_for_scalars {
-    () => {
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    };
-}
-
-/// An object read as `T`, or `None` when the value is anything but an object.
-struct Obj<T>(Option<T>);
-
-impl<T> Default for Obj<T> {
-    fn default() -> Self {
-        Obj(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Option<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(Some)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-            none_for_scalars!();
-        }
-        d.deserialize_any(V(PhantomData)).map(Obj)
-    }
-}
-
-/// An array of `T`, or `None` when the value is anything but an array.
-struct Arr<T>(Option<Vec<T>>);
-
-impl<T> Default for Arr<T> {
-    fn default() -> Self {
-        Arr(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Arr<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Option<Vec<T>>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut v = Vec::new();
-                while let Some(x) = seq.next_element()? {
-                    v.push(x);
-                }
-                Ok(Some(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-            none_for_scalars!();
-        }
-        d.deserialize_any(V(PhantomData)).map(Arr)
-    }
-}
-
-/// OpenRouter's `pricing` object, reduced to what routing needs while it is read.
-#[derive(Default)]
+/// OpenRouter's `pricing` object, reduced to what routing needs.
 struct RawPricing {
     prompt: f64,
     completion: f64,
@@ -446,108 +294,56 @@ struct RawPricing {
     all_zero: bool,
 }
 
-/// Per-unit price from a leaf: absent = 0, garbage or negative = unknown.
-fn price_of(l: &Leaf) -> f64 {
-    match l.num() {
+/// Per-unit price from a field: absent = 0, garbage or negative = unknown.
+fn price_of(f: Field) -> f64 {
+    match f.num() {
         None => 0.0,
         Some(x) => Pricing::known(x).unwrap_or(Pricing::UNKNOWN_PRICE),
     }
 }
 
-impl<'de> Deserialize<'de> for RawPricing {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawPricing;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a pricing object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPricing, A::Error> {
-                let mut p = RawPricing {
-                    all_zero: true,
-                    ..RawPricing::default()
-                };
-                while let Some(k) = map.next_key::<Leaf>()? {
-                    let v: Leaf = map.next_value()?;
-                    let key = k.str().unwrap_or("");
-                    // Conditional overrides and the discount factor are not prices of the base
-                    // offer; a free model stays free.
-                    if key == "overrides" || key == "discount" {
-                        continue;
-                    }
-                    let x = price_of(&v);
-                    if x != 0.0 {
-                        p.all_zero = false;
-                    }
-                    match key {
-                        "prompt" => p.prompt = x,
-                        "completion" => p.completion = x,
-                        "request" => p.request = x,
-                        _ => {}
-                    }
-                }
-                Ok(p)
-            }
+fn raw_pricing(map: &Obj) -> RawPricing {
+    let mut p = RawPricing {
+        prompt: 0.0,
+        completion: 0.0,
+        request: 0.0,
+        all_zero: true,
+    };
+    for (key, v) in map {
+        // Conditional overrides and the discount factor are not prices of the base offer; a
+        // free model stays free.
+        if key == "overrides" || key == "discount" {
+            continue;
         }
-        d.deserialize_map(V)
+        let x = price_of(Field(Some(v)));
+        if x != 0.0 {
+            p.all_zero = false;
+        }
+        match key.as_str() {
+            "prompt" => p.prompt = x,
+            "completion" => p.completion = x,
+            "request" => p.request = x,
+            _ => {}
+        }
     }
+    p
+}
+
+/// The body as JSON, or the parse error's text.
+fn parse_body(body: &str) -> Result<Value, String> {
+    serde_json::from_str(body).map_err(|e| e.to_string())
+}
+
+/// The objects of a model array; other entries are skipped.
+fn objects(list: &[Value]) -> impl Iterator<Item = &Obj> {
+    list.iter().filter_map(Value::as_object)
 }
 
 // ---------------------------------------------------------------------------------------------
 // OpenRouter
 
-#[derive(DeriveDeserialize)]
-struct OrRoot<'a> {
-    #[serde(default, borrow)]
-    data: Arr<Obj<OrModel<'a>>>,
-}
-
-#[derive(DeriveDeserialize)]
-struct OrModel<'a> {
-    #[serde(default, borrow)]
-    id: Leaf<'a>,
-    #[serde(default, borrow)]
-    name: Leaf<'a>,
-    #[serde(default, borrow)]
-    description: Leaf<'a>,
-    #[serde(default, borrow)]
-    created: Leaf<'a>,
-    #[serde(default, borrow)]
-    context_length: Leaf<'a>,
-    #[serde(default, borrow)]
-    architecture: Obj<OrArch<'a>>,
-    #[serde(default)]
-    pricing: Obj<RawPricing>,
-    #[serde(default, borrow)]
-    top_provider: Obj<OrTop<'a>>,
-    #[serde(default, borrow)]
-    supported_parameters: Leaf<'a>,
-    #[serde(default, borrow)]
-    expiration_date: Leaf<'a>,
-}
-
-#[derive(DeriveDeserialize)]
-struct OrArch<'a> {
-    #[serde(default, borrow)]
-    input_modalities: Leaf<'a>,
-    #[serde(default, borrow)]
-    output_modalities: Leaf<'a>,
-    #[serde(default, borrow)]
-    tokenizer: Leaf<'a>,
-}
-
-#[derive(DeriveDeserialize)]
-struct OrTop<'a> {
-    #[serde(default, borrow)]
-    context_length: Leaf<'a>,
-    #[serde(default, borrow)]
-    max_completion_tokens: Leaf<'a>,
-}
-
-fn modalities(l: Option<&Leaf>) -> Vec<String> {
-    let v: Vec<String> = l
-        .map(|l| l.strs().map(str::to_owned).collect())
-        .unwrap_or_default();
+fn modalities(f: Field) -> Vec<String> {
+    let v: Vec<String> = f.strs().map(str::to_owned).collect();
     // Every chat model takes and gives text; an absent list should not read as "nothing".
     if v.is_empty() {
         vec!["text".to_owned()]
@@ -560,28 +356,29 @@ fn modalities(l: Option<&Leaf>) -> Vec<String> {
 /// fields; prices as strings or numbers, missing price keys = 0; `data` missing -> error naming it).
 /// Entries that are not objects or have no string `id` are skipped.
 pub fn parse_openrouter_models(body: &str, provider_id: &str) -> Result<Vec<ModelInfo>, Error> {
-    let root: OrRoot = serde_json::from_str(body).map_err(|e| {
+    let root = parse_body(body).map_err(|e| {
         Error::parse(format!(
             "The OpenRouter model list is not the expected JSON ({e}); expected {{\"data\": [models]}}."
         ))
         .with_provider(provider_id)
     })?;
-    let Some(data) = root.data.0 else {
+    let Some(data) = Field::of(root.as_object(), "data").list() else {
         return Err(Error::parse(
             "The OpenRouter model list has no `data` array of models; expected {\"data\": [models]}.",
         )
         .with_provider(provider_id));
     };
     let mut out = Vec::with_capacity(data.len());
-    for raw in data.into_iter().filter_map(|l| l.0) {
-        let Some(id) = raw.id.str().filter(|s| !s.is_empty()) else {
+    for raw in objects(data) {
+        let f = |k: &str| Field::of(Some(raw), k);
+        let Some(id) = f("id").str().filter(|s| !s.is_empty()) else {
             continue;
         };
-        let arch = raw.architecture.0;
-        let top = raw.top_provider.0;
+        let arch = f("architecture").obj();
+        let top = f("top_provider").obj();
 
         let mut caps = CapSet::EMPTY;
-        for p in raw.supported_parameters.strs() {
+        for p in f("supported_parameters").strs() {
             match p {
                 "tools" => caps.insert(Capability::Tools),
                 "tool_choice" => caps.insert(Capability::ToolChoice),
@@ -591,13 +388,13 @@ pub fn parse_openrouter_models(body: &str, provider_id: &str) -> Result<Vec<Mode
                 _ => {}
             }
         }
-        let input_modalities = modalities(arch.as_ref().map(|a| &a.input_modalities));
+        let input_modalities = modalities(Field::of(arch, "input_modalities"));
         if input_modalities.iter().any(|m| m == "image") {
             caps.insert(Capability::Vision);
         }
 
         // A missing pricing object is unknown, not free: "missing keys = 0" applies inside it.
-        let (pricing, all_zero) = match raw.pricing.0 {
+        let (pricing, all_zero) = match f("pricing").obj().map(raw_pricing) {
             Some(p) => (
                 Pricing {
                     prompt_per_mtok: per_mtok(p.prompt),
@@ -608,30 +405,26 @@ pub fn parse_openrouter_models(body: &str, provider_id: &str) -> Result<Vec<Mode
             ),
             None => (Pricing::UNKNOWN, false),
         };
-        let tokenizer_router = arch
-            .as_ref()
-            .and_then(|a| a.tokenizer.str())
-            .is_some_and(|t| t == "Router");
-        let (expires_at, expires_at_ms) = expiry(raw.expiration_date.str());
+        let tokenizer_router = Field::of(arch, "tokenizer").str() == Some("Router");
+        let (expires_at, expires_at_ms) = expiry(f("expiration_date").str());
 
         out.push(ModelInfo {
             id: id.to_owned(),
             provider: provider_id.to_owned(),
-            name: raw.name.str().unwrap_or(id).to_owned(),
-            description: raw.description.str().unwrap_or("").to_owned(),
+            name: f("name").str().unwrap_or(id).to_owned(),
+            description: f("description").str().unwrap_or("").to_owned(),
             free: id.ends_with(":free") || all_zero,
-            context_length: raw
-                .context_length
+            context_length: f("context_length")
                 .count()
-                .or_else(|| top.as_ref().and_then(|t| t.context_length.count())),
-            max_output_tokens: top.as_ref().and_then(|t| t.max_completion_tokens.count()),
+                .or_else(|| Field::of(top, "context_length").count()),
+            max_output_tokens: Field::of(top, "max_completion_tokens").count(),
             input_modalities,
-            output_modalities: modalities(arch.as_ref().map(|a| &a.output_modalities)),
+            output_modalities: modalities(Field::of(arch, "output_modalities")),
             caps,
             pricing,
             expires_at,
             expires_at_ms,
-            created: raw.created.num().filter(|x| x.is_finite()),
+            created: f("created").num().filter(|x| x.is_finite()),
             is_router: id.starts_with("openrouter/") || id.starts_with('~') || tokenizer_router,
         });
     }
@@ -710,74 +503,6 @@ fn parse_date(s: &str) -> Option<(&str, f64)> {
 // ---------------------------------------------------------------------------------------------
 // OpenAI-compatible providers
 
-/// Root of a `GET {base}/models` body: `{"data": [...]}` (OpenAI, Groq, Mistral, Cerebras, the
-/// Gemini compat layer) or `{"models": [...]}` (Gemini's native list). A bare array (Together) is
-/// handled before this.
-#[derive(DeriveDeserialize)]
-struct OaiRoot<'a> {
-    #[serde(default, borrow)]
-    data: Arr<Obj<OaiModel<'a>>>,
-    #[serde(default, borrow)]
-    models: Arr<Obj<OaiModel<'a>>>,
-}
-
-/// The union of what the OpenAI-compatible providers put in a model entry.
-#[derive(DeriveDeserialize)]
-struct OaiModel<'a> {
-    #[serde(default, borrow)]
-    id: Leaf<'a>,
-    #[serde(default, borrow)]
-    name: Leaf<'a>,
-    #[serde(default, borrow)]
-    display_name: Leaf<'a>,
-    #[serde(default, borrow, rename = "displayName")]
-    display_name_camel: Leaf<'a>,
-    #[serde(default, borrow)]
-    description: Leaf<'a>,
-    #[serde(default, borrow)]
-    created: Leaf<'a>,
-    // Context: Groq `context_window`, Mistral `max_context_length`, vLLM `max_model_len`,
-    // Gemini native `inputTokenLimit`, others `context_length`.
-    #[serde(default, borrow)]
-    context_window: Leaf<'a>,
-    #[serde(default, borrow)]
-    max_context_length: Leaf<'a>,
-    #[serde(default, borrow)]
-    context_length: Leaf<'a>,
-    #[serde(default, borrow)]
-    max_model_len: Leaf<'a>,
-    #[serde(default, borrow, rename = "inputTokenLimit")]
-    input_token_limit: Leaf<'a>,
-    #[serde(default, borrow)]
-    max_completion_tokens: Leaf<'a>,
-    #[serde(default, borrow)]
-    max_output_tokens: Leaf<'a>,
-    #[serde(default, borrow, rename = "outputTokenLimit")]
-    output_token_limit: Leaf<'a>,
-    #[serde(default, borrow)]
-    capabilities: Obj<MistralCaps<'a>>,
-    #[serde(default, borrow)]
-    active: Leaf<'a>,
-    #[serde(default, borrow, rename = "supportedGenerationMethods")]
-    generation_methods: Leaf<'a>,
-    #[serde(default, borrow)]
-    deprecation: Leaf<'a>,
-    #[serde(default, borrow, rename = "type")]
-    kind: Leaf<'a>,
-}
-
-#[derive(DeriveDeserialize)]
-struct MistralCaps<'a> {
-    #[serde(default, borrow)]
-    completion_chat: Leaf<'a>,
-    #[serde(default, borrow)]
-    function_calling: Leaf<'a>,
-    #[serde(default, borrow)]
-    vision: Leaf<'a>,
-    #[serde(default, borrow)]
-    reasoning: Leaf<'a>,
-}
-
 /// Ids of models that cannot chat (embeddings, speech, images, video, classifiers). Routing a
 /// chat request to one wastes a request, so they are left out of the catalog.
 const NOT_CHAT_HINTS: [&str; 10] = [
@@ -829,7 +554,7 @@ fn hinted(id: &str, hints: &[&str]) -> bool {
 /// Everywhere: vision when the id contains vision / -vl / vl- / llama-4 / pixtral / llava / gemini /
 /// gemma-3; reasoning when it contains gpt-oss / qwen3 / qwq / -r1 / magistral / thinking /
 /// gemini-2.5 / gemini-3.
-fn default_caps(kind: Option<ProviderKind>, id: &str, mistral: Option<&MistralCaps>) -> CapSet {
+fn default_caps(kind: Option<ProviderKind>, id: &str, mistral: Option<&Obj>) -> CapSet {
     use Capability::*;
     let mut c = CapSet::EMPTY;
     let add = |c: &mut CapSet, list: &[Capability]| list.iter().for_each(|x| c.insert(*x));
@@ -846,13 +571,13 @@ fn default_caps(kind: Option<ProviderKind>, id: &str, mistral: Option<&MistralCa
         Some(ProviderKind::Mistral) => {
             add(&mut c, &[JsonMode, StructuredOutputs]);
             let m = mistral;
-            if m.and_then(|m| m.function_calling.bool()).unwrap_or(true) {
+            if Field::of(m, "function_calling").bool().unwrap_or(true) {
                 add(&mut c, &[Tools, ToolChoice]);
             }
-            if m.and_then(|m| m.vision.bool()) == Some(true) {
+            if Field::of(m, "vision").bool() == Some(true) {
                 c.insert(Vision);
             }
-            if m.and_then(|m| m.reasoning.bool()) == Some(true) {
+            if Field::of(m, "reasoning").bool() == Some(true) {
                 c.insert(Reasoning);
             }
         }
@@ -888,19 +613,20 @@ pub fn parse_openai_models(
     provider_id: &str,
     free: bool,
 ) -> Result<Vec<ModelInfo>, Error> {
-    let bad = |e: serde_json::Error| {
+    let root = parse_body(body).map_err(|e| {
         Error::parse(format!(
             "The model list of {provider_id} is not the expected JSON ({e}); expected {{\"data\": [models]}}."
         ))
         .with_provider(provider_id)
-    };
-    let list = if body.trim_start().starts_with('[') {
-        serde_json::from_str::<Arr<Obj<OaiModel>>>(body)
-            .map_err(bad)?
-            .0
-    } else {
-        let root: OaiRoot = serde_json::from_str(body).map_err(bad)?;
-        root.data.0.or(root.models.0)
+    })?;
+    // `{"data": [...]}` (OpenAI, Groq, Mistral, Cerebras, the Gemini compat layer),
+    // `{"models": [...]}` (Gemini's native list) or a bare array (Together).
+    let list = match &root {
+        Value::Array(v) => Some(v),
+        Value::Object(o) => Field::of(Some(o), "data")
+            .list()
+            .or(Field::of(Some(o), "models").list()),
+        _ => None,
     };
     let Some(list) = list else {
         return Err(Error::parse(format!(
@@ -910,12 +636,12 @@ pub fn parse_openai_models(
     };
     let kind = ProviderKind::from_id(provider_id);
     let mut out = Vec::with_capacity(list.len());
-    for raw in list.into_iter().filter_map(|o| o.0) {
+    for raw in objects(list) {
+        let f = |k: &str| Field::of(Some(raw), k);
         // Gemini's native list has no `id`; its `name` is "models/<id>".
-        let Some(full_id) = raw
-            .id
+        let Some(full_id) = f("id")
             .str()
-            .or(raw.name.str().filter(|n| n.starts_with("models/")))
+            .or(f("name").str().filter(|n| n.starts_with("models/")))
         else {
             continue;
         };
@@ -924,19 +650,17 @@ pub fn parse_openai_models(
             continue;
         }
         let lower = id.to_ascii_lowercase();
-        let mistral = raw.capabilities.0.as_ref();
+        let mistral = f("capabilities").obj();
+        let generation_methods = f("supportedGenerationMethods");
         let not_chat = hinted(&lower, &NOT_CHAT_HINTS)
-            || mistral.and_then(|m| m.completion_chat.bool()) == Some(false)
-            || raw.active.bool() == Some(false)
+            || Field::of(mistral, "completion_chat").bool() == Some(false)
+            || f("active").bool() == Some(false)
             || matches!(
-                raw.kind.str(),
+                f("type").str(),
                 Some("embedding" | "embeddings" | "image" | "audio" | "moderation" | "rerank")
             )
-            || (matches!(raw.generation_methods, Leaf::List(_))
-                && !raw
-                    .generation_methods
-                    .strs()
-                    .any(|m| m == "generateContent"));
+            || (generation_methods.list().is_some()
+                && !generation_methods.strs().any(|m| m == "generateContent"));
         if not_chat {
             continue;
         }
@@ -945,36 +669,35 @@ pub fn parse_openai_models(
         if caps.has(Capability::Vision) {
             input_modalities.push("image".to_owned());
         }
-        let name = [&raw.display_name, &raw.display_name_camel, &raw.name]
+        let name = ["display_name", "displayName", "name"]
             .into_iter()
-            .find_map(|l| {
-                l.str()
+            .find_map(|k| {
+                f(k).str()
                     .filter(|s| !s.is_empty() && !s.starts_with("models/"))
             })
             .unwrap_or(id);
-        let (expires_at, expires_at_ms) = expiry(raw.deprecation.str());
+        let (expires_at, expires_at_ms) = expiry(f("deprecation").str());
+        // Context: Groq `context_window`, Mistral `max_context_length`, vLLM `max_model_len`,
+        // Gemini native `inputTokenLimit`, others `context_length`.
+        let first_count = |keys: &[&str]| keys.iter().find_map(|k| f(k).count());
         out.push(ModelInfo {
             id: id.to_owned(),
             provider: provider_id.to_owned(),
             name: name.to_owned(),
-            description: raw.description.str().unwrap_or("").to_owned(),
+            description: f("description").str().unwrap_or("").to_owned(),
             free,
-            context_length: [
-                &raw.context_window,
-                &raw.max_context_length,
-                &raw.context_length,
-                &raw.max_model_len,
-                &raw.input_token_limit,
-            ]
-            .into_iter()
-            .find_map(Leaf::count),
-            max_output_tokens: [
-                &raw.max_completion_tokens,
-                &raw.max_output_tokens,
-                &raw.output_token_limit,
-            ]
-            .into_iter()
-            .find_map(Leaf::count),
+            context_length: first_count(&[
+                "context_window",
+                "max_context_length",
+                "context_length",
+                "max_model_len",
+                "inputTokenLimit",
+            ]),
+            max_output_tokens: first_count(&[
+                "max_completion_tokens",
+                "max_output_tokens",
+                "outputTokenLimit",
+            ]),
             input_modalities,
             output_modalities: vec!["text".to_owned()],
             caps,
@@ -985,7 +708,7 @@ pub fn parse_openai_models(
             },
             expires_at,
             expires_at_ms,
-            created: raw.created.num().filter(|x| x.is_finite()),
+            created: f("created").num().filter(|x| x.is_finite()),
             is_router: false,
         });
     }
@@ -1186,7 +909,7 @@ pub fn filter_from_json(v: &Value) -> Result<ModelFilter, Error> {
             }
         }
     }
-    f.caps.sort();
+    sort::sort(&mut f.caps);
     Ok(f)
 }
 
@@ -1208,9 +931,35 @@ fn haystack(m: &ModelInfo) -> String {
         if i > 0 {
             h.push('\n');
         }
-        h.push_str(&part.to_lowercase());
+        h.extend(part.chars().map(fold_case));
     }
     h
+}
+
+/// Lowercase for search, one char to one char: ASCII, Latin-1, Latin Extended-A, Greek and
+/// Cyrillic capitals (the scripts of model names and descriptions). `str::to_lowercase` would
+/// bring ~10 KB of Unicode tables into the wasm binary for scripts no catalog uses.
+pub(crate) fn fold_case(c: char) -> char {
+    let u = c as u32;
+    let lower = match u {
+        0x41..=0x5A | 0xC0..=0xDE if u != 0xD7 => u + 32,
+        0x130 => u32::from(b'i'),
+        0x100..=0x137 | 0x14A..=0x177 if u % 2 == 0 => u + 1,
+        0x139..=0x148 | 0x179..=0x17E if u % 2 == 1 => u + 1,
+        0x178 => 0xFF,
+        0x386 => 0x3AC,
+        0x388..=0x38A => u + 37,
+        0x38C => 0x3CC,
+        0x38E | 0x38F => u + 63,
+        0x391..=0x3AB if u != 0x3A2 => u + 32,
+        0x400..=0x40F => u + 80,
+        0x410..=0x42F => u + 32,
+        0x460..=0x481 | 0x48A..=0x4BF | 0x4D0..=0x4FF if u % 2 == 0 => u + 1,
+        0x4C1..=0x4CE if u % 2 == 1 => u + 1,
+        0x4C0 => 0x4CF,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
 }
 
 impl Catalog {
@@ -1260,7 +1009,10 @@ impl Catalog {
         latency: &dyn Fn(&ModelInfo) -> Option<f64>,
     ) -> Vec<&ModelInfo> {
         let need: CapSet = f.caps.iter().copied().collect();
-        let needle = f.search.as_deref().map(str::to_lowercase);
+        let needle: Option<String> = f
+            .search
+            .as_deref()
+            .map(|s| s.chars().map(fold_case).collect());
         let mut hits: Vec<(f64, &ModelInfo)> = Vec::new();
         for (m, hay) in self.models.iter().zip(&self.hay) {
             let pass = f.free.is_none_or(|fr| m.free == fr)
@@ -1290,7 +1042,7 @@ impl Catalog {
             hits.push((key, m));
         }
         if f.sort.is_some() {
-            hits.sort_by(|a, b| {
+            sort::sort_by(&mut hits, |a, b| {
                 a.0.total_cmp(&b.0)
                     .then_with(|| a.1.id.cmp(&b.1.id))
                     .then_with(|| a.1.provider.cmp(&b.1.provider))
@@ -1422,4 +1174,23 @@ pub fn write_model_json(out: &mut String, m: &ModelInfo, status: ModelStatus, st
     push_key(out, false, "successRate");
     push_num(out, stats.success_rate);
     out.push_str("}}");
+}
+
+#[cfg(test)]
+mod fold_tests {
+    #[test]
+    fn fold_case_agrees_with_to_lowercase_where_it_maps() {
+        for c in (0u32..0x500).filter_map(char::from_u32) {
+            let std: String = c.to_lowercase().collect();
+            let mine = super::fold_case(c);
+            if c == '\u{130}' {
+                assert_eq!(mine, 'i');
+            } else if mine != c {
+                assert_eq!(std, mine.to_string(), "{c:?}");
+            }
+        }
+        assert_eq!(super::fold_case('Ж'), 'ж');
+        assert_eq!(super::fold_case('Ω'), 'ω');
+        assert_eq!(super::fold_case('É'), 'é');
+    }
 }

@@ -46,6 +46,7 @@ use serde_json::Value;
 use crate::core::catalog::Capability;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::num;
 use crate::core::provider::ProviderKind;
 
 /// What the router does after a failed attempt.
@@ -247,7 +248,7 @@ pub fn facts_from_headers(
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let secs: f64 = v.parse().ok()?;
+        let secs = num::parse_f64(v)?;
         // 400 digits parse as infinity: garbage, not "wait forever".
         return secs.is_finite().then(|| ms_ceil(secs * 1000.0));
     }
@@ -267,7 +268,7 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
         let n = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
-        let num: f64 = rest.get(..n)?.parse().ok()?;
+        let amount = num::parse_f64(rest.get(..n)?)?;
         rest = rest.get(n..)?;
         let u = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -281,7 +282,7 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
             "ns" => 1e-6,
             _ => return None,
         };
-        total += num * scale;
+        total += amount * scale;
         rest = rest.get(u..)?;
     }
     Some(ms_ceil(total))
@@ -472,7 +473,7 @@ impl Info {
 fn secs_of(v: &Value) -> Option<f64> {
     let s = match v {
         Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse().ok()?,
+        Value::String(s) => num::parse_f64(s.trim())?,
         _ => return None,
     };
     (s.is_finite() && s >= 0.0).then_some(s)
@@ -1206,7 +1207,7 @@ fn message_wait(hay: &str) -> Option<u64> {
         if let Some(ms) = parse_duration_ms(first) {
             return Some(ms);
         }
-        let Ok(n) = first.parse::<f64>() else {
+        let Some(n) = num::parse_f64(first) else {
             continue;
         };
         let unit = words.next().unwrap_or("s");
@@ -1463,7 +1464,7 @@ fn header_facts(
 }
 
 fn count(v: &str) -> Option<u64> {
-    let n: f64 = v.trim().parse().ok()?;
+    let n = num::parse_f64(v.trim())?;
     (n.is_finite() && n >= 0.0).then_some(n as u64)
 }
 
@@ -1473,7 +1474,7 @@ fn reset_at(v: &str, now: f64) -> Option<f64> {
     if let Some(ms) = parse_duration_ms(v) {
         return Some(now + ms as f64);
     }
-    let n: f64 = v.trim().parse().ok()?;
+    let n = num::parse_f64(v.trim())?;
     if !n.is_finite() || n < 0.0 {
         None
     } else if n >= 1e12 {
@@ -1541,7 +1542,9 @@ fn lower_head(s: &str) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s.get(..end).unwrap_or_default().to_lowercase()
+    // ASCII only: every phrase matched against this is ASCII, and `str::to_lowercase` would
+    // bring ~10 KB of Unicode tables into the wasm binary.
+    s.get(..end).unwrap_or_default().to_ascii_lowercase()
 }
 
 fn strip_tags(s: &str) -> String {

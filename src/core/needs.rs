@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::catalog::{shown, CapSet, Capability, ModelInfo};
 use super::error::{Error, ErrorCode};
+use super::sort;
 
 /// What a request needs from a model.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -354,7 +355,7 @@ pub fn explain_no_candidates(needs: &Needs, pool: &[&ModelInfo]) -> Error {
         let mut msg = format!("No {kind} supports {}", phrase(need));
         match best {
             Some((have, mut ids)) if !have.is_empty() => {
-                ids.sort_unstable();
+                sort::sort(&mut ids);
                 ids.dedup();
                 let n = ids.len();
                 ids.truncate(3);

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::provider::ProviderKind;
+use crate::core::sort;
 
 const HOUR: f64 = 3_600_000.0;
 const DAY: f64 = 86_400_000.0;
@@ -566,7 +567,7 @@ impl Ledger {
             };
             let rules = self.rules.entry(key.clone()).or_default();
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| false);
-            rules.sort_by_key(|x| slot(x.w, x.u));
+            sort::sort_by_key(rules, |x| slot(x.w, x.u));
         }
     }
 
@@ -592,7 +593,7 @@ impl Ledger {
         };
         let rules = self.decl.entry(key).or_default();
         upsert(rules, &rule, |x| x.w == window && x.u == unit, |_| true);
-        rules.sort_by_key(|x| slot(x.w, x.u));
+        sort::sort_by_key(rules, |x| slot(x.w, x.u));
     }
 
     /// The limits that apply to `key`: provider facts first, then declarations, then (unless
@@ -609,7 +610,7 @@ impl Ledger {
                 None => {}
             }
         }
-        out.sort_by_key(|x| slot(x.w, x.u));
+        sort::sort_by_key(&mut out, |x| slot(x.w, x.u));
         out
     }
 
@@ -680,7 +681,7 @@ impl Ledger {
             }
         }
         c.retain(|t| *t > now);
-        c.sort_by(f64::total_cmp);
+        sort::sort_by(&mut c, f64::total_cmp);
         c.dedup();
         let last = c.last().copied().unwrap_or(now);
         c.into_iter().find(|t| fits(*t)).unwrap_or(last)
@@ -769,7 +770,7 @@ impl Ledger {
             v => return Err(v),
         }
         let mut keys = keys.to_vec();
-        keys.sort();
+        sort::sort(&mut keys);
         keys.dedup();
         let tab = self.own(now_ms);
         let id = tab.next;
@@ -836,7 +837,7 @@ impl Ledger {
             rule.t = now_ms;
             let rules = self.rules.entry(key.clone()).or_default();
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| true);
-            rules.sort_by_key(|x| slot(x.w, x.u));
+            sort::sort_by_key(rules, |x| slot(x.w, x.u));
         }
         let reset = fact.reset_at_ms.filter(|t| t.is_finite());
         let remaining = match (fact.limit, fact.remaining) {
@@ -1090,7 +1091,7 @@ impl Ledger {
                     |x| r.order(x).is_gt(),
                 );
             }
-            mine.sort_by_key(|x| slot(x.w, x.u));
+            sort::sort_by_key(mine, |x| slot(x.w, x.u));
         }
         for (k, os) in &other.obs {
             let mine = self.obs.entry(k.clone()).or_default();
@@ -1102,7 +1103,7 @@ impl Ledger {
                     |x| o.order(x).is_gt(),
                 );
             }
-            mine.sort_by_key(|x| slot(x.w, x.u));
+            sort::sort_by_key(mine, |x| slot(x.w, x.u));
         }
         for (id, t) in &other.tabs {
             let take = match self.tabs.get(id) {

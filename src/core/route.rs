@@ -11,11 +11,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::core::catalog::Capability;
+use crate::core::catalog::{push_json_str, Capability};
 use crate::core::classify::Action;
 use crate::core::error::Error;
+use crate::core::sort;
 
 /// Recent TTFTs kept per model for the p50: recent behaviour matters more than history.
 pub const TTFT_WINDOW: usize = 20;
@@ -253,7 +254,7 @@ fn bit(c: Capability) -> u8 {
 
 fn median(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
+    sort::sort_by(&mut s, f64::total_cmp);
     let n = s.len();
     let hi = *s.get(n / 2)?;
     if n % 2 == 1 {
@@ -475,35 +476,53 @@ impl Health {
         }
         let newest = rows.iter().map(|r| r.l).max().unwrap_or(0);
         rows.retain(|r| r.l >= newest.saturating_sub(MAX_AGE_MS));
-        rows.sort_by_key(|r| std::cmp::Reverse(r.l));
+        sort::sort_by_key(&mut rows, |r| std::cmp::Reverse(r.l));
         rows.truncate(MAX_SAVED);
         let pools = self
             .providers
             .iter()
             .filter(|(_, p)| p.pool_until > 0.0)
-            .map(|(p, prov)| SavedPool {
-                p: p.clone(),
-                u: prov.pool_until.ceil() as u64,
-            })
-            .collect();
-        let doc = Saved {
-            v: 1,
-            m: rows,
-            p: pools,
-        };
-        serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string())
+            .map(|(p, prov)| (p, prov.pool_until.ceil() as u64));
+        let mut out = String::from("{\"v\":1,\"m\":[");
+        for (i, r) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            r.write(&mut out);
+        }
+        out.push_str("],\"p\":[");
+        for (i, (p, u)) in pools.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"p\":");
+            push_json_str(&mut out, p);
+            out.push_str(",\"u\":");
+            out.push_str(&u.to_string());
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
     }
 
     /// Merge stats saved by `stats_to_json`. A document that is not a JSON object is an
     /// error (nothing changes); malformed entries inside one are skipped, values sanitised.
     // The crate's one error type; it is large, but this runs once per page load.
     pub fn stats_from_json(&mut self, s: &str) -> Result<(), Error> {
-        let doc: Loaded = serde_json::from_str(s)
-            .map_err(|e| Error::parse(format!("saved router stats are unreadable: {e}")))?;
-        for v in doc.m {
-            let Ok(r) = serde_json::from_value::<SavedModel>(v) else {
-                continue;
-            };
+        let unreadable =
+            |e: &dyn fmt::Display| Error::parse(format!("saved router stats are unreadable: {e}"));
+        let doc: Value = serde_json::from_str(s).map_err(|e| unreadable(&e))?;
+        let Value::Object(doc) = doc else {
+            return Err(unreadable(&"expected an object"));
+        };
+        // Entries stay raw JSON until read one by one, so one bad entry does not lose the rest.
+        let list = |key: &str| match doc.get(key) {
+            None => Ok(&[][..]),
+            Some(Value::Array(v)) => Ok(v.as_slice()),
+            Some(_) => Err(unreadable(&format_args!("`{key}` is not an array"))),
+        };
+        let (models, pools) = (list("m")?, list("p")?);
+        for r in models.iter().filter_map(SavedModel::read) {
             if r.p.is_empty() || r.m.is_empty() {
                 continue;
             }
@@ -519,57 +538,117 @@ impl Health {
                 e.cooldown_until = e.cooldown_until.max(cd as f64);
             }
         }
-        for v in doc.p {
-            let Ok(r) = serde_json::from_value::<SavedPool>(v) else {
-                continue;
-            };
-            if !r.p.is_empty() {
-                let p = self.prov_mut(&r.p);
-                p.pool_until = p.pool_until.max(r.u as f64);
+        for (p, u) in pools.iter().filter_map(read_pool) {
+            if !p.is_empty() {
+                let prov = self.prov_mut(p);
+                prov.pool_until = prov.pool_until.max(u as f64);
             }
         }
         Ok(())
     }
 }
 
-#[derive(Serialize)]
-struct Saved {
-    v: u32,
-    m: Vec<SavedModel>,
-    p: Vec<SavedPool>,
-}
+// The saved form is written and read by hand (serde derives cost ~10 KB of wasm). Reading
+// follows serde's rules for these types: absent = default, a wrong type or an out-of-range
+// number makes the entry unreadable (skipped), unknown keys are ignored.
 
-// Entries stay raw JSON until read one by one, so one bad entry does not lose the rest.
-#[derive(Deserialize)]
-struct Loaded {
-    #[serde(default)]
-    m: Vec<serde_json::Value>,
-    #[serde(default)]
-    p: Vec<serde_json::Value>,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct SavedModel {
     p: String,
     m: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     t: Vec<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     s: Option<f64>,
     o: u32,
     n: u8,
     c: u32,
     l: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cd: Option<u64>,
 }
 
-#[derive(Serialize, Deserialize, Default)]
-#[serde(default)]
-struct SavedPool {
-    p: String,
-    u: u64,
+fn u32_of(v: &Value) -> Option<u32> {
+    u32::try_from(v.as_u64()?).ok()
+}
+
+/// `Some(None)` for null: an `Option` field.
+fn opt<T>(v: &Value, get: fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    if v.is_null() {
+        Some(None)
+    } else {
+        get(v).map(Some)
+    }
+}
+
+impl SavedModel {
+    fn read(v: &Value) -> Option<SavedModel> {
+        let mut r = SavedModel::default();
+        for (k, x) in v.as_object()? {
+            match k.as_str() {
+                "p" => r.p = x.as_str()?.to_owned(),
+                "m" => r.m = x.as_str()?.to_owned(),
+                "t" => r.t = x.as_array()?.iter().map(u32_of).collect::<Option<_>>()?,
+                "s" => r.s = opt(x, Value::as_f64)?,
+                "o" => r.o = u32_of(x)?,
+                "n" => r.n = u8::try_from(x.as_u64()?).ok()?,
+                "c" => r.c = u32_of(x)?,
+                "l" => r.l = x.as_u64()?,
+                "cd" => r.cd = opt(x, Value::as_u64)?,
+                _ => {}
+            }
+        }
+        Some(r)
+    }
+
+    /// `{"p","m","t"?,"s"?,"o","n","c","l","cd"?}`, empty `t` and absent options left out.
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"p\":");
+        push_json_str(out, &self.p);
+        out.push_str(",\"m\":");
+        push_json_str(out, &self.m);
+        if !self.t.is_empty() {
+            out.push_str(",\"t\":[");
+            for (i, t) in self.t.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&t.to_string());
+            }
+            out.push(']');
+        }
+        if let Some(s) = self.s {
+            // serde_json's float form (shortest round-trip, `null` if not finite).
+            out.push_str(",\"s\":");
+            out.push_str(&Value::from(s).to_string());
+        }
+        for (k, n) in [
+            ("o", u64::from(self.o)),
+            ("n", u64::from(self.n)),
+            ("c", u64::from(self.c)),
+            ("l", self.l),
+        ] {
+            out.push_str(",\"");
+            out.push_str(k);
+            out.push_str("\":");
+            out.push_str(&n.to_string());
+        }
+        if let Some(cd) = self.cd {
+            out.push_str(",\"cd\":");
+            out.push_str(&cd.to_string());
+        }
+        out.push('}');
+    }
+}
+
+/// A saved pool entry `{"p": provider, "u": until}`.
+fn read_pool(v: &Value) -> Option<(&str, u64)> {
+    let (mut p, mut u) = ("", 0);
+    for (k, x) in v.as_object()? {
+        match k.as_str() {
+            "p" => p = x.as_str()?,
+            "u" => u = x.as_u64()?,
+            _ => {}
+        }
+    }
+    Some((p, u))
 }
 
 /// What one call asks of the plan beyond the strategy.
@@ -663,7 +742,7 @@ pub fn plan_with(
         return plan;
     }
     // A canonical start makes every strategy independent of the caller's input order.
-    ok.sort_by(|a, b| {
+    sort::sort_by(&mut ok, |a, b| {
         let key = |c: &Candidate| (c.provider_rank, c.catalog_rank);
         key(a.1)
             .cmp(&key(b.1))
@@ -676,16 +755,16 @@ pub fn plan_with(
         let mut rng = SplitMix(seed);
         match strategy {
             Strategy::Random => shuffle(&mut free, &mut rng),
-            Strategy::Seeded => free.sort_by_cached_key(|c| seeded_key(seed, c)),
+            Strategy::Seeded => sort::sort_by_cached_key(&mut free, |c| seeded_key(seed, c)),
             Strategy::Fastest => fastest(&mut free, health, &mut rng),
             Strategy::Ordered | Strategy::Router => {}
         }
-        paid.sort_by(|a, b| a.price.total_cmp(&b.price));
+        sort::sort_by(&mut paid, |a, b| a.price.total_cmp(&b.price));
     }
     free.append(&mut paid);
     if let Some(pin) = &req.pinned {
         // Stable: the pinned model first, everything else keeps its place.
-        free.sort_by_key(|c| !pin.matches(c));
+        sort::sort_by_key(&mut free, |c| !pin.matches(c));
     }
     plan.order = free.into_iter().cloned().collect();
     plan
@@ -694,7 +773,7 @@ pub fn plan_with(
 /// Drop the explicit positions, after ordering by them when the list is explicit.
 fn strip(mut v: Vec<(usize, &Candidate)>, explicit: bool) -> Vec<&Candidate> {
     if explicit {
-        v.sort_by_key(|(pos, _)| *pos);
+        sort::sort_by_key(&mut v, |(pos, _)| *pos);
     }
     v.into_iter().map(|(_, c)| c).collect()
 }
@@ -712,8 +791,8 @@ fn fastest(v: &mut Vec<&Candidate>, health: &Health, rng: &mut SplitMix) {
             _ => fresh.push(c),
         }
     }
-    fast.sort_by(|a, b| a.0.total_cmp(&b.0));
-    sunk.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sort::sort_by(&mut fast, |a, b| a.0.total_cmp(&b.0));
+    sort::sort_by(&mut sunk, |a, b| a.0.total_cmp(&b.0));
     shuffle(&mut fresh, rng);
     v.extend(fast.into_iter().map(|(_, c)| c));
     v.extend(fresh);

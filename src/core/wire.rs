@@ -6,62 +6,125 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::core::error::{Error, ErrorCode};
 
-#[derive(Deserialize, Default)]
+/// The fields of a `chat.completion.chunk` this crate reads, borrowed from the parsed payload.
+/// Each is `None` when absent or null; a field of the wrong type fails the chunk.
+#[derive(Default)]
 struct Chunk<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    model: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    provider: Option<Cow<'a, str>>,
-    #[serde(default)]
+    id: Option<&'a str>,
+    model: Option<&'a str>,
+    provider: Option<&'a str>,
     created: Option<f64>,
-    #[serde(borrow, default)]
-    choices: Option<Vec<ChunkChoice<'a>>>,
-    #[serde(default)]
-    usage: Option<Value>,
-    #[serde(default)]
-    error: Option<Value>,
+    choices: Vec<ChunkChoice<'a>>,
+    usage: Option<&'a Value>,
+    error: Option<&'a Value>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 struct ChunkChoice<'a> {
-    #[serde(borrow, default)]
     delta: Option<RawDelta<'a>>,
     /// Some providers send a full `message` in the last chunk instead of a delta.
-    #[serde(borrow, default)]
     message: Option<RawDelta<'a>>,
-    #[serde(borrow, default)]
-    finish_reason: Option<Cow<'a, str>>,
-    #[serde(default)]
-    error: Option<Value>,
+    finish_reason: Option<&'a str>,
+    error: Option<&'a Value>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 struct RawDelta<'a> {
-    #[serde(borrow, default)]
-    content: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    reasoning: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    reasoning_content: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    reasoning_details: Option<Vec<ReasoningDetail<'a>>>,
-    #[serde(default)]
-    tool_calls: Option<Vec<Value>>,
+    content: Option<&'a str>,
+    reasoning: Option<&'a str>,
+    reasoning_content: Option<&'a str>,
+    /// `(text, summary)` of each `reasoning_details` entry.
+    reasoning_details: Vec<(Option<&'a str>, Option<&'a str>)>,
+    tool_calls: &'a [Value],
 }
 
-#[derive(Deserialize, Default)]
-struct ReasoningDetail<'a> {
-    #[serde(borrow, default)]
-    text: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    summary: Option<Cow<'a, str>>,
+/// The payload is parsed once into a `Value` (the JSON reader the rest of the crate uses) and
+/// read through these checked accessors; serde-derived chunk structs cost ~12 KB of wasm.
+type Obj = Map<String, Value>;
+
+/// `key` of `o` read by `get`: `None` when absent or null, an error naming `want` otherwise.
+fn field<'a, T>(
+    o: &'a Obj,
+    key: &str,
+    want: &str,
+    get: fn(&'a Value) -> Option<T>,
+) -> Result<Option<T>, String> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => get(v)
+            .map(Some)
+            .ok_or_else(|| format!("invalid type: `{key}` is not {want}")),
+    }
+}
+
+fn text<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, String> {
+    field(o, key, "a string", Value::as_str)
+}
+
+/// The objects of array field `key` (each entry must be an object).
+fn objects<'a>(o: &'a Obj, key: &str) -> Result<Vec<&'a Obj>, String> {
+    let list = field(o, key, "an array", Value::as_array)?;
+    list.map_or(&[][..], |v| v.as_slice())
+        .iter()
+        .map(|x| {
+            x.as_object()
+                .ok_or_else(|| format!("invalid type: an entry of `{key}` is not an object"))
+        })
+        .collect()
+}
+
+fn not_null<'a>(o: &'a Obj, key: &str) -> Option<&'a Value> {
+    o.get(key).filter(|v| !v.is_null())
+}
+
+impl<'a> RawDelta<'a> {
+    fn read(o: &'a Obj, key: &str) -> Result<Option<Self>, String> {
+        let Some(d) = field(o, key, "an object", Value::as_object)? else {
+            return Ok(None);
+        };
+        let mut details = Vec::new();
+        for x in objects(d, "reasoning_details")? {
+            details.push((text(x, "text")?, text(x, "summary")?));
+        }
+        Ok(Some(RawDelta {
+            content: text(d, "content")?,
+            reasoning: text(d, "reasoning")?,
+            reasoning_content: text(d, "reasoning_content")?,
+            reasoning_details: details,
+            tool_calls: field(d, "tool_calls", "an array", Value::as_array)?
+                .map_or(&[][..], |v| v.as_slice()),
+        }))
+    }
+}
+
+impl<'a> Chunk<'a> {
+    fn read(v: &'a Value) -> Result<Self, String> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| "invalid type: expected an object".to_string())?;
+        let mut choices = Vec::new();
+        for c in objects(o, "choices")? {
+            choices.push(ChunkChoice {
+                delta: RawDelta::read(c, "delta")?,
+                message: RawDelta::read(c, "message")?,
+                finish_reason: text(c, "finish_reason")?,
+                error: not_null(c, "error"),
+            });
+        }
+        Ok(Chunk {
+            id: text(o, "id")?,
+            model: text(o, "model")?,
+            provider: text(o, "provider")?,
+            created: field(o, "created", "a number", Value::as_f64)?,
+            choices,
+            usage: not_null(o, "usage"),
+            error: not_null(o, "error"),
+        })
+    }
 }
 
 /// One streamed fragment, as yielded to JavaScript.
@@ -141,37 +204,35 @@ impl Accumulator {
         if data.is_empty() {
             return Ok(Step::Nothing);
         }
-        let chunk: Chunk = serde_json::from_str(data).map_err(|e| {
+        let parsed = serde_json::from_str::<Value>(data).map_err(|e| e.to_string());
+        let chunk = parsed.as_ref().map_err(String::clone).and_then(Chunk::read);
+        let chunk = chunk.map_err(|e| {
             Error::parse(format!(
                 "a stream chunk is not valid chat.completion.chunk JSON ({e}): {}",
                 preview(data)
             ))
         })?;
         if self.id.is_none() {
-            self.id = chunk.id.map(Cow::into_owned);
+            self.id = chunk.id.map(str::to_owned);
         }
         if let Some(m) = chunk.model {
-            if self.model.as_deref() != Some(&*m) {
-                self.model = Some(m.into_owned());
+            if self.model.as_deref() != Some(m) {
+                self.model = Some(m.to_owned());
             }
         }
         if self.provider.is_none() {
-            self.provider = chunk.provider.map(Cow::into_owned);
+            self.provider = chunk.provider.map(str::to_owned);
         }
         if self.created.is_none() {
             self.created = chunk.created;
         }
         if let Some(err) = chunk.error {
-            if !err.is_null() {
-                return Ok(Step::Error(err));
-            }
+            return Ok(Step::Error(err.clone()));
         }
         let mut delta = ChatDelta::default();
-        for choice in chunk.choices.into_iter().flatten() {
+        for choice in chunk.choices {
             if let Some(err) = choice.error {
-                if !err.is_null() {
-                    return Ok(Step::Error(err));
-                }
+                return Ok(Step::Error(err.clone()));
             }
             if let Some(d) = choice.delta.or(choice.message) {
                 self.apply_delta(d, &mut delta);
@@ -182,15 +243,13 @@ impl Accumulator {
                         "code": 502, "message": "the provider ended the stream with finish_reason \"error\""
                     })));
                 }
-                self.finish_reason = Some(f.to_string());
-                delta.finish_reason = Some(f.into_owned());
+                self.finish_reason = Some(f.to_owned());
+                delta.finish_reason = Some(f.to_owned());
             }
         }
         if let Some(u) = chunk.usage {
-            if !u.is_null() {
-                self.usage = Some(u.clone());
-                delta.usage = Some(u);
-            }
+            self.usage = Some(u.clone());
+            delta.usage = Some(u.clone());
         }
         if delta.is_empty() {
             return Ok(Step::Nothing);
@@ -204,15 +263,19 @@ impl Accumulator {
     fn apply_delta(&mut self, d: RawDelta, out: &mut ChatDelta) {
         if let Some(c) = d.content {
             if !c.is_empty() {
-                self.content.push_str(&c);
-                append(&mut out.content, c);
+                self.content.push_str(c);
+                append(&mut out.content, Cow::Borrowed(c));
             }
         }
         // `reasoning` and `reasoning_details` carry the same text on OpenRouter; take one.
-        let reasoning = d.reasoning.or(d.reasoning_content).or_else(|| {
+        let reasoning = d
+            .reasoning
+            .map(Cow::Borrowed)
+            .or(d.reasoning_content.map(Cow::Borrowed));
+        let reasoning = reasoning.or_else(|| {
             let mut s = String::new();
-            for det in d.reasoning_details.iter().flatten() {
-                if let Some(t) = det.text.as_deref().or(det.summary.as_deref()) {
+            for (text, summary) in &d.reasoning_details {
+                if let Some(t) = text.or(*summary) {
                     s.push_str(t);
                 }
             }
@@ -224,9 +287,9 @@ impl Accumulator {
                 append(&mut out.reasoning, r);
             }
         }
-        for frag in d.tool_calls.into_iter().flatten() {
-            self.merge_tool_call(&frag);
-            out.tool_calls.push(frag);
+        for frag in d.tool_calls {
+            self.merge_tool_call(frag);
+            out.tool_calls.push(frag.clone());
         }
     }
 

@@ -1,0 +1,163 @@
+//! Decimal text -> f64 without `f64::from_str`.
+//!
+//! `str::parse::<f64>` links core's dec2flt (Eisel-Lemire with a 10 KB table of powers of five,
+//! plus a big-decimal fallback). The numbers read here are header values, durations and
+//! per-token prices, so the exact fast path (mantissa < 2^53, |exponent| <= 22, which covers
+//! every such value) is enough; beyond it the result may be 1 ulp off.
+
+/// Same grammar as `f64::from_str`: optional sign, digits with an optional `.` (at least one
+/// digit), optional exponent; or `inf`, `infinity`, `nan` in any case. No surrounding spaces.
+pub fn parse_f64(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let (neg, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, b),
+    };
+    let word = |w: &str| b.eq_ignore_ascii_case(w.as_bytes());
+    let x = if word("inf") || word("infinity") {
+        f64::INFINITY
+    } else if word("nan") {
+        f64::NAN
+    } else {
+        decimal(b)?
+    };
+    Some(if neg { -x } else { x })
+}
+
+#[inline(never)]
+fn decimal(b: &[u8]) -> Option<f64> {
+    let (mut mant, mut exp, mut digits, mut dot) = (0u64, 0i64, 0u32, false);
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                digits += 1;
+                if mant < 100_000_000_000_000_000 {
+                    mant = mant * 10 + u64::from(c - b'0');
+                    exp -= i64::from(dot);
+                } else if !dot {
+                    // Digits past 18 significant ones only scale the value.
+                    exp += 1;
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let neg = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        let mut e = 0i64;
+        while let Some(&c @ b'0'..=b'9') = b.get(i) {
+            e = (e * 10 + i64::from(c - b'0')).min(100_000);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        exp += if neg { -e } else { e };
+    }
+    if i != b.len() {
+        return None;
+    }
+    Some(scale(mant, exp))
+}
+
+/// `mant * 10^exp`, exact-then-rounded-once when `mant < 2^53` and `|exp| <= 22`.
+fn scale(mant: u64, exp: i64) -> f64 {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let m = mant as f64;
+    if mant == 0 {
+        return 0.0;
+    }
+    let e = exp.clamp(-800, 800) as i32;
+    match POW10.get(e.unsigned_abs() as usize) {
+        Some(p) if e >= 0 => m * p,
+        Some(p) => m / p,
+        // Two steps so 10^e itself does not overflow or underflow first.
+        None => m * 10f64.powi(e / 2) * 10f64.powi(e - e / 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_f64;
+
+    #[test]
+    fn agrees_with_std() {
+        for s in [
+            "0",
+            "1",
+            "-1",
+            "+1",
+            "1.",
+            ".5",
+            "0.0000025",
+            "2.5e-7",
+            "1E3",
+            "12.50",
+            "3600",
+            "0.1",
+            "-0.0",
+            "1e22",
+            "1e-22",
+            "123456789012345",
+            "9007199254740993",
+            "1e400",
+            "1e-400",
+            "inf",
+            "-Infinity",
+            "NaN",
+            "",
+            ".",
+            "-",
+            "e5",
+            "1e",
+            "1e+",
+            "1.2.3",
+            " 1",
+            "1 ",
+            "0x10",
+            "1_000",
+            "٣",
+        ] {
+            let std = s.parse::<f64>().ok();
+            let mine = parse_f64(s);
+            match (std, mine) {
+                (Some(a), Some(b)) if a.is_nan() => assert!(b.is_nan(), "{s}"),
+                (Some(a), Some(b)) => assert!(a == b || (a - b).abs() <= a.abs() * 1e-15, "{s}"),
+                (a, b) => assert_eq!(a, b, "{s}"),
+            }
+        }
+        // The fast path is exact.
+        let mut x = 1u64;
+        for _ in 0..2000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let m = (x >> 11) % 10_000_000_000;
+            let e = (x % 23) as usize;
+            let s = format!("{m}e-{e}");
+            assert_eq!(parse_f64(&s), s.parse().ok(), "{s}");
+        }
+    }
+}
