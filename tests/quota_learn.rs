@@ -385,3 +385,22 @@ fn for_call_keys() {
     let k = ScopeKey::for_call("groq", ProviderKind::Groq, "m", false);
     assert_eq!(k[1], ScopeKey::new("groq", Scope::Model("m".into())));
 }
+
+#[test]
+fn a_429_after_a_single_request_teaches_no_rate() {
+    let mut l = Ledger::new();
+    let key = ScopeKey::new("lab", Scope::Model("m1".into()));
+    let k = [key.clone()];
+    send(&mut l, &k, 0, NOW);
+    let mut f = fact(Scope::Model("m1".into()), Window::Millis(1000), Unit::Requests);
+    f.source = Source::Learned;
+    f.remaining = Some(0);
+    f.reset_at_ms = Some(NOW + 1_000.0);
+    l.learn("lab", &f, NOW + 10.0);
+    // No rule was made up: the model is not held to one request per second afterwards.
+    assert!(l.snapshot(NOW + 10.0).iter().all(|r| r.scope != "m1"));
+    for i in 0..5 {
+        send(&mut l, &k, 0, NOW + 2_000.0 + f64::from(i));
+    }
+    assert_eq!(l.check(&k, 0, NOW + 2_010.0), Verdict::Ok);
+}

@@ -51,6 +51,13 @@ async fn scenario(name: &str) {
     let make = Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(|opts: JsValue| {
         FreeRouterClient::new(opts).map(JsValue::from)
     });
+    // `make.memory()` gives scenarios the wasm memory, to check it stays bounded.
+    Reflect::set(
+        make.as_ref(),
+        &"memory".into(),
+        &Closure::<dyn Fn() -> JsValue>::new(wasm_bindgen::memory).into_js_value(),
+    )
+    .unwrap();
     let r = run(name, make.as_ref().unchecked_ref(), &fixtures()).await;
     if let Err(e) = r {
         let msg = Reflect::get(&e, &"message".into())
@@ -193,4 +200,24 @@ async fn budget_never_exceeded() {
 #[wasm_bindgen_test]
 async fn zero_budget_never_pays() {
     scenario("zeroBudgetNeverPays").await
+}
+#[wasm_bindgen_test]
+async fn hostile_bodies() {
+    scenario("hostileBodies").await
+}
+#[wasm_bindgen_test]
+async fn storage_trouble() {
+    scenario("storageTrouble").await
+}
+#[wasm_bindgen_test]
+async fn abort_refunds() {
+    scenario("abortRefunds").await
+}
+#[wasm_bindgen_test]
+async fn keys_stay_home() {
+    scenario("keysStayHome").await
+}
+#[wasm_bindgen_test]
+async fn soak() {
+    scenario("soak").await
 }

@@ -830,7 +830,14 @@ impl Ledger {
             (None, Some(_)) => {}
             (None, None) => {
                 let o = self.obs_of(&key, &rule);
-                rule.l = self.used(&key, &rule, o, now_ms).max(1);
+                let used = self.used(&key, &rule, o, now_ms);
+                // One rejected request says the provider is throttling, not what its rate is
+                // (the router's cooldown covers that); a rule learned from it would hold the
+                // window to one request for good.
+                if used < 2 {
+                    return;
+                }
+                rule.l = used;
             }
         }
         if cur.as_ref() != Some(&rule) {

@@ -12,6 +12,18 @@ function eq(a, b, msg) {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** mulberry32: a small seeded PRNG that is exact in JS numbers (32-bit integer ops only). */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** The text a transcript's chunks carry, computed independently of the library. */
 function expectedContent(sse) {
   let s = "";
@@ -1017,8 +1029,7 @@ export const routing = {
 
   async zeroBudgetNeverPays(make) {
     const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["p/paid-one"], ["p/paid-two"]]);
-    let x = 12345;
-    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = prng(12345);
     const shapes = [
       () => jsonResponse(429, { error: { code: 429, message: "Provider returned error", metadata: { raw: "temporarily rate-limited upstream" } } }),
       () => jsonResponse(404, { error: { code: 404, message: "No endpoints found for x." } }),
@@ -1045,6 +1056,202 @@ export const routing = {
       }
     }
     eq(paidSeen.length, 0, `maxUsd 0 never called a paid model: ${paidSeen.slice(0, 3)}`);
+  },
+
+  async hostileBodies(make) {
+    // Invalid UTF-8 after the first token: a clear stream_interrupted, text so far kept.
+    const good = enc.encode(contentChunk("fine "));
+    const bad = enc.encode('data: {"choices":[{"delta":{"content":"\xff"}}]}\n\n');
+    bad[bad.indexOf(0xc3) >= 0 ? bad.indexOf(0xc3) : 40] = 0xff;
+    const mixed = new Uint8Array([...good, ...bad]);
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"] }], fetch: fakeFetch(() => streamResponse(mixed, { piece: 16 })), storage: "memory" });
+    const s = await c.chatStream({ model: "m1", messages: [{ role: "user", content: "x" }] });
+    const e = await expectReject(s.text(), "stream_interrupted", "invalid UTF-8 mid-stream");
+    assert(/UTF-8/.test(e.message), e.message);
+    eq(e.partial, "fine ", "partial kept");
+    // A 20 MB event with no newline: bounded memory, then a parse error naming the cap.
+    const mem0 = make.memory().buffer.byteLength;
+    const huge = new ReadableStream({
+      start(ctrl) {
+        this.sent = 0;
+        ctrl.enqueue(enc.encode("data: " + '{"x":"'));
+      },
+      pull(ctrl) {
+        if (this.sent >= 20 * 1024 * 1024) return ctrl.close();
+        ctrl.enqueue(new Uint8Array(65536).fill(97));
+        this.sent += 65536;
+      },
+    });
+    const c2 = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"] }], fetch: fakeFetch(() => new Response(huge, { status: 200 })), storage: "memory" });
+    const e2 = await expectReject(c2.chat({ model: "m1", messages: [{ role: "user", content: "x" }] }), "parse", "20 MB event");
+    assert(/16777216|16 MiB|bytes/.test(e2.message), e2.message);
+    const grew = make.memory().buffer.byteLength - mem0;
+    assert(grew < 40 * 1024 * 1024, `memory stayed bounded: grew ${grew} B`);
+    // A catalog of 10,000 models loads and filters.
+    const big = catalogOf(Array.from({ length: 10000 }, (_, i) => [`v${i % 97}/model-${i}${i % 3 ? "" : ":free"}`]));
+    const c3 = make({ providers: [{ id: "openrouter" }], fetch: fakeFetch(() => ok("x"), big), storage: "memory" });
+    const free = await c3.listModels({ limit: 5000 });
+    eq(free.length, 3334, "10,000-model catalog");
+  },
+
+  async storageTrouble(make) {
+    const f = () => fakeFetch((u, init) => ok("ok", bodyOf({ init }).model));
+    const opts = (fetch) => ({ providers: [{ id: "openrouter", apiKey: KEY }], fetch });
+    // Full: every write throws QuotaExceededError.
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function () {
+      throw new DOMException("full", "QuotaExceededError");
+    };
+    try {
+      const r = await make(opts(f())).chat({ messages: [{ role: "user", content: "x" }] });
+      eq(r.choices[0].message.content, "ok", "works with storage full");
+    } finally {
+      Storage.prototype.setItem = setItem;
+    }
+    // Disabled: touching localStorage throws (as with cookies blocked).
+    const original = Object.getOwnPropertyDescriptor(globalThis, "localStorage");
+    Object.defineProperty(globalThis, "localStorage", {
+      configurable: true,
+      get() {
+        throw new DOMException("denied", "SecurityError");
+      },
+    });
+    try {
+      const c = make(opts(f()));
+      const r = await c.chat({ messages: [{ role: "user", content: "x" }] });
+      eq(r.choices[0].message.content, "ok", "works with storage disabled");
+      assert(c.quota().scopes.length > 0, "the ledger still works in memory");
+    } finally {
+      if (original) Object.defineProperty(globalThis, "localStorage", original);
+      else delete globalThis.localStorage;
+    }
+    assert(typeof localStorage.getItem === "function", "localStorage restored");
+  },
+
+  async abortRefunds(make) {
+    const hang = fakeFetch(() => new Promise(() => {}));
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"], limits: { rpm: 100 } }], fetch: hang, storage: "memory" });
+    const ac = new AbortController();
+    const p = c.chat({ model: "m1", messages: [{ role: "user", content: "x" }] }, { signal: ac.signal });
+    await sleep(20);
+    eq(c.quota().scopes.find((r) => r.window === "minute").used, 1, "held while in flight");
+    ac.abort();
+    await expectReject(p, "aborted", "abort before the provider answered");
+    eq(c.quota().scopes.find((r) => r.window === "minute").used, 0, "refunded: the request never reached the provider");
+    // A network failure is refunded too; an HTTP error counts.
+    const net = fakeFetch(() => {
+      throw new TypeError("Failed to fetch");
+    });
+    const c2 = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"], limits: { rpm: 100 } }], fetch: net, storage: "memory" });
+    await expectReject(c2.chat({ model: "m1", messages: [{ role: "user", content: "x" }] }), "network", "network");
+    eq(c2.quota().scopes.find((r) => r.window === "minute").used, 0, "network failure refunded");
+    const c3 = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"], limits: { rpm: 100 } }], fetch: fakeFetch(() => jsonResponse(500, { error: { message: "x" } })), storage: "memory" });
+    await expectReject(c3.chat({ model: "m1", messages: [{ role: "user", content: "x" }] }), "provider_error", "500");
+    eq(c3.quota().scopes.find((r) => r.window === "minute").used, 1, "an answered request counts");
+  },
+
+  async keysStayHome(make) {
+    const seen = [];
+    const f = async (url, init) => {
+      seen.push({ url: String(url), auth: init.headers.Authorization });
+      if (String(url).endsWith("/models")) {
+        return String(url).includes("groq") ? jsonResponse(200, { data: [{ id: "llama-3.1-8b-instant" }] }) : jsonResponse(200, catalogOf([["a/alpha:free"]]));
+      }
+      return ok("x", JSON.parse(init.body).model);
+    };
+    const events = [];
+    const c = make({ providers: [{ id: "openrouter", apiKey: "sk-or-AAA" }, { id: "groq", apiKey: "gsk_BBB" }, { id: "lab", kind: "openai-compatible", baseUrl: "http://localhost:9/v1", apiKey: "lab-CCC", models: ["m1"] }], fetch: f, onEvent: (e) => events.push(e), strategy: "random" });
+    for (let i = 0; i < 12; i++) await c.chat({ messages: [{ role: "user", content: String(i) }] }).catch(() => {});
+    await c.chat({ model: "m1", messages: [{ role: "user", content: "x" }] });
+    const home = { "openrouter.ai": "sk-or-AAA", "api.groq.com": "gsk_BBB", localhost: "lab-CCC" };
+    for (const r of seen) {
+      const host = new URL(r.url).hostname;
+      if (r.auth !== undefined) eq(r.auth, `Bearer ${home[host]}`, `the key for ${host} only`);
+    }
+    assert(seen.some((r) => r.url.includes("groq") && r.auth), "groq got its key");
+    assert(!seen.some((r) => r.url === "https://openrouter.ai/api/v1/models" && r.auth), "OpenRouter's public catalog without a key");
+    const dump = JSON.stringify(events) + JSON.stringify(Object.entries(localStorage)) + JSON.stringify(c.quota());
+    for (const k of Object.values(home)) assert(!dump.includes(k), `no key in events, storage or quota: ${k}`);
+  },
+
+  async soak(make) {
+    // 2,000 streamed completions; 20 % of answers are faults of every kind, 5 % of calls are
+    // aborted by the caller. Every call must end, typed, within its timeout.
+    const rnd = prng(99);
+    const models = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const expected = (i) => `answer ${i} é ✓ ${"x".repeat(i % 50)}`;
+    let sent = 0;
+    const retryShapes = ["1", "0.2", new Date(Date.now() + 1000).toUTCString(), "soon", "-5"];
+    const f = fakeFetch((u, init) => {
+      sent++;
+      const b = bodyOf({ init });
+      const text = expected(Number(b.messages[0].content));
+      const roll = rnd();
+      if (roll < 0.04) return jsonResponse(429, { error: { message: "Rate limit exceeded", code: 429 } }, { "retry-after": retryShapes[Math.floor(rnd() * retryShapes.length)] });
+      if (roll < 0.08) return jsonResponse(503, { error: { message: "overloaded", code: 503 } });
+      if (roll < 0.12) return streamResponse(contentChunk(text.slice(0, 5), b.model) + chunk({ error: { code: 502, message: "mid" }, choices: [] }), { piece: 50 });
+      if (roll < 0.16) return streamResponse(contentChunk(text.slice(0, 5), b.model), { piece: 50 }); // truncated
+      if (roll < 0.2) return new Response(new ReadableStream({ start() {} }), { status: 200 }); // stall
+      const pieces = text.match(/.{1,7}/gsu).map((t) => contentChunk(t, b.model)).join("");
+      return streamResponse(pieces + FINISH + USAGE + DONE, { piece: 97 });
+    });
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models, limits: { rpd: 1000000 } }], fetch: f, storage: "memory", retryAfterCapMs: 30, maxAttempts: 3 });
+    const N = 2000;
+    let okN = 0;
+    let errN = 0;
+    let heap0 = 0;
+    let mem0 = 0;
+    const codes = {};
+    let sampleMsg = "";
+    const heapTrace = [];
+    const t0 = Date.now();
+    for (let i = 0; i < N; i++) {
+      if (i % 400 === 0 && globalThis.gc && performance.memory) {
+        globalThis.gc();
+        heapTrace.push(`${i}:${(performance.memory.usedJSHeapSize / 1048576).toFixed(2)}M/${(make.memory().buffer.byteLength / 1048576).toFixed(2)}M`);
+      }
+      if (i === 200) {
+        if (globalThis.gc) globalThis.gc();
+        heap0 = performance.memory ? performance.memory.usedJSHeapSize : 0;
+        mem0 = make.memory().buffer.byteLength;
+      }
+      const ac = new AbortController();
+      const abortIt = rnd() < 0.05;
+      const started = Date.now();
+      const call = (async () => {
+        const s = await c.chatStream({ messages: [{ role: "user", content: String(i) }] }, { signal: ac.signal, timeoutMs: 300 });
+        return s.text();
+      })();
+      if (abortIt) setTimeout(() => ac.abort(), rnd() * 5);
+      try {
+        const text = await call;
+        eq(text, expected(i), `call ${i}: exact text`);
+        okN++;
+      } catch (e) {
+        assert(e instanceof Error && typeof e.code === "string", `call ${i}: a typed error, got ${e}`);
+        errN++;
+        codes[e.code] = (codes[e.code] || 0) + 1;
+        if (e.code === "rate_limited" && !sampleMsg) sampleMsg = e.message;
+      }
+      assert(Date.now() - started < 1500, `call ${i} ended within its timeout (${Date.now() - started} ms)`);
+    }
+    eq(okN + errN, N, "every call ended");
+    // Random 429s look like rate limits to the ledger, which then paces; those calls end as
+    // rate_limited (typed, on time). The floor guards against everything failing.
+    assert(okN > N * 0.5, `most calls succeed: ${okN}; errors ${JSON.stringify(codes)} e.g. ${sampleMsg}`);
+    const used = c.quota().scopes.find((r) => r.provider === "lab" && r.window === "day").used;
+    eq(used, sent, "the ledger counts exactly the requests sent");
+    await sleep(50);
+    if (globalThis.gc) globalThis.gc();
+    const heapGrew = performance.memory ? performance.memory.usedJSHeapSize - heap0 : 0;
+    const memGrew = make.memory().buffer.byteLength - mem0;
+    console.log(`soak errors: ${JSON.stringify(codes)} e.g. ${sampleMsg}`);
+    console.log(`soak heap (JS/wasm) by call: ${heapTrace.join(" ")}`);
+    console.log(`soak: ${N} calls in ${Date.now() - t0} ms, ${okN} ok, ${errN} typed errors, ${sent} requests; JS heap +${heapGrew} B, wasm memory +${memGrew} B (from call 200)`);
+    assert(memGrew <= 2 * 1024 * 1024, `wasm memory flat: +${memGrew} B`);
+    // After a forced GC the heap still moves by a few MB between samples; a leak of even
+    // 5 KB per call would add 9 MB over the run.
+    assert(!globalThis.gc || heapGrew < 8 * 1024 * 1024, `JS heap flat after GC: +${heapGrew} B`);
   },
 };
 
