@@ -392,7 +392,11 @@ fn a_429_after_a_single_request_teaches_no_rate() {
     let key = ScopeKey::new("lab", Scope::Model("m1".into()));
     let k = [key.clone()];
     send(&mut l, &k, 0, NOW);
-    let mut f = fact(Scope::Model("m1".into()), Window::Millis(1000), Unit::Requests);
+    let mut f = fact(
+        Scope::Model("m1".into()),
+        Window::Millis(1000),
+        Unit::Requests,
+    );
     f.source = Source::Learned;
     f.remaining = Some(0);
     f.reset_at_ms = Some(NOW + 1_000.0);
