@@ -606,7 +606,7 @@ fn decide(
 ) -> Verdict {
     use ErrorCode as C;
     let (p, m, now) = (input.provider, input.model, input.now_ms);
-    let evict = || format!("{m} is dropped until the next catalog refresh; trying another model");
+    let evict = || format!("{m} is dropped until the next catalog refresh");
 
     // 1. OpenRouter's typed availability codes.
     if let Some(code) = info.avail_code.as_deref() {
@@ -633,8 +633,8 @@ fn decide(
                     info,
                     format!("{p} has no endpoint for {m} that meets the request's constraints"),
                 ),
-                "Trying another model; relax provider settings such as max_price or \
-                 require_parameters if this keeps happening",
+                "Relax provider settings such as max_price or require_parameters if this keeps \
+                 happening",
             )),
             "model_not_found"
             | "wrong_endpoint"
@@ -659,10 +659,7 @@ fn decide(
                 v.action = Action::Cooldown {
                     until_ms: now + ms as f64,
                 };
-                v.advice = format!(
-                    "{m} cools down for {}; trying another model",
-                    waited(ms, hint)
-                );
+                v.advice = format!("{m} cools down for {}", waited(ms, hint));
                 v.retry = hint;
             }
             return v;
@@ -750,7 +747,7 @@ fn decide(
                     C::ProviderError,
                     Action::TryNext,
                     said(info, format!("{p} rejected a tool call that {m} produced")),
-                    "The model's tool call did not fit the request's tools; trying another model",
+                    "The model's tool call did not fit the request's tools",
                 );
             }
             if !failed {
@@ -762,7 +759,7 @@ fn decide(
                         info,
                         format!("{p} reported an error while generating with {m}"),
                     ),
-                    "Trying another model",
+                    "Another model may succeed",
                 );
             }
             // OpenRouter validates requests itself, the same way for every model. A relayed
@@ -783,7 +780,7 @@ fn decide(
                     C::InvalidArgument,
                     Action::TryNext,
                     said(info, format!("{p} rejected the request for {m}")),
-                    "Trying another model; if every model rejects it, fix the request",
+                    "If every model rejects it, fix the request",
                 )
             }
         }
@@ -885,10 +882,7 @@ fn decide(
                     until_ms: now + ms as f64,
                 },
                 said(info, format!("{p} timed out on {m}")),
-                format!(
-                    "{m} cools down for {}; trying another model",
-                    waited(ms, hint)
-                ),
+                format!("{m} cools down for {}", waited(ms, hint)),
             );
             v.retry = hint;
             v
@@ -915,7 +909,7 @@ fn decide(
             C::InvalidArgument,
             Action::TryNext,
             said(info, format!("{p} could not process the request for {m}")),
-            "Trying another model",
+            "Another model may succeed",
         ),
         429 => rate_limited(input, info, headers, facts),
         500..=599 => server_error(input, info, headers),
@@ -923,7 +917,7 @@ fn decide(
             C::ProviderError,
             Action::TryNext,
             said(info, format!("{p} reported an unexpected error for {m}")),
-            "Trying another model",
+            "Another model may succeed",
         ),
     }
 }
@@ -986,10 +980,7 @@ fn server_error(input: &ErrorInput, info: &Info, headers: &[(String, String)]) -
             until_ms: now + ms as f64,
         },
         said(info, format!("{p} failed on {m}")),
-        format!(
-            "{m} cools down for {}; trying another model",
-            waited(ms, hint)
-        ),
+        format!("{m} cools down for {}", waited(ms, hint)),
     );
     v.retry = hint;
     v
@@ -1055,10 +1046,7 @@ fn rate_limited(
             until_ms: now + ms as f64,
         },
         said(info, who),
-        format!(
-            "{m} cools down for {}; trying another model",
-            waited(ms, hint.map(|h| h.0))
-        ),
+        format!("{m} cools down for {}", waited(ms, hint.map(|h| h.0))),
     );
     v.retry = hint.map(|h| h.0);
     v
@@ -1339,7 +1327,7 @@ fn no_error(input: &ErrorInput, text: &str) -> Classified {
         )
     };
     let msg = format!(
-        "{} answered HTTP {} for {} with {shown}. Trying another model",
+        "{} answered HTTP {} for {} with {shown}",
         input.provider, input.status, input.model
     );
     Classified {
