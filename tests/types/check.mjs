@@ -2,6 +2,7 @@
 //   node tests/types/check.mjs            check (TAP when piped, as in scripts/test.sh)
 //   node tests/types/check.mjs --update   accept the current pkg/free_router.d.ts as the snapshot
 //
+// 0. pkg/ is not stale: it contains the current src/js/types.d.ts;
 // 1. pkg/free_router.d.ts equals tests/types/free_router.d.ts.snapshot (the wasm-bindgen
 //    InitOutput body, which lists raw wasm exports whose names change with any Rust edit, is
 //    folded to one line first);
@@ -76,6 +77,17 @@ if (process.argv.includes("--update")) {
   writeFileSync(SNAPSHOT, normalise(readDts()));
   console.log(`updated ${path.relative(REPO, SNAPSHOT)}`);
 } else {
+  test("pkg/ was built from the current src/js/types.d.ts", () => {
+    const squash = (s) =>
+      s
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join("\n");
+    const custom = squash(readFileSync(path.join(REPO, "src/js/types.d.ts"), "utf8"));
+    assert.ok(squash(readDts()).includes(custom), "pkg/ is stale: rebuild it with `bash scripts/build.sh`");
+  });
+
   test("pkg/free_router.d.ts matches tests/types/free_router.d.ts.snapshot", () => {
     const actual = normalise(readDts());
     const expected = existsSync(SNAPSHOT) ? readFileSync(SNAPSHOT, "utf8") : "";
