@@ -68,3 +68,57 @@ const out = {
   engines: { node: ">=20" },
 };
 write("package.json", JSON.stringify(out, null, 2) + "\n");
+
+// The .d.ts: wasm-bindgen types an `Option<JsValue>` parameter with `unchecked_param_type` as
+// required, and cannot express generic methods. Each rewrite is exact and counted, so a change
+// in wasm-bindgen's output fails the build here instead of shipping loose types.
+function rewriteAll(src, from, to, count, what) {
+  const n = src.split(from).length - 1;
+  if (n === 0 && src.includes(to)) return src; // already rewritten (postbuild ran twice)
+  if (n !== count) {
+    throw new Error(
+      `postbuild: expected ${count} × "${from}" in free_router.d.ts (${what}), found ${n}; wasm-bindgen output or a Rust signature changed`,
+    );
+  }
+  return src.split(from).join(to);
+}
+
+let dts = read("free_router.d.ts");
+const optional = [
+  ["chat(request: ChatRequest, options: CallOptions): Promise<ChatResult>;", "chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;", 2, "chat options"],
+  ["chatStream(request: ChatRequest, options: CallOptions): Promise<ChatStream>;", "chatStream(request: ChatRequest, options?: CallOptions): Promise<ChatStream>;", 2, "chatStream options"],
+  ["listModels(filter: ModelFilter): Promise<ModelInfo[]>;", "listModels(filter?: ModelFilter): Promise<ModelInfo[]>;", 1, "listModels filter"],
+  ["batch(requests: ChatRequest[], options: BatchOptions): Promise<BatchItem[]>;", "batch(requests: ChatRequest[], options?: BatchOptions): Promise<BatchItem[]>;", 1, "batch options"],
+  ["session(id: string | null | undefined, options: CallOptions): ChatSession;", "session(id?: string | null, options?: CallOptions): ChatSession;", 1, "session id and options"],
+  // Listeners get the event of the type they asked for.
+  [
+    'addEventListener(kind: FreeRouterEvent["type"], listener: (event: FreeRouterEvent) => void): void;',
+    "addEventListener<K extends FreeRouterEventType>(kind: K, listener: (event: FreeRouterEventOf<K>) => void): void;",
+    1,
+    "addEventListener",
+  ],
+  [
+    'removeEventListener(kind: FreeRouterEvent["type"], listener: (event: FreeRouterEvent) => void): void;',
+    "removeEventListener<K extends FreeRouterEventType>(kind: K, listener: (event: FreeRouterEventOf<K>) => void): void;",
+    1,
+    "removeEventListener",
+  ],
+];
+for (const [from, to, count, what] of optional) dts = rewriteAll(dts, from, to, count, what);
+
+// init() and initSync() return InitOutput, the raw wasm exports, typed with `any`; nobody should
+// call them, but `any` must not leak into user code through them.
+const io = /^export interface InitOutput \{\n[\s\S]*?\n\}\n/m.exec(dts);
+if (!io) throw new Error("postbuild: no `export interface InitOutput { ... }` in free_router.d.ts");
+dts = dts.slice(0, io.index) + io[0].replace(/\bany\b/g, "unknown") + dts.slice(io.index + io[0].length);
+
+// wasm-bindgen declares `[Symbol.dispose]()` on every class; without this reference a project
+// whose `lib` stops at ES2022 (and does not skip lib checks) fails on our .d.ts.
+const disposeRef = '/// <reference lib="esnext.disposable" />\n';
+if (dts.includes("[Symbol.dispose]") && !dts.includes(disposeRef)) dts = disposeRef + dts;
+
+// The public surface has no `any` (comments aside).
+const code = dts.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+const leak = code.split("\n").find((l) => /\bany\b/.test(l));
+if (leak) throw new Error(`postbuild: \`any\` in free_router.d.ts: ${leak.trim()}`);
+write("free_router.d.ts", dts);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: lints, core tests (native), browser tests (wasm-bindgen-test in headless
-# Chromium), the release build with its size budget, and the node + playwright suites.
+# Chromium), the release build with its size budget, its types and packaging, and the node +
+# playwright suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser || exit 1
@@ -37,6 +38,11 @@ stage browser-tests env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIM
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test web
 stage build bash scripts/build.sh
+# The generated .d.ts against its snapshot, and tests/types/usage.ts under tsc --strict.
+stage types node tests/types/check.mjs
+# npm pack of pkg/, installed into fresh temp projects: Vite 7 (build + dev), a plain module
+# page, a module Worker (headless Chromium), Node 20; vite comes from the npm registry.
+stage packaging node --test --test-reporter=tap --test-concurrency=1 tests/packaging/
 stage size node scripts/size.mjs
 stage node-tests node --test --test-reporter=tap tests/node/
 stage e2e-tests node --test --test-reporter=tap --test-concurrency=1 tests/e2e/

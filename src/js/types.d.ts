@@ -30,11 +30,24 @@ export interface AttemptInfo {
   ms: number;
 }
 
+/** What a `FreeRouterError` may carry besides its code and message. */
+export interface FreeRouterErrorDetails {
+  status?: number;
+  provider?: string;
+  model?: string;
+  retryAfterMs?: number;
+  attempts?: AttemptInfo[];
+  partial?: string;
+  cause?: unknown;
+}
+
 /**
  * Every rejection from free-router. Aborts have `name === "AbortError"` and code `aborted`;
  * timeouts have `name === "TimeoutError"` and code `timeout`.
  */
 export class FreeRouterError extends Error {
+  constructor(code: FreeRouterErrorCode, message: string, details?: FreeRouterErrorDetails);
+  readonly name: "FreeRouterError" | "AbortError" | "TimeoutError";
   readonly code: FreeRouterErrorCode;
   readonly status?: number;
   readonly provider?: string;
@@ -241,11 +254,19 @@ export interface Usage {
   [key: string]: JsonValue | undefined;
 }
 
+/** A fragment of a streamed tool call; fragments with the same `index` belong together. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
 export interface ChatDelta {
   content?: string;
   reasoning?: string;
   /** Tool-call fragments, merged by `index` in `final()`. */
-  toolCalls?: { index: number; id?: string; type?: "function"; function?: { name?: string; arguments?: string } }[];
+  toolCalls?: ToolCallDelta[];
   finishReason?: string;
   usage?: Usage;
 }
@@ -287,11 +308,18 @@ export interface ChatStream extends AsyncIterable<ChatDelta> {
   abort(reason?: unknown): void;
 }
 
-interface EventBase {
+/** Fields every event has. */
+export interface FreeRouterEventBase {
+  /** Epoch ms. */
   at: number;
 }
+type EventBase = FreeRouterEventBase;
+/**
+ * Everything `onEvent` and `addEventListener` receive, discriminated by `type`.
+ * `catalog.source` is "config" for a provider whose models come from its `models` option.
+ */
 export type FreeRouterEvent =
-  | (EventBase & { type: "catalog"; count: number; source: "network" | "cache"; stale?: boolean; provider?: string; error?: string })
+  | (EventBase & { type: "catalog"; provider: string; count: number; source: "network" | "cache" | "config"; stale?: boolean; error?: string })
   | (EventBase & { type: "attempt"; provider: string; model: string; n: number })
   | (EventBase & { type: "first_token"; provider: string; model: string; ttftMs: number })
   | (EventBase & { type: "fallback"; from: string; to: string; reason: FreeRouterErrorCode })
@@ -305,6 +333,11 @@ export type FreeRouterEvent =
   | (EventBase & { type: "usage"; tokens: Usage; costUsd: number })
   | (EventBase & { type: "done"; route: RouteInfo })
   | (EventBase & { type: "error"; code: FreeRouterErrorCode; message: string; provider?: string; model?: string });
+
+/** The names of the events: what `addEventListener` accepts. */
+export type FreeRouterEventType = FreeRouterEvent["type"];
+/** The event of one type, e.g. `FreeRouterEventOf<"attempt">`. */
+export type FreeRouterEventOf<K extends FreeRouterEventType> = Extract<FreeRouterEvent, { type: K }>;
 
 export interface QuotaScope {
   provider: string;
@@ -339,10 +372,18 @@ export interface KeyInfo {
   fetchedAt: number;
 }
 
+export interface BatchProgress {
+  done: number;
+  failed: number;
+  total: number;
+  /** Time spent waiting for quota windows so far, in ms. */
+  waitingMs: number;
+}
+
 export interface BatchOptions {
   /** Requests in flight at once (default 4, at most 64). */
   concurrency?: number;
-  onProgress?: (p: { done: number; failed: number; total: number; waitingMs: number }) => void;
+  onProgress?: (p: BatchProgress) => void;
   signal?: AbortSignal;
 }
 
