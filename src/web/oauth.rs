@@ -484,9 +484,8 @@ impl FreeRouterClient {
     )]
     pub fn complete_open_router_auth(
         #[wasm_bindgen(unchecked_param_type = "string | URL")] href: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CompleteOpenRouterAuthOptions")] options: Option<
-            JsValue,
-        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "CompleteOpenRouterAuthOptions")]
+        options: Option<JsValue>,
     ) -> Promise {
         let parsed = parse_complete(&href, &options.unwrap_or(JsValue::UNDEFINED));
         future_to_promise(async move {
