@@ -30,13 +30,13 @@ stage() { # stage NAME COMMAND...
 
 stage fmt cargo fmt --check
 stage clippy cargo clippy --all-targets -- -D warnings
-stage clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web -- -D warnings
+stage clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web --test web_oauth -- -D warnings
 stage core-tests cargo test
 # wasm-bindgen-test in headless Chromium (webdriver.json holds the browser flags). Through
 # cargo's runner so only the browser test target is built for wasm32.
 stage browser-tests env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown --test web
+  cargo test --target wasm32-unknown-unknown --test web --test web_oauth
 stage build bash scripts/build.sh
 # The generated .d.ts against its snapshot, and tests/types/usage.ts under tsc --strict.
 stage types node tests/types/check.mjs

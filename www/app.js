@@ -1,78 +1,162 @@
-// Demo page entry point: loads the wasm library, then wires the providers panel
-// (key / offline demo) and the chat panel. Plain ES modules, no build step, no
-// inline code, so it runs under the strict CSP that scripts/serve.mjs --csp sends.
+// Playground entry point: loads the wasm library, finishes "Sign in with OpenRouter" when the
+// page is the OAuth callback, and wires the panels (providers, chat, models, quota, events).
+// Plain ES modules, no build step, no inline code: it runs under the strict CSP that
+// scripts/serve.mjs --csp sends.
 import init, { FreeRouterClient } from "../pkg/free_router.js";
 import { createDemoFetch } from "./demo-fetch.js";
 import { readSettings } from "./settings.js";
 import { createProvidersPanel } from "./providers-panel.js";
 import { createChatPanel } from "./chat-panel.js";
+import { createModelsPanel } from "./models-panel.js";
+import { createQuotaPanel } from "./quota-panel.js";
+import { createTimeline } from "./timeline-panel.js";
 
 const DEMO_BASE_URL = "https://demo.free-router.invalid/api/v1";
-const DEFAULT_MODEL = "openai/gpt-oss-20b:free";
 
 const settings = readSettings();
 // One fake server per page load, so its seeded sequence runs across requests.
-const demoFetch = createDemoFetch({ seed: settings.seed, speed: settings.speed, faults: settings.faults });
+const demoFetch = createDemoFetch({
+  seed: settings.seed,
+  speed: settings.speed,
+  faults: settings.faults,
+  script: settings.script,
+});
 
+const timeline = createTimeline();
 let chat = null;
-const onEvent = (e) => chat?.onEvent(e);
+let models = null;
+let quota = null;
 
-/** @type {{ key: string, handle: { client: any, mode: "demo" | "live" } } | null} */
+function onEvent(e) {
+  timeline.onEvent(e);
+  chat?.onEvent(e);
+  if (e?.type === "quota") quota?.update(e.snapshot);
+  if (e?.type === "done" || e?.type === "model_evicted") models?.soon(300); // new TTFT, status
+}
+
+/** @type {{ key: string, handle: { client: any, mode: "demo" | "live", generation: number } } | null} */
 let cached = null;
+let generation = 0;
 
 const providers = createProvidersPanel({
   faults: settings.faults,
-  onChange: () => (cached = null), // a new key means a new client
+  onChange: () => {
+    cached = null; // new keys mean a new client
+    clientChanged();
+  },
+  onSignIn: signIn,
 });
 
 function getClient() {
   const cfg = providers.config();
-  const key = cfg.mode === "live" ? `live:${cfg.apiKey}` : "demo";
+  const key = JSON.stringify(cfg);
   if (cached?.key === key) return cached.handle;
-  const seeded = settings.seed !== undefined ? { strategy: "seeded", seed: settings.seed } : {};
-  const client =
-    cfg.mode === "live"
-      ? new FreeRouterClient({ providers: [{ id: "openrouter", apiKey: cfg.apiKey }], onEvent, ...seeded })
-      : new FreeRouterClient({
-          providers: [{ id: "demo", kind: "openrouter", baseUrl: DEMO_BASE_URL, apiKey: "offline-demo" }],
-          fetch: demoFetch,
-          storage: "memory", // the fake server's quota must not mix with a real account's ledger
-          onEvent,
-          ...seeded,
-        });
-  cached = { key, handle: { client, mode: cfg.mode } };
+  const seeded = settings.seed !== undefined ? { seed: settings.seed } : {};
+  let client;
+  try {
+    client =
+      cfg.mode === "live"
+        ? new FreeRouterClient({
+            providers: cfg.providers,
+            onEvent,
+            app: { url: location.origin, title: "free-router playground" },
+            ...seeded,
+          })
+        : new FreeRouterClient({
+            providers: [{ id: "demo", kind: "openrouter", baseUrl: DEMO_BASE_URL, apiKey: "offline-demo" }],
+            fetch: demoFetch,
+            storage: "memory", // the fake server's quota must not mix with a real account's ledger
+            onEvent,
+            ...seeded,
+          });
+  } catch (e) {
+    providers.render(e);
+    throw e;
+  }
+  providers.render();
+  cached = { key, handle: { client, mode: cfg.mode, generation: ++generation } };
   return cached.handle;
 }
 
-async function freeModelIds() {
-  // The datalist offers the demo catalog's free ids; the library itself reads the
-  // catalog through its provider, this is only for typing help.
+/** New client: everything that shows its state reloads. */
+function clientChanged() {
+  chat?.clientChanged();
+  models?.reload();
+  quota?.read();
+  quota?.refreshTier();
+  loadModelIds();
+}
+
+async function loadModelIds() {
   try {
-    const res = await fetch(new URL("./demo-catalog.json", import.meta.url));
-    const { data } = await res.json();
-    const free = data.map((m) => m.id).filter((id) => id.endsWith(":free")).sort();
-    return ["auto", "openrouter/free", ...free];
+    const list = await getClient().client.listModels();
+    chat?.setModelIds(["auto", "openrouter/free", ...list.map((m) => m.id)]);
   } catch {
-    return ["auto", "openrouter/free", DEFAULT_MODEL];
+    chat?.setModelIds(["auto", "openrouter/free"]);
+  }
+}
+
+async function signIn() {
+  providers.setSignInBusy(true);
+  providers.setSignInStatus("Opening OpenRouter…");
+  try {
+    // Back to this page, without the query (OpenRouter appends ?code=).
+    const { url } = await FreeRouterClient.openRouterAuthUrl({
+      callbackUrl: location.origin + location.pathname,
+      keyLabel: "free-router playground",
+    });
+    location.assign(url);
+  } catch (e) {
+    providers.setSignInBusy(false);
+    providers.setSignInStatus(`${e?.code ?? "error"}: ${e?.message ?? e}`, "error");
+  }
+}
+
+/** On the OAuth callback (?code=…): exchange the code for a key, then clean the address bar. */
+async function finishSignIn() {
+  const url = new URL(location.href);
+  if (!url.searchParams.has("code")) return;
+  providers.setSignInStatus("Finishing sign-in with OpenRouter…");
+  try {
+    const key = await FreeRouterClient.completeOpenRouterAuth(location.href);
+    if (key) {
+      providers.setKey("openrouter", key);
+      providers.setSignInStatus(
+        "Signed in: OpenRouter created a key for this page; it is in the OpenRouter field (in memory unless you tick Remember).",
+        "ok",
+      );
+    }
+  } catch (e) {
+    providers.setSignInStatus(`Sign-in failed. ${e?.code ?? "error"}: ${e?.message ?? e}`, "error");
+  } finally {
+    url.searchParams.delete("code");
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
 }
 
 async function main() {
   const root = document.documentElement;
-  const [ids, wasm] = await Promise.all([
-    freeModelIds(),
-    init().then(
-      () => null,
-      (e) => e,
-    ),
-  ]);
-  chat = createChatPanel({ getClient, modelIds: ids, defaultModel: settings.model ?? DEFAULT_MODEL });
+  chat = createChatPanel({
+    getClient,
+    defaultModel: settings.model ?? "auto",
+    defaultStrategy: settings.seed !== undefined ? "seeded" : "random",
+  });
+  let wasm = null;
+  try {
+    await init();
+  } catch (e) {
+    wasm = e;
+  }
   if (wasm) {
     chat.failed(`Could not load the library (pkg/free_router_bg.wasm): ${wasm?.message ?? wasm}`);
     root.dataset.ready = "error";
     return;
   }
+  models = createModelsPanel({ getClient, onUse: (id) => chat.useModel(id) });
+  quota = createQuotaPanel({ getClient });
+  await finishSignIn();
   chat.ready();
+  clientChanged();
   root.dataset.ready = "true"; // tests wait for this
 }
 

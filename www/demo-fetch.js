@@ -24,6 +24,9 @@ import { composeAnswer, imageAnswer, reasoningFor, toolResultAnswer } from "./de
  * @property {boolean|DemoFaults} [faults]  false (default) = never; true = DEFAULT_FAULTS
  * @property {object|string} [catalog] a /models body to serve instead of www/demo-catalog.json
  * @property {() => number} [now]      clock (epoch ms) for `created` and rate-limit resets
+ * @property {string[]} [script]       faults for the first chat requests, in order, before the
+ *   random ones: "429" (a model throttled upstream, with Retry-After), "429-tier" (the free tier's
+ *   per-minute window), "404" (No endpoints found), "midstream" (a broken stream), "ok"
  */
 
 export const DEFAULT_FAULTS = Object.freeze({ rate429: 0.08, rate404: 0.04, rateMidstream: 0.05 });
@@ -74,7 +77,8 @@ export function createDemoFetch(options = {}) {
     const base = range[0] + rng() * (range[1] - range[0]);
     return speed === Infinity ? 0 : base / speed;
   };
-  const env = { seed, faults, now, faultRng, paceRng, idRng, timers, ms, loadModels };
+  const script = Array.isArray(options.script) ? options.script.map((x) => String(x).trim()) : [];
+  const env = { seed, faults, script, now, faultRng, paceRng, idRng, timers, ms, loadModels };
 
   const demoFetch = async (input, init = undefined) => {
     const req = await readRequest(input, init);
@@ -203,9 +207,17 @@ async function chatCompletions(env, req) {
     else if (roll < r404) fault = "404";
     else if (roll < rMid) fault = "midstream";
   }
+  // A scripted fault (tests, ?script=429) wins over the dice.
+  let forced = null;
+  if (env.script.length) {
+    forced = env.script.shift();
+    fault = forced === "ok" ? null : forced === "429-tier" ? "429" : forced;
+  }
   if (fault === "429") {
     await sleep(ms(PACE.error), req.signal, timers);
-    return rateLimited(env, model, provider, roll2);
+    // Scripted: "429" is the upstream throttle of one model, "429-tier" the account's window.
+    const r = forced === "429" ? 0.9 : forced === "429-tier" ? 0 : roll2;
+    return rateLimited(env, model, provider, r);
   }
   if (fault === "404") {
     await sleep(ms(PACE.error), req.signal, timers);

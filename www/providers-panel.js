@@ -1,53 +1,177 @@
-// Providers panel: the optional OpenRouter key (memory only) and the notice that
-// says which mode the page is in. A later playground adds more providers here.
+// Providers panel: "Sign in with OpenRouter", API keys for the free tiers and a custom
+// OpenAI-compatible endpoint, and the notice that says which mode the page is in.
+// Keys live in this module's inputs (memory) unless "Remember on this device" is ticked.
+
+const REMEMBER_KEY = "free-router-playground:keys";
+const WELL_KNOWN = ["openrouter", "groq", "gemini", "mistral", "cerebras"];
+const NAMES = { openrouter: "OpenRouter", groq: "Groq", gemini: "Gemini", mistral: "Mistral", cerebras: "Cerebras" };
 
 /**
- * @param {{ faults: boolean|object, onChange?: () => void }} opts
- * @returns {{ config: () => ({ mode: "demo" } | { mode: "live", apiKey: string }) }}
+ * @typedef {{ mode: "demo" } | { mode: "live", providers: object[], names: string[] }} ProvidersConfig
+ * @param {{ faults: boolean|object, onChange: () => void, onSignIn: () => void }} opts
  */
-export function createProvidersPanel({ faults, onChange }) {
-  const keyInput = /** @type {HTMLInputElement} */ (document.getElementById("key"));
-  const toggle = /** @type {HTMLButtonElement} */ (document.getElementById("key-toggle"));
-  const notice = document.getElementById("mode-notice");
-  const title = document.getElementById("mode-title");
-  const body = document.getElementById("mode-body");
+export function createProvidersPanel({ faults, onChange, onSignIn }) {
+  const $ = (id) => document.getElementById(id);
+  const form = $("key-form");
+  const keyInputs = /** @type {HTMLInputElement[]} */ ([...form.querySelectorAll("input.key")]);
+  const customUrl = /** @type {HTMLInputElement} */ ($("custom-url"));
+  const customModels = /** @type {HTMLInputElement} */ ($("custom-models"));
+  const showKeys = /** @type {HTMLInputElement} */ ($("show-keys"));
+  const remember = /** @type {HTMLInputElement} */ ($("remember"));
+  const more = /** @type {HTMLDetailsElement} */ ($("more-providers"));
+  const notice = $("mode-notice");
+  const title = $("mode-title");
+  const body = $("mode-body");
+  const signIn = /** @type {HTMLButtonElement} */ ($("signin"));
+  const signInStatus = $("signin-status");
 
-  // The key lives only in this closure and the input; never in storage or the URL.
-  const currentKey = () => keyInput.value.trim();
+  const input = (provider) => keyInputs.find((i) => i.dataset.provider === provider);
+  const value = (provider) => input(provider)?.value.trim() ?? "";
 
-  const render = () => {
-    if (currentKey()) {
+  /** @returns {ProvidersConfig} */
+  function config() {
+    const providers = [];
+    const names = [];
+    for (const id of WELL_KNOWN) {
+      const apiKey = value(id);
+      if (apiKey) {
+        providers.push({ id, apiKey });
+        names.push(NAMES[id]);
+      }
+    }
+    const baseUrl = customUrl.value.trim();
+    if (baseUrl) {
+      const p = { id: "custom", kind: "openai-compatible", baseUrl, free: true };
+      const apiKey = value("custom");
+      if (apiKey) p.apiKey = apiKey;
+      const models = customModels.value
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
+      if (models.length) p.models = models;
+      providers.push(p);
+      names.push(hostOf(baseUrl));
+    }
+    return providers.length ? { mode: "live", providers, names } : { mode: "demo" };
+  }
+
+  function render(error) {
+    const cfg = config();
+    if (error) {
+      notice.dataset.mode = "error";
+      title.textContent = "These provider settings don't work.";
+      body.textContent = `${error.code ?? "error"}: ${error.message ?? String(error)}`;
+      return;
+    }
+    if (cfg.mode === "live") {
       notice.dataset.mode = "live";
-      title.textContent = "Live: requests go straight from this browser to openrouter.ai with your key.";
-      body.textContent =
-        "Only free models are used (the budget is 0 USD). All free models share one account-wide budget: 20 requests per minute and 50 per day (1000 once you have bought 10 credits).";
+      title.textContent = `Live: requests go straight from this browser to ${cfg.names.join(", ")}.`;
+      body.textContent = cfg.names.includes("OpenRouter")
+        ? "Only free models are used (the budget is 0 USD). OpenRouter's free models share one account-wide budget: 20 requests per minute and 50 per day (1000 once you have bought 10 credits)."
+        : "Only free models are used (the budget is 0 USD). Each provider's free tier has its own limits.";
     } else {
       notice.dataset.mode = "demo";
       title.textContent = "Offline demo: no key, no network; answers are canned.";
       body.textContent = faults
-        ? "The real library runs against a built-in fake of the OpenRouter API. It also injects occasional failures (429, 404, broken streams) so you can watch fallback and typed errors."
-        : "The real library runs against a built-in fake of the OpenRouter API. Fault injection is off.";
+        ? "The real library runs against a built-in fake of the OpenRouter API with model auto: it picks a model, and the fake now and then answers 429, 404 or breaks a stream so you can watch fallback in the event timeline."
+        : "The real library runs against a built-in fake of the OpenRouter API with model auto. Fault injection is off.";
     }
-  };
+  }
 
-  // Enter in the key field must not reload the page.
-  document.getElementById("key-form").addEventListener("submit", (ev) => ev.preventDefault());
-  toggle.addEventListener("click", () => {
-    const show = keyInput.type === "password";
-    keyInput.type = show ? "text" : "password";
-    toggle.textContent = show ? "Hide" : "Show";
-    toggle.setAttribute("aria-pressed", String(show));
-  });
-  keyInput.addEventListener("input", () => {
+  // ---------------------------------------------------------------- remember on this device
+
+  function saveRemembered() {
+    try {
+      if (!remember.checked) {
+        localStorage.removeItem(REMEMBER_KEY);
+        return;
+      }
+      const data = { customUrl: customUrl.value.trim(), customModels: customModels.value.trim() };
+      for (const i of keyInputs) data[i.dataset.provider] = i.value.trim();
+      localStorage.setItem(REMEMBER_KEY, JSON.stringify(data));
+    } catch {
+      /* storage disabled or full: keys stay in memory */
+    }
+  }
+
+  function loadRemembered() {
+    let data = null;
+    try {
+      data = JSON.parse(localStorage.getItem(REMEMBER_KEY) ?? "null");
+    } catch {
+      data = null;
+    }
+    if (!data || typeof data !== "object") return;
+    remember.checked = true;
+    for (const i of keyInputs) if (typeof data[i.dataset.provider] === "string") i.value = data[i.dataset.provider];
+    if (typeof data.customUrl === "string") customUrl.value = data.customUrl;
+    if (typeof data.customModels === "string") customModels.value = data.customModels;
+    if (data.customUrl || WELL_KNOWN.slice(1).some((id) => data[id]) || data.custom) more.open = true;
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  let last = JSON.stringify(config());
+  function changed() {
+    saveRemembered();
+    const now = JSON.stringify(config());
+    if (now === last) return;
+    last = now;
     render();
-    onChange?.();
+    onChange();
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault(); // Enter in a key field applies, never reloads
+    changed();
   });
+  for (const el of [...keyInputs, customUrl, customModels]) el.addEventListener("change", changed);
+  $("apply-keys").addEventListener("click", changed);
+  $("clear-keys").addEventListener("click", () => {
+    for (const i of keyInputs) i.value = "";
+    customUrl.value = "";
+    customModels.value = "";
+    remember.checked = false;
+    changed();
+    setSignInStatus("Keys forgotten. The page is back on the offline demo.", "info");
+  });
+  showKeys.addEventListener("change", () => {
+    for (const i of keyInputs) i.type = showKeys.checked ? "text" : "password";
+  });
+  remember.addEventListener("change", saveRemembered);
+  signIn.addEventListener("click", () => onSignIn());
+
+  function setSignInStatus(text, kind = "info") {
+    signInStatus.textContent = text;
+    signInStatus.dataset.kind = kind;
+  }
+
+  loadRemembered();
+  last = JSON.stringify(config());
   render();
 
   return {
-    config: () => {
-      const apiKey = currentKey();
-      return apiKey ? { mode: "live", apiKey } : { mode: "demo" };
+    config,
+    render,
+    /** A key from "Sign in with OpenRouter": into the field, then the client is rebuilt. */
+    setKey(provider, key) {
+      const i = input(provider);
+      if (!i) return;
+      i.value = key;
+      changed();
+    },
+    setSignInStatus,
+    setSignInBusy(on) {
+      signIn.disabled = on;
+      signIn.setAttribute("aria-busy", String(on));
     },
   };
+}
+
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

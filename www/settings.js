@@ -1,4 +1,4 @@
-// Page settings from the query string, e.g. ?seed=1&faults=0&speed=10&model=auto.
+// Page settings from the query string, e.g. ?seed=1&faults=0&speed=10&script=429,ok.
 // Tests use them to make the offline demo deterministic and fast.
 
 /**
@@ -6,7 +6,8 @@
  * @property {number|undefined} seed    fixes demo answers, pacing, faults and routing
  * @property {boolean|object} faults    demo fault injection; on unless faults=0
  * @property {number} speed             demo pacing divisor (1 = realistic)
- * @property {string|undefined} model   initial model id
+ * @property {string|undefined} model   initial model id (default "auto")
+ * @property {string[]} script          demo faults for the first chat requests, in order
  */
 
 /** @returns {Settings} */
@@ -35,5 +36,9 @@ export function readSettings(search = globalThis.location?.search ?? "") {
   }
 
   const model = q.get("model")?.trim() || undefined;
-  return { seed, faults, speed: speed && speed > 0 ? speed : 1, model };
+  const script = (q.get("script") ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => /^(429|429-tier|404|midstream|ok)$/.test(x));
+  return { seed, faults, speed: speed && speed > 0 ? speed : 1, model, script };
 }

@@ -388,3 +388,28 @@ export interface BatchOptions {
 }
 
 export type BatchItem = { ok: true; result: ChatResult } | { ok: false; error: FreeRouterError };
+
+/** Options of `FreeRouterClient.openRouterAuthUrl()` (Sign in with OpenRouter, OAuth PKCE). */
+export interface OpenRouterAuthUrlOptions {
+  /** Absolute http(s) URL OpenRouter sends the user back to with `?code=`; localhost works on any port. */
+  callbackUrl: string;
+  /** Name of the key created for the user (at most 100 characters). */
+  keyLabel?: string;
+  /** OpenRouter API base URL (default https://openrouter.ai/api/v1); the consent page is `/auth` on its origin. */
+  baseUrl?: string;
+  /** The consent page itself (default https://openrouter.ai/auth); wins over `baseUrl`. */
+  authUrl?: string;
+  /** Accepted for symmetry with `completeOpenRouterAuth`; building the URL makes no request. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+/** Options of `FreeRouterClient.completeOpenRouterAuth()`. */
+export interface CompleteOpenRouterAuthOptions {
+  /** OpenRouter API base URL (default https://openrouter.ai/api/v1); https, or http on localhost. */
+  baseUrl?: string;
+  /** Injectable fetch (tests, proxies). Defaults to globalThis.fetch. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  signal?: AbortSignal;
+  /** Give up on the key exchange after this many ms (default 30000). */
+  timeoutMs?: number;
+}

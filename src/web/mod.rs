@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod glue;
 pub mod keyinfo;
+pub mod oauth;
 pub mod quota;
 pub mod router;
 pub mod storage;

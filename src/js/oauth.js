@@ -1,0 +1,84 @@
+// JavaScript the OAuth PKCE binding (src/web/oauth.rs) imports: URL parsing, Web Crypto and
+// sessionStorage. Nothing here throws except where the Rust side imports with `catch`.
+
+/** What oauth.rs needs to know about a URL, as JSON; null when it is not an absolute URL. */
+export function urlParts(input) {
+  try {
+    const href = typeof input === "string" ? input : input && typeof input.href === "string" ? input.href : null;
+    if (href === null) return null;
+    const u = new URL(href);
+    return JSON.stringify({
+      protocol: u.protocol,
+      hostname: u.hostname,
+      origin: u.origin,
+      pathname: u.pathname,
+      hash: u.hash,
+      code: u.searchParams.get("code"),
+      error: u.searchParams.get("error"),
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** Why PKCE cannot run here, or null when `crypto.getRandomValues` and `crypto.subtle` exist. */
+export function cryptoMissing() {
+  const c = globalThis.crypto;
+  if (!c || typeof c.getRandomValues !== "function") return "crypto.getRandomValues is missing";
+  if (!c.subtle || typeof c.subtle.digest !== "function") {
+    const secure = globalThis.isSecureContext;
+    return secure === false
+      ? "crypto.subtle is missing because this page is not a secure context (serve it over https, or from localhost)"
+      : "crypto.subtle is missing";
+  }
+  return null;
+}
+
+export function randomBytes(n) {
+  const a = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(a);
+  return a;
+}
+
+/** SHA-256 of `bytes` as a Uint8Array. */
+export async function sha256(bytes) {
+  const d = await globalThis.crypto.subtle.digest("SHA-256", bytes);
+  return new Uint8Array(d);
+}
+
+function session() {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    return null; // access can throw when storage is disabled
+  }
+}
+
+export function sessionGet(key) {
+  try {
+    const s = session();
+    return s ? s.getItem(key) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sessionSet(key, value) {
+  try {
+    const s = session();
+    if (!s) return false;
+    s.setItem(key, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sessionRemove(key) {
+  try {
+    const s = session();
+    if (s) s.removeItem(key);
+  } catch {
+    /* nothing to remove */
+  }
+}

@@ -1,0 +1,499 @@
+//! Sign in with OpenRouter: OAuth PKCE (S256) as two static methods of `FreeRouterClient`.
+//!
+//! `openRouterAuthUrl` draws a verifier from `crypto.getRandomValues`, keeps it in this tab's
+//! `sessionStorage` and returns the URL of OpenRouter's consent page with its SHA-256 challenge.
+//! `completeOpenRouterAuth` (on the callback page) exchanges `?code=` and the verifier for a key.
+//! The verifier is single use: it is removed before the exchange, so it is gone whether the
+//! exchange succeeds or fails. The key is only ever the resolved value: never stored, logged, put
+//! in an error or an event.
+
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::core::error::{Error, ErrorCode};
+use crate::web::client::FreeRouterClient;
+use crate::web::error::to_js;
+use crate::web::glue;
+use crate::web::storage::PREFIX;
+use crate::web::transport::{self, AbortKind, CallCtl, Wait};
+
+#[wasm_bindgen(module = "/src/js/oauth.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = urlParts)]
+    fn url_parts(input: &JsValue) -> Option<String>;
+    #[wasm_bindgen(js_name = cryptoMissing)]
+    fn crypto_missing() -> Option<String>;
+    #[wasm_bindgen(catch, js_name = randomBytes)]
+    fn random_bytes(n: u32) -> Result<Vec<u8>, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn sha256(bytes: &Uint8Array) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sessionGet)]
+    fn session_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = sessionSet)]
+    fn session_set(key: &str, value: &str) -> bool;
+    #[wasm_bindgen(js_name = sessionRemove)]
+    fn session_remove(key: &str);
+}
+
+/// sessionStorage key of the pending verifier (one sign-in at a time per tab).
+fn verifier_key() -> String {
+    format!("{PREFIX}pkce")
+}
+
+const DEFAULT_API: &str = "https://openrouter.ai/api/v1";
+const DEFAULT_AUTH_PAGE: &str = "https://openrouter.ai/auth";
+/// 48 random bytes: a 64-character verifier (RFC 7636 allows 43 to 128).
+const VERIFIER_BYTES: u32 = 48;
+const MAX_LABEL: usize = 100;
+const EXCHANGE_TIMEOUT_MS: u64 = 30_000;
+const RESTART: &str = "Start sign-in again (Sign in with OpenRouter).";
+
+#[derive(Deserialize)]
+struct UrlParts {
+    protocol: String,
+    hostname: String,
+    origin: String,
+    code: Option<String>,
+}
+
+fn url_of(v: &JsValue) -> Option<UrlParts> {
+    url_parts(v).and_then(|s| serde_json::from_str(&s).ok())
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "[::1]"
+}
+
+fn auth_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::Auth, message).with_provider("openrouter")
+}
+
+/// An endpoint a code or key travels to: https, or plain http on a loopback host only.
+fn secure_url(field: &str, s: &str) -> Result<(String, UrlParts), Error> {
+    let parts = url_of(&JsValue::from_str(s))
+        .ok_or_else(|| Error::invalid(format!("{field} must be an absolute URL, got {s:?}")))?;
+    let ok =
+        parts.protocol == "https:" || (parts.protocol == "http:" && is_loopback(&parts.hostname));
+    if !ok {
+        return Err(Error::invalid(format!(
+            "{field} must be https (plain http only on localhost), got {s:?}"
+        )));
+    }
+    Ok((s.trim_end_matches('/').to_string(), parts))
+}
+
+/// The options bag as a JSON object (functions and signals are taken out by the glue).
+fn options_object(
+    what: &str,
+    options: &JsValue,
+    required: bool,
+) -> Result<(serde_json::Map<String, Value>, glue::SplitOptions), Error> {
+    let split = glue::split_options(options);
+    let v: Value = serde_json::from_str(&split.json())
+        .map_err(|e| Error::invalid(format!("{what} options are not valid JSON: {e}")))?;
+    match v {
+        Value::Object(m) => Ok((m, split)),
+        Value::Null if !required => Ok((serde_json::Map::new(), split)),
+        _ => Err(Error::invalid(format!(
+            "{what} needs an options object like {{ callbackUrl: location.origin + location.pathname }}"
+        ))),
+    }
+}
+
+fn opt_string<'a>(
+    m: &'a serde_json::Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'a str>, Error> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(other) => Err(Error::invalid(format!(
+            "{field} must be a string, got {other}"
+        ))),
+    }
+}
+
+struct AuthUrlRequest {
+    callback: String,
+    label: Option<String>,
+    page: String,
+}
+
+fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
+    let (m, _) = options_object("openRouterAuthUrl()", options, true)?;
+    let callback = opt_string(&m, "callbackUrl")?.ok_or_else(|| {
+        Error::invalid(
+            "callbackUrl is required: the absolute http(s) URL OpenRouter sends the user back to",
+        )
+    })?;
+    let parts = url_of(&JsValue::from_str(callback)).ok_or_else(|| {
+        Error::invalid(format!(
+            "callbackUrl must be an absolute http(s) URL, got {callback:?}"
+        ))
+    })?;
+    if parts.protocol != "https:" && parts.protocol != "http:" {
+        return Err(Error::invalid(format!(
+            "callbackUrl must be an absolute http(s) URL, got {callback:?}"
+        )));
+    }
+    let label = match opt_string(&m, "keyLabel")? {
+        Some(l) if l.chars().count() > MAX_LABEL => {
+            return Err(Error::invalid(format!(
+                "keyLabel must be at most {MAX_LABEL} characters"
+            )))
+        }
+        Some(l) if !l.trim().is_empty() => Some(l.to_string()),
+        _ => None,
+    };
+    let page = if let Some(a) = opt_string(&m, "authUrl")? {
+        secure_url("authUrl", a)?.0
+    } else if let Some(b) = opt_string(&m, "baseUrl")? {
+        // The consent page lives at the site root of the API's origin.
+        format!("{}/auth", secure_url("baseUrl", b)?.1.origin)
+    } else {
+        DEFAULT_AUTH_PAGE.to_string()
+    };
+    Ok(AuthUrlRequest {
+        callback: callback.to_string(),
+        label,
+        page,
+    })
+}
+
+/// RFC 4648 §5 without padding.
+fn base64url(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            let idx = (n >> (18 - 6 * i)) & 63;
+            out.push(char::from(ABC[idx as usize]));
+        }
+    }
+    out
+}
+
+/// Percent-encode a query value (everything but RFC 3986 unreserved characters).
+fn query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+async fn s256(verifier: &str) -> Result<String, Error> {
+    let fail = |e: &JsValue| {
+        auth_error(format!(
+            "Sign in with OpenRouter could not hash the verifier with crypto.subtle: {}",
+            glue::describe(e)
+        ))
+    };
+    let p = sha256(&Uint8Array::from(verifier.as_bytes())).map_err(|e| fail(&e))?;
+    let digest = JsFuture::from(p).await.map_err(|e| fail(&e))?;
+    let bytes: Uint8Array = digest.dyn_into().map_err(|e| fail(&e))?;
+    Ok(base64url(&bytes.to_vec()))
+}
+
+async fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
+    if let Some(why) = crypto_missing() {
+        return Err(auth_error(format!(
+            "Sign in with OpenRouter needs Web Crypto: {why}."
+        )));
+    }
+    let bytes = random_bytes(VERIFIER_BYTES).map_err(|e| {
+        auth_error(format!(
+            "crypto.getRandomValues failed: {}",
+            glue::describe(&e)
+        ))
+    })?;
+    let verifier = base64url(&bytes);
+    let challenge = s256(&verifier).await?;
+    if !session_set(&verifier_key(), &verifier) {
+        return Err(auth_error(
+            "Sign in with OpenRouter needs sessionStorage to keep the PKCE verifier until OpenRouter \
+             sends the user back, and it is unavailable here (disabled, full, or not a page).",
+        ));
+    }
+    let mut url = format!(
+        "{}?callback_url={}&code_challenge={}&code_challenge_method=S256",
+        req.page,
+        query_value(&req.callback),
+        challenge
+    );
+    if let Some(l) = &req.label {
+        url.push_str("&key_label=");
+        url.push_str(&query_value(l));
+    }
+    Ok(url)
+}
+
+/// The short reason in an error body: `error.message`, `message`, `error`, or the text.
+fn body_reason(text: &str) -> String {
+    let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let msg = v
+        .pointer("/error/message")
+        .or_else(|| v.get("message"))
+        .or_else(|| v.get("error"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| text.trim().to_string());
+    crate::core::wire::preview(&msg)
+}
+
+fn exchange_error(status: u16, text: &str) -> Error {
+    let reason = body_reason(text);
+    let said = if reason.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {reason}")
+    };
+    let lower = reason.to_ascii_lowercase();
+    let e = match status {
+        403 if lower.contains("expired") => auth_error(format!(
+            "OpenRouter says the sign-in code expired ({said}); codes last 10 minutes and work once. {RESTART}"
+        )),
+        403 if lower.contains("verifier") || lower.contains("invalid code") => auth_error(format!(
+            "OpenRouter rejected the sign-in code or its PKCE verifier ({said}): the code was already used, or sign-in was started again in another step. {RESTART}"
+        )),
+        403 => auth_error(format!(
+            "OpenRouter refused the sign-in code ({said}). {RESTART}"
+        )),
+        400 => auth_error(format!(
+            "OpenRouter refused the key exchange as malformed ({said}). {RESTART}"
+        )),
+        405 => auth_error(format!(
+            "OpenRouter refused the key exchange ({said}): it must be a POST over https; check baseUrl."
+        )),
+        429 => Error::new(
+            ErrorCode::RateLimited,
+            format!("OpenRouter is rate limiting the key exchange ({said}). Wait a minute, then start sign-in again."),
+        )
+        .with_provider("openrouter"),
+        500..=599 => Error::new(
+            ErrorCode::ProviderError,
+            format!("OpenRouter failed to exchange the sign-in code ({said}). Try signing in again later."),
+        )
+        .with_provider("openrouter"),
+        _ => auth_error(format!(
+            "OpenRouter did not exchange the sign-in code ({said}). {RESTART}"
+        )),
+    };
+    e.with_status(status)
+}
+
+struct CompleteRequest {
+    code: String,
+    endpoint: String,
+    timeout_ms: u64,
+    fetch: JsValue,
+    signal: JsValue,
+}
+
+/// `Ok(None)` when `href` carries no `?code=`.
+fn parse_complete(href: &JsValue, options: &JsValue) -> Result<Option<CompleteRequest>, Error> {
+    let parts = url_of(href).ok_or_else(|| {
+        Error::invalid(
+            "completeOpenRouterAuth(href): href must be an absolute URL such as location.href",
+        )
+    })?;
+    let (m, split) = options_object("completeOpenRouterAuth()", options, false)?;
+    let fetch = split.fetch();
+    if !fetch.is_undefined() && !fetch.is_null() && !fetch.is_function() {
+        return Err(Error::invalid(
+            "fetch must be a function like globalThis.fetch",
+        ));
+    }
+    let signal = split.signal();
+    if !signal.is_undefined() && !signal.is_null() && !glue::is_abort_signal(&signal) {
+        return Err(Error::invalid("signal must be an AbortSignal"));
+    }
+    let base = match opt_string(&m, "baseUrl")? {
+        Some(b) => secure_url("baseUrl", b)?.0,
+        None => DEFAULT_API.to_string(),
+    };
+    let timeout_ms = match m.get("timeoutMs") {
+        None | Some(Value::Null) => EXCHANGE_TIMEOUT_MS,
+        Some(v) => match v.as_f64() {
+            Some(n) if n > 0.0 && n.is_finite() => n as u64,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "timeoutMs must be a positive number of milliseconds, got {v}"
+                )))
+            }
+        },
+    };
+    let Some(code) = parts.code.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(Some(CompleteRequest {
+        code,
+        endpoint: format!("{base}/auth/keys"),
+        timeout_ms,
+        fetch,
+        signal,
+    }))
+}
+
+async fn complete(req: CompleteRequest) -> Result<String, Error> {
+    let key = verifier_key();
+    let Some(verifier) = session_get(&key) else {
+        return Err(auth_error(
+            "There is no PKCE verifier for this sign-in: sign-in was not started in this tab, or \
+             already completed (each code works once). Start sign-in again from this tab.",
+        ));
+    };
+    // Single use, whatever happens next.
+    session_remove(&key);
+
+    let body = serde_json::json!({
+        "code": req.code,
+        "code_verifier": verifier,
+        "code_challenge_method": "S256",
+    })
+    .to_string();
+    let headers = transport::headers_object(&[("Content-Type", "application/json")]);
+    let ctl = CallCtl::new(&req.signal, Some(req.timeout_ms));
+    let signal = ctl.signal();
+    let url = &req.endpoint;
+    let stopped = |k: AbortKind| match k {
+        AbortKind::User => Error::new(ErrorCode::Aborted, "sign-in was aborted"),
+        AbortKind::Timeout => Error::new(
+            ErrorCode::Timeout,
+            format!(
+                "OpenRouter did not answer the key exchange at {url} within {} s",
+                req.timeout_ms / 1000
+            ),
+        )
+        .with_provider("openrouter"),
+    };
+    let resp = match transport::wait(
+        glue::call_fetch(&req.fetch, url, "POST", &headers, Some(body), &signal),
+        &ctl,
+    )
+    .await
+    {
+        Wait::Ok(r) => r,
+        Wait::Aborted(k) => {
+            ctl.release();
+            return Err(stopped(k));
+        }
+        Wait::Failed(e) => {
+            ctl.release();
+            return Err(Error::new(
+                ErrorCode::Network,
+                format!(
+                    "Could not reach OpenRouter to finish sign-in (POST {url}): {}. Check the connection, then start sign-in again.",
+                    glue::describe(&e)
+                ),
+            )
+            .with_provider("openrouter"));
+        }
+    };
+    let status = glue::response_status(&resp);
+    let text = match transport::wait(glue::response_text(&resp, &signal), &ctl).await {
+        Wait::Ok(t) => t.as_string().unwrap_or_default(),
+        Wait::Aborted(k) => {
+            ctl.release();
+            return Err(stopped(k));
+        }
+        Wait::Failed(e) => {
+            ctl.release();
+            return Err(Error::new(
+                ErrorCode::Network,
+                format!(
+                    "The answer of OpenRouter's key exchange broke off: {}",
+                    glue::describe(&e)
+                ),
+            )
+            .with_provider("openrouter"));
+        }
+    };
+    ctl.release();
+    if !(200..300).contains(&status) {
+        return Err(exchange_error(status, &text));
+    }
+    // Never quote this body in an error: it may hold the key.
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    match parsed.as_ref().and_then(|v| v.get("key")).and_then(Value::as_str) {
+        Some(k) if !k.trim().is_empty() => Ok(k.trim().to_string()),
+        _ => Err(Error::new(
+            ErrorCode::Parse,
+            format!(
+                "OpenRouter's key exchange answered HTTP {status} without a key (expected JSON {{ \"key\": \"sk-or-…\" }})"
+            ),
+        )
+        .with_provider("openrouter")
+        .with_status(status)),
+    }
+}
+
+#[wasm_bindgen]
+impl FreeRouterClient {
+    /// Start "Sign in with OpenRouter" (OAuth PKCE, S256): keeps a fresh verifier in this tab's
+    /// sessionStorage and resolves to the consent page URL to send the user to.
+    ///
+    /// ```js
+    /// const { url } = await FreeRouterClient.openRouterAuthUrl({
+    ///   callbackUrl: location.origin + location.pathname, keyLabel: "My App" });
+    /// location.assign(url);
+    /// ```
+    #[wasm_bindgen(js_name = openRouterAuthUrl, unchecked_return_type = "Promise<{ url: string }>")]
+    pub fn open_router_auth_url(
+        #[wasm_bindgen(unchecked_param_type = "OpenRouterAuthUrlOptions")] options: JsValue,
+    ) -> Promise {
+        let parsed = parse_auth_url_options(&options);
+        future_to_promise(async move {
+            let req = parsed.map_err(|e| to_js(&e))?;
+            let url = auth_url(req).await.map_err(|e| to_js(&e))?;
+            let out = Object::new();
+            Reflect::set(&out, &JsValue::from_str("url"), &JsValue::from_str(&url))?;
+            Ok(out.into())
+        })
+    }
+
+    /// Finish sign-in on the callback page: exchanges `?code=` and the stored verifier for an
+    /// OpenRouter API key. Resolves to `null` when `href` has no `?code=`. The verifier is
+    /// removed whether the exchange succeeds or fails; remove `?code=` from the address bar
+    /// (`history.replaceState`) once this resolves.
+    ///
+    /// ```js
+    /// const apiKey = await FreeRouterClient.completeOpenRouterAuth(location.href);
+    /// if (apiKey) client = new FreeRouterClient({ providers: [{ id: "openrouter", apiKey }] });
+    /// ```
+    #[wasm_bindgen(
+        js_name = completeOpenRouterAuth,
+        unchecked_return_type = "Promise<string | null>"
+    )]
+    pub fn complete_open_router_auth(
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] href: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CompleteOpenRouterAuthOptions")]
+        options: Option<JsValue>,
+    ) -> Promise {
+        let parsed = parse_complete(&href, &options.unwrap_or(JsValue::UNDEFINED));
+        future_to_promise(async move {
+            let Some(req) = parsed.map_err(|e| to_js(&e))? else {
+                return Ok(JsValue::NULL);
+            };
+            let key = complete(req).await.map_err(|e| to_js(&e))?;
+            Ok(JsValue::from_str(&key))
+        })
+    }
+}
