@@ -69,9 +69,8 @@ const out = {
 };
 write("package.json", JSON.stringify(out, null, 2) + "\n");
 
-// The .d.ts: wasm-bindgen types an `Option<JsValue>` parameter with `unchecked_param_type` as
-// required, and cannot express generic methods. Each rewrite is exact and counted, so a change
-// in wasm-bindgen's output fails the build here instead of shipping loose types.
+// The .d.ts: wasm-bindgen cannot express generic methods. Each rewrite is exact and counted, so
+// a change in wasm-bindgen's output fails the build here instead of shipping loose types.
 function rewriteAll(src, from, to, count, what) {
   const n = src.split(from).length - 1;
   if (n === 0 && src.includes(to)) return src; // already rewritten (postbuild ran twice)
@@ -85,11 +84,6 @@ function rewriteAll(src, from, to, count, what) {
 
 let dts = read("free_router.d.ts");
 const optional = [
-  ["chat(request: ChatRequest, options: CallOptions): Promise<ChatResult>;", "chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;", 2, "chat options"],
-  ["chatStream(request: ChatRequest, options: CallOptions): Promise<ChatStream>;", "chatStream(request: ChatRequest, options?: CallOptions): Promise<ChatStream>;", 2, "chatStream options"],
-  ["listModels(filter: ModelFilter): Promise<ModelInfo[]>;", "listModels(filter?: ModelFilter): Promise<ModelInfo[]>;", 1, "listModels filter"],
-  ["batch(requests: ChatRequest[], options: BatchOptions): Promise<BatchItem[]>;", "batch(requests: ChatRequest[], options?: BatchOptions): Promise<BatchItem[]>;", 1, "batch options"],
-  ["session(id: string | null | undefined, options: CallOptions): ChatSession;", "session(id?: string | null, options?: CallOptions): ChatSession;", 1, "session id and options"],
   // Listeners get the event of the type they asked for.
   [
     'addEventListener(kind: FreeRouterEvent["type"], listener: (event: FreeRouterEvent) => void): void;',

@@ -175,7 +175,7 @@ impl FreeRouterClient {
     pub fn chat(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
         let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
@@ -199,7 +199,7 @@ impl FreeRouterClient {
     pub fn chat_stream(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
         let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
@@ -219,7 +219,7 @@ impl FreeRouterClient {
     #[wasm_bindgen(js_name = listModels, unchecked_return_type = "Promise<ModelInfo[]>")]
     pub fn list_models(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ModelFilter")] filter: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ModelFilter")] filter: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
         let parsed = parse_filter(filter.unwrap_or(JsValue::UNDEFINED));
@@ -280,8 +280,8 @@ impl FreeRouterClient {
     /// ```
     pub fn session(
         &self,
-        id: Option<String>,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Result<ChatSession, JsValue> {
         let id = match id {
             Some(s) if !s.is_empty() => {
@@ -338,7 +338,7 @@ impl FreeRouterClient {
     pub fn batch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ChatRequest[]")] requests: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BatchOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "BatchOptions")] options: Option<JsValue>,
     ) -> Promise {
         crate::web::batch::run(
             self.inner.clone(),
@@ -454,7 +454,7 @@ impl ChatSession {
     pub fn chat(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Promise {
         self.client.chat(request, Some(self.options(options)))
     }
@@ -463,7 +463,7 @@ impl ChatSession {
     pub fn chat_stream(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Promise {
         self.client
             .chat_stream(request, Some(self.options(options)))
