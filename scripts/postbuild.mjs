@@ -63,7 +63,7 @@ const out = {
     "./free_router_bg.wasm": "./free_router_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["free_router_bg.wasm", "free_router.js", "free_router.d.ts", "free_router_bg.wasm.d.ts", "snippets", "README.md"],
+  files: ["free_router_bg.wasm", "free_router.js", "free_router.d.ts", "free_router_bg.wasm.d.ts", "snippets", "README.md", "LICENSE"],
   sideEffects: false,
   engines: { node: ">=20" },
 };

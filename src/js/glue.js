@@ -410,6 +410,8 @@ export function listenShared(name, storageKey, onMessage) {
       ch.onmessage = (e) => {
         if (typeof e.data === "string") onMessage(e.data);
       };
+      // In Node an open channel would keep the process alive.
+      if (typeof ch.unref === "function") ch.unref();
       stop.push(() => ch.close());
     }
   } catch {

@@ -30,19 +30,21 @@ before(async () => {
 after(() => cleanup(pack?.dir, app));
 
 test("the tarball holds exactly the package: js, wasm, d.ts, snippets, README, package.json", () => {
-  const snippets = pack.files.filter((f) => f.startsWith("snippets/"));
-  assert.equal(snippets.length, 1, `one snippet (src/js/glue.js), got ${snippets.join(", ")}`);
+  const snippets = pack.files.filter((f) => f.startsWith("snippets/")).sort();
+  assert.equal(snippets.length, 2, `two snippets (src/js/glue.js, src/js/oauth.js), got ${snippets.join(", ")}`);
   assert.match(snippets[0], /^snippets\/free-router-[0-9a-f]+\/src\/js\/glue\.js$/);
+  assert.match(snippets[1], /^snippets\/free-router-[0-9a-f]+\/src\/js\/oauth\.js$/);
   assert.deepEqual(
     pack.files,
     [
+      "LICENSE",
       "README.md",
       "free_router.d.ts",
       "free_router.js",
       "free_router_bg.wasm",
       "free_router_bg.wasm.d.ts",
       "package.json",
-      snippets[0],
+      ...snippets,
     ].sort(),
   );
   const wasm = pack.json.files.find((f) => f.path === "free_router_bg.wasm");
@@ -57,7 +59,7 @@ test("package.json has the fields npm, bundlers, Node and TypeScript rely on", (
   assert.equal(pack.json.name, "free-router");
   assert.equal(pack.json.version, pj.version);
   assert.ok(typeof pj.description === "string" && pj.description.length > 40, "a real description");
-  assert.equal(pj.license, "MIT OR Apache-2.0", "an SPDX expression");
+  assert.equal(pj.license, "MIT", "an SPDX expression matching the shipped LICENSE");
   assert.equal(pj.repository?.type, "git");
   assert.match(pj.repository?.url ?? "", /^https:\/\/github\.com\/.+\/.+/);
   for (const k of ["llm", "openrouter", "wasm", "free-models"]) assert.ok(pj.keywords?.includes(k), `keyword ${k}`);
