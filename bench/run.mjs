@@ -175,7 +175,7 @@ async function pagesOf(name, fn, args) {
   for (let p = 0; p < opts.pages; p++) {
     const t0 = Date.now();
     perPage.push(await inPage(fn, args));
-    log(`  ${name}: page ${p + 1}/${opts.pages} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(`  ${name}: page ${p + 1}/${opts.pages} done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load ${os.loadavg()[0].toFixed(2)})`);
   }
   const times = {};
   const samples = {};
@@ -215,6 +215,29 @@ async function startup(n) {
       }
     }
   }
+  // Diagnosis (no target): where our start-up goes, step by step, in fresh contexts too.
+  const parts = { importGlue: [], fetchWasm: [], compile: [], instantiate: [] };
+  for (let i = 0; i < Math.min(n, 7); i++) {
+    const { page, context } = await freshPage("blank.html");
+    try {
+      const r = await page.evaluate(async (url) => {
+        const t0 = performance.now();
+        const m = await import(url);
+        const t1 = performance.now();
+        const bytes = await (await fetch(new URL("free_router_bg.wasm", new URL(url, location.href)))).arrayBuffer();
+        const t2 = performance.now();
+        const mod = await WebAssembly.compile(bytes);
+        const t3 = performance.now();
+        await m.default({ module_or_path: mod });
+        const t4 = performance.now();
+        return { importGlue: t1 - t0, fetchWasm: t2 - t1, compile: t3 - t2, instantiate: t4 - t3 };
+      }, variants[0].url);
+      for (const k of Object.keys(parts)) parts[k].push(r[k]);
+    } finally {
+      await context.close();
+    }
+  }
+  times.parts = parts;
   return times;
 }
 
@@ -251,22 +274,44 @@ function demangle(s) {
     .replace(/\.\./g, "::");
 }
 
-function summarise(profile, top = 20) {
+function frameKey(cf) {
+  const name = demangle(cf.functionName.replace(/::h[0-9a-f]{16}$/, "")) || "(anonymous)";
+  const file = cf.url ? cf.url.split("/").pop() : "";
+  return `${name}${file ? ` [${file}${cf.lineNumber >= 0 && !file.endsWith(".wasm") ? `:${cf.lineNumber + 1}` : ""}]` : ""}`;
+}
+
+/** Top functions by self time, and by inclusive time (each sample counted once per function
+ * on its stack), from a CDP Profiler profile. */
+function summarise(profile, top = 40) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map();
+  const incl = new Map();
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const dt = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
-    const n = byId.get(profile.samples[i]);
-    const cf = n.callFrame;
-    cf.functionName = cf.functionName.replace(/::h[0-9a-f]{16}$/, "");
-    const file = cf.url ? cf.url.split("/").pop() : "";
-    const key = `${demangle(cf.functionName) || "(anonymous)"}${file ? ` [${file}${cf.lineNumber >= 0 && !file.endsWith(".wasm") ? `:${cf.lineNumber + 1}` : ""}]` : ""}`;
+    let id = profile.samples[i];
+    const key = frameKey(byId.get(id).callFrame);
     self.set(key, (self.get(key) ?? 0) + dt);
+    const seen = new Set();
+    while (id !== undefined) {
+      const k = frameKey(byId.get(id).callFrame);
+      if (!seen.has(k)) {
+        seen.add(k);
+        incl.set(k, (incl.get(k) ?? 0) + dt);
+      }
+      id = parent.get(id);
+    }
     total += dt;
   }
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return { totalMs: total / 1000, rows: rows.map(([k, us]) => ({ fn: k, selfMs: us / 1000, pct: (100 * us) / total })) };
+  const rows = (m) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => ({ fn: k, ms: us / 1000, pct: (100 * us) / total }));
+  const skip = /^\((root|program|idle|garbage collector)\)$/;
+  return { totalMs: total / 1000, self: rows(self), inclusive: rows(new Map([...incl].filter(([k]) => !skip.test(k)))) };
 }
 
 async function profileCase(what) {
@@ -317,7 +362,10 @@ async function main() {
     if (opts.profile) {
       const s = await profileCase(opts.profile);
       log(`\nCPU profile of ${opts.profile} (${s.totalMs.toFixed(0)} ms sampled; bench/out/profile-${opts.profile}.cpuprofile):`);
-      for (const r of s.rows) log(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.selfMs.toFixed(1).padStart(8)} ms  ${r.fn}`);
+      log("self time:");
+      for (const r of s.self) log(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms  ${r.fn}`);
+      log("inclusive time:");
+      for (const r of s.inclusive) log(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms  ${r.fn}`);
       await writeFile(path.join(OUT, `profile-${opts.profile}.txt`), logs.join("\n") + "\n");
       return 0;
     }
@@ -431,6 +479,17 @@ function evaluate(res) {
     const r = s["free-router"].map((t, i) => t / s.openai[i]);
     const m = median(r);
     row("startup", "start-up (fetch+compile+init) / openai cold import()", fmtX(m), "<= 1.0x", m <= 1.0, `${fmtMs(median(s["free-router"]))} ms vs ${fmtMs(median(s.openai))} ms`);
+    if (s.parts) {
+      const P = s.parts;
+      lines.push(
+        "### Start-up (median ms, cold, fresh context each)",
+        "",
+        "| free-router import()+init() | openai import() | ours step by step: import glue | fetch wasm | WebAssembly.compile | instantiate + start |",
+        "| --- | --- | --- | --- | --- | --- |",
+        `| ${fmtMs(median(s["free-router"]))} | ${fmtMs(median(s.openai))} | ${fmtMs(median(P.importGlue))} | ${fmtMs(median(P.fetchWasm))} | ${fmtMs(median(P.compile))} | ${fmtMs(median(P.instantiate))} |`,
+        "",
+      );
+    }
   }
   const c = res.catalog;
   if (c) {
