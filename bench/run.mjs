@@ -4,7 +4,7 @@
 //   --runs N       timed runs per page (default 7)
 //   --only a,b     suites: decode,large,overhead,catalog,memory,startup,size (default all)
 //   --pkg DIR      the built package to measure (default: $FREE_ROUTER_PKG or <repo>/pkg)
-//   --profile CASE CPU-profile one case (decode|decode64|large|overhead|catalog) instead of the
+//   --profile CASE CPU-profile one case (decode|decode64|large|overhead|catalog|refilter) instead of the
 //                  suite; with --prof-pkg DIR (a build with wasm names, see prof-build.sh)
 //   --quick        1 page x 3 runs, smaller start-up sample (a smoke test, not a result)
 //

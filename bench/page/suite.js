@@ -473,6 +473,16 @@ export async function prepareCase({ what, size = 1024 }) {
   } else if (what === "large") {
     const L = makeLargeEvent(8 * MiB, 7);
     prepared = { what, pieces: cut(L.bytes, 1460), text: L.text };
+  } else if (what === "refilter") {
+    const fixture = await (await fetch("/tests/fixtures/models_2026-08.json")).json();
+    const text = makeCatalog(fixture, 400, 3);
+    const client = new FR.FreeRouterClient({
+      providers: [{ id: "openrouter" }],
+      storage: "memory",
+      fetch: () => Promise.resolve(new Response(text, { status: 200, headers: { "content-type": "application/json" } })),
+    });
+    await client.listModels(PARSE_FILTER);
+    prepared = { what, client };
   } else if (what === "overhead" || what === "catalog") {
     prepared = { what };
   } else throw new Error(`unknown case ${what}`);
@@ -485,6 +495,8 @@ export async function repeat({ times = 5 }) {
   if (what === "decode" || what === "large") {
     const d = makeDecoders(streamClient(fakeFetch));
     for (let i = 0; i < times; i++) check((await d["free-router"](prepared.pieces)) === prepared.text, what);
+  } else if (what === "refilter") {
+    for (let i = 0; i < times * 400; i++) await prepared.client.listModels(REFILTERS[i % REFILTERS.length]);
   } else if (what === "overhead") {
     await overhead({ runs: times, warmup: 0, perRun: 40 });
   } else if (what === "catalog") {
