@@ -1,0 +1,2 @@
+// eventsource-parser alone (size, for reference).
+export { createParser } from "eventsource-parser";
