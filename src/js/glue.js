@@ -401,12 +401,14 @@ export function randomU32() {
   }
 }
 
-// Cross-tab sharing of the quota ledger: BroadcastChannel (also in Workers) and storage events.
+// Cross-tab sharing of the quota ledger: one long-lived BroadcastChannel per ledger (also in
+// Workers) and storage events. Returns { post, stop }.
 export function listenShared(name, storageKey, onMessage) {
   const stop = [];
+  let ch = null;
   try {
     if (typeof BroadcastChannel === "function") {
-      const ch = new BroadcastChannel(name);
+      ch = new BroadcastChannel(name);
       ch.onmessage = (e) => {
         if (typeof e.data === "string") onMessage(e.data);
       };
@@ -415,7 +417,7 @@ export function listenShared(name, storageKey, onMessage) {
       stop.push(() => ch.close());
     }
   } catch {
-    /* no channel: storage events still work */
+    ch = null;
   }
   try {
     if (typeof addEventListener === "function" && typeof localStorage !== "undefined") {
@@ -428,18 +430,19 @@ export function listenShared(name, storageKey, onMessage) {
   } catch {
     /* no storage events */
   }
-  return () => stop.forEach((f) => f());
-}
-
-export function postShared(name, message) {
-  try {
-    if (typeof BroadcastChannel !== "function") return;
-    const ch = new BroadcastChannel(name);
-    ch.postMessage(message);
-    ch.close();
-  } catch {
-    /* best effort: storage events carry it too */
-  }
+  return {
+    // The sender's own channel object does not receive its messages.
+    post(message) {
+      try {
+        if (ch) ch.postMessage(message);
+      } catch {
+        /* best effort: storage events carry it too */
+      }
+    },
+    stop() {
+      stop.forEach((f) => f());
+    },
+  };
 }
 
 /** Run `f` while holding the Web Lock `name` (other tabs wait); without Web Locks, just run it. */

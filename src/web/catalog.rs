@@ -202,9 +202,12 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     st.stale.remove(&p.id);
                 }
                 inner.health.borrow_mut().catalog_refreshed(&p.id);
-                inner
-                    .store
-                    .set(&key, &cache::wrap(now, &cache::trim(&body)));
+                // Trimming costs a parse and a print: only worth it when the copy is kept.
+                if inner.opts.persist {
+                    inner
+                        .store
+                        .set(&key, &cache::wrap(now, &cache::trim(&body)));
+                }
                 source = "network";
                 let mut m = Map::new();
                 m.insert("provider".into(), p.id.clone().into());

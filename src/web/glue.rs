@@ -93,10 +93,13 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
 extern "C" {
+    pub type Shared;
     #[wasm_bindgen(js_name = listenShared)]
-    pub fn listen_shared(name: &str, storage_key: &str, on_message: &Function) -> Function;
-    #[wasm_bindgen(js_name = postShared)]
-    pub fn post_shared(name: &str, message: &str);
+    pub fn listen_shared(name: &str, storage_key: &str, on_message: &Function) -> Shared;
+    #[wasm_bindgen(method)]
+    pub fn post(this: &Shared, message: &str);
+    #[wasm_bindgen(method)]
+    pub fn stop(this: &Shared);
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, f: &Function) -> Promise;
 }

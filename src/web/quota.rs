@@ -6,7 +6,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::Function;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -34,13 +33,13 @@ pub struct QuotaState {
     key: String,
     shared: bool,
     store: Store,
-    listener: RefCell<Option<(Function, Listener)>>,
+    listener: RefCell<Option<(glue::Shared, Listener)>>,
 }
 
 impl Drop for QuotaState {
     fn drop(&mut self) {
-        if let Some((unlink, _closure)) = self.listener.get_mut().take() {
-            let _ = unlink.call0(&JsValue::UNDEFINED);
+        if let Some((shared, _closure)) = self.listener.get_mut().take() {
+            shared.stop();
         }
     }
 }
@@ -121,12 +120,12 @@ impl QuotaState {
                     l.merge(&other);
                 }
             });
-            let unlink = glue::listen_shared(
+            let shared = glue::listen_shared(
                 &state.channel(),
                 &format!("{}{}", crate::web::storage::PREFIX, state.key),
                 closure.as_ref().unchecked_ref(),
             );
-            *state.listener.borrow_mut() = Some((unlink, closure));
+            *state.listener.borrow_mut() = Some((shared, closure));
         }
         state
     }
@@ -157,7 +156,9 @@ impl QuotaState {
             Err(_) => return,
         };
         self.store.set(&self.key, &json);
-        glue::post_shared(&self.channel(), &json);
+        if let Some((shared, _)) = self.listener.borrow().as_ref() {
+            shared.post(&json);
+        }
     }
 
     /// Read-modify-write of the shared ledger.
