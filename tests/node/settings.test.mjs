@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { readSettings } from "../../www/settings.js";
 
 test("defaults: faults on, realistic speed, random seed", () => {
-  assert.deepEqual(readSettings(""), { seed: undefined, faults: true, speed: 1, model: undefined });
+  assert.deepEqual(readSettings(""), { seed: undefined, faults: true, speed: 1, model: undefined, script: [] });
 });
 
 test("test parameters: seed, faults off, speed", () => {
-  assert.deepEqual(readSettings("?seed=1&faults=0&speed=10"), { seed: 1, faults: false, speed: 10, model: undefined });
+  assert.deepEqual(readSettings("?seed=1&faults=0&speed=10"), { seed: 1, faults: false, speed: 10, model: undefined, script: [] });
   assert.equal(readSettings("?faults=off").faults, false);
   assert.equal(readSettings("?faults=1").faults, true);
 });
@@ -23,4 +23,8 @@ test("junk is ignored", () => {
   const s = readSettings("?seed=abc&speed=-3");
   assert.equal(s.seed, undefined);
   assert.equal(s.speed, 1);
+});
+
+test("a fault script for deterministic tests; unknown steps are dropped", () => {
+  assert.deepEqual(readSettings("?script=429,midstream,bogus,ok").script, ["429", "midstream", "ok"]);
 });
