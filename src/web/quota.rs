@@ -279,7 +279,7 @@ pub fn snapshot(inner: &Inner) -> Value {
     let Ok(l) = inner.quota.ledger.try_borrow() else {
         return Value::Null;
     };
-    let scopes = serde_json::to_value(l.snapshot(now)).unwrap_or(Value::Array(Vec::new()));
+    let scopes = Value::Array(l.snapshot(now).iter().map(|r| r.to_value()).collect());
     let spend = l.spend(now);
     let mut m = Map::new();
     m.insert("scopes".into(), scopes);
