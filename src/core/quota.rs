@@ -33,6 +33,7 @@ use serde_json::{Map, Value};
 use crate::core::catalog::push_json_str;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::num::{fixed6, json_f64, show_f64};
 use crate::core::provider::ProviderKind;
 use crate::core::sort;
 
@@ -936,7 +937,8 @@ impl Ledger {
     pub fn reserve_spend(&mut self, usd: f64, now_ms: f64) -> Result<SpendId, Error> {
         if !(usd.is_finite() && usd >= 0.0) {
             return Err(Error::invalid(format!(
-                "spend must be a finite, non-negative USD amount, got {usd}"
+                "spend must be a finite, non-negative USD amount, got {}",
+                show_f64(usd)
             )));
         }
         let amt = nano(usd);
@@ -951,10 +953,13 @@ impl Ledger {
             return Err(Error::new(
                 ErrorCode::BudgetExceeded,
                 format!(
-                    "A paid call of up to {usd:.6} USD would exceed the budget: {:.6} USD spent \
-                     and {:.6} USD in flight of {:.6} USD{when}. Raise budget.maxUsd or stay \
+                    "A paid call of up to {} USD would exceed the budget: {} USD spent \
+                     and {} USD in flight of {} USD{when}. Raise budget.maxUsd or stay \
                      on free models.",
-                    row.spent_usd, row.reserved_usd, row.budget_usd
+                    fixed6(usd),
+                    fixed6(row.spent_usd),
+                    fixed6(row.reserved_usd),
+                    fixed6(row.budget_usd)
                 ),
             ));
         }
@@ -1318,7 +1323,7 @@ fn put_u(out: &mut String, n: u64) {
 
 /// serde_json's float form (shortest round trip; `null` when not finite).
 fn put_f(out: &mut String, x: f64) {
-    out.push_str(&Value::from(x).to_string());
+    out.push_str(&json_f64(x));
 }
 
 /// `[a,b,..]` with `item` writing each element.
