@@ -25,7 +25,6 @@
 //! associative and idempotent on this shared state; local configuration (tab id, declared
 //! limits, budget) stays the receiver's.
 
-use std::borrow::Borrow;
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
@@ -33,6 +32,7 @@ use serde_json::{Map, Value};
 use crate::core::catalog::push_json_str;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::map::SortedMap;
 use crate::core::num::{fixed6, json_f64, show_f64};
 use crate::core::provider::ProviderKind;
 use crate::core::sort;
@@ -1218,83 +1218,6 @@ fn month_bounds(now_ms: f64) -> (f64, f64) {
     )
 }
 
-/// A map kept as a vector sorted by key. The ledger's maps hold a handful of entries, and each
-/// `BTreeMap` key/value type costs several KB of wasm.
-#[derive(Clone, Debug, PartialEq)]
-struct SortedMap<K, V>(Vec<(K, V)>);
-
-impl<K, V> Default for SortedMap<K, V> {
-    fn default() -> Self {
-        SortedMap(Vec::new())
-    }
-}
-
-impl<K: Ord, V> SortedMap<K, V> {
-    fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
-    where
-        K: Borrow<Q>,
-    {
-        self.0.binary_search_by(|e| e.0.borrow().cmp(k))
-    }
-
-    fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-    {
-        self.find(k).ok().and_then(|i| self.0.get(i)).map(|e| &e.1)
-    }
-
-    fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-    {
-        let i = self.find(k).ok()?;
-        self.0.get_mut(i).map(|e| &mut e.1)
-    }
-
-    /// The value at `k`, inserted as the default if missing.
-    fn entry(&mut self, k: K) -> &mut V
-    where
-        V: Default,
-    {
-        let i = match self.find(&k) {
-            Ok(i) => i,
-            Err(i) => {
-                self.0.insert(i, (k, V::default()));
-                i
-            }
-        };
-        &mut self.0[i].1
-    }
-
-    fn insert(&mut self, k: K, v: V) {
-        match self.find(&k) {
-            Ok(i) => self.0[i].1 = v,
-            Err(i) => self.0.insert(i, (k, v)),
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.0.iter().map(|e| (&e.0, &e.1))
-    }
-
-    fn keys(&self) -> impl Iterator<Item = &K> {
-        self.0.iter().map(|e| &e.0)
-    }
-
-    fn values(&self) -> impl Iterator<Item = &V> {
-        self.0.iter().map(|e| &e.1)
-    }
-
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.0.iter_mut().map(|e| &mut e.1)
-    }
-
-    fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.0.retain_mut(|e| keep(&e.0, &mut e.1));
-    }
-}
-
 /// Insert into a sorted list of names unless present.
 fn add_sorted(v: &mut Vec<String>, s: &str) {
     if let Err(i) = v.binary_search_by(|x| x.as_str().cmp(s)) {
@@ -1529,7 +1452,7 @@ fn get_key(v: &Value) -> Read<ScopeKey> {
         "*provider" => Scope::Provider,
         _ => match s.strip_prefix('=') {
             Some(m) => Scope::Model(m.to_string()),
-            None => return Err(format!("bad scope {s:?}")),
+            None => return Err(format!("bad scope {}", Value::from(s))),
         },
     };
     Ok(ScopeKey {
