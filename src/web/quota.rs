@@ -59,7 +59,7 @@ fn ledger_key(opts: &ClientOptions) -> String {
             )
         })
         .collect();
-    ids.sort();
+    crate::core::sort::sort(&mut ids);
     let h = sha256::hex_digest(ids.join("\n").as_bytes());
     format!("quota:{}", &h[..32])
 }
