@@ -173,6 +173,16 @@ struct ToolCallAcc {
     arguments: String,
 }
 
+/// A JSON object from pairs. Not `json!`: it unwraps `to_value`, which links `Debug` formatting
+/// (and its Unicode tables) for the panic message.
+fn object(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
 /// Aggregates a stream into the final completion and keeps what routing needs (served model).
 #[derive(Debug, Default)]
 pub struct Accumulator {
@@ -239,9 +249,13 @@ impl Accumulator {
             }
             if let Some(f) = choice.finish_reason {
                 if f == "error" {
-                    return Ok(Step::Error(serde_json::json!({
-                        "code": 502, "message": "the provider ended the stream with finish_reason \"error\""
-                    })));
+                    return Ok(Step::Error(object(vec![
+                        ("code", 502.into()),
+                        (
+                            "message",
+                            "the provider ended the stream with finish_reason \"error\"".into(),
+                        ),
+                    ])));
                 }
                 self.finish_reason = Some(f.to_owned());
                 delta.finish_reason = Some(f.to_owned());
@@ -405,11 +419,17 @@ impl Accumulator {
         self.tool_calls
             .iter()
             .map(|t| {
-                serde_json::json!({
-                    "id": t.id,
-                    "type": t.kind.as_deref().unwrap_or("function"),
-                    "function": {"name": t.name, "arguments": t.arguments},
-                })
+                object(vec![
+                    ("id", t.id.clone().into()),
+                    ("type", t.kind.as_deref().unwrap_or("function").into()),
+                    (
+                        "function",
+                        object(vec![
+                            ("name", t.name.clone().into()),
+                            ("arguments", t.arguments.clone().into()),
+                        ]),
+                    ),
+                ])
             })
             .collect()
     }
@@ -432,19 +452,23 @@ impl Accumulator {
                 "stop".into()
             }
         });
-        serde_json::json!({
-            "id": self.id.clone().unwrap_or_default(),
-            "object": "chat.completion",
-            "created": self.created.unwrap_or(0.0) as u64,
-            "model": self.model.as_deref().unwrap_or(requested_model),
-            "provider": self.provider,
-            "choices": [{
-                "index": 0,
-                "message": Value::Object(message),
-                "finish_reason": finish,
-            }],
-            "usage": self.usage.clone().unwrap_or(Value::Null),
-        })
+        let choice = object(vec![
+            ("index", 0.into()),
+            ("message", Value::Object(message)),
+            ("finish_reason", finish.into()),
+        ]);
+        object(vec![
+            ("id", self.id.clone().unwrap_or_default().into()),
+            ("object", "chat.completion".into()),
+            ("created", (self.created.unwrap_or(0.0) as u64).into()),
+            (
+                "model",
+                self.model.as_deref().unwrap_or(requested_model).into(),
+            ),
+            ("provider", self.provider.clone().into()),
+            ("choices", Value::Array(vec![choice])),
+            ("usage", self.usage.clone().unwrap_or(Value::Null)),
+        ])
     }
 }
 
