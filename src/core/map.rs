@@ -2,6 +2,8 @@
 
 use std::borrow::Borrow;
 
+use serde_json::{Map, Value};
+
 /// A map kept as a vector sorted by key. The core's maps (ledger scopes, router health, sticky
 /// sessions) hold a handful to a few hundred entries, and each `BTreeMap`/`HashMap` key/value
 /// type costs several KB of wasm; this one is a binary search over a `Vec`.
@@ -93,5 +95,18 @@ impl<K: Ord, V> SortedMap<K, V> {
 
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         self.0.retain_mut(|e| keep(&e.0, &mut e.1));
+    }
+}
+
+/// `map.put("key", value)`: `insert("key".into(), value)` with the key allocation and the drop
+/// of the replaced value in one shared function instead of inlined at every call site.
+pub trait Put {
+    fn put(&mut self, key: &str, value: Value);
+}
+
+impl Put for Map<String, Value> {
+    #[inline(never)]
+    fn put(&mut self, key: &str, value: Value) {
+        self.insert(key.to_string(), value);
     }
 }

@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 use crate::core::catalog::push_json_str;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::map::Put;
 use crate::core::map::SortedMap;
 use crate::core::num::{fixed6, json_f64, show_f64};
 use crate::core::provider::ProviderKind;
@@ -253,7 +254,7 @@ impl ScopeRow {
         ] {
             m.insert(k.into(), v.into());
         }
-        m.insert("resetsAt".into(), self.resets_at.into());
+        m.put("resetsAt", self.resets_at.into());
         Value::Object(m)
     }
 }

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::core::error::{Error, ErrorCode};
+use crate::core::map::Put;
 
 /// The fields of a `chat.completion.chunk` this crate reads, borrowed from the parsed payload.
 /// Each is `None` when absent or null; a field of the wrong type fails the chunk.
@@ -364,10 +365,10 @@ impl Accumulator {
         }
         let mut delta = serde_json::Map::new();
         if let Some(c) = text("content") {
-            delta.insert("content".into(), c.into());
+            delta.put("content", c.into());
         }
         if let Some(r) = text("reasoning").or_else(|| text("reasoning_content")) {
-            delta.insert("reasoning".into(), r.into());
+            delta.put("reasoning", r.into());
         }
         if let Some(Value::Array(calls)) = msg.get("tool_calls") {
             let frags: Vec<Value> = calls
@@ -376,25 +377,25 @@ impl Accumulator {
                 .map(|(i, c)| {
                     let mut f = c.clone();
                     if let Value::Object(m) = &mut f {
-                        m.insert("index".into(), i.into());
+                        m.put("index", i.into());
                     }
                     f
                 })
                 .collect();
-            delta.insert("tool_calls".into(), Value::Array(frags));
+            delta.put("tool_calls", Value::Array(frags));
         }
         let mut ch = serde_json::Map::new();
-        ch.insert("index".into(), 0.into());
-        ch.insert("delta".into(), Value::Object(delta));
+        ch.put("index", 0.into());
+        ch.put("delta", Value::Object(delta));
         if let Some(f) = choice.get("finish_reason") {
-            ch.insert("finish_reason".into(), f.clone());
+            ch.put("finish_reason", f.clone());
         }
         if let Some(e) = choice.get("error") {
-            ch.insert("error".into(), e.clone());
+            ch.put("error", e.clone());
         }
-        chunk.insert("choices".into(), Value::Array(vec![Value::Object(ch)]));
+        chunk.put("choices", Value::Array(vec![Value::Object(ch)]));
         if let Some(u) = v.get("usage") {
-            chunk.insert("usage".into(), u.clone());
+            chunk.put("usage", u.clone());
         }
         match self.step(&Value::Object(chunk).to_string())? {
             Step::Nothing => {}
@@ -437,13 +438,13 @@ impl Accumulator {
     /// The aggregated `chat.completion` object (without `route`).
     pub fn completion(&self, requested_model: &str) -> Value {
         let mut message = Map::new();
-        message.insert("role".into(), Value::from("assistant"));
-        message.insert("content".into(), Value::from(self.content.as_str()));
+        message.put("role", Value::from("assistant"));
+        message.put("content", Value::from(self.content.as_str()));
         if !self.reasoning.is_empty() {
-            message.insert("reasoning".into(), Value::from(self.reasoning.as_str()));
+            message.put("reasoning", Value::from(self.reasoning.as_str()));
         }
         if self.has_tool_calls() {
-            message.insert("tool_calls".into(), Value::Array(self.tool_calls_value()));
+            message.put("tool_calls", Value::Array(self.tool_calls_value()));
         }
         let finish = self.finish_reason.clone().unwrap_or_else(|| {
             if self.has_tool_calls() {

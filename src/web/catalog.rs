@@ -12,6 +12,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::core::cache;
 use crate::core::catalog::{self, Catalog, ModelInfo};
 use crate::core::error::{Error, ErrorCode};
+use crate::core::map::Put;
 use crate::core::options::ProviderConfig;
 use crate::core::provider::ProviderKind;
 use crate::web::client::Inner;
@@ -49,12 +50,12 @@ fn configured(p: &ProviderConfig) -> Option<Vec<ModelInfo>> {
         .iter()
         .map(|id| {
             let mut m = Map::new();
-            m.insert("id".into(), id.clone().into());
+            m.put("id", id.clone().into());
             Value::Object(m)
         })
         .collect();
     let mut body = Map::new();
-    body.insert("data".into(), Value::Array(data));
+    body.put("data", Value::Array(data));
     let mut models =
         catalog::parse_openai_models(&Value::Object(body).to_string(), &p.id, p.free).ok()?;
     for m in &mut models {
@@ -154,9 +155,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             drop(st);
             inner.health.borrow_mut().catalog_refreshed(&p.id);
             let mut m = Map::new();
-            m.insert("provider".into(), p.id.clone().into());
-            m.insert("count".into(), n.into());
-            m.insert("source".into(), "config".into());
+            m.put("provider", p.id.clone().into());
+            m.put("count", n.into());
+            m.put("source", "config".into());
             emit(&inner, m);
             continue;
         }
@@ -177,10 +178,10 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         st.fetched_at.insert(p.id.clone(), stored.0);
                         drop(st);
                         let mut m = Map::new();
-                        m.insert("provider".into(), p.id.clone().into());
-                        m.insert("count".into(), n.into());
-                        m.insert("source".into(), "cache".into());
-                        m.insert("stale".into(), false.into());
+                        m.put("provider", p.id.clone().into());
+                        m.put("count", n.into());
+                        m.put("source", "cache".into());
+                        m.put("stale", false.into());
                         emit(&inner, m);
                         continue;
                     }
@@ -207,9 +208,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     .set(&key, &cache::wrap(now, &cache::trim(&body)));
                 source = "network";
                 let mut m = Map::new();
-                m.insert("provider".into(), p.id.clone().into());
-                m.insert("count".into(), n.into());
-                m.insert("source".into(), "network".into());
+                m.put("provider", p.id.clone().into());
+                m.put("count", n.into());
+                m.put("source", "network".into());
                 emit(&inner, m);
             }
             Err(e) => {
@@ -237,18 +238,18 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         .filter(|m| m.provider == p.id)
                         .count();
                     let mut m = Map::new();
-                    m.insert("provider".into(), p.id.clone().into());
-                    m.insert("count".into(), count.into());
-                    m.insert("source".into(), "cache".into());
-                    m.insert("stale".into(), true.into());
-                    m.insert("error".into(), e.message.clone().into());
+                    m.put("provider", p.id.clone().into());
+                    m.put("count", count.into());
+                    m.put("source", "cache".into());
+                    m.put("stale", true.into());
+                    m.put("error", e.message.clone().into());
                     emit(&inner, m);
                 } else {
                     let mut m = Map::new();
-                    m.insert("provider".into(), p.id.clone().into());
-                    m.insert("count".into(), 0.into());
-                    m.insert("source".into(), "network".into());
-                    m.insert("error".into(), e.message.clone().into());
+                    m.put("provider", p.id.clone().into());
+                    m.put("count", 0.into());
+                    m.put("source", "network".into());
+                    m.put("error", e.message.clone().into());
                     emit(&inner, m);
                     errors.push(e);
                 }
@@ -262,13 +263,13 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         }
     }
     let mut info = Map::new();
-    info.insert("count".into(), st.cat.models().len().into());
-    info.insert("source".into(), source.into());
+    info.put("count", st.cat.models().len().into());
+    info.put("source", source.into());
     info.insert(
         "fetchedAt".into(),
         st.fetched_at.values().cloned().fold(0.0, f64::max).into(),
     );
-    info.insert("stale".into(), (!st.stale.is_empty()).into());
+    info.put("stale", (!st.stale.is_empty()).into());
     Ok(Value::Object(info))
 }
 

@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Unit, Window};
+use crate::core::map::Put;
 use crate::core::options::BudgetPeriod as OptPeriod;
 use crate::core::options::{ClientOptions, ProviderConfig};
 use crate::core::provider::ProviderKind;
@@ -282,11 +283,11 @@ pub fn snapshot(inner: &Inner) -> Value {
     let scopes = Value::Array(l.snapshot(now).iter().map(|r| r.to_value()).collect());
     let spend = l.spend(now);
     let mut m = Map::new();
-    m.insert("scopes".into(), scopes);
-    m.insert("spentUsd".into(), spend.spent_usd.into());
-    m.insert("reservedUsd".into(), spend.reserved_usd.into());
-    m.insert("budgetUsd".into(), inner.opts.budget_usd.into());
-    m.insert("period".into(), inner.opts.budget_period.as_str().into());
+    m.put("scopes", scopes);
+    m.put("spentUsd", spend.spent_usd.into());
+    m.put("reservedUsd", spend.reserved_usd.into());
+    m.put("budgetUsd", inner.opts.budget_usd.into());
+    m.put("period", inner.opts.budget_period.as_str().into());
     Value::Object(m)
 }
 
@@ -294,7 +295,7 @@ pub fn emit_quota(inner: &Inner) {
     if inner.events.wants("quota") {
         let snap = snapshot(inner);
         inner.events.emit("quota", now_ms(), |m| {
-            m.insert("snapshot".into(), snap);
+            m.put("snapshot", snap);
         });
     }
 }
