@@ -1537,36 +1537,43 @@ fn get_pairs<T>(
     Ok(m)
 }
 
+// Readers fill a default value field by field: with one value live, every early return drops
+// just that, instead of each combination of the fields read so far.
+
+#[inline(never)]
 fn get_tab(v: &Value) -> Read<Tab> {
     let o = as_obj(v, "tab")?;
-    Ok(Tab {
+    let mut t = Tab {
         v: as_u(req(o, "v")?, "v")?,
         next: as_u(req(o, "next")?, "next")?,
-        log: get_pairs(o, "log", &|e| match as_arr(e, 3, "log")? {
-            [at, r, t] => Ok(Entry(as_f(at, "log")?, as_u(r, "log")?, as_u(t, "log")?)),
-            _ => Err(invalid("log")),
-        })?,
-        pend: opt_list(o, "pend", &|p| {
-            let p = as_obj(p, "pend")?;
-            Ok(Pend {
-                id: as_u(req(p, "id")?, "id")?,
-                k: as_arr(req(p, "k")?, 0, "k")?
-                    .iter()
-                    .map(get_key)
-                    .collect::<Read<_>>()?,
-                tok: as_u(req(p, "tok")?, "tok")?,
-                exp: as_f(req(p, "exp")?, "exp")?,
-            })
-        })?,
-        sp: opt_list(o, "sp", &|p| match as_arr(p, 3, "sp")? {
-            [id, n, exp] => Ok(SpendPend(as_u(id, "sp")?, as_u(n, "sp")?, as_f(exp, "sp")?)),
-            _ => Err(invalid("sp")),
-        })?,
-        spent: opt_list(o, "spent", &|e| match as_arr(e, 2, "spent")? {
-            [d, n] => Ok((as_f(d, "spent")?, as_u(n, "spent")?)),
-            _ => Err(invalid("spent")),
-        })?,
-    })
+        ..Tab::default()
+    };
+    t.log = get_pairs(o, "log", &|e| match as_arr(e, 3, "log")? {
+        [at, r, t] => Ok(Entry(as_f(at, "log")?, as_u(r, "log")?, as_u(t, "log")?)),
+        _ => Err(invalid("log")),
+    })?;
+    t.pend = opt_list(o, "pend", &|p| {
+        let p = as_obj(p, "pend")?;
+        let mut k = Vec::new();
+        for key in as_arr(req(p, "k")?, 0, "k")? {
+            k.push(get_key(key)?);
+        }
+        Ok(Pend {
+            id: as_u(req(p, "id")?, "id")?,
+            k,
+            tok: as_u(req(p, "tok")?, "tok")?,
+            exp: as_f(req(p, "exp")?, "exp")?,
+        })
+    })?;
+    t.sp = opt_list(o, "sp", &|p| match as_arr(p, 3, "sp")? {
+        [id, n, exp] => Ok(SpendPend(as_u(id, "sp")?, as_u(n, "sp")?, as_f(exp, "sp")?)),
+        _ => Err(invalid("sp")),
+    })?;
+    t.spent = opt_list(o, "spent", &|e| match as_arr(e, 2, "spent")? {
+        [d, n] => Ok((as_f(d, "spent")?, as_u(n, "spent")?)),
+        _ => Err(invalid("spent")),
+    })?;
+    Ok(t)
 }
 
 impl Ledger {
@@ -1606,49 +1613,39 @@ impl Ledger {
 
     fn read(v: &Value) -> Read<Ledger> {
         let o = as_obj(v, "ledger")?;
-        let version = as_u(req(o, "v")?, "v")?;
-        let mut tabs = SortedMap::default();
+        let mut l = Ledger::new();
+        l.v = u32::try_from(as_u(req(o, "v")?, "v")?).map_err(|_| invalid("v"))?;
+        l.tab = req(o, "tab")?
+            .as_str()
+            .ok_or_else(|| invalid("tab"))?
+            .to_string();
+        l.rules = get_pairs(o, "rules", &get_rule)?;
+        l.obs = get_pairs(o, "obs", &get_obs)?;
         if let Some(t) = o.get("tabs") {
             for (id, t) in as_obj(t, "tabs")? {
-                tabs.insert(id.clone(), get_tab(t)?);
+                l.tabs.insert(id.clone(), get_tab(t)?);
             }
         }
-        let mut credits = Vec::new();
-        for c in opt_list(o, "credits", &|c| {
-            c.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| invalid("credits"))
-        })? {
-            add_sorted(&mut credits, &c);
-        }
-        let budget = match o.get("budget") {
-            None => Budget::default(),
-            Some(b) => {
-                let b = as_obj(b, "budget")?;
-                Budget {
-                    max: as_u(req(b, "max")?, "max")?,
-                    period: match req(b, "period")?.as_str() {
-                        Some("day") => BudgetPeriod::Day,
-                        Some("month") => BudgetPeriod::Month,
-                        Some("total") => BudgetPeriod::Total,
-                        _ => return Err(invalid("period")),
-                    },
-                }
+        if let Some(c) = o.get("credits") {
+            for c in as_arr(c, 0, "credits")? {
+                add_sorted(
+                    &mut l.credits,
+                    c.as_str().ok_or_else(|| invalid("credits"))?,
+                );
             }
-        };
-        Ok(Ledger {
-            v: u32::try_from(version).map_err(|_| invalid("v"))?,
-            tab: req(o, "tab")?
-                .as_str()
-                .ok_or_else(|| invalid("tab"))?
-                .to_string(),
-            rules: get_pairs(o, "rules", &get_rule)?,
-            obs: get_pairs(o, "obs", &get_obs)?,
-            tabs,
-            credits,
-            decl: get_pairs(o, "decl", &get_rule)?,
-            budget,
-        })
+        }
+        l.decl = get_pairs(o, "decl", &get_rule)?;
+        if let Some(b) = o.get("budget") {
+            let b = as_obj(b, "budget")?;
+            l.budget.max = as_u(req(b, "max")?, "max")?;
+            l.budget.period = match req(b, "period")?.as_str() {
+                Some("day") => BudgetPeriod::Day,
+                Some("month") => BudgetPeriod::Month,
+                Some("total") => BudgetPeriod::Total,
+                _ => return Err(invalid("period")),
+            };
+        }
+        Ok(l)
     }
 }
 
