@@ -31,6 +31,15 @@ impl<K: Ord, V> SortedMap<K, V> {
         self.find(k).ok().and_then(|i| self.0.get(i)).map(|e| &e.1)
     }
 
+    // Used by the web layer only (the catalog's per-provider fetch times).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(k).is_ok()
+    }
+
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,

@@ -1,7 +1,6 @@
 //! The live catalog: fetched per provider, cached in storage with a TTL, a stale copy served when
 //! a refresh fails, and one refresh in flight however many callers ask.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::Promise;
@@ -12,7 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::core::cache;
 use crate::core::catalog::{self, Catalog, ModelInfo};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::map::Put;
+use crate::core::map::{Put, SortedMap};
 use crate::core::options::ProviderConfig;
 use crate::core::provider::ProviderKind;
 use crate::web::client::Inner;
@@ -25,9 +24,9 @@ use crate::web::transport::{self, now_ms, CallCtl, Wait};
 pub struct CatalogState {
     pub cat: Catalog,
     /// When each provider's models were fetched (network or cache).
-    pub fetched_at: HashMap<String, f64>,
+    pub fetched_at: SortedMap<String, f64>,
     /// Providers whose last refresh failed and whose models are an older copy.
-    pub stale: HashMap<String, bool>,
+    pub stale: SortedMap<String, bool>,
     /// The refresh in flight, shared by every caller.
     pub inflight: Option<Promise>,
 }
