@@ -3,10 +3,11 @@
 
 use std::rc::Rc;
 
+use crate::web::glue::future_to_promise;
 use js_sys::Promise;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::cache;
 use crate::core::catalog::{self, Catalog, ModelInfo};
