@@ -1079,10 +1079,9 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
 
 fn push_num(out: &mut String, x: Option<f64>) {
     match x.filter(|x| x.is_finite()) {
-        // Display never uses exponents, so this is always a valid JSON number.
-        Some(x) => {
-            let _ = write!(out, "{x}");
-        }
+        // Shortest round-trip text (may use an exponent, valid JSON); not f64's Display,
+        // which costs ~14 KB of wasm.
+        Some(x) => out.push_str(&crate::core::num::json_num(x)),
         None => out.push_str("null"),
     }
 }

@@ -110,6 +110,11 @@ pub fn analyse(req: &Value) -> Result<Needs, Error> {
             shown(req)
         )));
     };
+    analyse_object(obj)
+}
+
+/// [`analyse`] of a request already known to be an object (no copy into a `Value`).
+pub fn analyse_object(obj: &Map<String, Value>) -> Result<Needs, Error> {
     let msgs =
         match obj.get("messages") {
             Some(Value::Array(a)) if !a.is_empty() => a,

@@ -98,9 +98,86 @@ fn scale(mant: u64, exp: i64) -> f64 {
     }
 }
 
+/// `x` as JSON number text: serde_json's shortest round-trip form (`1.0`, `1e-7`), `null` when
+/// not finite. `f64`'s `Display` (Grisu with a Dragon fallback, ~14 KB of wasm) is never linked.
+pub fn json_f64(x: f64) -> String {
+    serde_json::Value::from(x).to_string()
+}
+
+/// Like [`json_f64`], but whole numbers below 2^53 print without a fraction (`131072`, not
+/// `131072.0`), as `{x}` would, so they read back as JSON integers.
+pub fn json_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        (x as i64).to_string()
+    } else {
+        json_f64(x)
+    }
+}
+
+/// `x` with six decimals, like `format!("{x:.6}")` (ties may round the other way); `NaN`,
+/// `inf` or `-inf` when not finite.
+pub fn fixed6(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    let m = (x.abs() * 1e6).round();
+    if x.is_infinite() || m >= 1e19 {
+        let s = if x.is_infinite() {
+            "inf".into()
+        } else {
+            json_f64(x.abs())
+        };
+        return if x < 0.0 { format!("-{s}") } else { s };
+    }
+    let m = m as u64;
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    format!("{sign}{}.{:06}", m / 1_000_000, m % 1_000_000)
+}
+
+/// Like `{x}` for the numbers in messages: shortest round-trip text, `NaN`/`inf`/`-inf`.
+pub fn show_f64(x: f64) -> String {
+    if x.is_finite() {
+        json_f64(x)
+    } else if x.is_nan() {
+        "NaN".into()
+    } else if x > 0.0 {
+        "inf".into()
+    } else {
+        "-inf".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_f64;
+    use super::{fixed6, json_num, parse_f64, show_f64};
+
+    #[test]
+    fn fixed6_matches_display() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            0.5,
+            1e-7,
+            123.456_789_4,
+            5.25,
+            0.001,
+            1e12,
+            -2.5,
+            -1e-9,
+        ] {
+            assert_eq!(fixed6(x), format!("{x:.6}"), "{x}");
+        }
+        assert_eq!(fixed6(f64::INFINITY), "inf");
+        assert_eq!(fixed6(f64::NAN), "NaN");
+        assert_eq!(show_f64(-0.5), "-0.5");
+        for x in [0.0, 131_072.0, -3.0, 412.5, 1e-7, 1e300, 1_754_414_229.0] {
+            let back: f64 = serde_json::from_str(&json_num(x)).expect("JSON");
+            assert_eq!(back, x);
+        }
+        assert_eq!(json_num(131_072.0), "131072");
+        assert_eq!(show_f64(f64::NEG_INFINITY), "-inf");
+    }
 
     #[test]
     fn agrees_with_std() {

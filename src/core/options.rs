@@ -213,9 +213,69 @@ pub fn is_loopback(host: &str) -> bool {
     // Parse, don't prefix-match: "127.0.0.1.evil.com" is a public name.
     host == "localhost"
         || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        || ipv4(host).is_some_and(|ip| ip[0] == 127)
+        || ipv6(host) == Some([0, 0, 0, 0, 0, 0, 0, 1])
+}
+
+// Address parsing as strict as `std::net::IpAddr::from_str` (no leading zeros in IPv4 octets,
+// one `::`, an IPv4 tail only last), without linking std's parser.
+
+fn ipv4(s: &str) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = s.split('.');
+    for o in &mut out {
+        let p = parts.next()?;
+        let ok = (1..=3).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && !(p.len() > 1 && p.starts_with('0'));
+        if !ok {
+            return None;
+        }
+        *o = u8::try_from(p.bytes().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'))).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// Groups of `a:b:c` (an IPv4 tail allowed when `tail_ok`), at most `max` of them.
+fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<Vec<u16>> {
+    let mut out = Vec::new();
+    if s.is_empty() {
+        return Some(out);
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    for (i, p) in parts.iter().enumerate() {
+        if tail_ok && i + 1 == parts.len() && p.contains('.') {
+            let [a, b, c, d] = ipv4(p)?;
+            out.extend([u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+        } else if (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            out.push(p.bytes().fold(0u16, |a, b| {
+                a << 4 | u16::from((b as char).to_digit(16).unwrap_or(0) as u8)
+            }));
+        } else {
+            return None;
+        }
+    }
+    (out.len() <= max).then_some(out)
+}
+
+fn ipv6(s: &str) -> Option<[u16; 8]> {
+    let mut out = [0u16; 8];
+    match s.split_once("::") {
+        None => {
+            let g = ipv6_groups(s, true, 8)?;
+            if g.len() != 8 {
+                return None;
+            }
+            out.copy_from_slice(&g);
+        }
+        Some((head, tail)) => {
+            let h = ipv6_groups(head, false, 7)?;
+            let t = ipv6_groups(tail, true, 7 - h.len())?;
+            out[..h.len()].copy_from_slice(&h);
+            out[8 - t.len()..].copy_from_slice(&t);
+        }
+    }
+    Some(out)
 }
 
 fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
@@ -601,6 +661,76 @@ impl CallOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn loopback_matches_std() {
+        let hosts = [
+            "127.0.0.1",
+            "127.1.2.3",
+            "127.0.0.01",
+            "127.0.0",
+            "127.0.0.1.2",
+            "127.256.0.1",
+            "128.0.0.1",
+            "0.0.0.0",
+            "1.2.3.4",
+            "127..0.1",
+            "127.0.0.1 ",
+            "+127.0.0.1",
+            "::1",
+            "0:0:0:0:0:0:0:1",
+            "::0:1",
+            "0::1",
+            "::01",
+            "::0001",
+            "::00001",
+            ":::1",
+            "::1::",
+            "1::",
+            "::",
+            "::ffff:127.0.0.1",
+            "::0.0.0.1",
+            "0:0:0:0:0:0:0.0.0.1",
+            "0:0:0:0:0:0:0:0:1",
+            "0:0:0:0:0:0:0::1",
+            "0:0:0::0:0:0:1",
+            "0:0:0:0:0:0:1",
+            "1.2.3.4::",
+            "::1.2.3.4:1",
+            "fe80::1",
+            "::1%lo",
+            "[::1]",
+            "::g",
+            "localhost",
+            "a.localhost",
+            "localhost.evil.com",
+            "",
+            "::1:",
+            ":1",
+            "0:0:0:0:0:0:0:01",
+        ];
+        for h in hosts {
+            let std = h == "localhost"
+                || h.ends_with(".localhost")
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            assert_eq!(is_loopback(h), std, "{h}");
+        }
+        // Random strings over the address alphabet.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let alphabet = b"0127f:.:1:.0";
+        for _ in 0..300_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 59) as usize;
+            let h: String = (0..len)
+                .map(|k| alphabet[((seed >> (k * 4 % 56)) & 0xf) as usize % alphabet.len()] as char)
+                .collect();
+            let std = h
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+            assert_eq!(is_loopback(&h), std, "{h}");
+        }
+    }
+
     use serde_json::json;
 
     fn err(v: Value) -> String {

@@ -26,12 +26,15 @@
 //! limits, budget) stays the receiver's.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
+use crate::core::catalog::push_json_str;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::map::Put;
+use crate::core::map::SortedMap;
+use crate::core::num::{fixed6, json_f64, show_f64};
 use crate::core::provider::ProviderKind;
 use crate::core::sort;
 
@@ -52,8 +55,7 @@ const NANO: f64 = 1e9;
 
 /// One pool of quota: a provider plus a scope (the OpenRouter free pool, the whole provider,
 /// or one model).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(into = "(String, String)", try_from = "(String, String)")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ScopeKey {
     pub provider: String,
     pub scope: Scope,
@@ -117,35 +119,8 @@ impl PartialOrd for ScopeKey {
     }
 }
 
-// Stored as [provider, "*free" | "*provider" | "=model"] so model ids never clash.
-impl From<ScopeKey> for (String, String) {
-    fn from(k: ScopeKey) -> Self {
-        let s = match k.scope {
-            Scope::OpenRouterFree => "*free".to_string(),
-            Scope::Provider => "*provider".to_string(),
-            Scope::Model(m) => format!("={m}"),
-        };
-        (k.provider, s)
-    }
-}
-
-impl TryFrom<(String, String)> for ScopeKey {
-    type Error = String;
-    fn try_from((provider, s): (String, String)) -> Result<Self, String> {
-        let scope = match s.as_str() {
-            "*free" => Scope::OpenRouterFree,
-            "*provider" => Scope::Provider,
-            _ => match s.strip_prefix('=') {
-                Some(m) => Scope::Model(m.to_string()),
-                None => return Err(format!("bad scope {s:?}")),
-            },
-        };
-        Ok(ScopeKey { provider, scope })
-    }
-}
-
 /// When a `Day` window starts over.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum DayReset {
     #[default]
     UtcMidnight,
@@ -153,61 +128,22 @@ pub enum DayReset {
     PacificMidnight,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Window")]
-enum WindowDef {
-    #[serde(rename = "m")]
-    Minute,
-    #[serde(rename = "h")]
-    Hour,
-    #[serde(rename = "d")]
-    Day,
-    #[serde(rename = "ms")]
-    Millis(u64),
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Unit")]
-enum UnitDef {
-    #[serde(rename = "r")]
-    Requests,
-    #[serde(rename = "t")]
-    Tokens,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Source")]
-enum SourceDef {
-    #[serde(rename = "d")]
-    Documented,
-    #[serde(rename = "l")]
-    Learned,
-    #[serde(rename = "h")]
-    Header,
-}
-
 /// One limit on one key.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 struct Rule {
-    #[serde(with = "WindowDef")]
     w: Window,
-    #[serde(with = "UnitDef")]
     u: Unit,
     l: u64,
-    #[serde(with = "SourceDef")]
     s: Source,
-    #[serde(default)]
     r: DayReset,
     /// When it was set; the newest wins when tabs merge (defaults are 0 so anything beats them).
     t: f64,
 }
 
 /// What the provider said its count was at `t`, valid until `until`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Obs {
-    #[serde(with = "WindowDef")]
     w: Window,
-    #[serde(with = "UnitDef")]
     u: Unit,
     t: f64,
     n: u64,
@@ -215,10 +151,10 @@ struct Obs {
 }
 
 /// Log entry: (answered at, requests, tokens).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Entry(f64, u64, u64);
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 struct Pend {
     id: u64,
     k: Vec<ScopeKey>,
@@ -227,28 +163,23 @@ struct Pend {
 }
 
 /// A spend reservation: (id, nano-USD, expires at).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct SpendPend(u64, u64, f64);
 
 /// One tab's contribution. Only the tab with this id writes it; `v` grows on every write.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Tab {
     v: u64,
     next: u64,
-    #[serde(with = "pairs", default)]
-    log: BTreeMap<ScopeKey, Vec<Entry>>,
-    #[serde(default)]
+    log: SortedMap<ScopeKey, Vec<Entry>>,
     pend: Vec<Pend>,
-    #[serde(default)]
     sp: Vec<SpendPend>,
     /// Committed spend: (UTC day start, nano-USD); days before the current month fold into 0.
-    #[serde(default)]
     spent: Vec<(f64, u64)>,
 }
 
 /// Spend period for the budget, in UTC.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BudgetPeriod {
     Day,
     Month,
@@ -266,7 +197,7 @@ impl BudgetPeriod {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Budget {
     max: u64,
     period: BudgetPeriod,
@@ -289,8 +220,7 @@ pub struct WindowState {
 }
 
 /// One row of `quota().scopes`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScopeRow {
     pub provider: String,
     pub scope: String,
@@ -304,9 +234,33 @@ pub struct ScopeRow {
     pub source: String,
 }
 
+impl ScopeRow {
+    /// The row as `quota().scopes` shows it (camelCase).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("provider", &self.provider),
+            ("scope", &self.scope),
+            ("window", &self.window),
+            ("unit", &self.unit),
+            ("source", &self.source),
+        ] {
+            m.insert(k.into(), Value::String(v.clone()));
+        }
+        for (k, v) in [
+            ("limit", self.limit),
+            ("used", self.used),
+            ("remaining", self.remaining),
+        ] {
+            m.insert(k.into(), v.into());
+        }
+        m.put("resetsAt", self.resets_at.into());
+        Value::Object(m)
+    }
+}
+
 /// Spend so far in the budget period.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SpendRow {
     pub spent_usd: f64,
     pub reserved_usd: f64,
@@ -349,22 +303,16 @@ pub enum Verdict {
 }
 
 /// Quota and spend state. See the module docs for counting and merge semantics.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Ledger {
     v: u32,
     tab: String,
-    #[serde(with = "pairs", default)]
-    rules: BTreeMap<ScopeKey, Vec<Rule>>,
-    #[serde(with = "pairs", default)]
-    obs: BTreeMap<ScopeKey, Vec<Obs>>,
-    #[serde(default)]
-    tabs: BTreeMap<String, Tab>,
-    /// OpenRouter providers whose account bought credits (1000 free requests/day).
-    #[serde(default)]
-    credits: BTreeSet<String>,
-    #[serde(with = "pairs", default)]
-    decl: BTreeMap<ScopeKey, Vec<Rule>>,
-    #[serde(default)]
+    rules: SortedMap<ScopeKey, Vec<Rule>>,
+    obs: SortedMap<ScopeKey, Vec<Obs>>,
+    tabs: SortedMap<String, Tab>,
+    /// OpenRouter providers whose account bought credits (1000 free requests/day), sorted.
+    credits: Vec<String>,
+    decl: SortedMap<ScopeKey, Vec<Rule>>,
     budget: Budget,
 }
 
@@ -525,11 +473,11 @@ impl Ledger {
         Ledger {
             v: VERSION,
             tab: "local".to_string(),
-            rules: BTreeMap::new(),
-            obs: BTreeMap::new(),
-            tabs: BTreeMap::new(),
-            credits: BTreeSet::new(),
-            decl: BTreeMap::new(),
+            rules: SortedMap::default(),
+            obs: SortedMap::default(),
+            tabs: SortedMap::default(),
+            credits: Vec::new(),
+            decl: SortedMap::default(),
             budget: Budget::default(),
         }
     }
@@ -556,7 +504,7 @@ impl Ledger {
     ) {
         let key = ScopeKey::new(provider, scope.clone());
         let r = default_reset(Some(kind));
-        for (w, u, l) in defaults(kind, scope, self.credits.contains(provider)) {
+        for (w, u, l) in defaults(kind, scope, self.credits.iter().any(|c| c == provider)) {
             let rule = Rule {
                 w,
                 u,
@@ -565,7 +513,7 @@ impl Ledger {
                 r,
                 t: 0.0,
             };
-            let rules = self.rules.entry(key.clone()).or_default();
+            let rules = self.rules.entry(key.clone());
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| false);
             sort::sort_by_key(rules, |x| slot(x.w, x.u));
         }
@@ -591,7 +539,7 @@ impl Ledger {
             r: day_reset,
             t: 0.0,
         };
-        let rules = self.decl.entry(key).or_default();
+        let rules = self.decl.entry(key);
         upsert(rules, &rule, |x| x.w == window && x.u == unit, |_| true);
         sort::sort_by_key(rules, |x| slot(x.w, x.u));
     }
@@ -734,7 +682,7 @@ impl Ledger {
     /// Our own contribution, pruned, with its version bumped (every caller writes to it).
     fn own(&mut self, now: f64) -> &mut Tab {
         let keep = self.retain_ms();
-        let tab = self.tabs.entry(self.tab.clone()).or_default();
+        let tab = self.tabs.entry(self.tab.clone());
         tab.v = tab.v.saturating_add(1);
         tab.pend.retain(|p| p.exp > now);
         tab.sp.retain(|p| p.2 > now);
@@ -791,7 +739,7 @@ impl Ledger {
         let tab = self.own(now_ms);
         tab.pend.retain(|p| p.id != id.id);
         for k in id.keys {
-            push_entry(tab.log.entry(k).or_default(), now_ms, tok);
+            push_entry(tab.log.entry(k), now_ms, tok);
         }
     }
 
@@ -842,7 +790,7 @@ impl Ledger {
         }
         if cur.as_ref() != Some(&rule) {
             rule.t = now_ms;
-            let rules = self.rules.entry(key.clone()).or_default();
+            let rules = self.rules.entry(key.clone());
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| true);
             sort::sort_by_key(rules, |x| slot(x.w, x.u));
         }
@@ -851,7 +799,7 @@ impl Ledger {
             (None, None) => Some(0),
             (_, r) => r,
         };
-        let obs = self.obs.entry(key).or_default();
+        let obs = self.obs.entry(key);
         if let Some(rem) = remaining {
             let o = Obs {
                 w,
@@ -870,9 +818,9 @@ impl Ledger {
     /// 1000 free requests/day instead of 50).
     pub fn set_openrouter_tier(&mut self, provider: &str, has_credits: bool, now_ms: f64) {
         if has_credits {
-            self.credits.insert(provider.to_string());
+            add_sorted(&mut self.credits, provider);
         } else {
-            self.credits.remove(provider);
+            self.credits.retain(|c| c != provider);
         }
         let scope = Scope::OpenRouterFree;
         self.ensure_defaults(provider, ProviderKind::OpenRouter, &scope, now_ms);
@@ -938,7 +886,9 @@ impl Ledger {
 
     /// One row per (key, window, unit), for `quota()`.
     pub fn snapshot(&self, now_ms: f64) -> Vec<ScopeRow> {
-        let keys: BTreeSet<&ScopeKey> = self.rules.keys().chain(self.decl.keys()).collect();
+        let mut keys: Vec<&ScopeKey> = self.rules.keys().chain(self.decl.keys()).collect();
+        sort::sort(&mut keys);
+        keys.dedup();
         let mut rows = Vec::new();
         for key in keys {
             for s in self.windows(key, now_ms) {
@@ -995,7 +945,8 @@ impl Ledger {
     pub fn reserve_spend(&mut self, usd: f64, now_ms: f64) -> Result<SpendId, Error> {
         if !(usd.is_finite() && usd >= 0.0) {
             return Err(Error::invalid(format!(
-                "spend must be a finite, non-negative USD amount, got {usd}"
+                "spend must be a finite, non-negative USD amount, got {}",
+                show_f64(usd)
             )));
         }
         let amt = nano(usd);
@@ -1010,10 +961,13 @@ impl Ledger {
             return Err(Error::new(
                 ErrorCode::BudgetExceeded,
                 format!(
-                    "A paid call of up to {usd:.6} USD would exceed the budget: {:.6} USD spent \
-                     and {:.6} USD in flight of {:.6} USD{when}. Raise budget.maxUsd or stay \
+                    "A paid call of up to {} USD would exceed the budget: {} USD spent \
+                     and {} USD in flight of {} USD{when}. Raise budget.maxUsd or stay \
                      on free models.",
-                    row.spent_usd, row.reserved_usd, row.budget_usd
+                    fixed6(usd),
+                    fixed6(row.spent_usd),
+                    fixed6(row.reserved_usd),
+                    fixed6(row.budget_usd)
                 ),
             ));
         }
@@ -1066,13 +1020,15 @@ impl Ledger {
     /// spend, pending reservations with their expiry, and local configuration. A tab loading
     /// it calls `set_tab` with its own id and declares its limits again.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        to_string_with(|o| self.write(o))
     }
 
     /// Load a stored ledger; anything unreadable or of another version is an error (start
     /// fresh).
     pub fn from_json(s: &str) -> Result<Ledger, Error> {
-        let l: Ledger = serde_json::from_str(s)
+        let l = serde_json::from_str::<Value>(s)
+            .map_err(|e| e.to_string())
+            .and_then(|v| Ledger::read(&v))
             .map_err(|e| Error::parse(format!("stored quota ledger is unreadable: {e}")))?;
         if l.v != VERSION {
             return Err(Error::parse(format!(
@@ -1088,8 +1044,8 @@ impl Ledger {
     /// tabs, so two tabs' usage adds up and re-merging the same state changes nothing.
     /// Limits and provider observations: newest wins. Credits flags: union.
     pub fn merge(&mut self, other: &Ledger) {
-        for (k, rs) in &other.rules {
-            let mine = self.rules.entry(k.clone()).or_default();
+        for (k, rs) in other.rules.iter() {
+            let mine = self.rules.entry(k.clone());
             for r in rs {
                 upsert(
                     mine,
@@ -1100,8 +1056,8 @@ impl Ledger {
             }
             sort::sort_by_key(mine, |x| slot(x.w, x.u));
         }
-        for (k, os) in &other.obs {
-            let mine = self.obs.entry(k.clone()).or_default();
+        for (k, os) in other.obs.iter() {
+            let mine = self.obs.entry(k.clone());
             for o in os {
                 upsert(
                     mine,
@@ -1112,21 +1068,24 @@ impl Ledger {
             }
             sort::sort_by_key(mine, |x| slot(x.w, x.u));
         }
-        for (id, t) in &other.tabs {
+        for (id, t) in other.tabs.iter() {
             let take = match self.tabs.get(id) {
                 None => true,
                 Some(m) => {
                     t.v > m.v
                         || (t.v == m.v
                             && t != m
-                            && serde_json::to_string(t).ok() > serde_json::to_string(m).ok())
+                            && to_string_with(|o| put_tab(o, t))
+                                > to_string_with(|o| put_tab(o, m)))
                 }
             };
             if take {
                 self.tabs.insert(id.clone(), t.clone());
             }
         }
-        self.credits.extend(other.credits.iter().cloned());
+        for c in &other.credits {
+            add_sorted(&mut self.credits, c);
+        }
     }
 
     /// Drop other tabs' contributions that no longer count for anything (no spend, no live
@@ -1267,25 +1226,433 @@ fn month_bounds(now_ms: f64) -> (f64, f64) {
     )
 }
 
-/// Serialise a map with non-string keys as a list of pairs.
-mod pairs {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
+/// Insert into a sorted list of names unless present.
+fn add_sorted(v: &mut Vec<String>, s: &str) {
+    if let Err(i) = v.binary_search_by(|x| x.as_str().cmp(s)) {
+        v.insert(i, s.to_string());
+    }
+}
 
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        m: &BTreeMap<K, V>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(m.iter())
+// ---- persistence: compact JSON, written and read by hand ----
+//
+// Layout (the one serde derived before, so stored ledgers stay readable):
+// {"v":1,"tab":..,"rules":[[key,[rule..]]..],"obs":[[key,[obs..]]..],"tabs":{id:tab..},
+//  "credits":[..],"decl":[[key,[rule..]]..],"budget":{"max":n,"period":"total"}}
+// key [provider,"*free"|"*provider"|"=model"]; rule {"w","u","l","s","r","t"};
+// obs {"w","u","t","n","until"}; window "m"|"h"|"d"|{"ms":n}; tab {"v","next","log":[[key,
+// [[at,req,tok]..]]..],"pend":[{"id","k","tok","exp"}..],"sp":[[id,nano,exp]..],"spent":[[day,nano]..]}.
+
+fn to_string_with(f: impl FnOnce(&mut String)) -> String {
+    let mut out = String::new();
+    f(&mut out);
+    out
+}
+
+fn put_u(out: &mut String, n: u64) {
+    out.push_str(&n.to_string());
+}
+
+/// serde_json's float form (shortest round trip; `null` when not finite).
+fn put_f(out: &mut String, x: f64) {
+    out.push_str(&json_f64(x));
+}
+
+/// `[a,b,..]` with `item` writing each element.
+fn put_list<T>(out: &mut String, items: &[T], item: &dyn Fn(&mut String, &T)) {
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item(out, x);
+    }
+    out.push(']');
+}
+
+/// `,"name":` (no comma for the first field: pass `first`).
+fn put_field(out: &mut String, name: &str, first: bool) {
+    if !first {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+}
+
+fn put_key(out: &mut String, k: &ScopeKey) {
+    out.push('[');
+    push_json_str(out, &k.provider);
+    out.push(',');
+    match &k.scope {
+        Scope::OpenRouterFree => out.push_str("\"*free\""),
+        Scope::Provider => out.push_str("\"*provider\""),
+        Scope::Model(m) => push_json_str(out, &format!("={m}")),
+    }
+    out.push(']');
+}
+
+fn put_window(out: &mut String, w: Window) {
+    match w {
+        Window::Minute => out.push_str("\"m\""),
+        Window::Hour => out.push_str("\"h\""),
+        Window::Day => out.push_str("\"d\""),
+        Window::Millis(n) => {
+            out.push_str("{\"ms\":");
+            put_u(out, n);
+            out.push('}');
+        }
+    }
+}
+
+fn put_wu(out: &mut String, w: Window, u: Unit) {
+    put_field(out, "w", true);
+    put_window(out, w);
+    put_field(out, "u", false);
+    out.push_str(match u {
+        Unit::Requests => "\"r\"",
+        Unit::Tokens => "\"t\"",
+    });
+}
+
+fn put_rule(out: &mut String, r: &Rule) {
+    out.push('{');
+    put_wu(out, r.w, r.u);
+    put_field(out, "l", false);
+    put_u(out, r.l);
+    put_field(out, "s", false);
+    out.push_str(match r.s {
+        Source::Documented => "\"d\"",
+        Source::Learned => "\"l\"",
+        Source::Header => "\"h\"",
+    });
+    put_field(out, "r", false);
+    out.push_str(match r.r {
+        DayReset::UtcMidnight => "\"UtcMidnight\"",
+        DayReset::PacificMidnight => "\"PacificMidnight\"",
+    });
+    put_field(out, "t", false);
+    put_f(out, r.t);
+    out.push('}');
+}
+
+fn put_obs(out: &mut String, o: &Obs) {
+    out.push('{');
+    put_wu(out, o.w, o.u);
+    put_field(out, "t", false);
+    put_f(out, o.t);
+    put_field(out, "n", false);
+    put_u(out, o.n);
+    put_field(out, "until", false);
+    put_f(out, o.until);
+    out.push('}');
+}
+
+/// `[[key,[item..]]..]`
+fn put_pairs<T>(out: &mut String, m: &SortedMap<ScopeKey, Vec<T>>, item: &dyn Fn(&mut String, &T)) {
+    put_list(out, &m.0, &|out, (k, v)| {
+        out.push('[');
+        put_key(out, k);
+        out.push(',');
+        put_list(out, v, item);
+        out.push(']');
+    });
+}
+
+fn put_tab(out: &mut String, t: &Tab) {
+    out.push('{');
+    put_field(out, "v", true);
+    put_u(out, t.v);
+    put_field(out, "next", false);
+    put_u(out, t.next);
+    put_field(out, "log", false);
+    put_pairs(out, &t.log, &|out, e| {
+        out.push('[');
+        put_f(out, e.0);
+        out.push(',');
+        put_u(out, e.1);
+        out.push(',');
+        put_u(out, e.2);
+        out.push(']');
+    });
+    put_field(out, "pend", false);
+    put_list(out, &t.pend, &|out, p| {
+        out.push('{');
+        put_field(out, "id", true);
+        put_u(out, p.id);
+        put_field(out, "k", false);
+        put_list(out, &p.k, &|out, k| put_key(out, k));
+        put_field(out, "tok", false);
+        put_u(out, p.tok);
+        put_field(out, "exp", false);
+        put_f(out, p.exp);
+        out.push('}');
+    });
+    put_field(out, "sp", false);
+    put_list(out, &t.sp, &|out, p| {
+        out.push('[');
+        put_u(out, p.0);
+        out.push(',');
+        put_u(out, p.1);
+        out.push(',');
+        put_f(out, p.2);
+        out.push(']');
+    });
+    put_field(out, "spent", false);
+    put_list(out, &t.spent, &|out, e| {
+        out.push('[');
+        put_f(out, e.0);
+        out.push(',');
+        put_u(out, e.1);
+        out.push(']');
+    });
+    out.push('}');
+}
+
+type Obj = Map<String, Value>;
+type Read<T> = Result<T, String>;
+
+fn invalid(what: &str) -> String {
+    format!("`{what}` is missing or invalid")
+}
+
+/// A required field.
+fn req<'a>(o: &'a Obj, k: &str) -> Read<&'a Value> {
+    o.get(k).ok_or_else(|| format!("missing field `{k}`"))
+}
+
+fn as_u(v: &Value, what: &str) -> Read<u64> {
+    v.as_u64().ok_or_else(|| invalid(what))
+}
+
+fn as_f(v: &Value, what: &str) -> Read<f64> {
+    v.as_f64().ok_or_else(|| invalid(what))
+}
+
+fn as_obj<'a>(v: &'a Value, what: &str) -> Read<&'a Obj> {
+    v.as_object().ok_or_else(|| invalid(what))
+}
+
+/// A JSON array of exactly `n` items (any length when `n` is 0).
+fn as_arr<'a>(v: &'a Value, n: usize, what: &str) -> Read<&'a [Value]> {
+    match v.as_array() {
+        Some(a) if n == 0 || a.len() == n => Ok(a),
+        _ => Err(invalid(what)),
+    }
+}
+
+/// An optional list field (missing = empty), each item read by `item`.
+fn opt_list<T>(o: &Obj, k: &str, item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
+    match o.get(k) {
+        None => Ok(Vec::new()),
+        Some(v) => as_arr(v, 0, k)?.iter().map(item).collect(),
+    }
+}
+
+fn get_key(v: &Value) -> Read<ScopeKey> {
+    let [p, s] = as_arr(v, 2, "scope key")? else {
+        return Err(invalid("scope key"));
+    };
+    let (Some(provider), Some(s)) = (p.as_str(), s.as_str()) else {
+        return Err(invalid("scope key"));
+    };
+    let scope = match s {
+        "*free" => Scope::OpenRouterFree,
+        "*provider" => Scope::Provider,
+        _ => match s.strip_prefix('=') {
+            Some(m) => Scope::Model(m.to_string()),
+            None => return Err(format!("bad scope {}", Value::from(s))),
+        },
+    };
+    Ok(ScopeKey {
+        provider: provider.to_string(),
+        scope,
+    })
+}
+
+/// `"w"` and `"u"` of a rule or observation.
+fn get_wu(o: &Obj) -> Read<(Window, Unit)> {
+    let w = match req(o, "w")? {
+        Value::String(s) if s == "m" => Window::Minute,
+        Value::String(s) if s == "h" => Window::Hour,
+        Value::String(s) if s == "d" => Window::Day,
+        Value::Object(m) if m.len() == 1 => Window::Millis(as_u(req(m, "ms")?, "w")?),
+        _ => return Err(invalid("w")),
+    };
+    let u = match req(o, "u")?.as_str() {
+        Some("r") => Unit::Requests,
+        Some("t") => Unit::Tokens,
+        _ => return Err(invalid("u")),
+    };
+    Ok((w, u))
+}
+
+fn get_rule(v: &Value) -> Read<Rule> {
+    let o = as_obj(v, "rule")?;
+    let (w, u) = get_wu(o)?;
+    let s = match req(o, "s")?.as_str() {
+        Some("d") => Source::Documented,
+        Some("l") => Source::Learned,
+        Some("h") => Source::Header,
+        _ => return Err(invalid("s")),
+    };
+    let r = match o.get("r").map(Value::as_str) {
+        None | Some(Some("UtcMidnight")) => DayReset::UtcMidnight,
+        Some(Some("PacificMidnight")) => DayReset::PacificMidnight,
+        _ => return Err(invalid("r")),
+    };
+    Ok(Rule {
+        w,
+        u,
+        l: as_u(req(o, "l")?, "l")?,
+        s,
+        r,
+        t: as_f(req(o, "t")?, "t")?,
+    })
+}
+
+fn get_obs(v: &Value) -> Read<Obs> {
+    let o = as_obj(v, "obs")?;
+    let (w, u) = get_wu(o)?;
+    Ok(Obs {
+        w,
+        u,
+        t: as_f(req(o, "t")?, "t")?,
+        n: as_u(req(o, "n")?, "n")?,
+        until: as_f(req(o, "until")?, "until")?,
+    })
+}
+
+/// `[[key,[item..]]..]` (missing = empty; a repeated key keeps the last).
+fn get_pairs<T>(
+    o: &Obj,
+    k: &str,
+    item: &dyn Fn(&Value) -> Read<T>,
+) -> Read<SortedMap<ScopeKey, Vec<T>>> {
+    let mut m = SortedMap::default();
+    for p in opt_list(o, k, &|p| {
+        let [key, items] = as_arr(p, 2, k)? else {
+            return Err(invalid(k));
+        };
+        let items = as_arr(items, 0, k)?
+            .iter()
+            .map(item)
+            .collect::<Read<Vec<T>>>()?;
+        Ok((get_key(key)?, items))
+    })? {
+        m.insert(p.0, p.1);
+    }
+    Ok(m)
+}
+
+// Readers fill a default value field by field: with one value live, every early return drops
+// just that, instead of each combination of the fields read so far.
+
+#[inline(never)]
+fn get_tab(v: &Value) -> Read<Tab> {
+    let o = as_obj(v, "tab")?;
+    let mut t = Tab {
+        v: as_u(req(o, "v")?, "v")?,
+        next: as_u(req(o, "next")?, "next")?,
+        ..Tab::default()
+    };
+    t.log = get_pairs(o, "log", &|e| match as_arr(e, 3, "log")? {
+        [at, r, t] => Ok(Entry(as_f(at, "log")?, as_u(r, "log")?, as_u(t, "log")?)),
+        _ => Err(invalid("log")),
+    })?;
+    t.pend = opt_list(o, "pend", &|p| {
+        let p = as_obj(p, "pend")?;
+        let mut k = Vec::new();
+        for key in as_arr(req(p, "k")?, 0, "k")? {
+            k.push(get_key(key)?);
+        }
+        Ok(Pend {
+            id: as_u(req(p, "id")?, "id")?,
+            k,
+            tok: as_u(req(p, "tok")?, "tok")?,
+            exp: as_f(req(p, "exp")?, "exp")?,
+        })
+    })?;
+    t.sp = opt_list(o, "sp", &|p| match as_arr(p, 3, "sp")? {
+        [id, n, exp] => Ok(SpendPend(as_u(id, "sp")?, as_u(n, "sp")?, as_f(exp, "sp")?)),
+        _ => Err(invalid("sp")),
+    })?;
+    t.spent = opt_list(o, "spent", &|e| match as_arr(e, 2, "spent")? {
+        [d, n] => Ok((as_f(d, "spent")?, as_u(n, "spent")?)),
+        _ => Err(invalid("spent")),
+    })?;
+    Ok(t)
+}
+
+impl Ledger {
+    fn write(&self, out: &mut String) {
+        out.push('{');
+        put_field(out, "v", true);
+        put_u(out, u64::from(self.v));
+        put_field(out, "tab", false);
+        push_json_str(out, &self.tab);
+        put_field(out, "rules", false);
+        put_pairs(out, &self.rules, &put_rule);
+        put_field(out, "obs", false);
+        put_pairs(out, &self.obs, &put_obs);
+        put_field(out, "tabs", false);
+        out.push('{');
+        for (i, (id, t)) in self.tabs.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_str(out, id);
+            out.push(':');
+            put_tab(out, t);
+        }
+        out.push('}');
+        put_field(out, "credits", false);
+        put_list(out, &self.credits, &|out, c| push_json_str(out, c));
+        put_field(out, "decl", false);
+        put_pairs(out, &self.decl, &put_rule);
+        put_field(out, "budget", false);
+        out.push('{');
+        put_field(out, "max", true);
+        put_u(out, self.budget.max);
+        put_field(out, "period", false);
+        push_json_str(out, self.budget.period.as_str());
+        out.push_str("}}");
     }
 
-    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    fn read(v: &Value) -> Read<Ledger> {
+        let o = as_obj(v, "ledger")?;
+        let mut l = Ledger::new();
+        l.v = u32::try_from(as_u(req(o, "v")?, "v")?).map_err(|_| invalid("v"))?;
+        l.tab = req(o, "tab")?
+            .as_str()
+            .ok_or_else(|| invalid("tab"))?
+            .to_string();
+        l.rules = get_pairs(o, "rules", &get_rule)?;
+        l.obs = get_pairs(o, "obs", &get_obs)?;
+        if let Some(t) = o.get("tabs") {
+            for (id, t) in as_obj(t, "tabs")? {
+                l.tabs.insert(id.clone(), get_tab(t)?);
+            }
+        }
+        if let Some(c) = o.get("credits") {
+            for c in as_arr(c, 0, "credits")? {
+                add_sorted(
+                    &mut l.credits,
+                    c.as_str().ok_or_else(|| invalid("credits"))?,
+                );
+            }
+        }
+        l.decl = get_pairs(o, "decl", &get_rule)?;
+        if let Some(b) = o.get("budget") {
+            let b = as_obj(b, "budget")?;
+            l.budget.max = as_u(req(b, "max")?, "max")?;
+            l.budget.period = match req(b, "period")?.as_str() {
+                Some("day") => BudgetPeriod::Day,
+                Some("month") => BudgetPeriod::Month,
+                Some("total") => BudgetPeriod::Total,
+                _ => return Err(invalid("period")),
+            };
+        }
+        Ok(l)
     }
 }
 

@@ -8,7 +8,6 @@
 //! in one request, and a persisted fact could otherwise go stale forever (a key fixed, a model
 //! that gained tools).
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde_json::Value;
@@ -16,6 +15,7 @@ use serde_json::Value;
 use crate::core::catalog::{push_json_str, Capability};
 use crate::core::classify::Action;
 use crate::core::error::Error;
+use crate::core::map::SortedMap;
 use crate::core::sort;
 
 /// Recent TTFTs kept per model for the p50: recent behaviour matters more than history.
@@ -238,14 +238,14 @@ impl Entry {
 struct Prov {
     out: bool,
     pool_until: f64,
-    models: BTreeMap<String, Entry>,
+    models: SortedMap<String, Entry>,
 }
 
 /// All router state: per-model cooldowns, evictions, learned limits and stats; per-provider
 /// out flag and free-pool exhaustion.
 #[derive(Clone, Debug, Default)]
 pub struct Health {
-    providers: BTreeMap<String, Prov>,
+    providers: SortedMap<String, Prov>,
 }
 
 fn bit(c: Capability) -> u8 {
@@ -302,12 +302,12 @@ impl Health {
     }
 
     fn prov_mut(&mut self, provider: &str) -> &mut Prov {
-        self.providers.entry(provider.to_string()).or_default()
+        self.providers.entry(provider.to_string())
     }
 
     fn entry_mut(&mut self, provider: &str, model: &str) -> &mut Entry {
         let p = self.prov_mut(provider);
-        p.models.entry(model.to_string()).or_default()
+        p.models.entry(model.to_string())
     }
 
     /// Apply what classify decided about a failed attempt. Non-finite times are ignored
@@ -454,8 +454,8 @@ impl Health {
     /// Compact JSON of the stats, cooldowns and free-pool times (see the module doc).
     pub fn stats_to_json(&self) -> String {
         let mut rows: Vec<SavedModel> = Vec::new();
-        for (p, prov) in &self.providers {
-            for (m, e) in &prov.models {
+        for (p, prov) in self.providers.iter() {
+            for (m, e) in prov.models.iter() {
                 if e.window == 0 && e.cooldown_until <= 0.0 {
                     continue;
                 }
@@ -884,7 +884,7 @@ struct Pin {
 /// pinned dropped first. Call `pin` after every success so active sessions stay.
 #[derive(Clone, Debug, Default)]
 pub struct Sessions {
-    pins: HashMap<String, Pin>,
+    pins: SortedMap<String, Pin>,
     tick: u64,
 }
 

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::core::error::{Error, ErrorCode};
+use crate::core::map::Put;
 
 /// The fields of a `chat.completion.chunk` this crate reads, borrowed from the parsed payload.
 /// Each is `None` when absent or null; a field of the wrong type fails the chunk.
@@ -173,6 +174,16 @@ struct ToolCallAcc {
     arguments: String,
 }
 
+/// A JSON object from pairs. Not `json!`: it unwraps `to_value`, which links `Debug` formatting
+/// (and its Unicode tables) for the panic message.
+fn object(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
 /// Aggregates a stream into the final completion and keeps what routing needs (served model).
 #[derive(Debug, Default)]
 pub struct Accumulator {
@@ -239,9 +250,13 @@ impl Accumulator {
             }
             if let Some(f) = choice.finish_reason {
                 if f == "error" {
-                    return Ok(Step::Error(serde_json::json!({
-                        "code": 502, "message": "the provider ended the stream with finish_reason \"error\""
-                    })));
+                    return Ok(Step::Error(object(vec![
+                        ("code", 502.into()),
+                        (
+                            "message",
+                            "the provider ended the stream with finish_reason \"error\"".into(),
+                        ),
+                    ])));
                 }
                 self.finish_reason = Some(f.to_owned());
                 delta.finish_reason = Some(f.to_owned());
@@ -350,10 +365,10 @@ impl Accumulator {
         }
         let mut delta = serde_json::Map::new();
         if let Some(c) = text("content") {
-            delta.insert("content".into(), c.into());
+            delta.put("content", c.into());
         }
         if let Some(r) = text("reasoning").or_else(|| text("reasoning_content")) {
-            delta.insert("reasoning".into(), r.into());
+            delta.put("reasoning", r.into());
         }
         if let Some(Value::Array(calls)) = msg.get("tool_calls") {
             let frags: Vec<Value> = calls
@@ -362,25 +377,25 @@ impl Accumulator {
                 .map(|(i, c)| {
                     let mut f = c.clone();
                     if let Value::Object(m) = &mut f {
-                        m.insert("index".into(), i.into());
+                        m.put("index", i.into());
                     }
                     f
                 })
                 .collect();
-            delta.insert("tool_calls".into(), Value::Array(frags));
+            delta.put("tool_calls", Value::Array(frags));
         }
         let mut ch = serde_json::Map::new();
-        ch.insert("index".into(), 0.into());
-        ch.insert("delta".into(), Value::Object(delta));
+        ch.put("index", 0.into());
+        ch.put("delta", Value::Object(delta));
         if let Some(f) = choice.get("finish_reason") {
-            ch.insert("finish_reason".into(), f.clone());
+            ch.put("finish_reason", f.clone());
         }
         if let Some(e) = choice.get("error") {
-            ch.insert("error".into(), e.clone());
+            ch.put("error", e.clone());
         }
-        chunk.insert("choices".into(), Value::Array(vec![Value::Object(ch)]));
+        chunk.put("choices", Value::Array(vec![Value::Object(ch)]));
         if let Some(u) = v.get("usage") {
-            chunk.insert("usage".into(), u.clone());
+            chunk.put("usage", u.clone());
         }
         match self.step(&Value::Object(chunk).to_string())? {
             Step::Nothing => {}
@@ -405,11 +420,17 @@ impl Accumulator {
         self.tool_calls
             .iter()
             .map(|t| {
-                serde_json::json!({
-                    "id": t.id,
-                    "type": t.kind.as_deref().unwrap_or("function"),
-                    "function": {"name": t.name, "arguments": t.arguments},
-                })
+                object(vec![
+                    ("id", t.id.clone().into()),
+                    ("type", t.kind.as_deref().unwrap_or("function").into()),
+                    (
+                        "function",
+                        object(vec![
+                            ("name", t.name.clone().into()),
+                            ("arguments", t.arguments.clone().into()),
+                        ]),
+                    ),
+                ])
             })
             .collect()
     }
@@ -417,13 +438,13 @@ impl Accumulator {
     /// The aggregated `chat.completion` object (without `route`).
     pub fn completion(&self, requested_model: &str) -> Value {
         let mut message = Map::new();
-        message.insert("role".into(), Value::from("assistant"));
-        message.insert("content".into(), Value::from(self.content.as_str()));
+        message.put("role", Value::from("assistant"));
+        message.put("content", Value::from(self.content.as_str()));
         if !self.reasoning.is_empty() {
-            message.insert("reasoning".into(), Value::from(self.reasoning.as_str()));
+            message.put("reasoning", Value::from(self.reasoning.as_str()));
         }
         if self.has_tool_calls() {
-            message.insert("tool_calls".into(), Value::Array(self.tool_calls_value()));
+            message.put("tool_calls", Value::Array(self.tool_calls_value()));
         }
         let finish = self.finish_reason.clone().unwrap_or_else(|| {
             if self.has_tool_calls() {
@@ -432,19 +453,23 @@ impl Accumulator {
                 "stop".into()
             }
         });
-        serde_json::json!({
-            "id": self.id.clone().unwrap_or_default(),
-            "object": "chat.completion",
-            "created": self.created.unwrap_or(0.0) as u64,
-            "model": self.model.as_deref().unwrap_or(requested_model),
-            "provider": self.provider,
-            "choices": [{
-                "index": 0,
-                "message": Value::Object(message),
-                "finish_reason": finish,
-            }],
-            "usage": self.usage.clone().unwrap_or(Value::Null),
-        })
+        let choice = object(vec![
+            ("index", 0.into()),
+            ("message", Value::Object(message)),
+            ("finish_reason", finish.into()),
+        ]);
+        object(vec![
+            ("id", self.id.clone().unwrap_or_default().into()),
+            ("object", "chat.completion".into()),
+            ("created", (self.created.unwrap_or(0.0) as u64).into()),
+            (
+                "model",
+                self.model.as_deref().unwrap_or(requested_model).into(),
+            ),
+            ("provider", self.provider.clone().into()),
+            ("choices", Value::Array(vec![choice])),
+            ("usage", self.usage.clone().unwrap_or(Value::Null)),
+        ])
     }
 }
 

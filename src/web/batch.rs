@@ -4,10 +4,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::web::glue::future_to_promise;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::options::{opt_u64, CallOptions, WaitForQuota};

@@ -194,8 +194,10 @@ impl Live {
     pub fn final_value(&self) -> Value {
         let mut v = self.body.acc.completion(&self.cand.model);
         if !self.prefix.is_empty() {
-            if let Some(msg) = v.pointer_mut("/choices/0/message") {
-                msg["content"] = Value::from(self.text());
+            // Not `msg["content"] = ..`: Value's IndexMut can panic, and its message links
+            // Debug formatting with Unicode tables. The message is always an object here.
+            if let Some(Value::Object(msg)) = v.pointer_mut("/choices/0/message") {
+                msg.insert("content".into(), Value::from(self.text()));
             }
         }
         if let Value::Object(m) = &mut v {

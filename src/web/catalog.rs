@@ -1,17 +1,18 @@
 //! The live catalog: fetched per provider, cached in storage with a TTL, a stale copy served when
 //! a refresh fails, and one refresh in flight however many callers ask.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::web::glue::future_to_promise;
 use js_sys::Promise;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::cache;
 use crate::core::catalog::{self, Catalog, ModelInfo};
 use crate::core::error::{Error, ErrorCode};
+use crate::core::map::{Put, SortedMap};
 use crate::core::options::ProviderConfig;
 use crate::core::provider::ProviderKind;
 use crate::web::client::Inner;
@@ -24,9 +25,9 @@ use crate::web::transport::{self, now_ms, CallCtl, Wait};
 pub struct CatalogState {
     pub cat: Catalog,
     /// When each provider's models were fetched (network or cache).
-    pub fetched_at: HashMap<String, f64>,
+    pub fetched_at: SortedMap<String, f64>,
     /// Providers whose last refresh failed and whose models are an older copy.
-    pub stale: HashMap<String, bool>,
+    pub stale: SortedMap<String, bool>,
     /// The refresh in flight, shared by every caller.
     pub inflight: Option<Promise>,
 }
@@ -49,12 +50,12 @@ fn configured(p: &ProviderConfig) -> Option<Vec<ModelInfo>> {
         .iter()
         .map(|id| {
             let mut m = Map::new();
-            m.insert("id".into(), id.clone().into());
+            m.put("id", id.clone().into());
             Value::Object(m)
         })
         .collect();
     let mut body = Map::new();
-    body.insert("data".into(), Value::Array(data));
+    body.put("data", Value::Array(data));
     let mut models =
         catalog::parse_openai_models(&Value::Object(body).to_string(), &p.id, p.free).ok()?;
     for m in &mut models {
@@ -154,9 +155,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             drop(st);
             inner.health.borrow_mut().catalog_refreshed(&p.id);
             let mut m = Map::new();
-            m.insert("provider".into(), p.id.clone().into());
-            m.insert("count".into(), n.into());
-            m.insert("source".into(), "config".into());
+            m.put("provider", p.id.clone().into());
+            m.put("count", n.into());
+            m.put("source", "config".into());
             emit(&inner, m);
             continue;
         }
@@ -177,10 +178,10 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         st.fetched_at.insert(p.id.clone(), stored.0);
                         drop(st);
                         let mut m = Map::new();
-                        m.insert("provider".into(), p.id.clone().into());
-                        m.insert("count".into(), n.into());
-                        m.insert("source".into(), "cache".into());
-                        m.insert("stale".into(), false.into());
+                        m.put("provider", p.id.clone().into());
+                        m.put("count", n.into());
+                        m.put("source", "cache".into());
+                        m.put("stale", false.into());
                         emit(&inner, m);
                         continue;
                     }
@@ -210,9 +211,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 }
                 source = "network";
                 let mut m = Map::new();
-                m.insert("provider".into(), p.id.clone().into());
-                m.insert("count".into(), n.into());
-                m.insert("source".into(), "network".into());
+                m.put("provider", p.id.clone().into());
+                m.put("count", n.into());
+                m.put("source", "network".into());
                 emit(&inner, m);
             }
             Err(e) => {
@@ -240,18 +241,18 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         .filter(|m| m.provider == p.id)
                         .count();
                     let mut m = Map::new();
-                    m.insert("provider".into(), p.id.clone().into());
-                    m.insert("count".into(), count.into());
-                    m.insert("source".into(), "cache".into());
-                    m.insert("stale".into(), true.into());
-                    m.insert("error".into(), e.message.clone().into());
+                    m.put("provider", p.id.clone().into());
+                    m.put("count", count.into());
+                    m.put("source", "cache".into());
+                    m.put("stale", true.into());
+                    m.put("error", e.message.clone().into());
                     emit(&inner, m);
                 } else {
                     let mut m = Map::new();
-                    m.insert("provider".into(), p.id.clone().into());
-                    m.insert("count".into(), 0.into());
-                    m.insert("source".into(), "network".into());
-                    m.insert("error".into(), e.message.clone().into());
+                    m.put("provider", p.id.clone().into());
+                    m.put("count", 0.into());
+                    m.put("source", "network".into());
+                    m.put("error", e.message.clone().into());
                     emit(&inner, m);
                     errors.push(e);
                 }
@@ -265,13 +266,13 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         }
     }
     let mut info = Map::new();
-    info.insert("count".into(), st.cat.models().len().into());
-    info.insert("source".into(), source.into());
+    info.put("count", st.cat.models().len().into());
+    info.put("source", source.into());
     info.insert(
         "fetchedAt".into(),
         st.fetched_at.values().cloned().fold(0.0, f64::max).into(),
     );
-    info.insert("stale".into(), (!st.stale.is_empty()).into());
+    info.put("stale", (!st.stale.is_empty()).into());
     Ok(Value::Object(info))
 }
 

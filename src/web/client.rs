@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::web::glue::future_to_promise;
 use js_sys::{Function, Promise};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::catalog::{self as cat, ModelStats, ModelStatus};
 use crate::core::error::Error;

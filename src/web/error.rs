@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};
+use crate::core::map::Put;
 use crate::web::glue;
 
 fn attempts_value(e: &Error) -> Value {
@@ -12,16 +13,16 @@ fn attempts_value(e: &Error) -> Value {
             .iter()
             .map(|a| {
                 let mut m = Map::new();
-                m.insert("provider".into(), a.provider.clone().into());
-                m.insert("model".into(), a.model.clone().into());
-                m.insert("outcome".into(), a.outcome.clone().into());
+                m.put("provider", a.provider.clone().into());
+                m.put("model", a.model.clone().into());
+                m.put("outcome", a.outcome.clone().into());
                 if let Some(s) = a.status {
-                    m.insert("status".into(), s.into());
+                    m.put("status", s.into());
                 }
                 if let Some(c) = a.error_code {
-                    m.insert("errorCode".into(), c.as_str().into());
+                    m.put("errorCode", c.as_str().into());
                 }
-                m.insert("ms".into(), a.ms.round().into());
+                m.put("ms", a.ms.round().into());
                 Value::Object(m)
             })
             .collect(),
@@ -36,22 +37,22 @@ pub fn attempts_json(e: &Error) -> Value {
 pub fn to_js_with_cause(e: &Error, cause: &JsValue) -> JsValue {
     let mut extra = Map::new();
     if let Some(s) = e.status {
-        extra.insert("status".into(), s.into());
+        extra.put("status", s.into());
     }
     if let Some(p) = &e.provider {
-        extra.insert("provider".into(), p.clone().into());
+        extra.put("provider", p.clone().into());
     }
     if let Some(m) = &e.model {
-        extra.insert("model".into(), m.clone().into());
+        extra.put("model", m.clone().into());
     }
     if let Some(r) = e.retry_after_ms {
-        extra.insert("retryAfterMs".into(), r.into());
+        extra.put("retryAfterMs", r.into());
     }
     if !e.attempts.is_empty() {
-        extra.insert("attempts".into(), attempts_value(e));
+        extra.put("attempts", attempts_value(e));
     }
     if let Some(p) = &e.partial {
-        extra.insert("partial".into(), p.clone().into());
+        extra.put("partial", p.clone().into());
     }
     glue::make_error(
         e.code.as_str(),

@@ -7,6 +7,7 @@ use js_sys::{Array, Function};
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::map::Put;
 use crate::web::glue;
 
 #[derive(Default)]
@@ -62,8 +63,8 @@ impl Events {
             return;
         }
         let mut m = Map::new();
-        m.insert("type".into(), kind.into());
-        m.insert("at".into(), now_ms.into());
+        m.put("type", kind.into());
+        m.put("at", now_ms.into());
         m.extend(fields);
         let json = Value::Object(m).to_string();
         // Snapshot the listeners: one may add or remove listeners while we dispatch.

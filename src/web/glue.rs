@@ -103,3 +103,18 @@ extern "C" {
     #[wasm_bindgen(js_name = withLock)]
     pub fn with_lock(name: &str, f: &Function) -> Promise;
 }
+
+/// `wasm_bindgen_futures::future_to_promise` over a boxed future: one copy of the promise
+/// plumbing (spawn, resolve, reject) for every exported async method, not one per future type.
+pub fn future_to_promise(
+    f: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Promise {
+    boxed_promise(Box::pin(f))
+}
+
+#[inline(never)]
+fn boxed_promise(
+    f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>,
+) -> Promise {
+    wasm_bindgen_futures::future_to_promise(f)
+}

@@ -7,6 +7,7 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};
+use crate::core::map::Put;
 use crate::core::provider::ProviderKind;
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -69,8 +70,8 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     };
     quota::set_openrouter_tier(inner, &p.id, !free_tier);
     let mut out = serde_json::Map::new();
-    out.insert("provider".into(), p.id.clone().into());
-    out.insert("isFreeTier".into(), free_tier.into());
+    out.put("provider", p.id.clone().into());
+    out.put("isFreeTier", free_tier.into());
     out.insert(
         "freeRequestsPerDay".into(),
         (if free_tier { 50 } else { 1000 }).into(),
@@ -86,6 +87,6 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
             out.insert(name.into(), x.clone());
         }
     }
-    out.insert("fetchedAt".into(), now_ms().into());
+    out.put("fetchedAt", now_ms().into());
     Ok(Value::Object(out))
 }

@@ -12,6 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Unit, Window};
+use crate::core::map::Put;
 use crate::core::options::BudgetPeriod as OptPeriod;
 use crate::core::options::{ClientOptions, ProviderConfig};
 use crate::core::provider::ProviderKind;
@@ -58,7 +59,7 @@ fn ledger_key(opts: &ClientOptions) -> String {
             )
         })
         .collect();
-    ids.sort();
+    crate::core::sort::sort(&mut ids);
     let h = sha256::hex_digest(ids.join("\n").as_bytes());
     format!("quota:{}", &h[..32])
 }
@@ -280,14 +281,14 @@ pub fn snapshot(inner: &Inner) -> Value {
     let Ok(l) = inner.quota.ledger.try_borrow() else {
         return Value::Null;
     };
-    let scopes = serde_json::to_value(l.snapshot(now)).unwrap_or(Value::Array(Vec::new()));
+    let scopes = Value::Array(l.snapshot(now).iter().map(|r| r.to_value()).collect());
     let spend = l.spend(now);
     let mut m = Map::new();
-    m.insert("scopes".into(), scopes);
-    m.insert("spentUsd".into(), spend.spent_usd.into());
-    m.insert("reservedUsd".into(), spend.reserved_usd.into());
-    m.insert("budgetUsd".into(), inner.opts.budget_usd.into());
-    m.insert("period".into(), inner.opts.budget_period.as_str().into());
+    m.put("scopes", scopes);
+    m.put("spentUsd", spend.spent_usd.into());
+    m.put("reservedUsd", spend.reserved_usd.into());
+    m.put("budgetUsd", inner.opts.budget_usd.into());
+    m.put("period", inner.opts.budget_period.as_str().into());
     Value::Object(m)
 }
 
@@ -295,7 +296,7 @@ pub fn emit_quota(inner: &Inner) {
     if inner.events.wants("quota") {
         let snap = snapshot(inner);
         inner.events.emit("quota", now_ms(), |m| {
-            m.insert("snapshot".into(), snap);
+            m.put("snapshot", snap);
         });
     }
 }

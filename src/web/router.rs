@@ -522,7 +522,7 @@ async fn open_inner(
     ctl: &Rc<CallCtl>,
 ) -> Result<SharedLive, JsValue> {
     let started = now_ms();
-    let needs = needs::analyse(&Value::Object(req.clone())).map_err(|e| to_js(&e))?;
+    let needs = needs::analyse_object(req).map_err(|e| to_js(&e))?;
     let max = copts.max_attempts.unwrap_or(inner.opts.max_attempts) as usize;
     let wait_deadline = match copts.wait_for_quota {
         WaitForQuota::No => started,

@@ -3,9 +3,9 @@
 
 use std::mem;
 
+use crate::web::glue::future_to_promise;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::error::Error;
 use crate::web::call::{advance, coalesce, delta_to_js, flush, Phase, SharedLive};

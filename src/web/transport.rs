@@ -145,7 +145,23 @@ pub fn headers_object(pairs: &[(&str, &str)]) -> Object {
 
 /// Response headers as (lowercased name, value) pairs.
 pub fn response_headers(resp: &JsValue) -> Vec<(String, String)> {
-    serde_json::from_str(&glue::response_headers(resp)).unwrap_or_default()
+    header_pairs(&glue::response_headers(resp)).unwrap_or_default()
+}
+
+/// `[[name, value], ..]` read through `Value` (a typed `Vec<(String, String)>` pulls in serde's
+/// typed-deserialisation error paths); anything else is no headers at all.
+#[inline(never)]
+fn header_pairs(json: &str) -> Option<Vec<(String, String)>> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    v.as_array()?
+        .iter()
+        .map(|p| match p.as_array()?.as_slice() {
+            [serde_json::Value::String(k), serde_json::Value::String(v)] => {
+                Some((k.clone(), v.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Copy a JS byte array into `buf` (reused between pieces).

@@ -62,12 +62,14 @@ const ROUTING_FIELDS: [&str; 11] = [
 
 /// The user's request without routing fields, plus model and `stream: true`.
 fn base(req: &Map<String, Value>, call: &CallShape, keep: &[&str]) -> Map<String, Value> {
-    let mut body: Map<String, Value> = req
-        .iter()
-        .filter(|(k, _)| !ROUTING_FIELDS.contains(&k.as_str()) || keep.contains(&k.as_str()))
-        .filter(|(k, _)| k.as_str() != "model" && k.as_str() != "stream")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // Inserted one by one: collecting into a map sorts first, and that links a std sort.
+    let mut body = Map::new();
+    for (k, v) in req {
+        let routing = ROUTING_FIELDS.contains(&k.as_str()) && !keep.contains(&k.as_str());
+        if !routing && k != "model" && k != "stream" {
+            body.insert(k.clone(), v.clone());
+        }
+    }
     body.insert("model".into(), call.model.into());
     body.insert("stream".into(), true.into());
     if let Some(cap) = call.max_tokens {
