@@ -8,7 +8,6 @@
 //! in an error or an event.
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -51,7 +50,6 @@ const MAX_LABEL: usize = 100;
 const EXCHANGE_TIMEOUT_MS: u64 = 30_000;
 const RESTART: &str = "Start sign-in again (Sign in with OpenRouter).";
 
-#[derive(Deserialize)]
 struct UrlParts {
     protocol: String,
     hostname: String,
@@ -60,14 +58,24 @@ struct UrlParts {
 }
 
 fn url_of(v: &JsValue) -> Option<UrlParts> {
-    url_parts(v).and_then(|s| serde_json::from_str(&s).ok())
+    let v: Value = serde_json::from_str(&url_parts(v)?).ok()?;
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    Some(UrlParts {
+        protocol: text("protocol")?,
+        hostname: text("hostname")?,
+        origin: text("origin")?,
+        code: text("code"),
+    })
 }
 
+/// The URL API writes IPv6 hosts in brackets; the shared check parses the address itself, so
+/// "127.0.0.1.evil.com" is not taken for loopback.
 fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.starts_with("127.")
-        || host == "[::1]"
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    crate::core::options::is_loopback(bare)
 }
 
 fn auth_error(message: impl Into<String>) -> Error {

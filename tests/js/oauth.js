@@ -117,8 +117,11 @@ const scenarios = {
     await rejects(api.authUrl({}), "invalid_argument", "missing callbackUrl");
     await rejects(api.authUrl(undefined), "invalid_argument", "no options");
     await rejects(api.authUrl({ callbackUrl: CALLBACK, baseUrl: "http://example.com/api/v1" }), "invalid_argument", "http baseUrl");
+    // A public name that merely starts like a loopback address is not loopback.
+    await rejects(api.authUrl({ callbackUrl: CALLBACK, baseUrl: "http://127.0.0.1.evil.com/api/v1" }), "invalid_argument", "http to 127.0.0.1.evil.com");
     eq(sessionStorage.getItem(STORE), null, "nothing stored for a rejected call");
-    // https and localhost callbacks are fine.
+    // https and loopback endpoints and callbacks are fine.
+    await start(api, { baseUrl: "http://[::1]:9999/api/v1" });
     await start(api, { callbackUrl: "https://app.example/auth/done?x=1" });
     await start(api, { callbackUrl: "http://localhost:5173/" });
     sessionStorage.removeItem(STORE);
