@@ -32,22 +32,7 @@ pub struct ProviderConfig {
     pub completion_price: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BudgetPeriod {
-    Day,
-    Month,
-    Total,
-}
-
-impl BudgetPeriod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BudgetPeriod::Day => "day",
-            BudgetPeriod::Month => "month",
-            BudgetPeriod::Total => "total",
-        }
-    }
-}
+pub use crate::core::quota::BudgetPeriod;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientOptions {

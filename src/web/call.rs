@@ -267,23 +267,11 @@ impl Live {
             now,
         );
         self.inner.save_stats();
-        if let Some(r) = self.reservation.take() {
-            let tokens = self.body.acc.usage.as_ref().and_then(|u| {
-                let (p, c) = wire::usage_tokens(u);
-                Some(p.unwrap_or(0) + c?)
-            });
-            quota::commit(&self.inner, r, tokens);
-        }
-        quota::learn(
-            &self.inner,
-            &self.cand.provider.id,
-            &std::mem::take(&mut self.facts),
-        );
-        if let Some((id, worst)) = self.spend.take() {
-            let cost = budget::actual_usd(&self.cand.pricing, self.body.acc.usage.as_ref())
-                .unwrap_or(worst);
-            quota::commit_spend(&self.inner, id, cost);
-        }
+        let tokens = self.body.acc.usage.as_ref().and_then(|u| {
+            let (p, c) = wire::usage_tokens(u);
+            Some(p.unwrap_or(0) + c?)
+        });
+        self.settle_attempt(tokens);
         if let Some(u) = self.body.acc.usage.clone() {
             let mut m = Map::new();
             m.insert("tokens".into(), u);
@@ -330,24 +318,26 @@ impl Live {
         self.settle_failed(e);
     }
 
-    /// End the call with `e`: release its timer and signal, report, remember.
-    pub fn settle_failed(&mut self, mut e: Error) {
-        // The provider answered this attempt: it counts, however it ended.
+    /// The streaming attempt is over: count it (it reached the provider), learn what its
+    /// headers said, and settle its spend at the real cost or, when that is unknown, the most
+    /// it could have been, so the budget never undercounts a paid answer that broke.
+    fn settle_attempt(&mut self, tokens: Option<u64>) {
         if let Some(r) = self.reservation.take() {
-            quota::commit(&self.inner, r, None);
+            quota::commit(&self.inner, r, tokens);
         }
-        quota::learn(
-            &self.inner,
-            &self.cand.provider.id,
-            &std::mem::take(&mut self.facts),
-        );
-        // A paid answer that broke may still be billed: count what it cost, or the most it
-        // could have, so the budget never undercounts.
+        let facts = std::mem::take(&mut self.facts);
+        quota::learn(&self.inner, &self.cand.provider.id, &facts);
         if let Some((id, worst)) = self.spend.take() {
             let cost = budget::actual_usd(&self.cand.pricing, self.body.acc.usage.as_ref())
                 .unwrap_or(worst);
             quota::commit_spend(&self.inner, id, cost);
         }
+    }
+
+    /// End the call with `e`: release its timer and signal, report, remember.
+    pub fn settle_failed(&mut self, mut e: Error) {
+        // The provider answered this attempt: it counts, however it ended.
+        self.settle_attempt(None);
         e.attempts = self.attempts.clone();
         self.finished_ms = Some(now_ms());
         self.ctl.release();
@@ -378,6 +368,15 @@ impl Live {
 fn transport_done(reader: &JsValue) {
     // After [DONE] nothing useful can follow; release the connection now.
     glue::cancel_reader(reader, &JsValue::UNDEFINED);
+}
+
+/// The `attempt` event: the n-th try of this call goes to `cand`.
+pub fn emit_attempt(inner: &Inner, cand: &Cand, n: usize) {
+    inner.events.emit("attempt", now_ms(), |m| {
+        m.insert("provider".into(), cand.provider.id.clone().into());
+        m.insert("model".into(), cand.model.clone().into());
+        m.insert("n".into(), n.into());
+    });
 }
 
 /// A candidate that produced its first token.
@@ -707,14 +706,7 @@ async fn resume(live: &SharedLive) {
             return;
         };
         l.busy = true;
-        if let Some(r) = l.reservation.take() {
-            quota::commit(&l.inner, r, None);
-        }
-        if let Some((id, worst)) = l.spend.take() {
-            let cost =
-                budget::actual_usd(&l.cand.pricing, l.body.acc.usage.as_ref()).unwrap_or(worst);
-            quota::commit_spend(&l.inner, id, cost);
-        }
+        l.settle_attempt(None);
         let req = l.resume.as_ref().map(|r| r.req.clone()).unwrap_or_default();
         (
             l.inner.clone(),
@@ -757,17 +749,13 @@ async fn resume(live: &SharedLive) {
             flush(live);
             return;
         };
-        let n = live.try_borrow().map(|l| l.attempts.len() + 1).unwrap_or(0);
-        inner.events.emit("attempt", now_ms(), |m| {
-            m.insert("provider".into(), cand.provider.id.clone().into());
-            m.insert("model".into(), cand.model.clone().into());
-            m.insert("n".into(), n.into());
-        });
         let keys = quota::keys_for(&inner, &cand.provider, &cand.model, cand.free);
         let reservation = match quota::reserve(&inner, keys, 0).await {
             Ok(r) => r,
             Err(_) => continue,
         };
+        let n = live.try_borrow().map(|l| l.attempts.len() + 1).unwrap_or(0);
+        emit_attempt(&inner, &cand, n);
         let t0 = now_ms();
         let body_json = request_body(
             &with_prefix,

@@ -97,9 +97,19 @@ pub async fn chat_once(
     copts: CallOptions,
     signal: JsValue,
 ) -> Result<Value, JsValue> {
-    let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
-    let live = open(inner, req, copts, ctl).await?;
+    let live = start(inner, req, copts, signal).await?;
     drain(&live).await
+}
+
+/// A call's abort state (signal, timeout), then routing up to the first token.
+async fn start(
+    inner: Rc<Inner>,
+    req: Map<String, Value>,
+    copts: CallOptions,
+    signal: JsValue,
+) -> Result<SharedLive, JsValue> {
+    let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
+    open(inner, req, copts, ctl).await
 }
 
 /// Drive a live stream to its end without handing deltas to JS.
@@ -181,9 +191,7 @@ impl FreeRouterClient {
         let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
         future_to_promise(async move {
             let (req, copts, signal) = parsed?;
-            let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
-            let live = open(inner, req, copts, ctl).await?;
-            let v = drain(&live).await?;
+            let v = chat_once(inner, req, copts, signal).await?;
             glue::json_parse(&v.to_string())
         })
     }
@@ -205,8 +213,7 @@ impl FreeRouterClient {
         let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
         future_to_promise(async move {
             let (req, copts, signal) = parsed?;
-            let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
-            let live = open(inner, req, copts, ctl).await?;
+            let live = start(inner, req, copts, signal).await?;
             Ok(glue::wrap_stream(ChatStreamHandle::new(live).into()))
         })
     }

@@ -13,12 +13,9 @@ use wasm_bindgen_futures::JsFuture;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Unit, Window};
 use crate::core::map::Put;
-use crate::core::options::BudgetPeriod as OptPeriod;
 use crate::core::options::{ClientOptions, ProviderConfig};
 use crate::core::provider::ProviderKind;
-use crate::core::quota::{
-    BudgetPeriod, DayReset, Ledger, ReservationId, ScopeKey, SpendId, Verdict,
-};
+use crate::core::quota::{DayReset, Ledger, ReservationId, ScopeKey, SpendId, Verdict};
 use crate::core::sha256;
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -95,12 +92,7 @@ impl QuotaState {
         for p in &opts.providers {
             declare(&mut ledger, p);
         }
-        let period = match opts.budget_period {
-            OptPeriod::Day => BudgetPeriod::Day,
-            OptPeriod::Month => BudgetPeriod::Month,
-            OptPeriod::Total => BudgetPeriod::Total,
-        };
-        ledger.set_budget(opts.budget_usd, period);
+        ledger.set_budget(opts.budget_usd, opts.budget_period);
         let key = ledger_key(opts);
         let state = QuotaState {
             ledger: Rc::new(RefCell::new(ledger)),

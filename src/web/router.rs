@@ -749,12 +749,7 @@ async fn try_planned(
                 }
             }
         };
-        let n = attempts.len() + 1;
-        inner.events.emit("attempt", now_ms(), |m| {
-            m.insert("provider".into(), cand.provider.id.clone().into());
-            m.insert("model".into(), cand.model.clone().into());
-            m.insert("n".into(), n.into());
-        });
+        call::emit_attempt(inner, &cand, attempts.len() + 1);
         let t0 = now_ms();
         let body = call::request_body(
             req,
