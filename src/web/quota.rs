@@ -32,6 +32,9 @@ pub struct QuotaState {
     shared: bool,
     store: Store,
     listener: RefCell<Option<(glue::Shared, Listener)>>,
+    /// The stored text this tab last wrote or merged: when storage still holds exactly that,
+    /// there is nothing new to merge (the common single-tab case skips a parse per update).
+    seen: RefCell<String>,
 }
 
 impl Drop for QuotaState {
@@ -100,6 +103,7 @@ impl QuotaState {
             store: store.clone(),
             key,
             listener: RefCell::new(None),
+            seen: RefCell::new(String::new()),
         };
         if state.shared {
             state.merge_stored();
@@ -129,11 +133,16 @@ impl QuotaState {
 
     /// Fold in what other tabs stored. Garbage is ignored: it must never break a call.
     fn merge_stored(&self) {
-        if let Some(s) = self.store.get(&self.key) {
-            if let (Ok(other), Ok(mut l)) = (Ledger::from_json(&s), self.ledger.try_borrow_mut()) {
-                l.merge(&other);
-            }
+        let Some(s) = self.store.get(&self.key) else {
+            return;
+        };
+        if *self.seen.borrow() == s {
+            return;
         }
+        if let (Ok(other), Ok(mut l)) = (Ledger::from_json(&s), self.ledger.try_borrow_mut()) {
+            l.merge(&other);
+        }
+        *self.seen.borrow_mut() = s;
     }
 
     /// Store and announce our state.
@@ -148,7 +157,9 @@ impl QuotaState {
             }
             Err(_) => return,
         };
-        self.store.set(&self.key, &json);
+        if self.store.set(&self.key, &json) {
+            *self.seen.borrow_mut() = json.clone();
+        }
         if let Some((shared, _)) = self.listener.borrow().as_ref() {
             shared.post(&json);
         }
