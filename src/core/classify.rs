@@ -654,13 +654,7 @@ fn decide(
             if info.avail_retryable == Some(true)
                 && matches!(v.action, Action::Evict | Action::TryNext)
             {
-                let hint = retry_hint(info, headers, now).map(|h| h.0);
-                let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
-                v.action = Action::Cooldown {
-                    until_ms: now + ms as f64,
-                };
-                v.advice = format!("{m} cools down for {}", waited(ms, hint));
-                v.retry = hint;
+                cool_down(&mut v, input, info, headers);
             }
             return v;
         }
@@ -874,17 +868,13 @@ fn decide(
             )
         }
         408 => {
-            let hint = retry_hint(info, headers, now).map(|h| h.0);
-            let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
             let mut v = Verdict::new(
                 C::Timeout,
-                Action::Cooldown {
-                    until_ms: now + ms as f64,
-                },
+                Action::TryNext,
                 said(info, format!("{p} timed out on {m}")),
-                format!("{m} cools down for {}", waited(ms, hint)),
+                String::new(),
             );
-            v.retry = hint;
+            cool_down(&mut v, input, info, headers);
             v
         }
         413 => {
@@ -971,19 +961,28 @@ fn context(input: &ErrorInput, info: &Info) -> Verdict {
 }
 
 fn server_error(input: &ErrorInput, info: &Info, headers: &[(String, String)]) -> Verdict {
-    let (p, m, now) = (input.provider, input.model, input.now_ms);
-    let hint = retry_hint(info, headers, now).map(|h| h.0);
-    let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
+    let (p, m) = (input.provider, input.model);
     let mut v = Verdict::new(
         ErrorCode::ProviderError,
-        Action::Cooldown {
-            until_ms: now + ms as f64,
-        },
+        Action::TryNext,
         said(info, format!("{p} failed on {m}")),
-        format!("{m} cools down for {}", waited(ms, hint)),
+        String::new(),
     );
-    v.retry = hint;
+    cool_down(&mut v, input, info, headers);
     v
+}
+
+/// Transient trouble: cool the model down for as long as the provider hints (capped), or
+/// the server default, and say so.
+fn cool_down(v: &mut Verdict, input: &ErrorInput, info: &Info, headers: &[(String, String)]) {
+    let now = input.now_ms;
+    let hint = retry_hint(info, headers, now).map(|h| h.0);
+    let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
+    v.action = Action::Cooldown {
+        until_ms: now + ms as f64,
+    };
+    v.advice = format!("{} cools down for {}", input.model, waited(ms, hint));
+    v.retry = hint;
 }
 
 fn rate_limited(
