@@ -301,7 +301,7 @@ fn bare_429_on_custom_provider_learns_a_limit() {
     let rows = l.snapshot(NOW + 7_000.0);
     let m = row(&rows, "provider", "minute", "requests");
     assert_eq!((m.limit, m.used, m.source.as_str()), (7, 7, "learned"));
-    // Full for a whole window from the 429, then 7 per minute.
+    // Full for a whole window from the 429. The 7 is a guess: one window on it allows 8.
     let t1 = NOW + 67_000.0;
     assert_eq!(
         l.check(&k, 0, NOW + 8_000.0),
@@ -311,7 +311,7 @@ fn bare_429_on_custom_provider_learns_a_limit() {
             window: Window::Minute
         }
     );
-    for i in 0..7 {
+    for i in 0..8 {
         send(&mut l, &k, 0, t1 + f64::from(i));
     }
     assert_eq!(
@@ -322,13 +322,58 @@ fn bare_429_on_custom_provider_learns_a_limit() {
             window: Window::Minute
         }
     );
-    // A later 429 with Retry-After: 5 s.
+    // A later 429 with Retry-After: 5 s, after 7 of those 8 are still in the window: the
+    // guess (grown to 9 by then) drops back to 7 and restarts its growth.
     f.reset_at_ms = Some(t1 + 65_000.0);
     l.learn("lab", &f, t1 + 60_000.0);
     match l.check(&k, 0, t1 + 60_001.0) {
         Verdict::WaitUntil { at_ms, .. } => assert_eq!(at_ms, t1 + 65_000.0),
         v => panic!("{v:?}"),
     }
+    let rows = l.snapshot(t1 + 60_001.0);
+    assert_eq!(row(&rows, "provider", "minute", "requests").limit, 7);
+    let rows = l.snapshot(t1 + 180_000.0);
+    assert_eq!(row(&rows, "provider", "minute", "requests").limit, 9);
+}
+
+#[test]
+fn a_guessed_limit_grows_back() {
+    // One 429 saying only "retry in 2 s" came after 5 requests in 2 s: an upstream hiccup,
+    // not necessarily the model's real rate.
+    let mut l = Ledger::new();
+    let m = Scope::Model("llama-3.1-8b-instant".into());
+    l.ensure_defaults("groq", ProviderKind::Groq, &m, NOW);
+    let k = [ScopeKey::new("groq", m.clone())];
+    for i in 0..5 {
+        send(&mut l, &k, 0, NOW + f64::from(i));
+    }
+    let mut f = fact(m.clone(), Window::Millis(2_000), Unit::Requests);
+    f.remaining = Some(0);
+    f.reset_at_ms = Some(NOW + 2_004.0);
+    l.learn("groq", &f, NOW + 4.0);
+    let limit = |l: &Ledger, t: f64| {
+        row(&l.snapshot(t), "llama-3.1-8b-instant", "custom", "requests").limit
+    };
+    assert_eq!(limit(&l, NOW + 5.0), 5);
+    assert!(
+        matches!(l.check(&k, 0, NOW + 5.0), Verdict::WaitUntil { at_ms, .. } if at_ms == NOW + 2_004.0)
+    );
+    assert_eq!(limit(&l, NOW + 4.0 + 2_000.0 * 3.0), 8);
+    // The guess survives a reload and keeps growing from when it was made.
+    let mut l = Ledger::from_json(&l.to_json()).unwrap();
+    assert_eq!(limit(&l, NOW + 4.0 + 2_000.0 * 3.0), 8);
+    assert_eq!(limit(&l, NOW + 4.0 + 2_000.0 * 600.0), 605);
+    // So 6 requests in 2 s go through once a window has passed without another 429.
+    let t = NOW + 10_000.0;
+    for i in 0..6 {
+        send(&mut l, &k, 0, t + f64::from(i));
+    }
+    // A stated limit is a fact, not a guess: it does not grow.
+    f.limit = Some(12);
+    f.remaining = Some(3);
+    f.reset_at_ms = Some(t + 1_000.0);
+    l.learn("groq", &f, t + 10.0);
+    assert_eq!(limit(&l, t + 2_000.0 * 100.0), 12);
 }
 
 #[test]

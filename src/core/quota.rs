@@ -138,6 +138,9 @@ struct Rule {
     r: DayReset,
     /// When it was set; the newest wins when tabs merge (defaults are 0 so anything beats them).
     t: f64,
+    /// `l` is a guess (what had been sent when a 429 named no limit). A guess grows by one per
+    /// window since `t`, so a one-off throttle does not pace the key below its real rate forever.
+    g: bool,
 }
 
 /// What the provider said its count was at `t`, valid until `until`.
@@ -512,6 +515,7 @@ impl Ledger {
                 s: Source::Documented,
                 r,
                 t: 0.0,
+                g: false,
             };
             let rules = self.rules.entry(key.clone());
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| false);
@@ -538,6 +542,7 @@ impl Ledger {
             s: Source::Documented,
             r: day_reset,
             t: 0.0,
+            g: false,
         };
         let rules = self.decl.entry(key);
         upsert(rules, &rule, |x| x.w == window && x.u == unit, |_| true);
@@ -546,11 +551,12 @@ impl Ledger {
 
     /// The limits that apply to `key`: provider facts first, then declarations, then (unless
     /// the provider has declarations) documented defaults.
-    fn rules_for(&self, key: &ScopeKey) -> Vec<Rule> {
+    fn rules_for(&self, key: &ScopeKey, now: f64) -> Vec<Rule> {
         let declared = self.decl.keys().any(|k| k.provider == key.provider);
         let mut out = self.decl.get(key).cloned().unwrap_or_default();
         for r in self.rules.get(key).into_iter().flatten() {
             let fact = r.s != Source::Documented;
+            let r = &Self::grown(r, now);
             match out.iter_mut().find(|d| d.w == r.w && d.u == r.u) {
                 Some(d) if fact => *d = r.clone(),
                 Some(_) => {}
@@ -560,6 +566,17 @@ impl Ledger {
         }
         sort::sort_by_key(&mut out, |x| slot(x.w, x.u));
         out
+    }
+
+    /// A guessed limit as it stands at `now`: one more per whole window since it was set.
+    fn grown(r: &Rule, now: f64) -> Rule {
+        let mut r = r.clone();
+        if r.g {
+            // Float-to-int casts saturate; NaN (a clock gone wrong) adds nothing.
+            let steps = ((now - r.t) / span(r.w)).floor().max(0.0) as u64;
+            r.l = r.l.saturating_add(steps);
+        }
+        r
     }
 
     fn obs_of(&self, key: &ScopeKey, r: &Rule) -> Option<Obs> {
@@ -640,7 +657,7 @@ impl Ledger {
         let mut worst: Option<(f64, &ScopeKey, Window)> = None;
         let mut day: Option<(&ScopeKey, u64)> = None;
         for key in keys {
-            for r in self.rules_for(key) {
+            for r in self.rules_for(key, now_ms) {
                 let t = self.earliest(key, &r, r.val(1, tokens), now_ms);
                 if t <= now_ms {
                     continue;
@@ -756,12 +773,13 @@ impl Ledger {
     pub fn learn(&mut self, provider: &str, fact: &LimitFact, now_ms: f64) {
         let key = ScopeKey::new(provider, fact.scope.clone());
         let (w, u) = (fact.window, fact.unit);
-        let rules = self.rules_for(&key);
+        let rules = self.rules_for(&key, now_ms);
         let cur = rules.iter().find(|r| r.w == w && r.u == u).cloned();
         let mut rule = cur.clone().unwrap_or(Rule {
             w,
             u,
             l: 1,
+            g: false,
             s: Source::Learned,
             r: rules
                 .iter()
@@ -769,11 +787,19 @@ impl Ledger {
                 .map_or(default_reset(ProviderKind::from_id(provider)), |r| r.r),
             t: now_ms,
         });
+        let mut restart = false;
         match (fact.limit, &cur) {
             (Some(_), Some(c)) if rank(fact.source) < rank(c.s) => {}
             (Some(l), _) => {
                 rule.l = l.max(1);
                 rule.s = fact.source;
+                rule.g = false;
+            }
+            (None, Some(c)) if c.g => {
+                // Another bare 429: the guess stops growing at what was sent this time.
+                let used = self.used(&key, c, self.obs_of(&key, c), now_ms);
+                rule.l = c.l.min(used.max(2));
+                restart = true;
             }
             (None, Some(_)) => {}
             (None, None) => {
@@ -781,14 +807,15 @@ impl Ledger {
                 let used = self.used(&key, &rule, o, now_ms);
                 // One rejected request says the provider is throttling, not what its rate is
                 // (the router's cooldown covers that); a rule learned from it would hold the
-                // window to one request for good.
+                // window to one request.
                 if used < 2 {
                     return;
                 }
                 rule.l = used;
+                rule.g = true;
             }
         }
-        if cur.as_ref() != Some(&rule) {
+        if restart || cur.as_ref() != Some(&rule) {
             rule.t = now_ms;
             let rules = self.rules.entry(key.clone());
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| true);
@@ -834,6 +861,7 @@ impl Ledger {
                     l,
                     s: Source::Documented,
                     t: now_ms,
+                    g: false,
                     ..r.clone()
                 };
             }
@@ -842,7 +870,7 @@ impl Ledger {
 
     /// Each window of `key` as it stands at `now_ms`.
     pub fn windows(&self, key: &ScopeKey, now_ms: f64) -> Vec<WindowState> {
-        self.rules_for(key)
+        self.rules_for(key, now_ms)
             .into_iter()
             .map(|r| {
                 let o = self.obs_of(key, &r);
@@ -1238,7 +1266,7 @@ fn add_sorted(v: &mut Vec<String>, s: &str) {
 // Layout (the one serde derived before, so stored ledgers stay readable):
 // {"v":1,"tab":..,"rules":[[key,[rule..]]..],"obs":[[key,[obs..]]..],"tabs":{id:tab..},
 //  "credits":[..],"decl":[[key,[rule..]]..],"budget":{"max":n,"period":"total"}}
-// key [provider,"*free"|"*provider"|"=model"]; rule {"w","u","l","s","r","t"};
+// key [provider,"*free"|"*provider"|"=model"]; rule {"w","u","l","s","r","t"} (s "g": a guess);
 // obs {"w","u","t","n","until"}; window "m"|"h"|"d"|{"ms":n}; tab {"v","next","log":[[key,
 // [[at,req,tok]..]]..],"pend":[{"id","k","tok","exp"}..],"sp":[[id,nano,exp]..],"spent":[[day,nano]..]}.
 
@@ -1322,6 +1350,7 @@ fn put_rule(out: &mut String, r: &Rule) {
     put_field(out, "s", false);
     out.push_str(match r.s {
         Source::Documented => "\"d\"",
+        Source::Learned if r.g => "\"g\"",
         Source::Learned => "\"l\"",
         Source::Header => "\"h\"",
     });
@@ -1489,10 +1518,11 @@ fn get_wu(o: &Obj) -> Read<(Window, Unit)> {
 fn get_rule(v: &Value) -> Read<Rule> {
     let o = as_obj(v, "rule")?;
     let (w, u) = get_wu(o)?;
-    let s = match req(o, "s")?.as_str() {
-        Some("d") => Source::Documented,
-        Some("l") => Source::Learned,
-        Some("h") => Source::Header,
+    let (s, g) = match req(o, "s")?.as_str() {
+        Some("d") => (Source::Documented, false),
+        Some("l") => (Source::Learned, false),
+        Some("g") => (Source::Learned, true),
+        Some("h") => (Source::Header, false),
         _ => return Err(invalid("s")),
     };
     let r = match o.get("r").map(Value::as_str) {
@@ -1507,6 +1537,7 @@ fn get_rule(v: &Value) -> Read<Rule> {
         s,
         r,
         t: as_f(req(o, "t")?, "t")?,
+        g,
     })
 }
 

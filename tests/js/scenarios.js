@@ -1203,6 +1203,7 @@ export const routing = {
     let mem0 = 0;
     const codes = {};
     let sampleMsg = "";
+    let refused = 0;
     const heapTrace = [];
     const t0 = Date.now();
     for (let i = 0; i < N; i++) {
@@ -1231,14 +1232,22 @@ export const routing = {
         assert(e instanceof Error && typeof e.code === "string", `call ${i}: a typed error, got ${e}`);
         errN++;
         codes[e.code] = (codes[e.code] || 0) + 1;
-        if (e.code === "rate_limited" && !sampleMsg) sampleMsg = e.message;
+        if (e.code === "rate_limited" && !(e.attempts && e.attempts.length)) {
+          // The ledger refused without sending: say when, and back off a little like an app.
+          refused++;
+          assert(e.retryAfterMs > 0 && /frees up in/.test(e.message), `call ${i}: a refusal says when: ${e.message}`);
+          if (!sampleMsg) sampleMsg = e.message;
+          await sleep(Math.min(e.retryAfterMs, 20));
+        }
       }
       assert(Date.now() - started < 1500, `call ${i} ended within its timeout (${Date.now() - started} ms)`);
     }
     eq(okN + errN, N, "every call ended");
-    // Random 429s look like rate limits to the ledger, which then paces; those calls end as
-    // rate_limited (typed, on time). The floor guards against everything failing.
-    assert(okN > N * 0.5, `most calls succeed: ${okN}; errors ${JSON.stringify(codes)} e.g. ${sampleMsg}`);
+    // Random 429s teach the ledger guessed limits, and this loop asks faster than they allow,
+    // so some calls are refused unsent (how many depends on the machine's speed). Of the calls
+    // that went out, with 20 % faults per request and 3 attempts, most must succeed.
+    const wentOut = N - refused;
+    assert(wentOut > N * 0.25 && okN > wentOut * 0.7, `most calls that went out succeed: ${okN} of ${wentOut}; errors ${JSON.stringify(codes)} e.g. ${sampleMsg}`);
     const used = c.quota().scopes.find((r) => r.provider === "lab" && r.window === "day").used;
     eq(used, sent, "the ledger counts exactly the requests sent");
     await sleep(50);
@@ -1247,7 +1256,7 @@ export const routing = {
     const memGrew = make.memory().buffer.byteLength - mem0;
     console.log(`soak errors: ${JSON.stringify(codes)} e.g. ${sampleMsg}`);
     console.log(`soak heap (JS/wasm) by call: ${heapTrace.join(" ")}`);
-    console.log(`soak: ${N} calls in ${Date.now() - t0} ms, ${okN} ok, ${errN} typed errors, ${sent} requests; JS heap +${heapGrew} B, wasm memory +${memGrew} B (from call 200)`);
+    console.log(`soak: ${N} calls in ${Date.now() - t0} ms, ${okN} ok, ${errN} typed errors (${refused} refused unsent), ${sent} requests; JS heap +${heapGrew} B, wasm memory +${memGrew} B (from call 200)`);
     assert(memGrew <= 2 * 1024 * 1024, `wasm memory flat: +${memGrew} B`);
     // After a forced GC the heap still moves by a few MB between samples; a leak of even
     // 5 KB per call would add 9 MB over the run.
