@@ -402,10 +402,16 @@ export function randomU32() {
 }
 
 // Cross-tab sharing of the quota ledger: one long-lived BroadcastChannel per ledger (also in
-// Workers) and storage events. Returns { post, stop }.
-export function listenShared(name, storageKey, onMessage) {
+// Workers) and storage events, plus write-behind: `later()` asks for one coalesced
+// `onFlush()` soon, under the ledger's Web Lock (so it never overwrites a locked reservation),
+// and a page being hidden or unloaded flushes at once. `onFlush` stores the ledger and returns
+// the text to announce, or null. Returns { post, later, stop }.
+const FLUSH_MS = 20;
+
+export function listenShared(name, storageKey, onMessage, onFlush) {
   const stop = [];
   let ch = null;
+  let timer = null;
   try {
     if (typeof BroadcastChannel === "function") {
       ch = new BroadcastChannel(name);
@@ -419,6 +425,28 @@ export function listenShared(name, storageKey, onMessage) {
   } catch {
     ch = null;
   }
+  // A channel object never receives its own messages: posting on the listening one means this
+  // tab does not parse its own state back.
+  const post = (message) => {
+    try {
+      if (ch) ch.postMessage(message);
+    } catch {
+      /* best effort: storage events carry it too */
+    }
+  };
+  const flush = () => {
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    let m = null;
+    try {
+      m = onFlush();
+    } catch {
+      /* the client was freed */
+    }
+    if (typeof m === "string") post(m);
+  };
   try {
     if (typeof addEventListener === "function" && typeof localStorage !== "undefined") {
       const h = (e) => {
@@ -430,16 +458,36 @@ export function listenShared(name, storageKey, onMessage) {
   } catch {
     /* no storage events */
   }
+  try {
+    // The last chance to store what a closing or backgrounded page counted.
+    if (typeof addEventListener === "function") {
+      addEventListener("pagehide", flush);
+      stop.push(() => removeEventListener("pagehide", flush));
+    }
+    if (typeof document !== "undefined" && document && typeof document.addEventListener === "function") {
+      const hidden = () => {
+        if (document.visibilityState === "hidden") flush();
+      };
+      document.addEventListener("visibilitychange", hidden);
+      stop.push(() => document.removeEventListener("visibilitychange", hidden));
+    }
+  } catch {
+    /* no page lifecycle: the timer still flushes */
+  }
   return {
-    // The sender's own channel object does not receive its messages.
-    post(message) {
-      try {
-        if (ch) ch.postMessage(message);
-      } catch {
-        /* best effort: storage events carry it too */
-      }
+    post,
+    later() {
+      if (timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        withLock(name, flush).catch(flush);
+      }, FLUSH_MS);
+      // In Node a pending timer would keep the process alive.
+      if (timer && typeof timer.unref === "function") timer.unref();
     },
     stop() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
       stop.forEach((f) => f());
     },
   };

@@ -95,9 +95,16 @@ extern "C" {
 extern "C" {
     pub type Shared;
     #[wasm_bindgen(js_name = listenShared)]
-    pub fn listen_shared(name: &str, storage_key: &str, on_message: &Function) -> Shared;
+    pub fn listen_shared(
+        name: &str,
+        storage_key: &str,
+        on_message: &Function,
+        on_flush: &Function,
+    ) -> Shared;
     #[wasm_bindgen(method)]
     pub fn post(this: &Shared, message: &str);
+    #[wasm_bindgen(method)]
+    pub fn later(this: &Shared);
     #[wasm_bindgen(method)]
     pub fn stop(this: &Shared);
     #[wasm_bindgen(js_name = withLock)]
