@@ -361,16 +361,15 @@ export function wrapStream(handle) {
 }
 
 // Storage that never throws: a full, disabled or missing localStorage reads as empty.
-export function storageGet(key) {
-  try {
-    const s = globalThis.localStorage;
-    return s ? s.getItem(key) : null;
-  } catch {
-    return null;
-  }
-}
+// `storageSetSoon` writes behind, for what need not be stored on the request path (model
+// stats): the last value per key is stored once, soon, and at once when the page is hidden or
+// closed; reads see it before then.
+const FLUSH_MS = 20;
+const soon = new Map();
+let soonTimer = null;
+let soonHooked = false;
 
-export function storageSet(key, value) {
+function write(key, value) {
   try {
     const s = globalThis.localStorage;
     if (!s) return false;
@@ -381,13 +380,71 @@ export function storageSet(key, value) {
   }
 }
 
+function flushSoon() {
+  if (soonTimer !== null) clearTimeout(soonTimer);
+  soonTimer = null;
+  const all = [...soon];
+  soon.clear();
+  for (const [k, v] of all) write(k, v);
+}
+
+export function storageGet(key) {
+  if (soon.has(key)) return soon.get(key);
+  try {
+    const s = globalThis.localStorage;
+    return s ? s.getItem(key) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function storageSet(key, value) {
+  soon.delete(key);
+  return write(key, value);
+}
+
+export function storageSetSoon(key, value) {
+  soon.set(key, value);
+  if (!soonHooked) {
+    soonHooked = true;
+    onPageLeave(flushSoon);
+  }
+  if (soonTimer === null) {
+    soonTimer = setTimeout(flushSoon, FLUSH_MS);
+    // In Node a pending timer would keep the process alive.
+    if (soonTimer && typeof soonTimer.unref === "function") soonTimer.unref();
+  }
+}
+
 export function storageRemove(key) {
+  soon.delete(key);
   try {
     const s = globalThis.localStorage;
     if (s) s.removeItem(key);
   } catch {
     /* nothing to do */
   }
+}
+
+/** Call `f` when the page is hidden or goes away (the last moment to store); returns unhook. */
+function onPageLeave(f) {
+  const off = [];
+  try {
+    if (typeof addEventListener === "function") {
+      addEventListener("pagehide", f);
+      off.push(() => removeEventListener("pagehide", f));
+    }
+    if (typeof document !== "undefined" && document && typeof document.addEventListener === "function") {
+      const hidden = () => {
+        if (document.visibilityState === "hidden") f();
+      };
+      document.addEventListener("visibilitychange", hidden);
+      off.push(() => document.removeEventListener("visibilitychange", hidden));
+    }
+  } catch {
+    /* no page lifecycle: timers still flush */
+  }
+  return () => off.forEach((g) => g());
 }
 
 /** 32 random bits for seeds (routing randomness lives in core, seeded from here). */
@@ -406,7 +463,6 @@ export function randomU32() {
 // `onFlush()` soon, under the ledger's Web Lock (so it never overwrites a locked reservation),
 // and a page being hidden or unloaded flushes at once. `onFlush` stores the ledger and returns
 // the text to announce, or null. Returns { post, later, stop }.
-const FLUSH_MS = 20;
 
 export function listenShared(name, storageKey, onMessage, onFlush) {
   const stop = [];
@@ -458,22 +514,8 @@ export function listenShared(name, storageKey, onMessage, onFlush) {
   } catch {
     /* no storage events */
   }
-  try {
-    // The last chance to store what a closing or backgrounded page counted.
-    if (typeof addEventListener === "function") {
-      addEventListener("pagehide", flush);
-      stop.push(() => removeEventListener("pagehide", flush));
-    }
-    if (typeof document !== "undefined" && document && typeof document.addEventListener === "function") {
-      const hidden = () => {
-        if (document.visibilityState === "hidden") flush();
-      };
-      document.addEventListener("visibilitychange", hidden);
-      stop.push(() => document.removeEventListener("visibilitychange", hidden));
-    }
-  } catch {
-    /* no page lifecycle: the timer still flushes */
-  }
+  // The last chance to store what a closing or backgrounded page counted.
+  stop.push(onPageLeave(flush));
   return {
     post,
     later() {

@@ -85,6 +85,8 @@ extern "C" {
     pub fn storage_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = storageSet)]
     pub fn storage_set(key: &str, value: &str) -> bool;
+    #[wasm_bindgen(js_name = storageSetSoon)]
+    pub fn storage_set_soon(key: &str, value: &str);
     #[wasm_bindgen(js_name = storageRemove)]
     pub fn storage_remove(key: &str);
     #[wasm_bindgen(js_name = randomU32)]
