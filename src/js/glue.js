@@ -463,7 +463,6 @@ export function randomU32() {
 // `onFlush()` soon, under the ledger's Web Lock (so it never overwrites a locked reservation),
 // and a page being hidden or unloaded flushes at once. `onFlush` stores the ledger and returns
 // the text to announce, or null. Returns { post, later, stop }.
-
 export function listenShared(name, storageKey, onMessage, onFlush) {
   const stop = [];
   let ch = null;
