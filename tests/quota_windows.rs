@@ -396,3 +396,75 @@ fn long_logs_stay_bounded_and_conservative() {
         .expect("day");
     assert_eq!(day.used, sent, "merging entries never loses a count");
 }
+
+/// `limited` decides which calls skip the cross-tab lock: it must be true as soon as any window
+/// applies to any of the call's keys (documented, declared or learned), or tabs could
+/// over-commit.
+#[test]
+fn limited_knows_every_kind_of_window() {
+    use free_router::core::limits::{LimitFact, Source};
+    let t = JUNE1;
+    let custom = [
+        ScopeKey::new("lab", Scope::Provider),
+        ScopeKey::new("lab", Scope::Model("m1".into())),
+    ];
+    let mut l = Ledger::new();
+    for k in &custom {
+        l.ensure_defaults("lab", ProviderKind::OpenAiCompatible, &k.scope, t);
+    }
+    assert!(
+        !l.limited(&custom, t),
+        "a custom provider has no documented window"
+    );
+    // Documented: the OpenRouter free pool.
+    assert!(openrouter(t).limited(
+        &[ScopeKey::new("openrouter", Scope::Provider), free_key()],
+        t
+    ));
+    // Declared on the provider scope.
+    let mut d = l.clone();
+    d.declare(
+        custom[0].clone(),
+        Window::Minute,
+        Unit::Requests,
+        5,
+        DayReset::UtcMidnight,
+    );
+    assert!(d.limited(&custom, t));
+    // Learned from headers on the model scope.
+    let mut h = l.clone();
+    h.learn(
+        "lab",
+        &LimitFact {
+            scope: Scope::Model("m1".into()),
+            window: Window::Minute,
+            unit: Unit::Requests,
+            limit: Some(10),
+            remaining: Some(9),
+            reset_at_ms: None,
+            source: Source::Header,
+        },
+        t,
+    );
+    assert!(h.limited(&custom, t));
+    // Guessed from bare 429s once a few requests were counted.
+    let mut g = l.clone();
+    for i in 0..3 {
+        send(&mut g, &custom, 0, t + f64::from(i));
+    }
+    assert!(!g.limited(&custom, t + 3.0));
+    g.learn(
+        "lab",
+        &LimitFact {
+            scope: Scope::Provider,
+            window: Window::Minute,
+            unit: Unit::Requests,
+            limit: None,
+            remaining: None,
+            reset_at_ms: None,
+            source: Source::Learned,
+        },
+        t + 3.0,
+    );
+    assert!(g.limited(&custom, t + 4.0));
+}

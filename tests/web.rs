@@ -221,3 +221,19 @@ async fn keys_stay_home() {
 async fn soak() {
     scenario("soak").await
 }
+#[wasm_bindgen_test]
+async fn ledger_own_broadcast() {
+    scenario("ledgerOwnBroadcast").await
+}
+#[wasm_bindgen_test]
+async fn ledger_write_behind() {
+    scenario("ledgerWriteBehind").await
+}
+#[wasm_bindgen_test]
+async fn two_clients_far_then_near() {
+    scenario("twoClientsFarThenNear").await
+}
+#[wasm_bindgen_test]
+async fn budget_two_clients() {
+    scenario("budgetTwoClients").await
+}

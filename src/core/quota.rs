@@ -652,6 +652,13 @@ impl Ledger {
         c.into_iter().find(|t| fits(*t)).unwrap_or(last)
     }
 
+    /// Does any window (declared, documented, learned or guessed) apply to one of `keys`? A
+    /// call on keys with none can never be refused, so nothing another tab does can make
+    /// reserving it wrong: the web layer skips the cross-tab lock for it.
+    pub fn limited(&self, keys: &[ScopeKey], now_ms: f64) -> bool {
+        keys.iter().any(|k| !self.rules_for(k, now_ms).is_empty())
+    }
+
     /// Could a request of `tokens` estimated tokens go now against all of `keys`?
     pub fn check(&self, keys: &[ScopeKey], tokens: u64, now_ms: f64) -> Verdict {
         let mut worst: Option<(f64, &ScopeKey, Window)> = None;

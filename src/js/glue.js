@@ -361,16 +361,15 @@ export function wrapStream(handle) {
 }
 
 // Storage that never throws: a full, disabled or missing localStorage reads as empty.
-export function storageGet(key) {
-  try {
-    const s = globalThis.localStorage;
-    return s ? s.getItem(key) : null;
-  } catch {
-    return null;
-  }
-}
+// `storageSetSoon` writes behind, for what need not be stored on the request path (model
+// stats): the last value per key is stored once, soon, and at once when the page is hidden or
+// closed; reads see it before then.
+const FLUSH_MS = 20;
+const soon = new Map();
+let soonTimer = null;
+let soonHooked = false;
 
-export function storageSet(key, value) {
+function write(key, value) {
   try {
     const s = globalThis.localStorage;
     if (!s) return false;
@@ -381,13 +380,71 @@ export function storageSet(key, value) {
   }
 }
 
+function flushSoon() {
+  if (soonTimer !== null) clearTimeout(soonTimer);
+  soonTimer = null;
+  const all = [...soon];
+  soon.clear();
+  for (const [k, v] of all) write(k, v);
+}
+
+export function storageGet(key) {
+  if (soon.has(key)) return soon.get(key);
+  try {
+    const s = globalThis.localStorage;
+    return s ? s.getItem(key) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function storageSet(key, value) {
+  soon.delete(key);
+  return write(key, value);
+}
+
+export function storageSetSoon(key, value) {
+  soon.set(key, value);
+  if (!soonHooked) {
+    soonHooked = true;
+    onPageLeave(flushSoon);
+  }
+  if (soonTimer === null) {
+    soonTimer = setTimeout(flushSoon, FLUSH_MS);
+    // In Node a pending timer would keep the process alive.
+    if (soonTimer && typeof soonTimer.unref === "function") soonTimer.unref();
+  }
+}
+
 export function storageRemove(key) {
+  soon.delete(key);
   try {
     const s = globalThis.localStorage;
     if (s) s.removeItem(key);
   } catch {
     /* nothing to do */
   }
+}
+
+/** Call `f` when the page is hidden or goes away (the last moment to store); returns unhook. */
+function onPageLeave(f) {
+  const off = [];
+  try {
+    if (typeof addEventListener === "function") {
+      addEventListener("pagehide", f);
+      off.push(() => removeEventListener("pagehide", f));
+    }
+    if (typeof document !== "undefined" && document && typeof document.addEventListener === "function") {
+      const hidden = () => {
+        if (document.visibilityState === "hidden") f();
+      };
+      document.addEventListener("visibilitychange", hidden);
+      off.push(() => document.removeEventListener("visibilitychange", hidden));
+    }
+  } catch {
+    /* no page lifecycle: timers still flush */
+  }
+  return () => off.forEach((g) => g());
 }
 
 /** 32 random bits for seeds (routing randomness lives in core, seeded from here). */
@@ -402,10 +459,14 @@ export function randomU32() {
 }
 
 // Cross-tab sharing of the quota ledger: one long-lived BroadcastChannel per ledger (also in
-// Workers) and storage events. Returns { post, stop }.
-export function listenShared(name, storageKey, onMessage) {
+// Workers) and storage events, plus write-behind: `later()` asks for one coalesced
+// `onFlush()` soon, under the ledger's Web Lock (so it never overwrites a locked reservation),
+// and a page being hidden or unloaded flushes at once. `onFlush` stores the ledger and returns
+// the text to announce, or null. Returns { post, later, stop }.
+export function listenShared(name, storageKey, onMessage, onFlush) {
   const stop = [];
   let ch = null;
+  let timer = null;
   try {
     if (typeof BroadcastChannel === "function") {
       ch = new BroadcastChannel(name);
@@ -419,6 +480,28 @@ export function listenShared(name, storageKey, onMessage) {
   } catch {
     ch = null;
   }
+  // A channel object never receives its own messages: posting on the listening one means this
+  // tab does not parse its own state back.
+  const post = (message) => {
+    try {
+      if (ch) ch.postMessage(message);
+    } catch {
+      /* best effort: storage events carry it too */
+    }
+  };
+  const flush = () => {
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    let m = null;
+    try {
+      m = onFlush();
+    } catch {
+      /* the client was freed */
+    }
+    if (typeof m === "string") post(m);
+  };
   try {
     if (typeof addEventListener === "function" && typeof localStorage !== "undefined") {
       const h = (e) => {
@@ -430,16 +513,22 @@ export function listenShared(name, storageKey, onMessage) {
   } catch {
     /* no storage events */
   }
+  // The last chance to store what a closing or backgrounded page counted.
+  stop.push(onPageLeave(flush));
   return {
-    // The sender's own channel object does not receive its messages.
-    post(message) {
-      try {
-        if (ch) ch.postMessage(message);
-      } catch {
-        /* best effort: storage events carry it too */
-      }
+    post,
+    later() {
+      if (timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        withLock(name, flush).catch(flush);
+      }, FLUSH_MS);
+      // In Node a pending timer would keep the process alive.
+      if (timer && typeof timer.unref === "function") timer.unref();
     },
     stop() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
       stop.forEach((f) => f());
     },
   };

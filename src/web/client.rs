@@ -44,7 +44,8 @@ impl Inner {
     /// Observed model stats survive reloads ("fastest" needs them).
     pub fn save_stats(&self) {
         let json = self.health.borrow().stats_to_json();
-        self.store.set(STATS_KEY, &json);
+        // Written behind: a localStorage write per call was most of what storage cost a call.
+        self.store.set_soon(STATS_KEY, &json);
     }
 }
 

@@ -85,6 +85,8 @@ extern "C" {
     pub fn storage_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = storageSet)]
     pub fn storage_set(key: &str, value: &str) -> bool;
+    #[wasm_bindgen(js_name = storageSetSoon)]
+    pub fn storage_set_soon(key: &str, value: &str);
     #[wasm_bindgen(js_name = storageRemove)]
     pub fn storage_remove(key: &str);
     #[wasm_bindgen(js_name = randomU32)]
@@ -95,9 +97,16 @@ extern "C" {
 extern "C" {
     pub type Shared;
     #[wasm_bindgen(js_name = listenShared)]
-    pub fn listen_shared(name: &str, storage_key: &str, on_message: &Function) -> Shared;
+    pub fn listen_shared(
+        name: &str,
+        storage_key: &str,
+        on_message: &Function,
+        on_flush: &Function,
+    ) -> Shared;
     #[wasm_bindgen(method)]
     pub fn post(this: &Shared, message: &str);
+    #[wasm_bindgen(method)]
+    pub fn later(this: &Shared);
     #[wasm_bindgen(method)]
     pub fn stop(this: &Shared);
     #[wasm_bindgen(js_name = withLock)]

@@ -1,10 +1,22 @@
 //! The quota ledger in the page: persisted in localStorage under a hash of the credentials,
-//! merged live from other tabs (BroadcastChannel, storage events), reservations made under a
-//! Web Lock so two tabs never over-commit. In a Worker without localStorage it works in memory
-//! (and still shares over BroadcastChannel).
+//! merged live from other tabs (BroadcastChannel, storage events). In a Worker without
+//! localStorage it works in memory (and still shares over BroadcastChannel).
+//!
+//! The in-memory ledger is authoritative; other tabs' state arrives by broadcast and storage
+//! events. Only what could let two tabs over-commit pays for cross-tab exactness:
+//! - a request on keys with a limit is reserved under a Web Lock, after a fresh read of
+//!   storage, and stored and announced before the lock is released (so the next tab to take it
+//!   sees it);
+//! - spend holds and commits under a budget are likewise locked (holds) or written at once;
+//! - everything else (requests on keys without any limit, commits, refunds, learned facts) is
+//!   written behind: coalesced into one store + broadcast soon after, under the lock so it
+//!   never overwrites a locked reservation, and synchronously on pagehide / hidden so a closing
+//!   tab loses nothing. None of those can raise a limited count that a locked reservation
+//!   relies on: commits and refunds only turn or drop held reservations, and keys without a
+//!   limit have nothing to exceed.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -24,22 +36,90 @@ use crate::web::storage::Store;
 use crate::web::transport::now_ms;
 
 type Listener = Closure<dyn FnMut(JsValue)>;
+type Flusher = Closure<dyn FnMut() -> JsValue>;
+
+/// The shared side of the ledger: storage, the channel and what is still to be written.
+struct Persist {
+    ledger: Rc<RefCell<Ledger>>,
+    /// Storage key, derived from a hash of the credentials, never a key.
+    key: String,
+    store: Store,
+    /// The stored text this tab last wrote or merged: when storage still holds exactly that,
+    /// there is nothing new to merge (the common single-tab case skips a parse per read).
+    seen: RefCell<String>,
+    /// Changes not yet stored and announced.
+    dirty: Cell<bool>,
+    link: RefCell<Option<(glue::Shared, Listener, Flusher)>>,
+}
+
+impl Persist {
+    /// Fold in what other tabs stored. Garbage is ignored: it must never break a call.
+    fn merge_stored(&self) {
+        let Some(s) = self.store.get(&self.key) else {
+            return;
+        };
+        if *self.seen.borrow() == s {
+            return;
+        }
+        if let (Ok(other), Ok(mut l)) = (Ledger::from_json(&s), self.ledger.try_borrow_mut()) {
+            l.merge(&other);
+        }
+        *self.seen.borrow_mut() = s;
+    }
+
+    /// Store our state (merged with what is stored, so no other tab's contribution is
+    /// overwritten) and return it for the channel; None when there was nothing to write.
+    fn write(&self) -> Option<String> {
+        if !self.dirty.get() {
+            return None;
+        }
+        self.merge_stored();
+        let json = match self.ledger.try_borrow_mut() {
+            Ok(mut l) => {
+                l.gc(now_ms());
+                l.to_json()
+            }
+            // Mid-update (cannot happen between awaits): stay dirty, the next flush writes it.
+            Err(_) => return None,
+        };
+        self.dirty.set(false);
+        if self.store.set(&self.key, &json) {
+            *self.seen.borrow_mut() = json.clone();
+        }
+        Some(json)
+    }
+
+    /// Store and announce now (inside the lock, or for spend).
+    fn flush(&self) {
+        if let Some(json) = self.write() {
+            if let Some((shared, ..)) = self.link.borrow().as_ref() {
+                shared.post(&json);
+            }
+        }
+    }
+
+    /// Store and announce soon, once for any number of changes.
+    fn later(&self) {
+        self.dirty.set(true);
+        if let Some((shared, ..)) = self.link.borrow().as_ref() {
+            shared.later();
+        }
+    }
+}
 
 pub struct QuotaState {
     pub ledger: Rc<RefCell<Ledger>>,
-    /// Storage key and channel name: derived from a hash of the credentials, never a key.
-    key: String,
+    /// Lock and channel name.
+    name: String,
     shared: bool,
-    store: Store,
-    listener: RefCell<Option<(glue::Shared, Listener)>>,
-    /// The stored text this tab last wrote or merged: when storage still holds exactly that,
-    /// there is nothing new to merge (the common single-tab case skips a parse per update).
-    seen: RefCell<String>,
+    persist: Rc<Persist>,
 }
 
 impl Drop for QuotaState {
     fn drop(&mut self) {
-        if let Some((shared, _closure)) = self.listener.get_mut().take() {
+        // A client freed with changes pending writes them first.
+        self.persist.flush();
+        if let Some((shared, ..)) = self.persist.link.borrow_mut().take() {
             shared.stop();
         }
     }
@@ -97,18 +177,24 @@ impl QuotaState {
         }
         ledger.set_budget(opts.budget_usd, opts.budget_period);
         let key = ledger_key(opts);
+        let ledger = Rc::new(RefCell::new(ledger));
         let state = QuotaState {
-            ledger: Rc::new(RefCell::new(ledger)),
+            ledger: ledger.clone(),
+            name: format!("free-router:{key}"),
             shared: opts.persist,
-            store: store.clone(),
-            key,
-            listener: RefCell::new(None),
-            seen: RefCell::new(String::new()),
+            persist: Rc::new(Persist {
+                ledger,
+                store: store.clone(),
+                key,
+                seen: RefCell::new(String::new()),
+                dirty: Cell::new(false),
+                link: RefCell::new(None),
+            }),
         };
         if state.shared {
-            state.merge_stored();
+            state.persist.merge_stored();
             let ledger = state.ledger.clone();
-            let closure = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+            let listener = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
                 let Some(s) = msg.as_string() else {
                     return;
                 };
@@ -117,66 +203,77 @@ impl QuotaState {
                     l.merge(&other);
                 }
             });
+            // Weak: the link lives in `Persist`, a strong reference would keep it alive forever.
+            let weak: Weak<Persist> = Rc::downgrade(&state.persist);
+            let flusher = Closure::<dyn FnMut() -> JsValue>::new(move || {
+                weak.upgrade()
+                    .and_then(|p| p.write())
+                    .map_or(JsValue::NULL, JsValue::from)
+            });
             let shared = glue::listen_shared(
-                &state.channel(),
-                &format!("{}{}", crate::web::storage::PREFIX, state.key),
-                closure.as_ref().unchecked_ref(),
+                &state.name,
+                &format!("{}{}", crate::web::storage::PREFIX, state.persist.key),
+                listener.as_ref().unchecked_ref(),
+                flusher.as_ref().unchecked_ref(),
             );
-            *state.listener.borrow_mut() = Some((shared, closure));
+            *state.persist.link.borrow_mut() = Some((shared, listener, flusher));
         }
         state
     }
 
-    fn channel(&self) -> String {
-        format!("free-router:{}", self.key)
-    }
-
-    /// Fold in what other tabs stored. Garbage is ignored: it must never break a call.
-    fn merge_stored(&self) {
-        let Some(s) = self.store.get(&self.key) else {
-            return;
-        };
-        if *self.seen.borrow() == s {
-            return;
-        }
-        if let (Ok(other), Ok(mut l)) = (Ledger::from_json(&s), self.ledger.try_borrow_mut()) {
-            l.merge(&other);
-        }
-        *self.seen.borrow_mut() = s;
-    }
-
-    /// Store and announce our state.
-    fn publish(&self) {
-        if !self.shared {
-            return;
-        }
-        let json = match self.ledger.try_borrow_mut() {
-            Ok(mut l) => {
-                l.gc(now_ms());
-                l.to_json()
-            }
-            Err(_) => return,
-        };
-        if self.store.set(&self.key, &json) {
-            *self.seen.borrow_mut() = json.clone();
-        }
-        if let Some((shared, _)) = self.listener.borrow().as_ref() {
-            shared.post(&json);
-        }
-    }
-
-    /// Read-modify-write of the shared ledger.
+    /// Change the ledger in memory; stored and announced soon after.
     fn update<R>(&self, f: impl FnOnce(&mut Ledger) -> R) -> Option<R> {
+        let r = match self.ledger.try_borrow_mut() {
+            Ok(mut l) => f(&mut l),
+            Err(_) => return None,
+        };
         if self.shared {
-            self.merge_stored();
+            self.persist.later();
+        }
+        Some(r)
+    }
+
+    /// Read-modify-write against what every tab stored, written before returning.
+    fn update_now<R>(&self, f: impl FnOnce(&mut Ledger) -> R) -> Option<R> {
+        if self.shared {
+            self.persist.merge_stored();
         }
         let r = match self.ledger.try_borrow_mut() {
             Ok(mut l) => f(&mut l),
             Err(_) => return None,
         };
-        self.publish();
+        if self.shared {
+            self.persist.dirty.set(true);
+            self.persist.flush();
+        }
         Some(r)
     }
+}
+
+/// Run `f` on the freshly read shared ledger while holding the cross-tab lock, and store and
+/// announce the result before the lock is released. None: the ledger could not be consulted.
+async fn locked<R: 'static>(
+    inner: &Rc<Inner>,
+    f: impl FnOnce(&mut Ledger) -> R + 'static,
+) -> Option<R> {
+    if !inner.quota.shared {
+        return inner.quota.update(f);
+    }
+    let out: Rc<RefCell<Option<R>>> = Rc::new(RefCell::new(None));
+    let run = {
+        let inner = inner.clone();
+        let out = out.clone();
+        move || {
+            *out.borrow_mut() = inner.quota.update_now(f);
+        }
+    };
+    let f = Closure::once_into_js(move || {
+        run();
+        JsValue::UNDEFINED
+    });
+    let _ = JsFuture::from(glue::with_lock(&inner.quota.name, f.unchecked_ref())).await;
+    let r = out.borrow_mut().take();
+    r
 }
 
 /// The scopes a call to `model` on `p` draws from, with their documented defaults in place.
@@ -199,33 +296,17 @@ pub async fn reserve(
     keys: Vec<ScopeKey>,
     tokens: u64,
 ) -> Result<Option<ReservationId>, Verdict> {
-    type Outcome = Result<Option<ReservationId>, Verdict>;
-    let out: Rc<RefCell<Option<Outcome>>> = Rc::new(RefCell::new(None));
-    let run = {
-        let inner = inner.clone();
-        let out = out.clone();
-        move || {
-            let r = inner
-                .quota
-                .update(|l| l.reserve(&keys, tokens, now_ms()))
-                .map(|r| r.map(Some))
-                .unwrap_or(Ok(None));
-            *out.borrow_mut() = Some(r);
-        }
-    };
-    if inner.quota.shared {
-        let name = format!("free-router:{}", inner.quota.key);
-        let f = Closure::once_into_js(move || {
-            run();
-            JsValue::UNDEFINED
-        });
-        let _ = JsFuture::from(glue::with_lock(&name, f.unchecked_ref())).await;
+    let q = &inner.quota;
+    let now = now_ms();
+    // Keys without any limit cannot be refused, whatever other tabs do: no lock, no storage
+    // on the request path; the count is written behind.
+    let free = q.ledger.try_borrow().is_ok_and(|l| !l.limited(&keys, now));
+    let r = if free || !q.shared {
+        q.update(|l| l.reserve(&keys, tokens, now))
     } else {
-        run();
-    }
-    let r = out.borrow_mut().take();
-    // The lock failed to run us: let the request go rather than block it.
-    r.unwrap_or(Ok(None))
+        locked(inner, move |l| l.reserve(&keys, tokens, now_ms())).await
+    };
+    r.map(|r| r.map(Some)).unwrap_or(Ok(None))
 }
 
 pub fn commit(inner: &Inner, id: ReservationId, tokens: Option<u64>) {
@@ -249,10 +330,10 @@ pub fn learn(inner: &Inner, provider: &str, facts: &[LimitFact]) {
 }
 
 /// Hold the most a paid call may cost; fails with `budget_exceeded` when it would not fit.
-pub fn reserve_spend(inner: &Inner, usd: f64) -> Result<SpendId, Error> {
-    inner
-        .quota
-        .update(|l| l.reserve_spend(usd, now_ms()))
+/// Under the lock with a fresh read, like a limited reservation: two tabs never overshoot.
+pub async fn reserve_spend(inner: &Rc<Inner>, usd: f64) -> Result<SpendId, Error> {
+    locked(inner, move |l| l.reserve_spend(usd, now_ms()))
+        .await
         .unwrap_or_else(|| {
             Err(Error::new(
                 ErrorCode::BudgetExceeded,
@@ -261,25 +342,30 @@ pub fn reserve_spend(inner: &Inner, usd: f64) -> Result<SpendId, Error> {
         })
 }
 
+/// Spend is written at once: another tab's next hold must see it.
 pub fn commit_spend(inner: &Inner, id: SpendId, usd: f64) {
-    inner.quota.update(|l| l.commit_spend(id, usd, now_ms()));
+    inner
+        .quota
+        .update_now(|l| l.commit_spend(id, usd, now_ms()));
     emit_quota(inner);
 }
 
 pub fn refund_spend(inner: &Inner, id: SpendId) {
-    inner.quota.update(|l| l.refund_spend(id, now_ms()));
+    inner.quota.update_now(|l| l.refund_spend(id, now_ms()));
 }
 
 pub fn set_openrouter_tier(inner: &Inner, provider: &str, has_credits: bool) {
     inner
         .quota
-        .update(|l| l.set_openrouter_tier(provider, has_credits, now_ms()));
+        .update_now(|l| l.set_openrouter_tier(provider, has_credits, now_ms()));
     emit_quota(inner);
 }
 
 /// `quota()`: every scope's windows, and spend against the budget.
 pub fn snapshot(inner: &Inner) -> Value {
-    inner.quota.merge_stored();
+    if inner.quota.shared {
+        inner.quota.persist.merge_stored();
+    }
     let now = now_ms();
     let Ok(l) = inner.quota.ledger.try_borrow() else {
         return Value::Null;

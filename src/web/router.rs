@@ -735,7 +735,7 @@ async fn try_planned(
             let cap = needs.max_tokens.unwrap_or(budget::DEFAULT_PAID_MAX_TOKENS);
             let worst =
                 budget::worst_case_usd(&cand.pricing, needs.prompt_tokens, cap).unwrap_or(0.0);
-            match quota::reserve_spend(inner, worst) {
+            match quota::reserve_spend(inner, worst).await {
                 Ok(id) => (Some(cap), Some((id, worst))),
                 Err(e) => {
                     if let Some(r) = reservation {

@@ -27,6 +27,14 @@ impl Store {
         self.persist && glue::storage_set(&format!("{PREFIX}{key}"), value)
     }
 
+    /// Store soon (coalesced; at once when the page is hidden or closed), for what need not
+    /// be written on the request path. `get` sees it before then.
+    pub fn set_soon(&self, key: &str, value: &str) {
+        if self.persist {
+            glue::storage_set_soon(&format!("{PREFIX}{key}"), value);
+        }
+    }
+
     pub fn remove(&self, key: &str) {
         if self.persist {
             glue::storage_remove(&format!("{PREFIX}{key}"));

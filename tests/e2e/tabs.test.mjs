@@ -69,3 +69,23 @@ test("two tabs reserving at once never exceed a shared limit of 5", { timeout: 6
   assert.equal(again.sent, 0, "and the next request is not sent into the full window");
   assert.deepEqual(problems, [], "no page errors");
 });
+
+test("a page's counts are stored when it goes away, even before the write-behind timer", { timeout: 60_000 }, async () => {
+  const limited = `${base}/tests/e2e/tabs/index.html?key=closing-key`;
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  const ready = () => page.waitForFunction(() => document.documentElement.dataset.ready === "true", null, { timeout: 20_000 });
+  // No limit: these calls take the fast path (no lock, storage written behind).
+  await page.goto(`${limited}&unlimited`);
+  await ready();
+  assert.match(await page.evaluate(() => globalThis.holdLedgerLock()), /^free-router:quota:/);
+  const r = await page.evaluate(() => globalThis.fire(3));
+  assert.equal(r.ok, 3);
+  // Leaving the page (pagehide) must store all three; the next page reads them at start.
+  await page.goto(limited);
+  await ready();
+  assert.equal(await page.evaluate(() => globalThis.used()), 3, "the next page sees every count");
+  await page.close();
+  assert.deepEqual(problems, [], "no page errors");
+});

@@ -484,7 +484,176 @@ export const scenarios = {
     globalThis.onerror = onerr;
     eq(r.choices[0].message.content, "fine", "a throwing listener is isolated");
   },
+
+  // The ledger announces on its one long-lived channel: no channel per message, and the tab
+  // never receives (and re-parses) its own state.
+  async ledgerOwnBroadcast(make) {
+    const spy = spyChannels();
+    let c;
+    try {
+      const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model));
+      // rpm: locked reservations announce at once; commits are announced behind.
+      c = make({ providers: [labProvider("own-bc-key", { rpm: 100 })], fetch: f });
+      const name = spy.made[0];
+      assert(name && name.startsWith("free-router:quota:"), `the ledger opened its channel: ${spy.made}`);
+      const heard = [];
+      const observer = new spy.Real(name);
+      observer.onmessage = (e) => heard.push(e.data);
+      for (let i = 0; i < 4; i++) await c.chat({ model: "m1", messages: [{ role: "user", content: String(i) }] });
+      await sleep(120);
+      observer.close();
+      eq(spy.made.filter((n) => n === name).length, 1, "one channel for the ledger, none per message");
+      eq(spy.delivered(name), 0, "the tab never receives its own broadcast");
+      assert(heard.length >= 1, "other tabs hear the state");
+      const last = JSON.parse(heard[heard.length - 1]);
+      eq(ledgerCount(last, "lab"), 4, "the last announcement carries all four requests");
+    } finally {
+      spy.restore();
+    }
+  },
+
+  // Write-behind: a call on keys without a limit touches neither the lock nor storage, and the
+  // count reaches storage soon after, or at once when the page is hidden or closed.
+  async ledgerWriteBehind(make) {
+    const spy = spyChannels();
+    let name;
+    let a;
+    const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model));
+    try {
+      a = make({ providers: [labProvider("wb-key")], fetch: f });
+      name = spy.made[0];
+    } finally {
+      spy.restore();
+    }
+    const stored = () => {
+      const s = localStorage.getItem(`free-router:v1:${name.slice("free-router:".length)}`);
+      return s ? ledgerCount(JSON.parse(s), "lab") : 0;
+    };
+    // Another tab holds the ledger's lock: the timed flush waits for it, so only the page
+    // lifecycle can store what follows.
+    let release;
+    const held = new Promise((r) => (release = r));
+    let granted;
+    const got = new Promise((r) => (granted = r));
+    navigator.locks.request(name, () => {
+      granted();
+      return held;
+    });
+    await got;
+    for (let i = 0; i < 3; i++) await a.chat({ model: "m1", messages: [{ role: "user", content: String(i) }] });
+    await sleep(60);
+    eq(stored(), 0, "nothing stored on the request path");
+    dispatchEvent(new Event("pagehide"));
+    eq(stored(), 3, "pagehide stores every count at once");
+    // A reload: a new client (new tab id) on the same credentials reads all three from storage
+    // (synchronously, before any broadcast could arrive). Declaring a limit shows the count.
+    const b = make({ providers: [labProvider("wb-key", { rpd: 1000 })], fetch: f, storage: "local" });
+    eq(dayUsed(b), 3, "a new client sees the counts of the closed one");
+    release();
+    // Without the lock held, the timed flush stores the next call by itself.
+    await a.chat({ model: "m1", messages: [{ role: "user", content: "4" }] });
+    await sleep(150);
+    eq(stored(), 4, "the timed flush stores the fourth");
+    const c = make({ providers: [labProvider("wb-key", { rpd: 1000 })], fetch: f });
+    eq(dayUsed(c), 4, "and a new client sees it");
+  },
+
+  // Near a limit two clients (two tab ids, one localStorage) never exceed it together, also
+  // after traffic that was far from it.
+  async twoClientsFarThenNear(make) {
+    clearStorage();
+    const f = fakeFetch(async (u, init) => {
+      await sleep(5);
+      return ok("x", bodyOf({ init }).model);
+    });
+    const opts = { providers: [labProvider("near-key", { rpm: 8 })], fetch: f };
+    const a = make(opts);
+    const b = make(opts);
+    for (let i = 0; i < 4; i++) await a.chat({ model: "m1", messages: [{ role: "user", content: `far${i}` }] });
+    const calls = [];
+    for (let i = 0; i < 5; i++) {
+      calls.push(a.chat({ model: "m1", messages: [{ role: "user", content: `a${i}` }] }));
+      calls.push(b.chat({ model: "m1", messages: [{ role: "user", content: `b${i}` }] }));
+    }
+    const settled = await Promise.allSettled(calls);
+    eq(f.calls.length, 8, "exactly the limit of 8 requests went out between the two clients");
+    eq(settled.filter((r) => r.status === "fulfilled").length, 4, "four of the ten near the limit");
+    for (const r of settled.filter((r) => r.status === "rejected")) eq(r.reason.code, "rate_limited", "the rest are rate_limited");
+  },
+
+  // Spend holds under a budget are exact across clients sharing the ledger: together they never
+  // pay past it, and every cent spent is stored.
+  async budgetTwoClients(make) {
+    clearStorage();
+    const cat = catalogOf([["p/only"]]);
+    cat.data[0].pricing = { prompt: "0.0001", completion: "0.0002" }; // worst case ~0.2 USD per call
+    let paid = 0;
+    const f = fakeFetch(async () => {
+      paid++;
+      await sleep(10);
+      return streamResponse(contentChunk("ok", "p/only") + FINISH + chunk({ id: "g", choices: [], usage: { prompt_tokens: 10, completion_tokens: 1000, total_tokens: 1010 } }) + DONE);
+    }, cat);
+    const opts = { providers: [{ id: "openrouter", apiKey: "sk-or-v1-budget-two" }], fetch: f, budget: { maxUsd: 1.1 } };
+    const a = make(opts);
+    const b = make(opts);
+    const req = { messages: [{ role: "user", content: "x" }], max_tokens: 1000 };
+    const settled = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => (i % 2 ? a : b).chat(req)));
+    eq(paid, 5, "five paid calls fit the budget between both clients");
+    eq(settled.filter((s) => s.status === "fulfilled").length, 5, "five succeed");
+    for (const s of settled.filter((s) => s.status === "rejected")) eq(s.reason.code, "budget_exceeded", "budget_exceeded");
+    // A new client reads the spend from storage: nothing is missing.
+    const c = make(opts);
+    const spent = c.quota().spentUsd;
+    assert(Math.abs(spent - 5 * 0.201) < 1e-6, `all spend is stored: ${spent}`);
+    assert(spent <= 1.1, `never past the budget: ${spent}`);
+  },
 };
+
+/** A custom provider "lab" with model m1 (and declared `limits`, if any). */
+function labProvider(apiKey, limits) {
+  const p = { id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", apiKey, models: ["m1"] };
+  if (limits) p.limits = limits;
+  return p;
+}
+
+/** Requests counted on `provider`'s provider scope in a stored/announced ledger (any tab). */
+function ledgerCount(ledger, provider) {
+  let n = 0;
+  for (const tab of Object.values(ledger.tabs || {})) {
+    for (const [k, entries] of tab.log || []) if (k[0] === provider && k[1] === "*provider") for (const e of entries) n += e[1];
+    for (const p of tab.pend || []) if (p.k.some((k) => k[0] === provider && k[1] === "*provider")) n += 1;
+  }
+  return n;
+}
+
+function dayUsed(c) {
+  const row = c.quota().scopes.find((r) => r.provider === "lab" && r.scope === "provider" && r.window === "day");
+  return row ? row.used : -1;
+}
+
+/** Counts BroadcastChannels made and messages delivered to their onmessage, per name. */
+function spyChannels() {
+  const Real = globalThis.BroadcastChannel;
+  const made = [];
+  const got = new Map();
+  globalThis.BroadcastChannel = class extends Real {
+    constructor(name) {
+      super(name);
+      made.push(String(name));
+    }
+    set onmessage(h) {
+      const name = this.name;
+      super.onmessage = (e) => {
+        got.set(name, (got.get(name) || 0) + 1);
+        h(e);
+      };
+    }
+    get onmessage() {
+      return super.onmessage;
+    }
+  };
+  return { Real, made, delivered: (n) => got.get(n) || 0, restore: () => (globalThis.BroadcastChannel = Real) };
+}
 
 function clearStorage() {
   for (let i = localStorage.length - 1; i >= 0; i--) {
