@@ -995,9 +995,14 @@ impl Catalog {
 
     /// First model with that id (of that provider, when given).
     pub fn get(&self, id: &str, provider: Option<&str>) -> Option<&ModelInfo> {
+        self.index_of(id, provider).map(|i| &self.models[i])
+    }
+
+    /// Where `get` finds its model in `models()`.
+    pub fn index_of(&self, id: &str, provider: Option<&str>) -> Option<usize> {
         self.models
             .iter()
-            .find(|m| m.id == id && provider.is_none_or(|p| m.provider == p))
+            .position(|m| m.id == id && provider.is_none_or(|p| m.provider == p))
     }
 
     /// Filter + sort; `latency` gives the observed ttft p50 for the "latency" sort (None last).
@@ -1008,13 +1013,24 @@ impl Catalog {
         now_ms: f64,
         latency: &dyn Fn(&ModelInfo) -> Option<f64>,
     ) -> Vec<&ModelInfo> {
+        let hits = self.query_idx(f, now_ms, latency);
+        hits.into_iter().map(|i| &self.models[i]).collect()
+    }
+
+    /// `query` as indices into `models()`, so a caller can keep per-model data by index.
+    pub fn query_idx(
+        &self,
+        f: &ModelFilter,
+        now_ms: f64,
+        latency: &dyn Fn(&ModelInfo) -> Option<f64>,
+    ) -> Vec<usize> {
         let need: CapSet = f.caps.iter().copied().collect();
         let needle: Option<String> = f
             .search
             .as_deref()
             .map(|s| s.chars().map(fold_case).collect());
-        let mut hits: Vec<(f64, &ModelInfo)> = Vec::new();
-        for (m, hay) in self.models.iter().zip(&self.hay) {
+        let mut hits: Vec<(f64, usize, &ModelInfo)> = Vec::new();
+        for (i, (m, hay)) in self.models.iter().zip(&self.hay).enumerate() {
             let pass = f.free.is_none_or(|fr| m.free == fr)
                 && f.provider.as_deref().is_none_or(|p| m.provider == p)
                 && m.caps.contains_all(need)
@@ -1039,19 +1055,19 @@ impl Catalog {
                 }
                 Some(SortKey::Newest) => m.created.map_or(f64::INFINITY, |c| -c),
             };
-            hits.push((key, m));
+            hits.push((key, i, m));
         }
         if f.sort.is_some() {
             sort::sort_by(&mut hits, |a, b| {
                 a.0.total_cmp(&b.0)
-                    .then_with(|| a.1.id.cmp(&b.1.id))
-                    .then_with(|| a.1.provider.cmp(&b.1.provider))
+                    .then_with(|| a.2.id.cmp(&b.2.id))
+                    .then_with(|| a.2.provider.cmp(&b.2.provider))
             });
         }
         if let Some(n) = f.limit {
             hits.truncate(n);
         }
-        hits.into_iter().map(|(_, m)| m).collect()
+        hits.into_iter().map(|(_, i, _)| i).collect()
     }
 }
 
