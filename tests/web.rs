@@ -138,6 +138,10 @@ async fn catalog_objects() {
     scenario("catalogObjects").await
 }
 #[wasm_bindgen_test]
+async fn catalog_persist_round_trip() {
+    scenario("catalogPersistRoundTrip").await
+}
+#[wasm_bindgen_test]
 async fn catalog_objects_follow_changes() {
     scenario("catalogObjectsFollowChanges").await
 }

@@ -238,7 +238,7 @@ impl ModelInfo {
 /// tens of thousands of keys, and allocating, ordering and freeing each one was most of the
 /// parse. serde_json still does the parsing (same syntax rules and error messages), and one
 /// shape-free visitor stays much smaller than per-shape serde visitors (~25 KB of wasm).
-enum J<'a> {
+pub(crate) enum J<'a> {
     Null,
     Bool(bool),
     Num(f64),
@@ -248,11 +248,47 @@ enum J<'a> {
 }
 
 /// Keys are unique: a repeated key keeps its last value, as `serde_json::Map` does.
-struct Obj<'a>(Vec<(Cow<'a, str>, J<'a>)>);
+pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
 
 impl<'a> Obj<'a> {
     fn get(&self, key: &str) -> Option<&J<'a>> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut J<'a>> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// Append `v` as JSON text (numbers in their shortest form, which reads back to the same f64).
+pub(crate) fn write_json(out: &mut String, v: &J) {
+    match v {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Num(x) => out.push_str(&num::json_num(*x)),
+        J::Str(s) => push_json_str(out, s),
+        J::Arr(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(out, x);
+            }
+            out.push(']');
+        }
+        J::Obj(o) => {
+            out.push('{');
+            for (i, (k, x)) in o.0.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, k);
+                out.push(':');
+                write_json(out, x);
+            }
+            out.push('}');
+        }
     }
 }
 
@@ -440,7 +476,7 @@ fn raw_pricing(map: &Obj) -> RawPricing {
 }
 
 /// The body as JSON, or the parse error's text.
-fn parse_body(body: &str) -> Result<J<'_>, String> {
+pub(crate) fn parse_body(body: &str) -> Result<J<'_>, String> {
     serde_json::from_str(body).map_err(|e| e.to_string())
 }
 

@@ -637,6 +637,33 @@ export const routing = {
     eq(JSON.stringify(await textOnly.listModels()), JSON.stringify(await warm.listModels()), "text()-only responses");
   },
 
+  async catalogPersistRoundTrip(make, fx) {
+    // The persisted (trimmed) copy lists exactly what the network copy listed, but for
+    // descriptions cut to 300 characters.
+    clearStorage();
+    const all = { free: null, includeRouters: true, includeExpired: true };
+    const online = make({ providers: [{ id: "openrouter" }], fetch: fakeFetch(() => ok("x"), fx.catalog) });
+    const net = await online.listModels(all);
+    const keys = Object.keys(localStorage).filter((k) => k.startsWith("free-router:") && k.includes("catalog"));
+    eq(keys.length, 1, "one persisted catalog");
+    assert(localStorage.getItem(keys[0]).length < JSON.stringify(fx.catalog).length * 0.7, "the copy is trimmed");
+    const offline = fakeFetch(() => ok("x"), () => {
+      throw new TypeError("Failed to fetch");
+    });
+    const events = [];
+    const cached = make({ providers: [{ id: "openrouter" }], fetch: offline, onEvent: (e) => events.push(e) });
+    const back = await cached.listModels(all);
+    eq(offline.modelCalls.length, 0, "served from the persisted copy within its TTL");
+    assert(events.some((e) => e.type === "catalog" && e.source === "cache" && e.stale === false), "cache event");
+    const cut = (l) => JSON.stringify(l.map((m) => ({ ...m, description: [...m.description].slice(0, 300).join("") })));
+    eq(cut(back), cut(net), "same models, fields and order from the persisted copy");
+    assert(back.some((m, i) => m.description !== net[i].description), "long descriptions were cut");
+    for (const f of [{ tools: true, sort: "context" }, { search: "Nemotron", sort: "price", free: null }, { vision: true, sort: "newest" }]) {
+      eq(cut(await cached.listModels(f)), cut(await online.listModels(f)), `filter ${JSON.stringify(f)}`);
+    }
+    clearStorage();
+  },
+
   async catalogObjectsFollowChanges(make) {
     // The kept objects belong to one catalog version: a refresh with other models, and status
     // changes between calls, show up in the next listModels.
