@@ -18,6 +18,11 @@ fn duplicate_keys_keep_the_last_value() {
     assert_eq!(m[0].pricing.prompt_per_mtok, 0.0);
     // The later `null` hides the earlier 5: the top provider's value is used.
     assert_eq!(m[0].context_length, Some(7));
+    let paid =
+        r#"{"data":[{"id":"c/x","pricing":{"prompt":"0","completion":"0","prompt":"0.000001"}}]}"#;
+    let m = parse_openrouter_models(paid, "openrouter").unwrap();
+    assert!(!m[0].free, "a repeated key's last, non-zero price counts");
+    assert_eq!(m[0].pricing.prompt_per_mtok, 1.0);
 }
 
 #[test]

@@ -247,16 +247,30 @@ pub(crate) enum J<'a> {
     Obj(Obj<'a>),
 }
 
-/// Keys are unique: a repeated key keeps its last value, as `serde_json::Map` does.
+/// Entries in body order, repeats kept; lookups take the last, as `serde_json::Map` keeps the
+/// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
 pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
 
 impl<'a> Obj<'a> {
     fn get(&self, key: &str) -> Option<&J<'a>> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut J<'a>> {
-        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Entries without the ones a later repeat of their key overrides.
+    fn entries(&self) -> impl Iterator<Item = &(Cow<'a, str>, J<'a>)> {
+        let e = &self.0;
+        e.iter()
+            .enumerate()
+            .filter(|(i, (k, _))| !e[i + 1..].iter().any(|(n, _)| n == k))
+            .map(|(_, x)| x)
     }
 }
 
@@ -349,10 +363,8 @@ impl<'de> Visitor<'de> for JVisitor {
         while let Some(JKey(k)) = a.next_key()? {
             let v = a.next_value()?;
             // serde_json only hands strings to `deserialize_str`.
-            let J::Str(k) = k else { continue };
-            match o.iter_mut().find(|(n, _)| *n == k) {
-                Some(e) => e.1 = v,
-                None => o.push((k, v)),
+            if let J::Str(k) = k {
+                o.push((k, v));
             }
         }
         Ok(J::Obj(Obj(o)))
@@ -455,7 +467,7 @@ fn raw_pricing(map: &Obj) -> RawPricing {
         request: 0.0,
         all_zero: true,
     };
-    for (key, v) in &map.0 {
+    for (key, v) in map.entries() {
         // Conditional overrides and the discount factor are not prices of the base offer; a
         // free model stays free.
         if key == "overrides" || key == "discount" {
