@@ -359,7 +359,8 @@ impl<'de> Visitor<'de> for JVisitor {
         Ok(J::Arr(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
-        let mut o: Vec<(Cow<'de, str>, J<'de>)> = Vec::new();
+        // Model entries have ~20 keys: skip the smallest growth steps.
+        let mut o: Vec<(Cow<'de, str>, J<'de>)> = Vec::with_capacity(8);
         while let Some(JKey(k)) = a.next_key()? {
             let v = a.next_value()?;
             // serde_json only hands strings to `deserialize_str`.
