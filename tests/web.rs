@@ -134,6 +134,18 @@ async fn catalog_cache_and_stale() {
     scenario("catalogCacheAndStale").await
 }
 #[wasm_bindgen_test]
+async fn catalog_objects() {
+    scenario("catalogObjects").await
+}
+#[wasm_bindgen_test]
+async fn catalog_persist_round_trip() {
+    scenario("catalogPersistRoundTrip").await
+}
+#[wasm_bindgen_test]
+async fn catalog_objects_follow_changes() {
+    scenario("catalogObjectsFollowChanges").await
+}
+#[wasm_bindgen_test]
 async fn scripted_fallback() {
     scenario("scriptedFallback").await
 }

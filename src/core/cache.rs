@@ -1,7 +1,9 @@
 //! The persisted form of a catalog body: when it was fetched, and the body itself, trimmed of
 //! what the catalog never reads (localStorage holds about 5 MB per origin, shared).
 
-use serde_json::Value;
+use std::borrow::Cow;
+
+use super::catalog::{parse_body, write_json, J};
 
 /// Fields of an OpenRouter model entry that normalisation does not use.
 const UNUSED: [&str; 8] = [
@@ -17,27 +19,29 @@ const UNUSED: [&str; 8] = [
 const DESCRIPTION_CHARS: usize = 300;
 
 /// Drop unused fields and shorten descriptions. A body that is not JSON is kept as is (the
-/// parser will report it).
+/// parser will report it). Uses the catalog's own JSON tree: only paid when the copy is kept.
 pub fn trim(body: &str) -> String {
-    let Ok(mut v) = serde_json::from_str::<Value>(body) else {
+    let Ok(mut v) = parse_body(body) else {
         return body.to_string();
     };
-    if let Some(Value::Array(items)) = v.get_mut("data") {
-        for item in items.iter_mut() {
-            if let Value::Object(m) = item {
-                for k in UNUSED {
-                    m.remove(k);
-                }
-                if let Some(Value::String(d)) = m.get_mut("description") {
-                    if d.chars().count() > DESCRIPTION_CHARS {
-                        let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
-                        *d = format!("{cut}…");
+    if let J::Obj(o) = &mut v {
+        if let Some(J::Arr(items)) = o.get_mut("data") {
+            for item in items.iter_mut() {
+                if let J::Obj(m) = item {
+                    m.0.retain(|(k, _)| !UNUSED.contains(&k.as_ref()));
+                    if let Some(J::Str(d)) = m.get_mut("description") {
+                        if d.chars().count() > DESCRIPTION_CHARS {
+                            let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
+                            *d = Cow::Owned(format!("{cut}…"));
+                        }
                     }
                 }
             }
         }
     }
-    v.to_string()
+    let mut out = String::with_capacity(body.len());
+    write_json(&mut out, &v);
+    out
 }
 
 pub fn wrap(fetched_at_ms: f64, body: &str) -> String {
@@ -69,15 +73,43 @@ mod tests {
             t.len(),
             body.len()
         );
-        let a = crate::core::catalog::parse_openrouter_models(&body, "openrouter").unwrap();
+        same_after_trim(&body);
+    }
+
+    /// Everything the catalog reads survives trimming, but long descriptions are shortened.
+    fn same_after_trim(body: &str) {
+        let t = trim(body);
+        let a = crate::core::catalog::parse_openrouter_models(body, "openrouter").unwrap();
         let b = crate::core::catalog::parse_openrouter_models(&t, "openrouter").unwrap();
         assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x.id, y.id);
-            assert_eq!(x.free, y.free);
-            assert_eq!(x.caps, y.caps);
-            assert_eq!(x.context_length, y.context_length);
+        for (x, mut y) in a.into_iter().zip(b) {
+            let n = x.description.chars().count();
+            if n > DESCRIPTION_CHARS {
+                assert_eq!(y.description.chars().count(), DESCRIPTION_CHARS + 1);
+                assert!(x
+                    .description
+                    .starts_with(y.description.trim_end_matches('…')));
+                y.description = x.description.clone();
+            }
+            assert_eq!(x, y);
         }
+    }
+
+    #[test]
+    fn trim_keeps_the_2025_shape_and_odd_values() {
+        // Numeric prices, null context lengths, escapes, exponents, unknown and nested fields.
+        let body = r#"{"data":[
+            {"id":"a/one","name":"A \"one\"\n","created":1.7e9,"context_length":null,
+             "pricing":{"prompt":0.000001,"completion":"0.000002","request":"0","image":0},
+             "top_provider":{"context_length":8192,"max_completion_tokens":null},
+             "architecture":{"modality":"text+image->text","input_modalities":["text","image"],"tokenizer":"GPT"},
+             "supported_parameters":["tools","response_format"],"links":{"details":"/x"},
+             "per_request_limits":null,"extra":[1,{"z":[true,false,null]}],"description":"\u00e9"},
+            {"id":"openrouter/auto","pricing":{"prompt":"-1","completion":"-1"},
+             "architecture":{"tokenizer":"Router"},"expiration_date":"2026-01-01"},
+            3, "junk", {"no":"id"}],"total_count":5}"#;
+        same_after_trim(body);
+        assert!(!trim(body).contains("links"));
     }
 
     #[test]

@@ -7,9 +7,11 @@
 // `Error` is the crate's one error type (error.rs, 144 bytes) and these signatures are fixed;
 // results are built once per call, so the size costs nothing measurable.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 
 use super::error::Error;
 use super::num;
@@ -231,16 +233,167 @@ impl ModelInfo {
 // ---------------------------------------------------------------------------------------------
 // Lenient JSON fields
 
-/// A field of a model entry, read leniently: every parsed field goes through this, so a wrong
-/// type never fails a list. The body is parsed once into a `serde_json::Value` (the one JSON
-/// reader in the wasm binary) and walked; per-shape serde visitors cost ~25 KB of wasm.
-#[derive(Clone, Copy)]
-struct Field<'a>(Option<&'a Value>);
+/// A parsed catalog body. Like `serde_json::Value`, but strings and keys borrow from the body
+/// when they have no escapes and objects are small vectors, not B-trees: a 1-2 MB list is
+/// tens of thousands of keys, and allocating, ordering and freeing each one was most of the
+/// parse. serde_json still does the parsing (same syntax rules and error messages), and one
+/// shape-free visitor stays much smaller than per-shape serde visitors (~25 KB of wasm).
+pub(crate) enum J<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    Arr(Vec<J<'a>>),
+    Obj(Obj<'a>),
+}
 
-type Obj = Map<String, Value>;
+/// Entries in body order, repeats kept; lookups take the last, as `serde_json::Map` keeps the
+/// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
+pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
+
+impl<'a> Obj<'a> {
+    fn get(&self, key: &str) -> Option<&J<'a>> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut J<'a>> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Entries without the ones a later repeat of their key overrides.
+    fn entries(&self) -> impl Iterator<Item = &(Cow<'a, str>, J<'a>)> {
+        let e = &self.0;
+        e.iter()
+            .enumerate()
+            .filter(|(i, (k, _))| !e[i + 1..].iter().any(|(n, _)| n == k))
+            .map(|(_, x)| x)
+    }
+}
+
+/// Append `v` as JSON text (numbers in their shortest form, which reads back to the same f64).
+pub(crate) fn write_json(out: &mut String, v: &J) {
+    match v {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Num(x) => out.push_str(&num::json_num(*x)),
+        J::Str(s) => push_json_str(out, s),
+        J::Arr(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(out, x);
+            }
+            out.push(']');
+        }
+        J::Obj(o) => {
+            out.push('{');
+            for (i, (k, x)) in o.0.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, k);
+                out.push(':');
+                write_json(out, x);
+            }
+            out.push('}');
+        }
+    }
+}
+
+impl<'a> J<'a> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            J::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_object(&self) -> Option<&Obj<'a>> {
+        match self {
+            J::Obj(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+struct JVisitor;
+
+impl<'de> Visitor<'de> for JVisitor {
+    type Value = J<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<J<'de>, E> {
+        Ok(J::Bool(b))
+    }
+    fn visit_i64<E>(self, x: i64) -> Result<J<'de>, E> {
+        Ok(J::Num(x as f64))
+    }
+    fn visit_u64<E>(self, x: u64) -> Result<J<'de>, E> {
+        Ok(J::Num(x as f64))
+    }
+    fn visit_f64<E>(self, x: f64) -> Result<J<'de>, E> {
+        Ok(J::Num(x))
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<J<'de>, E> {
+        Ok(J::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<J<'de>, E> {
+        Ok(J::Str(Cow::Owned(s.to_owned())))
+    }
+    fn visit_unit<E>(self) -> Result<J<'de>, E> {
+        Ok(J::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = a.next_element()? {
+            v.push(x);
+        }
+        Ok(J::Arr(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
+        // Model entries have ~20 keys: skip the smallest growth steps.
+        let mut o: Vec<(Cow<'de, str>, J<'de>)> = Vec::with_capacity(8);
+        while let Some(JKey(k)) = a.next_key()? {
+            let v = a.next_value()?;
+            // serde_json only hands strings to `deserialize_str`.
+            if let J::Str(k) = k {
+                o.push((k, v));
+            }
+        }
+        Ok(J::Obj(Obj(o)))
+    }
+}
+
+impl<'de> Deserialize<'de> for J<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J<'de>, D::Error> {
+        d.deserialize_any(JVisitor)
+    }
+}
+
+/// An object key: JSON keys are always strings, read through the same visitor.
+struct JKey<'a>(J<'a>);
+
+impl<'de> Deserialize<'de> for JKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JKey<'de>, D::Error> {
+        d.deserialize_str(JVisitor).map(JKey)
+    }
+}
+
+/// A field of a model entry, read leniently: every parsed field goes through this, so a wrong
+/// type never fails a list.
+#[derive(Clone, Copy)]
+struct Field<'a>(Option<&'a J<'a>>);
 
 impl<'a> Field<'a> {
-    fn of(obj: Option<&'a Obj>, key: &str) -> Field<'a> {
+    fn of(obj: Option<&'a Obj<'a>>, key: &str) -> Field<'a> {
         Field(obj.and_then(|o| o.get(key)))
     }
 
@@ -248,9 +401,9 @@ impl<'a> Field<'a> {
     /// not a number, so callers can tell "absent" from "garbage".
     fn num(self) -> Option<f64> {
         match self.0? {
-            Value::Null => None,
-            Value::Number(n) => Some(n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(s) => Some(num::parse_f64(s.trim()).unwrap_or(f64::NAN)),
+            J::Null => None,
+            J::Num(x) => Some(*x),
+            J::Str(s) => Some(num::parse_f64(s.trim()).unwrap_or(f64::NAN)),
             _ => Some(f64::NAN),
         }
     }
@@ -266,22 +419,28 @@ impl<'a> Field<'a> {
     }
 
     fn bool(self) -> Option<bool> {
-        self.0?.as_bool()
+        match self.0? {
+            J::Bool(b) => Some(*b),
+            _ => None,
+        }
     }
 
-    fn obj(self) -> Option<&'a Obj> {
+    fn obj(self) -> Option<&'a Obj<'a>> {
         self.0?.as_object()
     }
 
-    fn list(self) -> Option<&'a Vec<Value>> {
-        self.0?.as_array()
+    fn list(self) -> Option<&'a Vec<J<'a>>> {
+        match self.0? {
+            J::Arr(v) => Some(v),
+            _ => None,
+        }
     }
 
     fn strs(self) -> impl Iterator<Item = &'a str> {
         self.list()
             .map_or(&[][..], |v| v.as_slice())
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(J::as_str)
     }
 }
 
@@ -309,7 +468,7 @@ fn raw_pricing(map: &Obj) -> RawPricing {
         request: 0.0,
         all_zero: true,
     };
-    for (key, v) in map {
+    for (key, v) in map.entries() {
         // Conditional overrides and the discount factor are not prices of the base offer; a
         // free model stays free.
         if key == "overrides" || key == "discount" {
@@ -319,7 +478,7 @@ fn raw_pricing(map: &Obj) -> RawPricing {
         if x != 0.0 {
             p.all_zero = false;
         }
-        match key.as_str() {
+        match key.as_ref() {
             "prompt" => p.prompt = x,
             "completion" => p.completion = x,
             "request" => p.request = x,
@@ -330,13 +489,13 @@ fn raw_pricing(map: &Obj) -> RawPricing {
 }
 
 /// The body as JSON, or the parse error's text.
-fn parse_body(body: &str) -> Result<Value, String> {
+pub(crate) fn parse_body(body: &str) -> Result<J<'_>, String> {
     serde_json::from_str(body).map_err(|e| e.to_string())
 }
 
 /// The objects of a model array; other entries are skipped.
-fn objects(list: &[Value]) -> impl Iterator<Item = &Obj> {
-    list.iter().filter_map(Value::as_object)
+fn objects<'a>(list: &'a [J<'a>]) -> impl Iterator<Item = &'a Obj<'a>> {
+    list.iter().filter_map(J::as_object)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -554,7 +713,7 @@ fn hinted(id: &str, hints: &[&str]) -> bool {
 /// Everywhere: vision when the id contains vision / -vl / vl- / llama-4 / pixtral / llava / gemini /
 /// gemma-3; reasoning when it contains gpt-oss / qwen3 / qwq / -r1 / magistral / thinking /
 /// gemini-2.5 / gemini-3.
-fn default_caps(kind: Option<ProviderKind>, id: &str, mistral: Option<&Obj>) -> CapSet {
+fn default_caps(kind: Option<ProviderKind>, id: &str, mistral: Option<&Obj<'_>>) -> CapSet {
     use Capability::*;
     let mut c = CapSet::EMPTY;
     let add = |c: &mut CapSet, list: &[Capability]| list.iter().for_each(|x| c.insert(*x));
@@ -622,8 +781,8 @@ pub fn parse_openai_models(
     // `{"data": [...]}` (OpenAI, Groq, Mistral, Cerebras, the Gemini compat layer),
     // `{"models": [...]}` (Gemini's native list) or a bare array (Together).
     let list = match &root {
-        Value::Array(v) => Some(v),
-        Value::Object(o) => Field::of(Some(o), "data")
+        J::Arr(v) => Some(v),
+        J::Obj(o) => Field::of(Some(o), "data")
             .list()
             .or(Field::of(Some(o), "models").list()),
         _ => None,
@@ -931,7 +1090,14 @@ fn haystack(m: &ModelInfo) -> String {
         if i > 0 {
             h.push('\n');
         }
-        h.extend(part.chars().map(fold_case));
+        if part.is_ascii() {
+            // The common case, a byte at a time.
+            let at = h.len();
+            h.push_str(part);
+            h[at..].make_ascii_lowercase();
+        } else {
+            h.extend(part.chars().map(fold_case));
+        }
     }
     h
 }
@@ -995,9 +1161,14 @@ impl Catalog {
 
     /// First model with that id (of that provider, when given).
     pub fn get(&self, id: &str, provider: Option<&str>) -> Option<&ModelInfo> {
+        self.index_of(id, provider).map(|i| &self.models[i])
+    }
+
+    /// Where `get` finds its model in `models()`.
+    pub fn index_of(&self, id: &str, provider: Option<&str>) -> Option<usize> {
         self.models
             .iter()
-            .find(|m| m.id == id && provider.is_none_or(|p| m.provider == p))
+            .position(|m| m.id == id && provider.is_none_or(|p| m.provider == p))
     }
 
     /// Filter + sort; `latency` gives the observed ttft p50 for the "latency" sort (None last).
@@ -1008,13 +1179,24 @@ impl Catalog {
         now_ms: f64,
         latency: &dyn Fn(&ModelInfo) -> Option<f64>,
     ) -> Vec<&ModelInfo> {
+        let hits = self.query_idx(f, now_ms, latency);
+        hits.into_iter().map(|i| &self.models[i]).collect()
+    }
+
+    /// `query` as indices into `models()`, so a caller can keep per-model data by index.
+    pub fn query_idx(
+        &self,
+        f: &ModelFilter,
+        now_ms: f64,
+        latency: &dyn Fn(&ModelInfo) -> Option<f64>,
+    ) -> Vec<usize> {
         let need: CapSet = f.caps.iter().copied().collect();
         let needle: Option<String> = f
             .search
             .as_deref()
             .map(|s| s.chars().map(fold_case).collect());
-        let mut hits: Vec<(f64, &ModelInfo)> = Vec::new();
-        for (m, hay) in self.models.iter().zip(&self.hay) {
+        let mut hits: Vec<(f64, usize, &ModelInfo)> = Vec::new();
+        for (i, (m, hay)) in self.models.iter().zip(&self.hay).enumerate() {
             let pass = f.free.is_none_or(|fr| m.free == fr)
                 && f.provider.as_deref().is_none_or(|p| m.provider == p)
                 && m.caps.contains_all(need)
@@ -1039,19 +1221,19 @@ impl Catalog {
                 }
                 Some(SortKey::Newest) => m.created.map_or(f64::INFINITY, |c| -c),
             };
-            hits.push((key, m));
+            hits.push((key, i, m));
         }
         if f.sort.is_some() {
             sort::sort_by(&mut hits, |a, b| {
                 a.0.total_cmp(&b.0)
-                    .then_with(|| a.1.id.cmp(&b.1.id))
-                    .then_with(|| a.1.provider.cmp(&b.1.provider))
+                    .then_with(|| a.2.id.cmp(&b.2.id))
+                    .then_with(|| a.2.provider.cmp(&b.2.provider))
             });
         }
         if let Some(n) = f.limit {
             hits.truncate(n);
         }
-        hits.into_iter().map(|(_, m)| m).collect()
+        hits.into_iter().map(|(_, i, _)| i).collect()
     }
 }
 

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use crate::web::glue::future_to_promise;
-use js_sys::Promise;
+use js_sys::{Array, Promise, Uint8Array};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -15,6 +15,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::map::{Put, SortedMap};
 use crate::core::options::ProviderConfig;
 use crate::core::provider::ProviderKind;
+use crate::core::route::{Health, ModelState};
 use crate::web::client::Inner;
 use crate::web::error::to_js;
 use crate::web::glue;
@@ -30,6 +31,27 @@ pub struct CatalogState {
     pub stale: SortedMap<String, bool>,
     /// The refresh in flight, shared by every caller.
     pub inflight: Option<Promise>,
+    /// ModelInfo objects of this catalog version already handed to JS, by catalog index
+    /// (`catalogModels` in glue.js), and which indices they cover.
+    objs: Option<Array>,
+    built: Vec<bool>,
+}
+
+impl CatalogState {
+    /// The one way models change: the JS objects built from the old ones go with them.
+    fn put(&mut self, provider: &str, models: Vec<ModelInfo>) {
+        self.cat.set_provider_models(provider, models);
+        self.objs = None;
+        self.built.clear();
+    }
+}
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = responseBytes)]
+    fn response_bytes(r: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
+    #[wasm_bindgen(catch, js_name = catalogModels)]
+    fn catalog_models(cache: &Array, rows: &[f64], added: &str) -> Result<Array, JsValue>;
 }
 
 fn cache_key(p: &ProviderConfig) -> String {
@@ -102,12 +124,17 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
         Wait::Failed(e) => return Err(net(glue::describe(&e))),
     };
     let status = glue::response_status(&resp);
-    let text = match transport::wait(glue::response_text(&resp, &signal), &ctl).await {
-        Wait::Ok(t) => t.as_string().unwrap_or_default(),
+    // Bytes, not text: a 1-2 MB list is not decoded to UTF-16 only to be encoded back.
+    let bytes = match transport::wait(response_bytes(&resp, &signal), &ctl).await {
+        Wait::Ok(b) => b.unchecked_into::<Uint8Array>().to_vec(),
         Wait::Aborted(_) => return Err(net("the body did not arrive within 30 s".into())),
         Wait::Failed(e) => return Err(net(glue::describe(&e))),
     };
     ctl.release();
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
     if !(200..300).contains(&status) {
         let code = match status {
             401 => ErrorCode::Auth,
@@ -140,17 +167,14 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
     let mut source = "cache";
     for p in inner.providers.iter() {
         let now = now_ms();
-        let fresh = {
-            let st = inner.catalog.borrow();
-            st.fetched_at.get(&p.id).is_some_and(|t| now - t < ttl)
-        };
+        let fresh = is_fresh(&inner.catalog.borrow(), p, now, ttl);
         if fresh && !force {
             continue;
         }
         if let Some(models) = configured(p) {
             let n = models.len();
             let mut st = inner.catalog.borrow_mut();
-            st.cat.set_provider_models(&p.id, models);
+            st.put(&p.id, models);
             st.fetched_at.insert(p.id.clone(), now);
             drop(st);
             inner.health.borrow_mut().catalog_refreshed(&p.id);
@@ -161,7 +185,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             emit(&inner, m);
             continue;
         }
-        if p.kind != ProviderKind::OpenRouter && p.api_key.is_none() {
+        if keyless(p) {
             // Nothing to ask without a key; such a provider only serves named models.
             continue;
         }
@@ -174,7 +198,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     if let Ok(models) = parse(p, &stored.1) {
                         let n = models.len();
                         let mut st = inner.catalog.borrow_mut();
-                        st.cat.set_provider_models(&p.id, models);
+                        st.put(&p.id, models);
                         st.fetched_at.insert(p.id.clone(), stored.0);
                         drop(st);
                         let mut m = Map::new();
@@ -198,7 +222,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 let now = now_ms();
                 {
                     let mut st = inner.catalog.borrow_mut();
-                    st.cat.set_provider_models(&p.id, models);
+                    st.put(&p.id, models);
                     st.fetched_at.insert(p.id.clone(), now);
                     st.stale.remove(&p.id);
                 }
@@ -224,7 +248,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     {
                         if let Ok(models) = parse(p, &body) {
                             let mut st = inner.catalog.borrow_mut();
-                            st.cat.set_provider_models(&p.id, models);
+                            st.put(&p.id, models);
                             st.fetched_at.insert(p.id.clone(), at);
                             served = true;
                         }
@@ -265,6 +289,10 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             return Err(e);
         }
     }
+    Ok(info(&st, source))
+}
+
+fn info(st: &CatalogState, source: &str) -> Value {
     let mut info = Map::new();
     info.put("count", st.cat.models().len().into());
     info.put("source", source.into());
@@ -273,11 +301,36 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         st.fetched_at.values().cloned().fold(0.0, f64::max).into(),
     );
     info.put("stale", (!st.stale.is_empty()).into());
-    Ok(Value::Object(info))
+    Value::Object(info)
+}
+
+fn is_fresh(st: &CatalogState, p: &ProviderConfig, now: f64, ttl: f64) -> bool {
+    st.fetched_at.get(&p.id).is_some_and(|t| now - t < ttl)
+}
+
+/// A provider `refresh_all` never asks: no configured models, no key, not OpenRouter.
+fn keyless(p: &ProviderConfig) -> bool {
+    p.models.is_none() && p.kind != ProviderKind::OpenRouter && p.api_key.is_none()
+}
+
+/// True when `ensure(inner, false)` has nothing to do: no refresh in flight and every provider
+/// within its TTL (or never asked). Lets a re-filter answer without a future.
+pub fn ready(inner: &Inner) -> bool {
+    let st = inner.catalog.borrow();
+    let now = now_ms();
+    let ttl = inner.opts.catalog_ttl_ms as f64;
+    st.inflight.is_none()
+        && inner
+            .providers
+            .iter()
+            .all(|p| keyless(p) || is_fresh(&st, p, now, ttl))
 }
 
 /// Make sure the catalog is loaded and within its TTL. Concurrent callers share one refresh.
 pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
+    if !force && ready(inner) {
+        return Ok(info(&inner.catalog.borrow(), "cache"));
+    }
     let existing = inner.catalog.borrow().inflight.clone();
     let promise = match existing {
         Some(p) => p,
@@ -298,4 +351,86 @@ pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
     let v = JsFuture::from(promise).await?;
     let s = v.as_string().unwrap_or_default();
     Ok(serde_json::from_str(&s).unwrap_or(Value::Null))
+}
+
+/// Status and observed stats of a model: what changes between calls on the same catalog.
+fn row(out: &mut Vec<f64>, health: &Health, i: usize, m: &ModelInfo, now: f64) {
+    let status = match health.status(&m.provider, &m.id, now) {
+        ModelState::Available => 0.0,
+        ModelState::Evicted => 2.0,
+        _ => 1.0,
+    };
+    let s = health.stats(&m.provider, &m.id);
+    let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
+    out.extend_from_slice(&[
+        i as f64,
+        status,
+        nan(s.ttft_ms_p50),
+        nan(s.tokens_per_sec),
+        nan(s.success_rate),
+    ]);
+}
+
+/// ModelInfo objects for catalog indices `hits`: each model's JSON crosses once per catalog
+/// version, later calls send only indices, status and stats.
+fn objects_of(inner: &Inner, hits: &[usize], now: f64) -> Result<Array, JsValue> {
+    let mut st = inner.catalog.borrow_mut();
+    let st = &mut *st;
+    let health = inner.health.borrow();
+    let models = st.cat.models();
+    st.built.resize(models.len(), false);
+    let cache = st.objs.get_or_insert_with(Array::new).clone();
+    let mut rows = Vec::with_capacity(hits.len() * 5);
+    let mut added = String::new();
+    for &i in hits {
+        let m = &models[i];
+        row(&mut rows, &health, i, m, now);
+        if !st.built[i] {
+            added.push(if added.is_empty() { '[' } else { ',' });
+            // Status and stats come from `rows`; the template's are placeholders.
+            catalog::write_model_json(
+                &mut added,
+                m,
+                catalog::ModelStatus::Available,
+                &Default::default(),
+            );
+        }
+    }
+    if !added.is_empty() {
+        added.push(']');
+    }
+    match catalog_models(&cache, &rows, &added) {
+        Ok(out) => {
+            for &i in hits {
+                st.built[i] = true;
+            }
+            Ok(out)
+        }
+        Err(e) => {
+            // Start over rather than trust a half-filled cache.
+            st.objs = None;
+            st.built.clear();
+            Err(e)
+        }
+    }
+}
+
+/// `listModels` on a loaded catalog.
+pub fn list(inner: &Inner, f: &catalog::ModelFilter) -> Result<JsValue, JsValue> {
+    let now = now_ms();
+    let hits = {
+        let st = inner.catalog.borrow();
+        let health = inner.health.borrow();
+        let latency = |m: &ModelInfo| health.stats(&m.provider, &m.id).ttft_ms_p50;
+        st.cat.query_idx(f, now, &latency)
+    };
+    objects_of(inner, &hits, now).map(JsValue::from)
+}
+
+/// `getModel` on a loaded catalog: the model, or undefined.
+pub fn model(inner: &Inner, id: &str, provider: Option<&str>) -> Result<JsValue, JsValue> {
+    let Some(i) = inner.catalog.borrow().cat.index_of(id, provider) else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    Ok(objects_of(inner, &[i], now_ms())?.get(0))
 }

@@ -9,10 +9,10 @@ use js_sys::{Function, Promise};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::core::catalog::{self as cat, ModelStats, ModelStatus};
+use crate::core::catalog as cat;
 use crate::core::error::Error;
 use crate::core::options::{CallOptions, ClientOptions, ProviderConfig};
-use crate::core::route::{Health, ModelState, Sessions};
+use crate::core::route::{Health, Sessions};
 use crate::web::call::{self, Phase, SharedLive};
 use crate::web::catalog::{self, CatalogState};
 use crate::web::error::to_js;
@@ -22,7 +22,7 @@ use crate::web::quota::{self, QuotaState};
 use crate::web::router::open;
 use crate::web::storage::Store;
 use crate::web::stream::ChatStreamHandle;
-use crate::web::transport::{now_ms, CallCtl};
+use crate::web::transport::CallCtl;
 
 pub struct Inner {
     pub opts: ClientOptions,
@@ -231,24 +231,14 @@ impl FreeRouterClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let parsed = parse_filter(filter.unwrap_or(JsValue::UNDEFINED));
+        // A loaded, fresh catalog answers at once: no future, no JsFuture round trip.
+        if catalog::ready(&inner) {
+            return settled(parsed.and_then(|f| catalog::list(&inner, &f)));
+        }
         future_to_promise(async move {
             let f = parsed?;
             catalog::ensure(&inner, false).await?;
-            let now = now_ms();
-            let st = inner.catalog.borrow();
-            let health = inner.health.borrow();
-            let latency = |m: &cat::ModelInfo| health.stats(&m.provider, &m.id).ttft_ms_p50;
-            let hits = st.cat.query(&f, now, &latency);
-            let mut out = String::with_capacity(hits.len() * 600 + 2);
-            out.push('[');
-            for (i, m) in hits.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_model(&mut out, &health, m, now);
-            }
-            out.push(']');
-            glue::json_parse(&out)
+            catalog::list(&inner, &f)
         })
     }
 
@@ -256,15 +246,12 @@ impl FreeRouterClient {
     #[wasm_bindgen(js_name = getModel, unchecked_return_type = "Promise<ModelInfo | undefined>")]
     pub fn get_model(&self, id: String, provider: Option<String>) -> Promise {
         let inner = self.inner.clone();
+        if catalog::ready(&inner) {
+            return settled(catalog::model(&inner, &id, provider.as_deref()));
+        }
         future_to_promise(async move {
             catalog::ensure(&inner, false).await?;
-            let st = inner.catalog.borrow();
-            let Some(m) = st.cat.get(&id, provider.as_deref()) else {
-                return Ok(JsValue::UNDEFINED);
-            };
-            let mut out = String::new();
-            write_model(&mut out, &inner.health.borrow(), m, now_ms());
-            glue::json_parse(&out)
+            catalog::model(&inner, &id, provider.as_deref())
         })
     }
 
@@ -387,19 +374,12 @@ fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
     cat::filter_from_json(&v).map_err(|e| to_js(&e))
 }
 
-fn write_model(out: &mut String, health: &Health, m: &cat::ModelInfo, now: f64) {
-    let status = match health.status(&m.provider, &m.id, now) {
-        ModelState::Available => ModelStatus::Available,
-        ModelState::Evicted => ModelStatus::Evicted,
-        _ => ModelStatus::CoolingDown,
-    };
-    let s = health.stats(&m.provider, &m.id);
-    let stats = ModelStats {
-        ttft_ms_p50: s.ttft_ms_p50,
-        tokens_per_sec: s.tokens_per_sec,
-        success_rate: s.success_rate,
-    };
-    cat::write_model_json(out, m, status, &stats);
+/// A promise already settled with `r`, for answers that need no await.
+fn settled(r: Result<JsValue, JsValue>) -> Promise {
+    match r {
+        Ok(v) => Promise::resolve(&v),
+        Err(e) => Promise::reject(&e),
+    }
 }
 
 /// A sticky conversation from `client.session()`.

@@ -753,6 +753,118 @@ export const routing = {
     clearStorage();
   },
 
+  async catalogObjects(make, fx) {
+    // Re-filtering the loaded catalog (ModelInfo objects kept per catalog version) gives exactly
+    // what a fresh client parsing the body gives, call after call.
+    const filters = [
+      undefined,
+      { tools: true, minContext: 32000, sort: "context" },
+      { vision: true, sort: "newest" },
+      { free: null, maxPromptPrice: 1, sort: "price", limit: 25 },
+      { search: "instruct", reasoning: true },
+      { structuredOutputs: true, sort: "id" },
+      { free: null, includeRouters: true, includeExpired: true },
+      { free: false, sort: "latency", provider: "openrouter" },
+      { search: "NEMOTRON", limit: 3 },
+    ];
+    const mk = () => make({ providers: [{ id: "openrouter" }], fetch: fakeFetch(() => ok("x"), fx.catalog), storage: "memory" });
+    const warm = mk();
+    for (const pass of [1, 2]) {
+      for (const f of filters) {
+        const cold = JSON.stringify(await mk().listModels(f));
+        const again = JSON.stringify(await warm.listModels(f));
+        eq(again, cold, `pass ${pass}, filter ${JSON.stringify(f)}: re-filter = fresh parse`);
+      }
+    }
+    const all = { free: null, includeRouters: true, includeExpired: true };
+    const before = JSON.stringify(await warm.listModels(all));
+    assert(JSON.parse(before).length > 300, "the whole fixture");
+    // Callers own what they get: mutating it must not reach later results.
+    const got = await warm.listModels(all);
+    for (const m of got) {
+      m.name = "mutated";
+      m.capabilities.tools = "x";
+      m.pricing.promptPerMTok = -5;
+      m.inputModalities.push("smell");
+      m.outputModalities.length = 0;
+      m.stats.ttftMsP50 = 1;
+      m.status = "gone";
+      m.extra = 1;
+    }
+    got.length = 0;
+    eq(JSON.stringify(await warm.listModels(all)), before, "a caller's mutations do not leak into later results");
+    const id = "openai/gpt-oss-20b:free";
+    const g1 = await warm.getModel(id);
+    const g2 = await warm.getModel(id);
+    assert(g1 !== g2 && g1.pricing !== g2.pricing && g1.inputModalities !== g2.inputModalities, "getModel gives fresh objects");
+    g1.contextLength = 1;
+    eq((await warm.getModel(id)).contextLength, 131072, "getModel after a mutation");
+    eq(JSON.stringify(await warm.getModel(id, "openrouter")), JSON.stringify(await mk().getModel(id, "openrouter")), "getModel = fresh parse");
+    eq(await warm.getModel(id, "other"), undefined, "unknown provider");
+    // A fetch whose responses only have text() still works (the body is read as bytes otherwise).
+    const textOnly = make({ providers: [{ id: "openrouter" }], storage: "memory", fetch: async () => ({ status: 200, headers: new Headers(), text: async () => JSON.stringify(fx.catalog) }) });
+    eq(JSON.stringify(await textOnly.listModels()), JSON.stringify(await warm.listModels()), "text()-only responses");
+  },
+
+  async catalogPersistRoundTrip(make, fx) {
+    // The persisted (trimmed) copy lists exactly what the network copy listed, but for
+    // descriptions cut to 300 characters.
+    clearStorage();
+    const all = { free: null, includeRouters: true, includeExpired: true };
+    const online = make({ providers: [{ id: "openrouter" }], fetch: fakeFetch(() => ok("x"), fx.catalog) });
+    const net = await online.listModels(all);
+    const keys = Object.keys(localStorage).filter((k) => k.startsWith("free-router:") && k.includes("catalog"));
+    eq(keys.length, 1, "one persisted catalog");
+    assert(localStorage.getItem(keys[0]).length < JSON.stringify(fx.catalog).length * 0.7, "the copy is trimmed");
+    const offline = fakeFetch(() => ok("x"), () => {
+      throw new TypeError("Failed to fetch");
+    });
+    const events = [];
+    const cached = make({ providers: [{ id: "openrouter" }], fetch: offline, onEvent: (e) => events.push(e) });
+    const back = await cached.listModels(all);
+    eq(offline.modelCalls.length, 0, "served from the persisted copy within its TTL");
+    assert(events.some((e) => e.type === "catalog" && e.source === "cache" && e.stale === false), "cache event");
+    const cut = (l) => JSON.stringify(l.map((m) => ({ ...m, description: [...m.description].slice(0, 300).join("") })));
+    eq(cut(back), cut(net), "same models, fields and order from the persisted copy");
+    assert(back.some((m, i) => m.description !== net[i].description), "long descriptions were cut");
+    for (const f of [{ tools: true, sort: "context" }, { search: "Nemotron", sort: "price", free: null }, { vision: true, sort: "newest" }]) {
+      eq(cut(await cached.listModels(f)), cut(await online.listModels(f)), `filter ${JSON.stringify(f)}`);
+    }
+    clearStorage();
+  },
+
+  async catalogObjectsFollowChanges(make) {
+    // The kept objects belong to one catalog version: a refresh with other models, and status
+    // changes between calls, show up in the next listModels.
+    const cat1 = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
+    const cat2 = catalogOf([["b/beta:free"], ["c/gamma:free"], ["a/alpha:free"]]);
+    cat2.data[0].name = "Beta renamed";
+    cat2.data[0].context_length = 4096;
+    let cat = cat1;
+    const f = fakeFetch(
+      () => jsonResponse(429, { error: { code: 429, message: "Provider returned error", metadata: { raw: "a/alpha:free is temporarily rate-limited upstream. Please retry shortly.", provider_name: "X" } } }),
+      () => jsonResponse(200, cat),
+    );
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", catalogTtlMs: 60_000, storage: "memory" });
+    const l1 = await c.listModels();
+    eq(l1.map((m) => `${m.id}:${m.status}`).join(","), "a/alpha:free:available,b/beta:free:available", "first list");
+    await expectReject(c.chat({ model: "a/alpha:free", messages: [{ role: "user", content: "x" }] }, { fallback: false }), "rate_limited", "a is throttled");
+    const l2 = await c.listModels();
+    eq(l2.find((m) => m.id === "a/alpha:free").status, "cooling_down", "status patched on the kept object");
+    eq(l2.find((m) => m.id === "b/beta:free").status, "available", "b untouched");
+    cat = cat2;
+    await c.refreshCatalog();
+    const l3 = await c.listModels();
+    eq(l3.map((m) => m.id).join(","), "b/beta:free,c/gamma:free,a/alpha:free", "new catalog order");
+    eq(l3[0].name, "Beta renamed", "new catalog's fields");
+    eq(l3[0].contextLength, 4096, "new catalog's context");
+    eq(l3[2].status, "cooling_down", "cooldown survives the refresh");
+    const strip = (l) => JSON.stringify(l.map(({ status, stats, ...m }) => m));
+    const fresh = await make({ providers: [{ id: "openrouter" }], fetch: fakeFetch(() => ok("x"), cat2), storage: "memory" }).listModels();
+    eq(strip(l3), strip(fresh), "same as a fresh parse (but for status and stats)");
+    eq(l3[2].stats.successRate, 0, "observed stats patched in");
+  },
+
   async scriptedFallback(make) {
     clearStorage();
     const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"]]);
