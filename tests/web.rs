@@ -93,6 +93,10 @@ async fn timeout() {
     scenario("timeout").await
 }
 #[wasm_bindgen_test]
+async fn body_reads() {
+    scenario("bodyReads").await
+}
+#[wasm_bindgen_test]
 async fn status_429() {
     scenario("status429").await
 }

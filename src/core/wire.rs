@@ -11,15 +11,15 @@ use serde_json::{Map, Value};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::map::Put;
 
-/// The fields of a `chat.completion.chunk` this crate reads, borrowed from the parsed payload.
-/// Each is `None` when absent or null; a field of the wrong type fails the chunk.
+/// The top-level fields of a `chat.completion.chunk` this crate reads, borrowed from the
+/// payload (owned only when a string had escapes). Each is `None` when absent or null; a field
+/// of the wrong type fails the chunk.
 #[derive(Default)]
 struct Chunk<'a> {
-    id: Option<&'a str>,
-    model: Option<&'a str>,
-    provider: Option<&'a str>,
+    id: Option<Cow<'a, str>>,
+    model: Option<Cow<'a, str>>,
+    provider: Option<Cow<'a, str>>,
     created: Option<f64>,
-    choices: Vec<ChunkChoice<'a>>,
     usage: Option<&'a Value>,
     error: Option<&'a Value>,
 }
@@ -29,15 +29,15 @@ struct ChunkChoice<'a> {
     delta: Option<RawDelta<'a>>,
     /// Some providers send a full `message` in the last chunk instead of a delta.
     message: Option<RawDelta<'a>>,
-    finish_reason: Option<&'a str>,
+    finish_reason: Option<Cow<'a, str>>,
     error: Option<&'a Value>,
 }
 
 #[derive(Default)]
 struct RawDelta<'a> {
-    content: Option<&'a str>,
-    reasoning: Option<&'a str>,
-    reasoning_content: Option<&'a str>,
+    content: Option<Cow<'a, str>>,
+    reasoning: Option<Cow<'a, str>>,
+    reasoning_content: Option<Cow<'a, str>>,
     /// `(text, summary)` of each `reasoning_details` entry.
     reasoning_details: Vec<(Option<&'a str>, Option<&'a str>)>,
     tool_calls: &'a [Value],
@@ -66,6 +66,10 @@ fn text<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, String> {
     field(o, key, "a string", Value::as_str)
 }
 
+fn cow<'a>(o: &'a Obj, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+    Ok(text(o, key)?.map(Cow::Borrowed))
+}
+
 /// The objects of array field `key` (each entry must be an object).
 fn objects<'a>(o: &'a Obj, key: &str) -> Result<Vec<&'a Obj>, String> {
     let list = field(o, key, "an array", Value::as_array)?;
@@ -92,9 +96,9 @@ impl<'a> RawDelta<'a> {
             details.push((text(x, "text")?, text(x, "summary")?));
         }
         Ok(Some(RawDelta {
-            content: text(d, "content")?,
-            reasoning: text(d, "reasoning")?,
-            reasoning_content: text(d, "reasoning_content")?,
+            content: cow(d, "content")?,
+            reasoning: cow(d, "reasoning")?,
+            reasoning_content: cow(d, "reasoning_content")?,
             reasoning_details: details,
             tool_calls: field(d, "tool_calls", "an array", Value::as_array)?
                 .map_or(&[][..], |v| v.as_slice()),
@@ -103,7 +107,7 @@ impl<'a> RawDelta<'a> {
 }
 
 impl<'a> Chunk<'a> {
-    fn read(v: &'a Value) -> Result<Self, String> {
+    fn read(v: &'a Value) -> Result<(Self, Vec<ChunkChoice<'a>>), String> {
         let o = v
             .as_object()
             .ok_or_else(|| "invalid type: expected an object".to_string())?;
@@ -112,19 +116,19 @@ impl<'a> Chunk<'a> {
             choices.push(ChunkChoice {
                 delta: RawDelta::read(c, "delta")?,
                 message: RawDelta::read(c, "message")?,
-                finish_reason: text(c, "finish_reason")?,
+                finish_reason: cow(c, "finish_reason")?,
                 error: not_null(c, "error"),
             });
         }
-        Ok(Chunk {
-            id: text(o, "id")?,
-            model: text(o, "model")?,
-            provider: text(o, "provider")?,
+        let chunk = Chunk {
+            id: cow(o, "id")?,
+            model: cow(o, "model")?,
+            provider: cow(o, "provider")?,
             created: field(o, "created", "a number", Value::as_f64)?,
-            choices,
             usage: not_null(o, "usage"),
             error: not_null(o, "error"),
-        })
+        };
+        Ok((chunk, choices))
     }
 }
 
@@ -207,7 +211,24 @@ impl Accumulator {
 
     /// Interpret one `data:` payload. Malformed JSON is a `parse` error naming what was wrong.
     pub fn step(&mut self, data: &str) -> Result<Step, Error> {
-        let data = data.trim_matches(|c| c == ' ' || c == '\n' || c == '\r' || c == '\t');
+        self.step_with(data, true)
+    }
+
+    /// [`Accumulator::step`] without the chunk scanner: every payload goes through serde.
+    /// For tests that check the scanner changes nothing.
+    #[doc(hidden)]
+    pub fn step_serde_only(&mut self, data: &str) -> Result<Step, Error> {
+        self.step_with(data, false)
+    }
+
+    /// Whether the chunk scanner (rather than serde) would read this payload. For tests.
+    #[doc(hidden)]
+    pub fn scanner_reads(data: &str) -> bool {
+        scan::chunk(trim(data)).is_some()
+    }
+
+    fn step_with(&mut self, data: &str, fast: bool) -> Result<Step, Error> {
+        let data = trim(data);
         if data == "[DONE]" {
             self.saw_done = true;
             return Ok(Step::Done);
@@ -215,51 +236,63 @@ impl Accumulator {
         if data.is_empty() {
             return Ok(Step::Nothing);
         }
+        // The common chunk shape is read in one pass; anything else, including everything
+        // malformed, goes through serde, so results and errors are serde's.
+        if fast {
+            if let Some((chunk, mut choice)) = scan::chunk(data) {
+                let choices = choice.as_mut().map(std::slice::from_mut);
+                return Ok(self.apply(chunk, choices.unwrap_or_default()));
+            }
+        }
         let parsed = serde_json::from_str::<Value>(data).map_err(|e| e.to_string());
         let chunk = parsed.as_ref().map_err(String::clone).and_then(Chunk::read);
-        let chunk = chunk.map_err(|e| {
+        let (chunk, mut choices) = chunk.map_err(|e| {
             Error::parse(format!(
                 "a stream chunk is not valid chat.completion.chunk JSON ({e}): {}",
                 preview(data)
             ))
         })?;
+        Ok(self.apply(chunk, &mut choices))
+    }
+
+    fn apply(&mut self, chunk: Chunk, choices: &mut [ChunkChoice]) -> Step {
         if self.id.is_none() {
-            self.id = chunk.id.map(str::to_owned);
+            self.id = chunk.id.map(Cow::into_owned);
         }
         if let Some(m) = chunk.model {
-            if self.model.as_deref() != Some(m) {
-                self.model = Some(m.to_owned());
+            if self.model.as_deref() != Some(&*m) {
+                self.model = Some(m.into_owned());
             }
         }
         if self.provider.is_none() {
-            self.provider = chunk.provider.map(str::to_owned);
+            self.provider = chunk.provider.map(Cow::into_owned);
         }
         if self.created.is_none() {
             self.created = chunk.created;
         }
         if let Some(err) = chunk.error {
-            return Ok(Step::Error(err.clone()));
+            return Step::Error(err.clone());
         }
         let mut delta = ChatDelta::default();
-        for choice in chunk.choices {
+        for choice in choices {
             if let Some(err) = choice.error {
-                return Ok(Step::Error(err.clone()));
+                return Step::Error(err.clone());
             }
-            if let Some(d) = choice.delta.or(choice.message) {
+            if let Some(d) = choice.delta.take().or(choice.message.take()) {
                 self.apply_delta(d, &mut delta);
             }
-            if let Some(f) = choice.finish_reason {
+            if let Some(f) = choice.finish_reason.take() {
                 if f == "error" {
-                    return Ok(Step::Error(object(vec![
+                    return Step::Error(object(vec![
                         ("code", 502.into()),
                         (
                             "message",
                             "the provider ended the stream with finish_reason \"error\"".into(),
                         ),
-                    ])));
+                    ]));
                 }
-                self.finish_reason = Some(f.to_owned());
-                delta.finish_reason = Some(f.to_owned());
+                self.finish_reason = Some(f.to_string());
+                delta.finish_reason = Some(f.into_owned());
             }
         }
         if let Some(u) = chunk.usage {
@@ -267,26 +300,24 @@ impl Accumulator {
             delta.usage = Some(u.clone());
         }
         if delta.is_empty() {
-            return Ok(Step::Nothing);
+            return Step::Nothing;
         }
         if delta.is_token() {
             self.tokens_seen = true;
         }
-        Ok(Step::Delta(delta))
+        Step::Delta(delta)
     }
 
     fn apply_delta(&mut self, d: RawDelta, out: &mut ChatDelta) {
         if let Some(c) = d.content {
             if !c.is_empty() {
-                self.content.push_str(c);
-                append(&mut out.content, Cow::Borrowed(c));
+                self.content.push_str(&c);
+                // An unescaped (owned) text moves into the delta instead of being copied.
+                append(&mut out.content, c);
             }
         }
         // `reasoning` and `reasoning_details` carry the same text on OpenRouter; take one.
-        let reasoning = d
-            .reasoning
-            .map(Cow::Borrowed)
-            .or(d.reasoning_content.map(Cow::Borrowed));
+        let reasoning = d.reasoning.or(d.reasoning_content);
         let reasoning = reasoning.or_else(|| {
             let mut s = String::new();
             for (text, summary) in &d.reasoning_details {
@@ -473,6 +504,10 @@ impl Accumulator {
     }
 }
 
+fn trim(data: &str) -> &str {
+    data.trim_matches(|c| c == ' ' || c == '\n' || c == '\r' || c == '\t')
+}
+
 fn append(slot: &mut Option<String>, s: Cow<str>) {
     match slot {
         Some(existing) => existing.push_str(&s),
@@ -512,6 +547,369 @@ pub fn truncated_error(provider: &str, model: &str) -> Error {
     )
     .with_provider(provider)
     .with_model(model)
+}
+
+/// A one-pass reader for the common chunk shape: top-level `id`/`model`/`provider`/`created`,
+/// at most one choice with `delta.content`/`reasoning`/`reasoning_content` and
+/// `finish_reason`; every other value is checked and skipped. It gives up (`None`) on
+/// anything it does not fully understand (non-null `usage`, `error`, `message`,
+/// `tool_calls`, `reasoning_details`, several choices, exponents, long numbers,
+/// deep nesting, lone surrogates, invalid JSON) so serde reads those and reports the errors.
+mod scan {
+    use super::{Chunk, ChunkChoice, RawDelta};
+    use std::borrow::Cow;
+
+    /// Nesting beyond this goes to serde (its own limit is 128).
+    const MAX_DEPTH: u32 = 64;
+
+    type Field<'f, 'a> = &'f mut dyn FnMut(&mut Scan<'a>, &str) -> Option<()>;
+
+    struct Scan<'a> {
+        s: &'a str,
+        i: usize,
+        depth: u32,
+    }
+
+    pub(super) fn chunk(data: &str) -> Option<(Chunk<'_>, Option<ChunkChoice<'_>>)> {
+        let mut sc = Scan {
+            s: data,
+            i: 0,
+            depth: 0,
+        };
+        let mut chunk = Chunk::default();
+        let mut choice = None;
+        sc.object(&mut |s, k| {
+            let bit = match k {
+                "id" => 1,
+                "model" => 2,
+                "provider" => 4,
+                "created" => 8,
+                "choices" => 16,
+                "usage" | "error" => 32 << u8::from(k == "error"),
+                _ => return s.skip(),
+            };
+            // Assigning again keeps the last of repeated keys, as serde does.
+            match bit {
+                1 => chunk.id = s.opt_str()?,
+                2 => chunk.model = s.opt_str()?,
+                4 => chunk.provider = s.opt_str()?,
+                8 => chunk.created = s.created()?,
+                16 => choice = s.choices()?,
+                _ => return s.null().then_some(()),
+            }
+            Some(())
+        })?;
+        // Trailing bytes are serde's error to report.
+        if sc.ws().is_some() {
+            return None;
+        }
+        Some((chunk, choice))
+    }
+
+    impl<'a> Scan<'a> {
+        fn at(&self, i: usize) -> Option<u8> {
+            self.s.as_bytes().get(i).copied()
+        }
+
+        /// Skips JSON whitespace; the next byte, if any.
+        fn ws(&mut self) -> Option<u8> {
+            while let Some(b) = self.at(self.i) {
+                if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                    return Some(b);
+                }
+                self.i += 1;
+            }
+            None
+        }
+
+        fn eat(&mut self, c: u8) -> bool {
+            let hit = self.ws() == Some(c);
+            self.i += usize::from(hit);
+            hit
+        }
+
+        /// Consumes `w` if it is next (and only then).
+        fn lit(&mut self, w: &[u8]) -> Option<()> {
+            let hit = self.s.as_bytes().get(self.i..)?.starts_with(w);
+            self.i += if hit { w.len() } else { 0 };
+            hit.then_some(())
+        }
+
+        /// Consumes a `null` if one is next.
+        fn null(&mut self) -> bool {
+            self.ws() == Some(b'n') && self.lit(b"null").is_some()
+        }
+
+        fn enter(&mut self, open: u8) -> Option<()> {
+            self.depth += 1;
+            (self.eat(open) && self.depth <= MAX_DEPTH).then_some(())
+        }
+
+        /// The object at the cursor; `f` gets each key with the cursor on its value and must
+        /// consume that value.
+        fn object(&mut self, f: Field<'_, 'a>) -> Option<()> {
+            self.enter(b'{')?;
+            if !self.eat(b'}') {
+                loop {
+                    let key = self.string(true)?;
+                    if !self.eat(b':') {
+                        return None;
+                    }
+                    f(self, &key)?;
+                    if self.eat(b'}') {
+                        break;
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
+            }
+            self.depth -= 1;
+            Some(())
+        }
+
+        fn skip_array(&mut self) -> Option<()> {
+            self.enter(b'[')?;
+            if !self.eat(b']') {
+                loop {
+                    self.skip()?;
+                    if self.eat(b']') {
+                        break;
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
+            }
+            self.depth -= 1;
+            Some(())
+        }
+
+        /// Checks and passes over any value.
+        fn skip(&mut self) -> Option<()> {
+            match self.ws()? {
+                b'"' => self.string(false).map(drop),
+                b'{' => self.object(&mut |s, _| s.skip()),
+                b'[' => self.skip_array(),
+                b't' => self.lit(b"true"),
+                b'f' => self.lit(b"false"),
+                b'n' => self.lit(b"null"),
+                _ => self.number().map(drop),
+            }
+        }
+
+        /// A number's text. Exponents and long numbers (which serde may reject as out of
+        /// range) are left to serde.
+        fn number(&mut self) -> Option<&'a str> {
+            let start = self.i;
+            self.i += usize::from(self.at(self.i) == Some(b'-'));
+            let int = self.i;
+            self.digits();
+            let n = self.i - int;
+            // No digits, or a leading zero followed by more digits.
+            if n == 0 || (n > 1 && self.at(int) == Some(b'0')) {
+                return None;
+            }
+            if self.at(self.i) == Some(b'.') {
+                self.i += 1;
+                let frac = self.i;
+                self.digits();
+                if self.i == frac {
+                    return None;
+                }
+            }
+            if matches!(self.at(self.i), Some(b'e' | b'E')) || self.i - start > 40 {
+                return None;
+            }
+            self.s.get(start..self.i)
+        }
+
+        fn digits(&mut self) {
+            while self.at(self.i).is_some_and(|b| b.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+
+        /// `created`: null or an integer of up to 15 digits (exact as f64, as serde gives).
+        fn created(&mut self) -> Option<Option<f64>> {
+            if self.null() {
+                return Some(None);
+            }
+            let t = self.number()?;
+            let (neg, digits) = match t.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, t),
+            };
+            if digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let v = digits
+                .bytes()
+                .fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64;
+            Some(Some(if neg { -v } else { v }))
+        }
+
+        fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
+            if self.null() {
+                return Some(None);
+            }
+            self.string(true).map(Some)
+        }
+
+        /// The string at the cursor, borrowed when it has no escapes. With `keep` false only
+        /// checked (escaped text is not built).
+        fn string(&mut self, keep: bool) -> Option<Cow<'a, str>> {
+            if self.ws()? != b'"' {
+                return None;
+            }
+            self.i += 1;
+            let mut run = self.i;
+            let mut out: Option<String> = None;
+            loop {
+                match self.at(self.i)? {
+                    b'"' => {
+                        let tail = self.s.get(run..self.i)?;
+                        self.i += 1;
+                        return Some(match out {
+                            None => Cow::Borrowed(tail),
+                            Some(mut o) => {
+                                o.push_str(tail);
+                                Cow::Owned(o)
+                            }
+                        });
+                    }
+                    b'\\' => {
+                        let before = self.s.get(run..self.i)?;
+                        self.i += 1;
+                        let e = self.at(self.i)?;
+                        self.i += 1;
+                        let c = match e {
+                            b'"' => '"',
+                            b'\\' => '\\',
+                            b'/' => '/',
+                            b'b' => '\u{8}',
+                            b'f' => '\u{c}',
+                            b'n' => '\n',
+                            b'r' => '\r',
+                            b't' => '\t',
+                            b'u' => self.unicode()?,
+                            _ => return None,
+                        };
+                        if keep {
+                            let o = out.get_or_insert_with(String::new);
+                            o.push_str(before);
+                            o.push(c);
+                        }
+                        run = self.i;
+                    }
+                    // serde refuses raw control characters in strings.
+                    0..=0x1f => return None,
+                    _ => self.i += 1,
+                }
+            }
+        }
+
+        fn hex4(&mut self) -> Option<u32> {
+            let h = self.s.as_bytes().get(self.i..self.i + 4)?;
+            let mut n = 0;
+            for &c in h {
+                n = n * 16 + char::from(c).to_digit(16)?;
+            }
+            self.i += 4;
+            Some(n)
+        }
+
+        /// The character of a `\u` escape (after the `u`); a surrogate must be a proper pair.
+        fn unicode(&mut self) -> Option<char> {
+            let n = self.hex4()?;
+            let n = match n {
+                0xD800..=0xDBFF => {
+                    self.lit(b"\\u")?;
+                    let lo = self.hex4()?;
+                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                        return None;
+                    }
+                    0x10000 + ((n - 0xD800) << 10) + (lo - 0xDC00)
+                }
+                0xDC00..=0xDFFF => return None,
+                n => n,
+            };
+            char::from_u32(n)
+        }
+
+        /// `choices`: null, `[]` or `[one choice]`.
+        fn choices(&mut self) -> Option<Option<ChunkChoice<'a>>> {
+            if self.null() {
+                return Some(None);
+            }
+            self.enter(b'[')?;
+            let c = if self.eat(b']') {
+                None
+            } else {
+                let c = self.choice()?;
+                if !self.eat(b']') {
+                    return None;
+                }
+                Some(c)
+            };
+            self.depth -= 1;
+            Some(c)
+        }
+
+        fn choice(&mut self) -> Option<ChunkChoice<'a>> {
+            let mut c = ChunkChoice::default();
+            self.object(&mut |s, k| {
+                let bit = match k {
+                    "delta" => 1,
+                    "finish_reason" => 2,
+                    "message" => 4,
+                    "error" => 8,
+                    _ => return s.skip(),
+                };
+                match bit {
+                    1 => c.delta = s.delta()?,
+                    2 => c.finish_reason = s.opt_str()?,
+                    _ => return s.null().then_some(()),
+                }
+                Some(())
+            })?;
+            Some(c)
+        }
+
+        fn delta(&mut self) -> Option<Option<RawDelta<'a>>> {
+            if self.null() {
+                return Some(None);
+            }
+            let mut d = RawDelta::default();
+            self.object(&mut |s, k| {
+                let bit = match k {
+                    "content" => 1,
+                    "reasoning" => 2,
+                    "reasoning_content" => 4,
+                    "reasoning_details" => 8,
+                    "tool_calls" => 16,
+                    _ => return s.skip(),
+                };
+                match bit {
+                    1 => d.content = s.opt_str()?,
+                    2 => d.reasoning = s.opt_str()?,
+                    4 => d.reasoning_content = s.opt_str()?,
+                    // Only null or `[]`: entries are serde's.
+                    _ => {
+                        if !s.null() {
+                            s.enter(b'[')?;
+                            if !s.eat(b']') {
+                                return None;
+                            }
+                            s.depth -= 1;
+                        }
+                    }
+                }
+                Some(())
+            })?;
+            Some(Some(d))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -199,12 +199,20 @@ export function bodyReader(r) {
 export async function readPiece(reader, signal) {
   if (signal && signal.aborted) throw signal.reason;
   const { done, value } = await raceAbort(reader.read(), signal);
-  if (done) return null;
+  return done ? null : bytesOf(value);
+}
+
+function bytesOf(value) {
   if (value instanceof Uint8Array) return value;
   if (typeof value === "string") return new TextEncoder().encode(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError("the response body yielded something that is not bytes");
+}
+
+/** A platform stream reader: cancelling it settles a pending read, so no race is needed. */
+function isPlatformReader(r) {
+  return typeof ReadableStreamDefaultReader === "function" && r instanceof ReadableStreamDefaultReader;
 }
 
 export function cancelReader(reader, reason) {
@@ -252,6 +260,10 @@ class ChatStream {
   #queue = [];
   #qi = 0;
   #done = false;
+  // The reader the abort listener cancels. A holder rather than `this`: the signal belongs to
+  // wasm, so a listener holding the stream would keep it (and its wasm state) alive forever.
+  #cur = { reader: null };
+  #listening = false;
 
   constructor(handle) {
     this.#h = handle;
@@ -287,13 +299,51 @@ class ChatStream {
         return { done: false, value };
       }
       if (this.#done) return { done: true, value: undefined };
-      const batch = await this.#h.pull();
-      if (batch === null || batch === undefined) {
+      // Deltas, the end, or the reader to read: no promise from wasm per piece.
+      const r = this.#h.poll();
+      if (r === false) {
+        await this.#h.pull(); // resuming on another candidate
+      } else if (r === null) {
         this.#done = true;
-      } else {
-        this.#queue = batch;
+      } else if (Array.isArray(r)) {
+        this.#queue = r;
         this.#qi = 0;
+      } else {
+        await this.#read(r);
       }
+    }
+  }
+
+  /** One read of the body, fed to wasm as it settles (the handle expects exactly one call). */
+  async #read(reader) {
+    let bytes = null;
+    try {
+      let r;
+      if (isPlatformReader(reader)) {
+        this.#cur.reader = reader;
+        this.#listen();
+        r = await reader.read();
+      } else {
+        // Anything else may ignore cancel(): race it against the signal, as before.
+        r = await raceAbort(reader.read(), this.#h.signal());
+      }
+      if (!r.done) bytes = bytesOf(r.value);
+    } catch (e) {
+      this.#h.failRead(e);
+      return;
+    }
+    if (bytes === null) this.#h.end();
+    else this.#h.feed(bytes);
+  }
+
+  /** One abort listener per stream: it cancels the reader, which ends a pending read. */
+  #listen() {
+    if (this.#listening) return;
+    this.#listening = true;
+    const s = this.#h.signal();
+    const cur = this.#cur;
+    if (s && typeof s.addEventListener === "function") {
+      s.addEventListener("abort", () => cancelReader(cur.reader), { once: true });
     }
   }
 

@@ -630,7 +630,16 @@ pub fn flush(live: &SharedLive) {
     }
 }
 
-/// Read one more piece of a live stream and absorb it. Never holds the borrow across the read.
+/// How a read of the body settled.
+pub enum Read<'a> {
+    Bytes(&'a [u8]),
+    End,
+    Failed(JsValue),
+}
+
+/// Read one more piece of a live stream and absorb it (or resume it on another candidate).
+/// Never holds the borrow across the read. `chat()` reads this way; a `ChatStream` reads the
+/// body from JS and calls [`after_read`], and comes here only to resume.
 pub async fn advance(live: &SharedLive) {
     let resuming = live
         .try_borrow()
@@ -650,48 +659,73 @@ pub async fn advance(live: &SharedLive) {
         (l.reader.clone(), l.ctl.clone())
     };
     let r = transport::wait(glue::read_piece(&reader, &ctl.signal()), &ctl).await;
+    let mut buf = live
+        .try_borrow_mut()
+        .map(|mut l| std::mem::take(&mut l.buf))
+        .unwrap_or_default();
+    let read = match r {
+        Wait::Ok(piece) if piece.is_null() || piece.is_undefined() => Read::End,
+        Wait::Ok(piece) => {
+            transport::copy_piece(&piece, &mut buf);
+            Read::Bytes(&buf)
+        }
+        Wait::Failed(e) => Read::Failed(e),
+        // `after_read` sees the abort on the call's state.
+        Wait::Aborted(_) => Read::End,
+    };
+    after_read(live, read);
+    if let Ok(mut l) = live.try_borrow_mut() {
+        l.buf = buf;
+    }
+}
+
+/// A read handed out by `ChatStreamHandle::poll` (or made by [`advance`]) settled: absorb what it brought. An abort wins over
+/// whatever the read returned, as in [`transport::wait`].
+pub fn after_read(live: &SharedLive, r: Read) {
     {
         let Ok(mut l) = live.try_borrow_mut() else {
             return;
         };
+        if !l.busy {
+            return;
+        }
         l.busy = false;
-        match r {
-            Wait::Aborted(k) => l.abort(k),
-            Wait::Failed(e) => l.fail(Error::new(
-                ErrorCode::Network,
-                format!("reading the stream failed: {}", glue::describe(&e)),
-            )),
-            Wait::Ok(piece) => {
-                let mut steps = Vec::new();
-                let res = if piece.is_null() || piece.is_undefined() {
-                    let r = l.body.end(&mut steps);
-                    // A body that ends without [DONE] or a finish reason is not a success.
-                    if r.is_ok() && !l.body.acc.completed() {
-                        l.absorb(steps);
-                        let e = wire::truncated_error(&l.cand.provider.id, &l.cand.model);
-                        l.fail(e);
-                        drop(l);
-                        flush(live);
-                        return;
-                    }
-                    if r.is_ok() && matches!(l.phase, Phase::Streaming) {
-                        steps.push(Step::Done);
-                    }
-                    r
-                } else {
-                    let mut buf = std::mem::take(&mut l.buf);
-                    transport::copy_piece(&piece, &mut buf);
-                    let r = l.body.feed(&buf, &mut steps);
-                    l.buf = buf;
-                    r
-                };
-                match res {
-                    Ok(()) => l.absorb(steps),
-                    Err(e) => {
-                        l.absorb(steps);
-                        l.fail(e);
-                    }
+        let mut steps = Vec::new();
+        let res = match (l.ctl.aborted(), r) {
+            (Some(k), _) => {
+                l.abort(k);
+                Ok(())
+            }
+            (None, Read::Failed(e)) => {
+                l.fail(Error::new(
+                    ErrorCode::Network,
+                    format!("reading the stream failed: {}", glue::describe(&e)),
+                ));
+                Ok(())
+            }
+            (None, Read::End) => {
+                let r = l.body.end(&mut steps);
+                // A body that ends without [DONE] or a finish reason is not a success.
+                if r.is_ok() && !l.body.acc.completed() {
+                    l.absorb(steps);
+                    let e = wire::truncated_error(&l.cand.provider.id, &l.cand.model);
+                    l.fail(e);
+                    drop(l);
+                    flush(live);
+                    return;
                 }
+                if r.is_ok() && matches!(l.phase, Phase::Streaming) {
+                    steps.push(Step::Done);
+                }
+                r
+            }
+            (None, Read::Bytes(b)) => l.body.feed(b, &mut steps),
+        };
+        match res {
+            Ok(()) => l.absorb(steps),
+            Err(e) => {
+                l.absorb(steps);
+                l.fail(e);
             }
         }
     }

@@ -8,7 +8,9 @@ use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
-use crate::web::call::{advance, coalesce, delta_to_js, flush, Phase, SharedLive};
+use crate::web::call::{
+    advance, after_read, coalesce, delta_to_js, flush, Phase, Read, SharedLive,
+};
 use crate::web::error::to_js;
 use crate::web::transport::AbortKind;
 
@@ -23,52 +25,82 @@ impl ChatStreamHandle {
     }
 }
 
-enum Next {
-    Batch(Array),
-    End,
-    Fail(Error),
-    Read,
+const READ_TWICE: &str =
+    "a ChatStream is being read twice at the same time; read it from one place";
+
+fn batch(l: &mut crate::web::call::Live) -> Array {
+    let arr = Array::new();
+    for d in coalesce(mem::take(&mut l.pending)) {
+        arr.push(&delta_to_js(d));
+    }
+    arr
 }
 
 #[wasm_bindgen]
 impl ChatStreamHandle {
-    /// The next batch of deltas (an array), `null` at the end, or a rejection.
+    /// What the JS side does next, without a promise: an array of deltas, `null` at the end,
+    /// the body reader to read once more (then `feed`, `end` or `failRead`), or `false` while
+    /// the stream resumes on another candidate (then `pull()`). Throws the stream's error.
+    pub fn poll(&self) -> Result<JsValue, JsValue> {
+        loop {
+            let Ok(mut l) = self.live.try_borrow_mut() else {
+                return Err(to_js(&Error::invalid(READ_TWICE)));
+            };
+            if !l.pending.is_empty() {
+                return Ok(batch(&mut l).into());
+            }
+            match &l.phase {
+                Phase::Finished => return Ok(JsValue::NULL),
+                Phase::Failed(e) => return Err(to_js(e)),
+                Phase::Streaming | Phase::Resuming(_) if l.busy => {
+                    return Err(to_js(&Error::invalid(READ_TWICE)))
+                }
+                Phase::Resuming(_) => return Ok(JsValue::FALSE),
+                Phase::Streaming => {}
+            }
+            // Aborted or timed out between reads: settle now rather than read.
+            if let Some(k) = l.ctl.aborted() {
+                l.abort(k);
+                drop(l);
+                flush(&self.live);
+                continue;
+            }
+            l.busy = true;
+            return Ok(l.reader.clone());
+        }
+    }
+
+    /// The piece the reader from `poll` gave.
+    pub fn feed(&self, bytes: &[u8]) {
+        after_read(&self.live, Read::Bytes(bytes));
+    }
+
+    /// The reader from `poll` reported the end of the body.
+    pub fn end(&self) {
+        after_read(&self.live, Read::End);
+    }
+
+    /// The read from `poll` failed with `e`.
+    #[wasm_bindgen(js_name = failRead)]
+    pub fn fail_read(&self, e: JsValue) {
+        after_read(&self.live, Read::Failed(e));
+    }
+
+    /// The call's abort signal (user abort, timeout): JS cancels the reader when it fires.
+    pub fn signal(&self) -> JsValue {
+        self.live
+            .try_borrow()
+            .map(|l| l.ctl.signal().into())
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// While the stream resumes on another candidate (`poll` gave `false`): settles once
+    /// that is decided; then `poll` again. (In any other state it reads one piece.)
     pub fn pull(&self) -> Promise {
         let live = self.live.clone();
         future_to_promise(async move {
-            loop {
-                let next = match live.try_borrow_mut() {
-                    Err(_) => Next::Fail(Error::invalid(
-                        "a ChatStream is being read twice at the same time; read it from one place",
-                    )),
-                    Ok(mut l) => {
-                        if !l.pending.is_empty() {
-                            let arr = Array::new();
-                            for d in coalesce(mem::take(&mut l.pending)) {
-                                arr.push(&delta_to_js(d));
-                            }
-                            Next::Batch(arr)
-                        } else {
-                            match &l.phase {
-                                Phase::Finished => Next::End,
-                                Phase::Failed(e) => Next::Fail(e.clone()),
-                                Phase::Streaming | Phase::Resuming(_) if l.busy => {
-                                    Next::Fail(Error::invalid(
-                                        "a ChatStream is being read twice at the same time; read it from one place",
-                                    ))
-                                }
-                                Phase::Streaming | Phase::Resuming(_) => Next::Read,
-                            }
-                        }
-                    }
-                };
-                match next {
-                    Next::Batch(a) => return Ok(a.into()),
-                    Next::End => return Ok(JsValue::NULL),
-                    Next::Fail(e) => return Err(to_js(&e)),
-                    Next::Read => advance(&live).await,
-                }
-            }
+            advance(&live).await;
+            Ok(JsValue::UNDEFINED)
         })
     }
 

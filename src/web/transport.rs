@@ -164,11 +164,16 @@ fn header_pairs(json: &str) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-/// Copy a JS byte array into `buf` (reused between pieces).
+/// Copy a JS byte array into `buf` (reused between pieces), without zero-filling it first.
 pub fn copy_piece(piece: &JsValue, buf: &mut Vec<u8>) {
     let arr: &Uint8Array = piece.unchecked_ref();
     let n = arr.length() as usize;
     buf.clear();
-    buf.resize(n, 0);
-    arr.copy_to(buf);
+    buf.reserve(n);
+    if let Some(spare) = buf.spare_capacity_mut().get_mut(..n) {
+        // `copy_to_uninit` writes all `n` bytes and returns them as initialised.
+        let filled = arr.copy_to_uninit(spare).len();
+        // SAFETY: the first `filled` (= n) bytes of the spare capacity were just written.
+        unsafe { buf.set_len(filled) };
+    }
 }

@@ -298,6 +298,66 @@ export const scenarios = {
     assert(never.calls[0].init.signal.aborted, "the hanging fetch was aborted");
   },
 
+  async bodyReads(make) {
+    // The stream reads the body from JS and feeds wasm per piece: stalls, aborts, failed reads,
+    // odd readers and concurrent reads must end exactly as before, and nothing may hang.
+    const first = enc.encode(contentChunk("a"));
+    // A platform body that stalls after the first token and ignores the fetch's abort.
+    const stalled = () => new Response(new ReadableStream({ start: (c) => c.enqueue(first) }), { status: 200 });
+    let t = Date.now();
+    let s = await client(make, fakeFetch(stalled)).chatStream(REQ, { timeoutMs: 150 });
+    let it = s[Symbol.asyncIterator]();
+    eq((await it.next()).value.content, "a", "first token before the stall");
+    let e = await expectReject(it.next(), "timeout", "a stalled body times out");
+    eq(e.partial, "a", "the partial text");
+    assert(Date.now() - t < 1500, "the timeout ended the stalled read");
+    const ac = new AbortController();
+    s = await client(make, fakeFetch(stalled)).chatStream(REQ, { signal: ac.signal });
+    it = s[Symbol.asyncIterator]();
+    await it.next();
+    const pending = it.next();
+    // A second reader while a read is in flight is refused; the first read is unharmed.
+    await expectReject(it.next(), "invalid_argument", "two reads at once");
+    ac.abort();
+    await expectReject(pending, "aborted", "abort during a stalled read");
+    // A body that is not a platform stream: a reader that ignores cancel() and then never
+    // settles, yielding strings, ArrayBuffers and views first.
+    const odd = (pieces, tail) => () => ({
+      status: 200,
+      headers: new Headers(),
+      body: {
+        getReader: () => ({
+          read: () => (pieces.length ? Promise.resolve({ done: false, value: pieces.shift() }) : tail()),
+          cancel: () => {},
+        }),
+      },
+    });
+    const half = enc.encode(contentChunk("é"));
+    const pieces = () => [contentChunk("x"), half.slice(0, 9).buffer, new DataView(half.buffer, 9)];
+    t = Date.now();
+    s = await client(make, fakeFetch(odd(pieces(), () => new Promise(() => {})))).chatStream(REQ, { timeoutMs: 200 });
+    let text = "";
+    e = await expectReject(
+      (async () => {
+        for await (const d of s) text += d.content || "";
+      })(),
+      "timeout",
+      "a reader that never settles still times out",
+    );
+    eq(text, "xé", "every kind of piece decoded");
+    assert(Date.now() - t < 1500, "no hang on an odd reader");
+    s = await client(make, fakeFetch(odd(pieces(), () => Promise.reject(new TypeError("net down"))))).chatStream(REQ);
+    e = await expectReject(s.text(), "stream_interrupted", "a failed read mid-stream");
+    assert(e.message.includes("reading the stream failed: TypeError: net down"), e.message);
+    eq(e.partial, "xé", "partial text of a failed read");
+    s = await client(make, fakeFetch(odd(pieces(), () => Promise.resolve({ done: false, value: 42 })))).chatStream(REQ);
+    e = await expectReject(s.text(), "stream_interrupted", "a piece that is not bytes");
+    assert(e.message.includes("not bytes"), e.message);
+    s = await client(make, fakeFetch(odd(pieces(), () => Promise.resolve({ done: true })))).chatStream(REQ);
+    e = await expectReject(s.text(), "stream_interrupted", "an odd body that ends early");
+    assert(e.message.includes("before it finished"), e.message);
+  },
+
   async timeout(make) {
     const f = fakeFetch(() => streamResponse(contentChunk("a") + contentChunk("b") + FINISH + DONE, { piece: 200, delayMs: 80 }));
     const stream = await client(make, f).chatStream(REQ, { timeoutMs: 150 });
