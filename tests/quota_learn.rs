@@ -323,7 +323,7 @@ fn bare_429_on_custom_provider_learns_a_limit() {
         }
     );
     // A later 429 with Retry-After: 5 s, after 7 of those 8 are still in the window: the
-    // guess (grown to 9 by then) drops back to 7 and restarts its growth.
+    // guess (grown to 9 by then) drops back to 7 and restarts its growth, at half the pace.
     f.reset_at_ms = Some(t1 + 65_000.0);
     l.learn("lab", &f, t1 + 60_000.0);
     match l.check(&k, 0, t1 + 60_001.0) {
@@ -332,7 +332,13 @@ fn bare_429_on_custom_provider_learns_a_limit() {
     }
     let rows = l.snapshot(t1 + 60_001.0);
     assert_eq!(row(&rows, "provider", "minute", "requests").limit, 7);
+    let rows = l.snapshot(t1 + 179_000.0);
+    assert_eq!(row(&rows, "provider", "minute", "requests").limit, 7);
     let rows = l.snapshot(t1 + 180_000.0);
+    assert_eq!(row(&rows, "provider", "minute", "requests").limit, 8);
+    // The slower pace survives a reload.
+    let l = Ledger::from_json(&l.to_json()).unwrap();
+    let rows = l.snapshot(t1 + 300_000.0);
     assert_eq!(row(&rows, "provider", "minute", "requests").limit, 9);
 }
 

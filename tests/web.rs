@@ -234,6 +234,10 @@ async fn keys_stay_home() {
     scenario("keysStayHome").await
 }
 #[wasm_bindgen_test]
+async fn waiting_outlasts_rate_limits() {
+    scenario("waitingOutlastsRateLimits").await
+}
+#[wasm_bindgen_test]
 async fn soak() {
     scenario("soak").await
 }

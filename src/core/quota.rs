@@ -141,6 +141,9 @@ struct Rule {
     /// `l` is a guess (what had been sent when a 429 named no limit). A guess grows by one per
     /// window since `t`, so a one-off throttle does not pace the key below its real rate forever.
     g: bool,
+    /// How often a grown guess met another 429: each doubles the time a step of growth takes,
+    /// so probing a real limit costs fewer and fewer refused requests.
+    k: u8,
 }
 
 /// What the provider said its count was at `t`, valid until `until`.
@@ -516,6 +519,7 @@ impl Ledger {
                 r,
                 t: 0.0,
                 g: false,
+                k: 0,
             };
             let rules = self.rules.entry(key.clone());
             upsert(rules, &rule, |x| x.w == w && x.u == u, |_| false);
@@ -543,6 +547,7 @@ impl Ledger {
             r: day_reset,
             t: 0.0,
             g: false,
+            k: 0,
         };
         let rules = self.decl.entry(key);
         upsert(rules, &rule, |x| x.w == window && x.u == unit, |_| true);
@@ -573,7 +578,8 @@ impl Ledger {
         let mut r = r.clone();
         if r.g {
             // Float-to-int casts saturate; NaN (a clock gone wrong) adds nothing.
-            let steps = ((now - r.t) / span(r.w)).floor().max(0.0) as u64;
+            let step = span(r.w) * f64::from(1u32 << r.k.min(16));
+            let steps = ((now - r.t) / step).floor().max(0.0) as u64;
             r.l = r.l.saturating_add(steps);
         }
         r
@@ -787,6 +793,7 @@ impl Ledger {
             u,
             l: 1,
             g: false,
+            k: 0,
             s: Source::Learned,
             r: rules
                 .iter()
@@ -801,11 +808,13 @@ impl Ledger {
                 rule.l = l.max(1);
                 rule.s = fact.source;
                 rule.g = false;
+                rule.k = 0;
             }
             (None, Some(c)) if c.g => {
                 // Another bare 429: the guess stops growing at what was sent this time.
                 let used = self.used(&key, c, self.obs_of(&key, c), now_ms);
                 rule.l = c.l.min(used.max(2));
+                rule.k = c.k.saturating_add(1).min(16);
                 restart = true;
             }
             (None, Some(_)) => {}
@@ -820,6 +829,7 @@ impl Ledger {
                 }
                 rule.l = used;
                 rule.g = true;
+                rule.k = 0;
             }
         }
         if restart || cur.as_ref() != Some(&rule) {
@@ -869,6 +879,7 @@ impl Ledger {
                     s: Source::Documented,
                     t: now_ms,
                     g: false,
+                    k: 0,
                     ..r.clone()
                 };
             }
@@ -1273,7 +1284,7 @@ fn add_sorted(v: &mut Vec<String>, s: &str) {
 // Layout (the one serde derived before, so stored ledgers stay readable):
 // {"v":1,"tab":..,"rules":[[key,[rule..]]..],"obs":[[key,[obs..]]..],"tabs":{id:tab..},
 //  "credits":[..],"decl":[[key,[rule..]]..],"budget":{"max":n,"period":"total"}}
-// key [provider,"*free"|"*provider"|"=model"]; rule {"w","u","l","s","r","t"} (s "g": a guess);
+// key [provider,"*free"|"*provider"|"=model"]; rule {"w","u","l","s","r","t","k"?} (s "g": a guess);
 // obs {"w","u","t","n","until"}; window "m"|"h"|"d"|{"ms":n}; tab {"v","next","log":[[key,
 // [[at,req,tok]..]]..],"pend":[{"id","k","tok","exp"}..],"sp":[[id,nano,exp]..],"spent":[[day,nano]..]}.
 
@@ -1368,6 +1379,10 @@ fn put_rule(out: &mut String, r: &Rule) {
     });
     put_field(out, "t", false);
     put_f(out, r.t);
+    if r.k > 0 {
+        put_field(out, "k", false);
+        put_u(out, u64::from(r.k));
+    }
     out.push('}');
 }
 
@@ -1545,6 +1560,10 @@ fn get_rule(v: &Value) -> Read<Rule> {
         r,
         t: as_f(req(o, "t")?, "t")?,
         g,
+        k: match o.get("k") {
+            None => 0,
+            Some(v) => u8::try_from(as_u(v, "k")?.min(16)).unwrap_or(16),
+        },
     })
 }
 

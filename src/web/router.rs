@@ -569,7 +569,8 @@ async fn open_inner(
             Tried::Failed(None, back) => attempts = back,
             Tried::Failed(Some(e), back) => {
                 attempts = back;
-                let again = attempts.len() < max && wait_allows(e.retry_after_ms, wait_deadline);
+                let again = counted(&attempts, wait_deadline > started) < max
+                    && wait_allows(e.retry_after_ms, wait_deadline);
                 if again {
                     if let Some(k) = wait_for(inner, ctl, e.retry_after_ms, wait_deadline).await {
                         return Err(abort_error(k, ctl, attempts));
@@ -585,6 +586,13 @@ async fn open_inner(
         "no candidate model stayed usable long enough to be tried",
     );
     Err(report(inner, e, attempts))
+}
+
+/// Attempts that count against maxAttempts. A call that waits for quota takes a 429 as "wait
+/// this long", which it does, not as a failed candidate; MAX_ROUNDS still bounds it.
+fn counted(attempts: &[Attempt], waiting: bool) -> usize {
+    let rate_limited = |a: &&Attempt| waiting && a.error_code == Some(ErrorCode::RateLimited);
+    attempts.len() - attempts.iter().filter(rate_limited).count()
 }
 
 fn wait_allows(retry_after_ms: Option<u64>, deadline: f64) -> bool {
@@ -657,7 +665,8 @@ async fn try_planned(
     let mut last: Option<Error> = None;
     let mut pool_spent: Vec<String> = Vec::new();
     let mut remaining = planned.order;
-    while attempts.len() < max {
+    let waiting = wait_deadline > started;
+    while counted(&attempts, waiting) < max {
         // Drop what this call has learned is unusable (a spent free pool, a key that failed).
         remaining.retain(|c| {
             let spent = c.free && pool_spent.contains(&c.provider.id);
@@ -883,7 +892,7 @@ async fn try_planned(
                     !spent && !same_provider_out
                 };
                 if let Some(next) = remaining.iter().find(usable_next) {
-                    if attempts.len() < max {
+                    if counted(&attempts, waiting) < max {
                         inner.events.emit("fallback", now, |m| {
                             m.insert("from".into(), cand.model.clone().into());
                             m.insert("to".into(), next.model.clone().into());

@@ -1230,6 +1230,26 @@ export const routing = {
     assert(over < 40, `then respected instead of hammered: ${over} 429s`);
   },
 
+  async waitingOutlastsRateLimits(make) {
+    // Under waitForQuota a 429 means "wait this long", not a failed candidate: three in a row
+    // on the only model do not use up maxAttempts: 2.
+    clearStorage();
+    let n = 0;
+    const f = fakeFetch((u, init) => {
+      n++;
+      if (n <= 3) return jsonResponse(429, { error: { message: "Rate limit exceeded", code: 429 } }, { "retry-after": "0.05" });
+      return ok("x", bodyOf({ init }).model);
+    });
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", models: ["m1"] }], fetch: f, storage: "memory", maxAttempts: 2 });
+    const r = await c.chat({ model: "m1", messages: [{ role: "user", content: "hi" }] }, { waitForQuota: 5000 });
+    eq(r.choices[0].message.content, "x", "answered after three 429s");
+    eq(n, 4, "four requests sent");
+    eq(r.route.attempts.filter((a) => a.outcome === "rate_limited").length, 3, "the 429s are in the route");
+    // Without waiting, a 429 on the only model ends the call.
+    n = 0;
+    await expectReject(c.chat({ model: "m1", messages: [{ role: "user", content: "hi" }] }), "rate_limited", "no wait: the 429 ends it");
+  },
+
   async abortWhileWaiting(make) {
     clearStorage();
     const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model));
