@@ -242,6 +242,10 @@ async fn soak() {
     scenario("soak").await
 }
 #[wasm_bindgen_test]
+async fn pre_first_token_reads() {
+    scenario("preFirstTokenReads").await
+}
+#[wasm_bindgen_test]
 async fn ledger_own_broadcast() {
     scenario("ledgerOwnBroadcast").await
 }

@@ -202,6 +202,44 @@ export async function readPiece(reader, signal) {
   return done ? null : bytesOf(value);
 }
 
+/**
+ * Read the body up to a decision: each piece goes synchronously to `feed(bytes)` (`feed(null)`
+ * at the end), which returns true once wasm has the first token, an error or the end. One
+ * promise and one abort listener per attempt instead of per piece. Rejects with a failed read,
+ * or with the signal's reason the moment it aborts, whatever the reader does (it is cancelled,
+ * and `feed` is never called after the promise settles: wasm may have dropped it).
+ */
+export function readUntil(reader, signal, feed) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    let settled = false;
+    // Holds the reader and the reject function, never the stream or wasm state.
+    const onAbort = () => {
+      settle(reject, signal.reason);
+      cancelReader(reader);
+    };
+    const settle = (f, v) => {
+      if (settled) return;
+      settled = true;
+      if (signal) signal.removeEventListener("abort", onAbort);
+      f(v);
+    };
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    (async () => {
+      try {
+        for (;;) {
+          const r = await reader.read();
+          if (settled) return;
+          const bytes = r.done ? null : bytesOf(r.value);
+          if (feed(bytes) || bytes === null) return settle(resolve);
+        }
+      } catch (e) {
+        settle(reject, e);
+      }
+    })();
+  });
+}
+
 function bytesOf(value) {
   if (value instanceof Uint8Array) return value;
   if (typeof value === "string") return new TextEncoder().encode(value);

@@ -464,37 +464,49 @@ pub async fn attempt(
             Action::TryNext,
         )));
     }
-    let mut body = Body::new();
-    let mut buf = Vec::new();
-    let mut pending: Vec<ChatDelta> = Vec::new();
-    loop {
-        let piece = match transport::wait(glue::read_piece(&reader, &signal), ctl).await {
-            Wait::Ok(v) => v,
-            Wait::Aborted(k) => {
-                glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-                return Err(Fail::Aborted(k, true));
-            }
-            Wait::Failed(e) => {
-                return Err(fail(local_failure(
-                    p,
-                    &cand.model,
-                    Error::new(
-                        ErrorCode::Network,
-                        format!("reading the answer failed: {}", glue::describe(&e)),
-                    ),
-                    Action::TryNext,
-                )))
-            }
-        };
-        let ended = piece.is_null() || piece.is_undefined();
-        let mut steps = Vec::new();
-        let r = if ended {
-            body.end(&mut steps)
-        } else {
-            transport::copy_piece(&piece, &mut buf);
-            body.feed(&buf, &mut steps)
-        };
-        if let Err(e) = r {
+    // JS reads the body and feeds each piece here synchronously until the attempt is decided:
+    // one promise per attempt, not one per piece (an 8 MiB first event is ~5,700 reads).
+    let state = Rc::new(RefCell::new(Opening::default()));
+    let feed = {
+        let state = state.clone();
+        Closure::<dyn FnMut(JsValue) -> bool>::new(move |piece: JsValue| {
+            state.try_borrow_mut().map_or(true, |mut s| s.feed(&piece))
+        })
+    };
+    let read = transport::wait(
+        glue::read_until(&reader, &signal, feed.as_ref().unchecked_ref()),
+        ctl,
+    )
+    .await;
+    // `readUntil` never calls `feed` once its promise has settled.
+    drop(feed);
+    let Opening {
+        body,
+        pending,
+        outcome,
+        ..
+    } = state.take();
+    match read {
+        Wait::Ok(_) => {}
+        Wait::Aborted(k) => {
+            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
+            return Err(Fail::Aborted(k, true));
+        }
+        Wait::Failed(e) => {
+            return Err(fail(local_failure(
+                p,
+                &cand.model,
+                Error::new(
+                    ErrorCode::Network,
+                    format!("reading the answer failed: {}", glue::describe(&e)),
+                ),
+                Action::TryNext,
+            )))
+        }
+    }
+    let rest = match outcome {
+        Some(Outcome::Token(rest)) => rest,
+        Some(Outcome::Refused(e)) => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
             let action = if e.code == ErrorCode::ProviderError {
                 Action::Cooldown {
@@ -510,46 +522,22 @@ pub async fn attempt(
                 action,
             )));
         }
-        let mut it = steps.into_iter();
-        while let Some(s) = it.next() {
-            match s {
-                Step::Delta(d) => {
-                    let token = d.is_token();
-                    pending.push(d);
-                    if token {
-                        // Everything else in this piece belongs to the live stream.
-                        // Rate-limit headers (Groq, Cerebras send them on success too) are
-                        // learned after this request is committed, or it counts twice.
-                        let facts =
-                            classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms());
-                        return Ok(Opened {
-                            reader,
-                            body,
-                            pending,
-                            rest: it.collect(),
-                            facts,
-                        });
-                    }
-                }
-                Step::Error(v) => {
-                    glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-                    let input = ErrorInput {
-                        provider: &p.id,
-                        kind: p.kind,
-                        model: &cand.model,
-                        status: 200,
-                        headers: &headers,
-                        body: "",
-                        now_ms: now_ms(),
-                        is_free_model: cand.free,
-                        retry_after_cap_ms: inner.opts.retry_after_cap_ms,
-                    };
-                    return Err(fail(classify::classify_error_value(&input, &v)));
-                }
-                Step::Done | Step::Nothing => {}
-            }
+        Some(Outcome::ErrorValue(v)) => {
+            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
+            let input = ErrorInput {
+                provider: &p.id,
+                kind: p.kind,
+                model: &cand.model,
+                status: 200,
+                headers: &headers,
+                body: "",
+                now_ms: now_ms(),
+                is_free_model: cand.free,
+                retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+            };
+            return Err(fail(classify::classify_error_value(&input, &v)));
         }
-        if ended || body.acc.saw_done {
+        Some(Outcome::Closed) | None => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
             let e = if body.acc.completed() {
                 Error::new(
@@ -570,6 +558,84 @@ pub async fn attempt(
             };
             return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
         }
+    };
+    // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
+    // request is committed, or it counts twice.
+    let facts = classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms());
+    Ok(Opened {
+        reader,
+        body,
+        pending,
+        rest,
+        facts,
+    })
+}
+
+/// The body of an attempt before its first token, fed piece by piece from JS.
+#[derive(Default)]
+struct Opening {
+    body: Body,
+    buf: Vec<u8>,
+    /// Deltas up to and including the first token.
+    pending: Vec<ChatDelta>,
+    /// Set once the attempt is decided; nothing is fed after that.
+    outcome: Option<Outcome>,
+}
+
+/// How the body decided an attempt.
+enum Outcome {
+    /// The first token arrived; these steps followed it in the same piece.
+    Token(Vec<Step>),
+    /// The body is not a usable stream (HTML, a JSON error, bad bytes).
+    Refused(Error),
+    /// An error payload in the stream.
+    ErrorValue(Value),
+    /// The body ended, or sent [DONE], before any token.
+    Closed,
+}
+
+impl Opening {
+    /// Feed one piece (`null` or `undefined`: the end). True once the attempt is decided.
+    fn feed(&mut self, piece: &JsValue) -> bool {
+        if self.outcome.is_some() {
+            return true;
+        }
+        let ended = piece.is_null() || piece.is_undefined();
+        let mut steps = Vec::new();
+        let r = if ended {
+            self.body.end(&mut steps)
+        } else {
+            transport::copy_piece(piece, &mut self.buf);
+            self.body.feed(&self.buf, &mut steps)
+        };
+        if let Err(e) = r {
+            self.outcome = Some(Outcome::Refused(e));
+            return true;
+        }
+        let mut it = steps.into_iter();
+        while let Some(s) = it.next() {
+            match s {
+                Step::Delta(d) => {
+                    let token = d.is_token();
+                    self.pending.push(d);
+                    if token {
+                        // Everything else in this piece belongs to the live stream.
+                        self.outcome = Some(Outcome::Token(it.collect()));
+                        return true;
+                    }
+                }
+                Step::Error(v) => {
+                    self.outcome = Some(Outcome::ErrorValue(v));
+                    return true;
+                }
+                Step::Done | Step::Nothing => {}
+            }
+        }
+        if ended || self.body.acc.saw_done {
+            self.outcome = Some(Outcome::Closed);
+            return true;
+        }
+        false
     }
 }
 

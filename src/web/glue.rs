@@ -61,6 +61,8 @@ extern "C" {
     pub fn body_reader(r: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = readPiece)]
     pub fn read_piece(reader: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
+    #[wasm_bindgen(js_name = readUntil)]
+    pub fn read_until(reader: &JsValue, signal: &web_sys::AbortSignal, feed: &Function) -> Promise;
     #[wasm_bindgen(js_name = cancelReader)]
     pub fn cancel_reader(reader: &JsValue, reason: &JsValue);
 

@@ -1623,6 +1623,113 @@ export const routing = {
     // 5 KB per call would add 9 MB over the run.
     assert(!globalThis.gc || heapGrew < 8 * 1024 * 1024, `JS heap flat after GC: +${heapGrew} B`);
   },
+
+  async preFirstTokenReads(make) {
+    // Before the first token JS reads the body and feeds wasm per piece, settling once per
+    // attempt: many small pieces, aborts and timeouts mid-read, odd readers and fallbacks.
+    clearStorage();
+    const big = "é✓".repeat(2000) + "end";
+    // A role-only delta, comments and a first token split into ~900 pieces of 13 bytes.
+    const role = chunk({ id: "gen-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant" }, finish_reason: null }] });
+    const longFirst = role + ": keep-alive\n\n".repeat(100) + contentChunk(big) + contentChunk("!") + FINISH + USAGE + DONE;
+    let reads = 0;
+    const counted = (text, opts) => {
+      const r = streamResponse(text, opts);
+      const getReader = r.body.getReader.bind(r.body);
+      const body = { getReader: () => {
+        const rd = getReader();
+        const read = rd.read.bind(rd);
+        rd.read = () => (reads++, read());
+        return rd;
+      } };
+      return { status: r.status, headers: r.headers, body };
+    };
+    let f = fakeFetch(() => counted(longFirst, { piece: 13 }));
+    let s = await client(make, f).chatStream(REQ);
+    assert(reads > 500, `the first token took many reads (${reads})`);
+    const pieces = Math.ceil(enc.encode(longFirst).length / 13);
+    assert(reads < pieces - 10, `the stream opened at its first token, not at the end (${reads} of ${pieces} reads)`);
+    eq(await s.text(), big + "!", "a first token over ~900 pieces, exact");
+    // The same through chat().
+    eq((await client(make, fakeFetch(() => streamResponse(longFirst, { piece: 13 }))).chat(REQ)).choices[0].message.content, big + "!", "chat() over many pieces");
+    // A body that trickles comments and never sends a token: abort and timeout end it promptly.
+    const trickle = (log) => {
+      const signal = answering;
+      let timer;
+      return new Response(
+        new ReadableStream({
+          start(ctrl) {
+            timer = setInterval(() => ctrl.enqueue(enc.encode(": ping\n\n")), 2);
+            signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+          },
+          cancel() {
+            clearInterval(timer);
+            log.cancelled = true;
+          },
+        }),
+        { status: 200 },
+      );
+    };
+    let log = {};
+    const ac = new AbortController();
+    let t = Date.now();
+    const p = client(make, fakeFetch(() => trickle(log))).chatStream(REQ, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 120);
+    let e = await expectReject(p, "aborted", "abort during a long pre-first-token read");
+    eq(e.name, "AbortError", "AbortError name");
+    assert(Date.now() - t < 600, `the abort ended the read promptly (${Date.now() - t} ms)`);
+    await sleep(10);
+    assert(log.cancelled, "the body was cancelled on abort");
+    log = {};
+    t = Date.now();
+    e = await expectReject(client(make, fakeFetch(() => trickle(log))).chatStream(REQ, { timeoutMs: 150 }), "timeout", "timeout during a long pre-first-token read");
+    eq(e.name, "TimeoutError", "TimeoutError name");
+    assert(Date.now() - t < 700, `the timeout ended the read promptly (${Date.now() - t} ms)`);
+    await sleep(10);
+    assert(log.cancelled, "the body was cancelled on timeout");
+    // A reader that is not a platform stream, ignores cancel() and never settles after some
+    // comments: the timeout still ends the call.
+    const oddPieces = [": a\n\n", enc.encode(": b\n\n").buffer, "data: {\"choi"];
+    const odd = () => ({
+      status: 200,
+      headers: new Headers(),
+      body: { getReader: () => ({ read: () => (oddPieces.length ? Promise.resolve({ done: false, value: oddPieces.shift() }) : new Promise(() => {})), cancel: () => {} }) },
+    });
+    t = Date.now();
+    await expectReject(client(make, fakeFetch(odd)).chat(REQ, { timeoutMs: 150 }), "timeout", "an odd reader that never settles before a token");
+    assert(Date.now() - t < 700, "no hang on an odd reader before the first token");
+    // Failures found after many pieces fall back to the next candidate, in order: an error
+    // payload in a 200, a read that fails, a JSON error body, an HTML page, then a good stream.
+    clearStorage();
+    const names = ["a/one:free", "b/two:free", "c/three:free", "d/four:free", "e/five:free"];
+    const cat = catalogOf(names.map((n) => [n]));
+    const pad = ": pad\n\n".repeat(60);
+    const failing = () => {
+      let i = 0;
+      const bytes = enc.encode(pad);
+      return new Response(new ReadableStream({ pull(ctrl) {
+        if (i >= bytes.length) return ctrl.error(new TypeError("connection reset"));
+        ctrl.enqueue(bytes.slice(i, (i += 11)));
+      } }), { status: 200 });
+    };
+    const script = {
+      "a/one:free": () => streamResponse(pad + chunk({ error: { code: 502, message: "upstream broke" }, choices: [] }), { piece: 11 }),
+      "b/two:free": failing,
+      "c/three:free": () => streamResponse(JSON.stringify({ error: { code: 503, message: "x".repeat(2000) } }), { piece: 11, status: 200, headers: { "content-type": "application/json" } }),
+      "d/four:free": () => streamResponse("<html><body>" + "gateway ".repeat(300) + "</body></html>", { piece: 11, headers: { "content-type": "text/html" } }),
+      "e/five:free": () => streamResponse(pad + contentChunk("fine", "e/five:free") + FINISH + DONE, { piece: 11 }),
+    };
+    f = fakeFetch((u, init) => script[bodyOf({ init }).model](), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", maxAttempts: 5 });
+    s = await c.chatStream({ messages: [{ role: "user", content: "Hi" }] });
+    eq(s.model, "e/five:free", "fell back past every failure");
+    const fin = await s.final();
+    eq(fin.choices[0].message.content, "fine", "the good answer");
+    const outcomes = fin.route.attempts.map((a) => `${a.model}:${a.outcome}`);
+    eq(outcomes.length, 5, `five attempts: ${outcomes.join(",")}`);
+    assert(outcomes[1].startsWith("b/two:free:network"), `a failed read is a network failure: ${outcomes[1]}`);
+    eq(outcomes[4], "e/five:free:ok", "the last attempt succeeded");
+  },
 };
 
 // Every scenario also fails on an unhandled promise rejection anywhere on the page.
