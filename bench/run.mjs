@@ -216,7 +216,7 @@ async function startup(n) {
     }
   }
   // Diagnosis (no target): where our start-up goes, step by step, in fresh contexts too.
-  const parts = { importGlue: [], fetchWasm: [], compile: [], instantiate: [] };
+  const parts = { importGlue: [], fetchWasm: [], compile: [], instantiate: [], shipped: [] };
   for (let i = 0; i < Math.min(n, 7); i++) {
     const { page, context } = await freshPage("blank.html");
     try {
@@ -232,9 +232,21 @@ async function startup(n) {
         const t4 = performance.now();
         return { importGlue: t1 - t0, fetchWasm: t2 - t1, compile: t3 - t2, instantiate: t4 - t3 };
       }, variants[0].url);
-      for (const k of Object.keys(parts)) parts[k].push(r[k]);
+      for (const k of Object.keys(r)) parts[k].push(r[k]);
     } finally {
       await context.close();
+    }
+    // pkg/ as shipped, loaded by a page with no bundler (no target: the app-bundled row above is it).
+    const fresh = await freshPage("blank.html");
+    try {
+      const dt = await fresh.page.evaluate(async (url) => {
+        const t0 = performance.now();
+        await (await import(url)).default();
+        return performance.now() - t0;
+      }, "/shipped/free_router.js");
+      parts.shipped.push(dt);
+    } finally {
+      await fresh.context.close();
     }
   }
   times.parts = parts;
@@ -351,7 +363,7 @@ async function main() {
   const load0 = os.loadavg();
   log(`free-router bench: pkg ${opts.pkg}; ${opts.pages} pages x ${opts.runs} runs; load ${load0.map((x) => x.toFixed(2)).join(" ")}`);
   const sizes = await prepare(opts.pkg);
-  const mounts = opts.profPkg ? { "/prof-pkg/": opts.profPkg } : {};
+  const mounts = { "/shipped/": opts.pkg, ...(opts.profPkg ? { "/prof-pkg/": opts.profPkg } : {}) };
   const server = await serve(REPO, mounts);
   base = server.url;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -484,9 +496,9 @@ function evaluate(res) {
       lines.push(
         "### Start-up (median ms, cold, fresh context each)",
         "",
-        "| free-router import()+init() | openai import() | ours step by step: import glue | fetch wasm | WebAssembly.compile | instantiate + start |",
-        "| --- | --- | --- | --- | --- | --- |",
-        `| ${fmtMs(median(s["free-router"]))} | ${fmtMs(median(s.openai))} | ${fmtMs(median(P.importGlue))} | ${fmtMs(median(P.fetchWasm))} | ${fmtMs(median(P.compile))} | ${fmtMs(median(P.instantiate))} |`,
+        "| free-router import()+init() | openai import() | ours step by step: import glue | fetch wasm | WebAssembly.compile | instantiate + start | pkg as shipped, no bundler: import()+init() |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        `| ${fmtMs(median(s["free-router"]))} | ${fmtMs(median(s.openai))} | ${fmtMs(median(P.importGlue))} | ${fmtMs(median(P.fetchWasm))} | ${fmtMs(median(P.compile))} | ${fmtMs(median(P.instantiate))} | ${P.shipped?.length ? fmtMs(median(P.shipped)) : "-"} |`,
         "",
       );
     }

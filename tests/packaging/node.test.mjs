@@ -29,11 +29,7 @@ before(async () => {
 
 after(() => cleanup(pack?.dir, app));
 
-test("the tarball holds exactly the package: js, wasm, d.ts, snippets, README, package.json", () => {
-  const snippets = pack.files.filter((f) => f.startsWith("snippets/")).sort();
-  assert.equal(snippets.length, 2, `two snippets (src/js/glue.js, src/js/oauth.js), got ${snippets.join(", ")}`);
-  assert.match(snippets[0], /^snippets\/free-router-[0-9a-f]+\/src\/js\/glue\.js$/);
-  assert.match(snippets[1], /^snippets\/free-router-[0-9a-f]+\/src\/js\/oauth\.js$/);
+test("the tarball holds exactly the package: one js module, wasm, d.ts, README, package.json", () => {
   assert.deepEqual(
     pack.files,
     [
@@ -44,11 +40,18 @@ test("the tarball holds exactly the package: js, wasm, d.ts, snippets, README, p
       "free_router_bg.wasm",
       "free_router_bg.wasm.d.ts",
       "package.json",
-      ...snippets,
     ].sort(),
   );
   const wasm = pack.json.files.find((f) => f.path === "free_router_bg.wasm");
   assert.ok(wasm.size > 10_000, "the wasm is the real module");
+});
+
+test("free_router.js is one self-contained module (no import waterfall) that bundlers can follow to the wasm", () => {
+  const js = readFileSync(path.join(app, "node_modules/free-router/free_router.js"), "utf8");
+  const code = js.replace(/import\.meta/g, "");
+  assert.doesNotMatch(code, /\bimport\s*(\{|\*|["'`(])|\bfrom\s*["'`]/, "no static or dynamic import of another module");
+  assert.match(js, /new URL\(["']free_router_bg\.wasm["'],\s*import\.meta\.url\)/, "the wasm URL pattern Vite and webpack recognise");
+  assert.match(js, /export\s*\{[^}]*\bFreeRouterError\b[^}]*\}/, "FreeRouterError is exported");
 });
 
 test("package.json has the fields npm, bundlers, Node and TypeScript rely on", () => {
