@@ -152,11 +152,11 @@ pub fn response_headers(resp: &JsValue) -> Vec<(String, String)> {
 /// typed-deserialisation error paths); anything else is no headers at all.
 #[inline(never)]
 fn header_pairs(json: &str) -> Option<Vec<(String, String)>> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let v: crate::core::json::Value = crate::core::json::from_str(json).ok()?;
     v.as_array()?
         .iter()
         .map(|p| match p.as_array()?.as_slice() {
-            [serde_json::Value::String(k), serde_json::Value::String(v)] => {
+            [crate::core::json::Value::String(k), crate::core::json::Value::String(v)] => {
                 Some((k.clone(), v.clone()))
             }
             _ => None,
