@@ -757,6 +757,9 @@ pub(crate) fn parse_all<'a, T: Tree<'a>>(s: &'a str) -> Result<T, ParseError> {
     Ok(v)
 }
 
+/// serde_json's text, for a trailing surrogate alone as for a leading one without its pair.
+const SURROGATE: &str = "lone leading surrogate in hex escape";
+
 /// Nesting deeper than this is refused, as serde_json does.
 const MAX_DEPTH: usize = 127;
 
@@ -778,19 +781,16 @@ impl<'a> Parser<'a> {
     #[cold]
     #[inline(never)]
     fn err_at(&self, what: &'static str, at: usize) -> ParseError {
-        let before = self.b.get(..at).unwrap_or(self.b);
-        let line = 1 + before.iter().filter(|&&c| c == b'\n').count();
-        let start = before
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |n| n + 1);
-        // At the end, point at the last byte read (an empty input is column 0).
-        let column = if at < self.b.len() {
-            at - start + 1
-        } else {
-            at - start
-        };
-        ParseError { what, line, column }
+        // Lines and columns through the offending byte, as serde_json counts them: a newline
+        // starts the next line at column 0; at the end, the last byte read.
+        let upto = self.b.get(..at + 1).unwrap_or(self.b);
+        let line = 1 + upto.iter().filter(|&&c| c == b'\n').count();
+        let start = upto.iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1);
+        ParseError {
+            what,
+            line,
+            column: upto.len() - start,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -825,10 +825,10 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(T::arr(v));
                 }
+                if self.peek().is_none() {
+                    return Err(self.err_at("EOF while parsing a list", self.i));
+                }
                 loop {
-                    if self.peek().is_none() {
-                        return Err(self.err_at("EOF while parsing a list", self.i));
-                    }
                     v.push(self.value(depth + 1)?);
                     self.ws();
                     match self.peek() {
@@ -859,13 +859,18 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(T::obj(o));
                 }
+                let mut first = true;
                 loop {
                     match self.peek() {
                         Some(b'"') => {}
                         Some(b'}') => return Err(self.err_at("trailing comma", self.i)),
                         Some(_) => return Err(self.err_at("key must be a string", self.i)),
-                        None => return Err(self.err_at("EOF while parsing an object", self.i)),
+                        None if first => {
+                            return Err(self.err_at("EOF while parsing an object", self.i))
+                        }
+                        None => return Err(self.err_at("EOF while parsing a value", self.i)),
                     }
+                    first = false;
                     let k = self.string()?;
                     self.ws();
                     match self.peek() {
@@ -973,19 +978,24 @@ impl<'a> Parser<'a> {
                 let n = self.hex4()?;
                 let code = match n {
                     0xD800..=0xDBFF => {
-                        if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
-                            return Err(self.err_at("unexpected end of hex escape", self.i));
+                        // `\` then `u` must follow, each checked as serde_json does.
+                        for want in [b'\\', b'u'] {
+                            let Some(c) = self.peek() else {
+                                return Err(self.err_at("EOF while parsing a string", self.i));
+                            };
+                            self.i += 1;
+                            if c != want {
+                                let what = "unexpected end of hex escape";
+                                return Err(self.err_at(what, self.i - 1));
+                            }
                         }
-                        self.i += 2;
                         let lo = self.hex4()?;
                         if !(0xDC00..=0xDFFF).contains(&lo) {
-                            return Err(self.err_at("lone surrogate in hex escape", self.i));
+                            return Err(self.err_at(SURROGATE, self.i - 1));
                         }
                         0x10000 + ((u32::from(n) - 0xD800) << 10) + (u32::from(lo) - 0xDC00)
                     }
-                    0xDC00..=0xDFFF => {
-                        return Err(self.err_at("lone surrogate in hex escape", self.i))
-                    }
+                    0xDC00..=0xDFFF => return Err(self.err_at(SURROGATE, self.i - 1)),
                     n => u32::from(n),
                 };
                 char::from_u32(code)
@@ -996,16 +1006,20 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u16, ParseError> {
+        if self.i + 4 > self.b.len() {
+            self.i = self.b.len();
+            return Err(self.err_at("EOF while parsing a string", self.i));
+        }
+        let last = self.i + 3;
         let mut n = 0u16;
         for _ in 0..4 {
-            let Some(c) = self.peek() else {
-                return Err(self.err_at("EOF while parsing a string", self.i));
-            };
+            let c = self.peek().unwrap_or_default();
             let d = match c {
                 b'0'..=b'9' => c - b'0',
                 b'a'..=b'f' => c - b'a' + 10,
                 b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(self.err_at("invalid escape", self.i)),
+                // Reported at the escape's last digit, as serde_json does.
+                _ => return Err(self.err_at("invalid escape", last)),
             };
             n = n * 16 + u16::from(d);
             self.i += 1;
@@ -1134,11 +1148,11 @@ impl<'a> Parser<'a> {
                 match e.checked_mul(10).and_then(|x| x.checked_add(d as i32)) {
                     Some(x) => e = x,
                     None => {
-                        while self.digit().is_some() {
-                            self.i += 1;
-                        }
                         if sig != 0 && pos_exp {
                             return Err(self.err_at("number out of range", self.i - 1));
+                        }
+                        while self.digit().is_some() {
+                            self.i += 1;
                         }
                         return Ok(if positive { 0.0 } else { -0.0 });
                     }
