@@ -232,11 +232,10 @@ impl ModelInfo {
 // ---------------------------------------------------------------------------------------------
 // Lenient JSON fields
 
-/// A parsed catalog body. Like `crate::core::json::Value`, but strings and keys borrow from the body
-/// when they have no escapes and objects are small vectors, not B-trees: a 1-2 MB list is
-/// tens of thousands of keys, and allocating, ordering and freeing each one was most of the
-/// parse. serde_json still does the parsing (same syntax rules and error messages), and one
-/// shape-free visitor stays much smaller than per-shape serde visitors (~25 KB of wasm).
+/// A parsed catalog body. Like `json::Value`, but strings and keys borrow from the body when
+/// they have no escapes and objects are small vectors in body order, not sorted: a 1-2 MB list
+/// is tens of thousands of keys, and allocating, ordering and freeing each one was most of the
+/// parse. `json`'s parser builds it (same syntax rules and error messages as for `Value`).
 pub(crate) enum J<'a> {
     Null,
     Bool(bool),
@@ -246,7 +245,7 @@ pub(crate) enum J<'a> {
     Obj(Obj<'a>),
 }
 
-/// Entries in body order, repeats kept; lookups take the last, as `crate::core::json::Map` keeps the
+/// Entries in body order, repeats kept; lookups take the last, as `json::Map` keeps the
 /// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
 pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
 

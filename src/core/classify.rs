@@ -41,7 +41,7 @@
 //! `retry_after_cap_ms`. `Error.retry_after_ms` carries the uncapped hint, since that is what the
 //! provider actually asked for.
 
-use crate::core::json::Value;
+use crate::core::json::{self, Value};
 
 use crate::core::catalog::Capability;
 use crate::core::error::{Error, ErrorCode};
@@ -115,7 +115,7 @@ pub fn classify(input: &ErrorInput) -> Classified {
     let text = input.body.trim_start_matches('\u{feff}').trim();
     // Some servers frame even errors as SSE; a JSON value followed by junk is still readable.
     let json_text = text.strip_prefix("data:").map_or(text, str::trim_start);
-    let parsed = crate::core::json::from_str_prefix(json_text)
+    let parsed = json::from_str_prefix(json_text)
         .ok()
         .filter(|v| v.is_object() || v.is_array());
     let failed = input.status >= 400;

@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::core::json::{Map, Value};
+use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -116,7 +116,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             )));
         };
         let split = glue::split_options(&options);
-        let opts: Value = crate::core::json::from_str(&split.json()).unwrap_or(Value::Null);
+        let opts: Value = json::from_str(&split.json()).unwrap_or(Value::Null);
         let empty = Map::new();
         let o = opts.as_object().unwrap_or(&empty);
         for k in o.keys() {
@@ -142,7 +142,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
         for (i, r) in arr.iter().enumerate() {
             let parsed = glue::json_stringify(&r)
                 .ok()
-                .and_then(|j| crate::core::json::from_str(&j).ok());
+                .and_then(|j| json::from_str(&j).ok());
             reqs.push(match parsed {
                 Some(Value::Object(m)) => Ok(m),
                 _ => Err(Error::invalid(format!(

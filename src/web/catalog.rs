@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::core::json::{Map, Value};
+use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -350,7 +350,7 @@ pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
     };
     let v = JsFuture::from(promise).await?;
     let s = v.as_string().unwrap_or_default();
-    Ok(crate::core::json::from_str(&s).unwrap_or(Value::Null))
+    Ok(json::from_str(&s).unwrap_or(Value::Null))
 }
 
 /// Status and observed stats of a model: what changes between calls on the same catalog.

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::core::json::{Map, Value};
+use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -70,7 +70,7 @@ fn parse_call(
     inner: &Inner,
 ) -> Result<(Map, CallOptions, JsValue), JsValue> {
     let req_json = glue::json_stringify(request)?;
-    let req: Value = crate::core::json::from_str(&req_json)
+    let req: Value = json::from_str(&req_json)
         .map_err(|e| to_js(&Error::invalid(format!("request is not valid JSON: {e}"))))?;
     let Value::Object(req) = req else {
         return Err(to_js(&Error::invalid(
@@ -78,7 +78,7 @@ fn parse_call(
         )));
     };
     let split = glue::split_options(options);
-    let opts_v: Value = crate::core::json::from_str(&split.json())
+    let opts_v: Value = json::from_str(&split.json())
         .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
     let copts =
         CallOptions::from_json(&opts_v, inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
@@ -139,7 +139,7 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "FreeRouterOptions")] options: JsValue,
     ) -> Result<FreeRouterClient, JsValue> {
         let split = glue::split_options(&options);
-        let v: Value = crate::core::json::from_str(&split.json())
+        let v: Value = json::from_str(&split.json())
             .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
         let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
         let fetch = split.fetch();
@@ -292,7 +292,7 @@ impl FreeRouterClient {
         let defaults = options.unwrap_or(JsValue::UNDEFINED);
         // Validate now so a bad option fails at creation, not on the first message.
         let split = glue::split_options(&defaults);
-        let v: Value = crate::core::json::from_str(&split.json()).unwrap_or(Value::Null);
+        let v: Value = json::from_str(&split.json()).unwrap_or(Value::Null);
         CallOptions::from_json(&v, self.inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
         Ok(ChatSession {
             client: FreeRouterClient {
@@ -369,7 +369,7 @@ fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
         return Ok(cat::ModelFilter::default());
     }
     let json = glue::json_stringify(&filter)?;
-    let v: Value = crate::core::json::from_str(&json)
+    let v: Value = json::from_str(&json)
         .map_err(|e| to_js(&Error::invalid(format!("filter is not valid JSON: {e}"))))?;
     cat::filter_from_json(&v).map_err(|e| to_js(&e))
 }
