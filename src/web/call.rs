@@ -196,7 +196,8 @@ impl Live {
         if !self.prefix.is_empty() {
             // Not `msg["content"] = ..`: Value's IndexMut can panic, and its message links
             // Debug formatting with Unicode tables. The message is always an object here.
-            if let Some(Value::Object(msg)) = v.pointer_mut("/choices/0/message") {
+            let msg = v.get_mut("choices").and_then(|c| c.get_mut(0));
+            if let Some(Value::Object(msg)) = msg.and_then(|c| c.get_mut("message")) {
                 msg.insert("content".into(), Value::from(self.text()));
             }
         }

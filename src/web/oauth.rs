@@ -254,7 +254,8 @@ async fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
 fn body_reason(text: &str) -> String {
     let v: Value = json::from_str(text).unwrap_or(Value::Null);
     let msg = v
-        .pointer("/error/message")
+        .get("error")
+        .and_then(|e| e.get("message"))
         .or_else(|| v.get("message"))
         .or_else(|| v.get("error"))
         .and_then(Value::as_str)
