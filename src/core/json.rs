@@ -4,7 +4,9 @@
 //! It keeps serde_json's observable behaviour: objects iterate and print in sorted key order,
 //! a repeated key keeps its last value, numbers stay `u64`/`i64` when they are integers and
 //! are read with the same algorithm (so the same f64 comes out), floats print in the same
-//! shortest round-trip form, nesting stops at 128 levels, lone surrogates are errors.
+//! shortest round-trip form, nesting stops at 128 levels, lone surrogates are errors, and
+//! syntax errors carry the same texts and positions. tests/json_props.rs checks all of it
+//! against serde_json.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -209,55 +211,6 @@ impl Value {
     pub fn take(&mut self) -> Value {
         std::mem::take(self)
     }
-
-    /// RFC 6901 lookup (`/a/0/b`, `~1` = `/`, `~0` = `~`); `""` is the value itself.
-    pub fn pointer(&self, p: &str) -> Option<&Value> {
-        let mut v = self;
-        for t in tokens(p)? {
-            v = match v {
-                Value::Object(m) => m.get(&t)?,
-                Value::Array(a) => a.get(index(&t)?)?,
-                _ => return None,
-            };
-        }
-        Some(v)
-    }
-
-    pub fn pointer_mut(&mut self, p: &str) -> Option<&mut Value> {
-        let mut v = self;
-        for t in tokens(p)? {
-            v = match v {
-                Value::Object(m) => m.get_mut(&t)?,
-                Value::Array(a) => a.get_mut(index(&t)?)?,
-                _ => return None,
-            };
-        }
-        Some(v)
-    }
-}
-
-fn tokens(p: &str) -> Option<impl Iterator<Item = String> + '_> {
-    if p.is_empty() {
-        return Some(None.into_iter().flatten());
-    }
-    let rest = p.strip_prefix('/')?;
-    Some(
-        Some(
-            rest.split('/')
-                .map(|t| t.replace("~1", "/").replace("~0", "~")),
-        )
-        .into_iter()
-        .flatten(),
-    )
-}
-
-/// An array index token: digits, no leading zero (RFC 6901).
-fn index(t: &str) -> Option<usize> {
-    if t.is_empty() || (t.len() > 1 && t.starts_with('0')) || !t.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    t.parse().ok()
 }
 
 /// What `Value::get` and `value[..]` accept: an object key or an array index.
@@ -1035,8 +988,8 @@ impl<'a> Parser<'a> {
     }
 
     /// serde_json's number reading (without `float_roundtrip`), so values are bit-identical:
-    /// integers stay exact while they fit `u64`/`i64`; otherwise up to 19 significant digits
-    /// scaled once by a power of ten.
+    /// integers stay exact while they fit `u64`/`i64`; otherwise the leading digits that fit a
+    /// `u64`, scaled once by a power of ten.
     fn number(&mut self) -> Result<Number, ParseError> {
         let positive = if self.peek() == Some(b'-') {
             self.i += 1;
