@@ -211,6 +211,16 @@ fn fixed_cases() {
     ] {
         check(text).unwrap();
     }
+    // Every offset of a special byte in a long string (strings are scanned 8 bytes at a time).
+    let plain = "abcdefghijklmnopqrstu\u{e9}vwxyz0123";
+    for at in 0..=plain.len() {
+        if !plain.is_char_boundary(at) {
+            continue;
+        }
+        for special in ["\u{1}", "\u{1f}", "\"", "\\n", "\\", "\u{7f}", " "] {
+            check(&format!("\"{}{special}{}\"", &plain[..at], &plain[at..])).unwrap();
+        }
+    }
     let deep = |n: usize| "[".repeat(n) + &"]".repeat(n);
     for n in [126, 127, 128, 129, 500] {
         check(&deep(n)).unwrap();

@@ -870,6 +870,7 @@ impl<'a> Parser<'a> {
         let mut owned: Option<String> = None;
         let mut run = start;
         loop {
+            self.i = skip_plain(self.b, self.i);
             let Some(c) = self.peek() else {
                 return Err(self.err_at("EOF while parsing a string", self.i));
             };
@@ -1145,6 +1146,33 @@ impl<'a> Parser<'a> {
         }
         Ok(if positive { f } else { -f })
     }
+}
+
+/// The first index from `i` holding `"`, `\\` or a control byte (or the end). Eight bytes at
+/// a time: string contents are most of a catalog body.
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(w) = b.get(i..i + 8).and_then(|s| <[u8; 8]>::try_from(s).ok()) {
+        let w = u64::from_le_bytes(w);
+        let (q, bs) = (w ^ (ONES * 0x22), w ^ (ONES * 0x5c));
+        // A byte's high bit is set where it is zero in q or bs, or below 0x20 in w (false
+        // positives only above a true one; the bytewise loop sorts them out).
+        let hit = (q.wrapping_sub(ONES) & !q)
+            | (bs.wrapping_sub(ONES) & !bs)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if hit & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 fn float(x: f64) -> Number {
