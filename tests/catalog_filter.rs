@@ -2,7 +2,8 @@
 
 use free_router::core::catalog::{filter_from_json, Capability, ModelFilter, SortKey};
 use free_router::core::error::ErrorCode;
-use serde_json::{json, Value};
+use free_router::core::json::Value;
+use free_router::json;
 
 fn err(v: Value) -> String {
     let e = filter_from_json(&v).expect_err("should fail");

@@ -5,7 +5,7 @@ use free_router::core::catalog::{
     ModelStats, ModelStatus, Pricing, SortKey,
 };
 use free_router::core::error::ErrorCode;
-use serde_json::Value;
+use free_router::core::json::Value;
 
 const FIXTURE: &str = include_str!("fixtures/models_2026-08.json");
 /// 2026-08-20T00:00Z: inside the dump's lifetime (one free model expires on 2026-08-24).
@@ -611,7 +611,7 @@ fn write_model_json_has_the_api_keys() {
         success_rate: Some(1.0),
     };
     write_model_json(&mut out, m, ModelStatus::CoolingDown, &stats);
-    let v: Value = serde_json::from_str(&out).expect("valid JSON");
+    let v: Value = free_router::core::json::from_str(&out).expect("valid JSON");
     let obj = v.as_object().expect("object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort();
@@ -688,7 +688,7 @@ fn write_model_json_has_the_api_keys() {
         write_model_json(&mut all, m, ModelStatus::Available, &ModelStats::default());
     }
     all.push(']');
-    let v: Value = serde_json::from_str(&all).expect("valid JSON");
+    let v: Value = free_router::core::json::from_str(&all).expect("valid JSON");
     let arr = v.as_array().expect("array");
     assert_eq!(arr.len(), 414);
     let auto = arr
@@ -714,7 +714,7 @@ fn write_model_json_escapes_strings() {
         ModelStatus::Evicted,
         &ModelStats::default(),
     );
-    let v: Value = serde_json::from_str(&out).expect("valid JSON");
+    let v: Value = free_router::core::json::from_str(&out).expect("valid JSON");
     assert_eq!(v["id"], "q\"uote\\d");
     assert_eq!(v["provider"], "p\"x");
     assert_eq!(v["name"], "tab\there\u{1} \u{2028} é 😀");

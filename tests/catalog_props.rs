@@ -5,8 +5,8 @@ use free_router::core::catalog::{
     filter_from_json, parse_openai_models, parse_openrouter_models, write_model_json, Catalog,
     ModelInfo, ModelStats, ModelStatus,
 };
+use free_router::core::json::{Map, Value};
 use proptest::prelude::*;
-use serde_json::{Map, Value};
 
 /// Keys and strings the parsers look at, so random documents reach the interesting paths.
 const KEYS: &[&str] = &[
@@ -124,7 +124,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::vec((key, inner), 0..5)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map>())),
         ]
     })
 }
@@ -150,11 +150,10 @@ fn arb_model() -> impl Strategy<Value = Value> {
         prop::option::of(prop::collection::vec(arb_str(), 0..3)),
     )
         .prop_map(|(id, extra, pricing, params, inputs)| {
-            let mut m: Map<String, Value> =
-                extra.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let mut m: Map = extra.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             m.insert("id".into(), Value::String(id));
             if let Some(p) = pricing {
-                let p: Map<String, Value> = p.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                let p: Map = p.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
                 m.insert("pricing".into(), Value::Object(p));
             }
             if let Some(p) = params {
@@ -207,7 +206,7 @@ fn exercise(models: Vec<ModelInfo>, filter: &Value) {
         write_model_json(&mut out, m, ModelStatus::Available, &ModelStats::default());
     }
     out.push(']');
-    let parsed: Result<Value, _> = serde_json::from_str(&out);
+    let parsed: Result<Value, _> = free_router::core::json::from_str(&out);
     assert!(parsed.is_ok(), "invalid JSON output: {out}");
     if let Ok(f) = filter_from_json(filter) {
         let lat = |m: &ModelInfo| m.context_length.map(|c| c as f64);

@@ -7,9 +7,10 @@ use free_router::core::classify::{
     next_utc_midnight_ms, parse_duration_ms, parse_retry_after, Action, Classified, ErrorInput,
 };
 use free_router::core::error::ErrorCode as C;
+use free_router::core::json::Value;
 use free_router::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use free_router::core::provider::ProviderKind;
-use serde_json::{json, Value};
+use free_router::json;
 
 /// 2026-09-30T20:48Z, 3 h 12 min before the documented reset 1790812800000 (2026-10-01T00:00Z).
 const RESET: f64 = 1_790_812_800_000.0;
@@ -505,7 +506,7 @@ fn invalid_timeouts_and_servers() {
 #[test]
 fn errors_inside_200_bodies_and_streams() {
     let chunk = r#"{"id":"gen-abc123","object":"chat.completion.chunk","created":1234567890,"model":"openai/gpt-4o","provider":"OpenAI","error":{"code":"server_error","message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}"#;
-    let v: Value = serde_json::from_str(chunk).unwrap();
+    let v: Value = free_router::core::json::from_str(chunk).unwrap();
     let e = error_in_body(&v).unwrap();
     let c = classify_error_value(&input(200, &[], ""), e);
     assert_eq!((c.error.code, &c.action), (C::ProviderError, &cool(30_000)));

@@ -3,9 +3,9 @@
 
 use free_router::core::classify::{classify, error_in_body, Action, ErrorInput};
 use free_router::core::error::ErrorCode as C;
+use free_router::core::json::Value;
 use free_router::core::limits::{Scope, Source, Unit, Window};
 use free_router::core::provider::ProviderKind;
-use serde_json::Value;
 
 /// 2026-09-12T20:48Z: 3 h 12 min before the reset of line 15.
 const NOW: f64 = 1_789_257_600_000.0 - 11_520_000.0;
@@ -29,7 +29,7 @@ fn lines() -> Vec<Line> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
+            let v: Value = free_router::core::json::from_str(l).unwrap();
             Line {
                 provider: v["provider"].as_str().unwrap().to_string(),
                 status: v["status"].as_u64().unwrap() as u16,
@@ -263,6 +263,6 @@ fn fixture_messages() {
         .contains("llama-3.3-70b-versatile cools down for 30 s"));
 
     // The SSE error chunk of line 5 is found by error_in_body.
-    let v: Value = serde_json::from_str(&lines[4].body).unwrap();
+    let v: Value = free_router::core::json::from_str(&lines[4].body).unwrap();
     assert_eq!(error_in_body(&v).unwrap()["message"], "Token limit reached");
 }

@@ -4,9 +4,9 @@ use free_router::core::classify::{
     classify, classify_error_value, error_in_body, facts_from_headers, parse_duration_ms,
     parse_retry_after, Action, Classified, ErrorInput,
 };
+use free_router::core::json::{Map, Number, Value};
 use free_router::core::provider::ProviderKind;
 use proptest::prelude::*;
-use serde_json::{Map, Number, Value};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -130,7 +130,7 @@ fn json_value() -> impl Strategy<Value = Value> {
             2 => Value::Number(n.into()),
             3 => Value::Number((n as u64).into()),
             4 => Number::from_f64(f).map_or(Value::Null, Value::Number),
-            5 => Value::Number(status.into()),
+            5 => Value::Number(u64::from(status).into()),
             _ => Value::String(w),
         },
     );
@@ -139,7 +139,7 @@ fn json_value() -> impl Strategy<Value = Value> {
             if array {
                 Value::Array(kv.into_iter().map(|(_, v)| v).collect())
             } else {
-                Value::Object(kv.into_iter().collect::<Map<_, _>>())
+                Value::Object(kv.into_iter().collect::<Map>())
             }
         })
     })
@@ -148,7 +148,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn fixtures() -> Vec<String> {
     include_str!("fixtures/errors.jsonl")
         .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| free_router::core::json::from_str(l).ok())
         .filter_map(|v| v["body"].as_str().map(str::to_string))
         .collect()
 }
@@ -160,7 +160,7 @@ fn body() -> impl Strategy<Value = String> {
     prop_oneof![
         text(200),
         json_value().prop_map(|v| v.to_string()),
-        json_value().prop_map(|v| serde_json::json!({ "error": v }).to_string()),
+        json_value().prop_map(|v| free_router::json!({ "error": v }).to_string()),
         (proptest::sample::select(real), any::<prop::sample::Index>())
             .prop_map(|(b, i)| b.chars().take(i.index(b.chars().count() + 1)).collect()),
         (

@@ -4,8 +4,9 @@ use free_router::core::catalog::{
     parse_openrouter_models, CapSet, Capability, Catalog, ModelFilter, ModelInfo, Pricing,
 };
 use free_router::core::error::ErrorCode;
+use free_router::core::json::Value;
 use free_router::core::needs::{analyse, explain_no_candidates, Needs};
-use serde_json::{json, Value};
+use free_router::json;
 
 use Capability::*;
 

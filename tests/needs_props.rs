@@ -1,9 +1,10 @@
 //! Property tests: `analyse` and `explain_no_candidates` never panic on arbitrary requests.
 
 use free_router::core::catalog::{parse_openrouter_models, Catalog, ModelFilter};
+use free_router::core::json::{Map, Value};
 use free_router::core::needs::{analyse, explain_no_candidates};
+use free_router::json;
 use proptest::prelude::*;
-use serde_json::{json, Map, Value};
 
 const KEYS: &[&str] = &[
     "messages",
@@ -91,7 +92,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::vec((key, inner), 0..5)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map>())),
         ]
     })
 }
@@ -118,7 +119,9 @@ fn arb_request() -> impl Strategy<Value = Value> {
     let message = (role, content, any::<bool>(), arb_json()).prop_map(|(r, c, calls, tc)| {
         let mut m = json!({"role": r, "content": c});
         if calls {
-            m["tool_calls"] = tc;
+            if let Value::Object(o) = &mut m {
+                o.insert("tool_calls".into(), tc);
+            }
         }
         m
     });

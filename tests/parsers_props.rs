@@ -4,11 +4,11 @@
 use free_router::core::adapters::{for_kind, CallShape};
 use free_router::core::body::Body;
 use free_router::core::cache;
+use free_router::core::json::{Map, Number, Value};
 use free_router::core::options::{CallOptions, ClientOptions};
 use free_router::core::provider::ProviderKind;
 use free_router::core::wire::{Accumulator, Step};
 use proptest::prelude::*;
-use serde_json::{Map, Number, Value};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -180,7 +180,7 @@ proptest! {
         prop_assert_eq!(body.get("model"), Some(&Value::from("m")));
         prop_assert!(body.get("models").is_none());
         if let Some(c) = cap {
-            let sent = ["max_tokens", "max_completion_tokens"].iter().filter_map(|k| body.get(*k).and_then(Value::as_u64)).max();
+            let sent = ["max_tokens", "max_completion_tokens"].iter().filter_map(|k| body.get(k).and_then(Value::as_u64)).max();
             prop_assert!(sent.is_some_and(|s| s <= c), "cap {c} not enforced: {body:?}");
         }
     }

@@ -132,7 +132,7 @@ fn fixture_event_counts_match_data_lines_and_done_is_last() {
             assert_eq!(e.retry, None, "{name}");
             assert!(!e.data.starts_with(' '), "{name}: leading space kept");
             if e.data != "[DONE]" {
-                serde_json::from_str::<serde_json::Value>(&e.data)
+                free_router::core::json::from_str(&e.data)
                     .unwrap_or_else(|err| panic!("{name}: not JSON ({err}): {}", e.data));
             }
         }

@@ -2,8 +2,6 @@
 //! a JSON completion (a provider that ignored `stream: true`), a JSON error in a 200, or an HTML
 //! page from a proxy.
 
-use serde_json::Value;
-
 use crate::core::classify;
 use crate::core::error::Error;
 use crate::core::sse::{SseDecoder, SseEvent, DEFAULT_MAX_EVENT_BYTES};
@@ -98,7 +96,7 @@ impl Body {
             Mode::Whole => {
                 let raw = std::mem::take(&mut self.raw);
                 let text = String::from_utf8_lossy(&raw);
-                match serde_json::from_str::<Value>(&text) {
+                match crate::core::json::from_str(&text) {
                     Ok(v) => match classify::error_in_body(&v) {
                         Some(err) => {
                             out.push(Step::Error(err.clone()));

@@ -1,7 +1,7 @@
 //! Money: what a paid call may cost at most (reserved before sending) and what it did cost
 //! (committed after). With no budget nothing here is ever reached: free calls cost nothing.
 
-use serde_json::Value;
+use crate::core::json::Value;
 
 use crate::core::catalog::Pricing;
 use crate::core::error::{Error, ErrorCode};
@@ -59,7 +59,7 @@ pub fn refuse_paid(budget_usd: f64, model: &str, p: &Pricing) -> Option<Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     const P: Pricing = Pricing {
         prompt_per_mtok: 1.0,

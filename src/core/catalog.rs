@@ -8,10 +8,9 @@
 // results are built once per call, so the size costs nothing measurable.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+use crate::core::json::{self, Number, Tree, Value};
 
 use super::error::Error;
 use super::num;
@@ -233,11 +232,10 @@ impl ModelInfo {
 // ---------------------------------------------------------------------------------------------
 // Lenient JSON fields
 
-/// A parsed catalog body. Like `serde_json::Value`, but strings and keys borrow from the body
-/// when they have no escapes and objects are small vectors, not B-trees: a 1-2 MB list is
-/// tens of thousands of keys, and allocating, ordering and freeing each one was most of the
-/// parse. serde_json still does the parsing (same syntax rules and error messages), and one
-/// shape-free visitor stays much smaller than per-shape serde visitors (~25 KB of wasm).
+/// A parsed catalog body. Like `json::Value`, but strings and keys borrow from the body when
+/// they have no escapes and objects are small vectors in body order, not sorted: a 1-2 MB list
+/// is tens of thousands of keys, and allocating, ordering and freeing each one was most of the
+/// parse. `json`'s parser builds it (same syntax rules and error messages as for `Value`).
 pub(crate) enum J<'a> {
     Null,
     Bool(bool),
@@ -247,7 +245,7 @@ pub(crate) enum J<'a> {
     Obj(Obj<'a>),
 }
 
-/// Entries in body order, repeats kept; lookups take the last, as `serde_json::Map` keeps the
+/// Entries in body order, repeats kept; lookups take the last, as `json::Map` keeps the
 /// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
 pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
 
@@ -322,68 +320,32 @@ impl<'a> J<'a> {
     }
 }
 
-struct JVisitor;
-
-impl<'de> Visitor<'de> for JVisitor {
-    type Value = J<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
+impl<'a> Tree<'a> for J<'a> {
+    type Obj = Obj<'a>;
+    fn null() -> J<'a> {
+        J::Null
     }
-    fn visit_bool<E>(self, b: bool) -> Result<J<'de>, E> {
-        Ok(J::Bool(b))
+    fn bool(b: bool) -> J<'a> {
+        J::Bool(b)
     }
-    fn visit_i64<E>(self, x: i64) -> Result<J<'de>, E> {
-        Ok(J::Num(x as f64))
+    fn num(n: Number) -> J<'a> {
+        J::Num(n.as_f64().unwrap_or(f64::NAN))
     }
-    fn visit_u64<E>(self, x: u64) -> Result<J<'de>, E> {
-        Ok(J::Num(x as f64))
+    fn str(s: Cow<'a, str>) -> J<'a> {
+        J::Str(s)
     }
-    fn visit_f64<E>(self, x: f64) -> Result<J<'de>, E> {
-        Ok(J::Num(x))
+    fn arr(v: Vec<J<'a>>) -> J<'a> {
+        J::Arr(v)
     }
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<J<'de>, E> {
-        Ok(J::Str(Cow::Borrowed(s)))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<J<'de>, E> {
-        Ok(J::Str(Cow::Owned(s.to_owned())))
-    }
-    fn visit_unit<E>(self) -> Result<J<'de>, E> {
-        Ok(J::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
-        let mut v = Vec::new();
-        while let Some(x) = a.next_element()? {
-            v.push(x);
-        }
-        Ok(J::Arr(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
+    fn new_obj() -> Obj<'a> {
         // Model entries have ~20 keys: skip the smallest growth steps.
-        let mut o: Vec<(Cow<'de, str>, J<'de>)> = Vec::with_capacity(8);
-        while let Some(JKey(k)) = a.next_key()? {
-            let v = a.next_value()?;
-            // serde_json only hands strings to `deserialize_str`.
-            if let J::Str(k) = k {
-                o.push((k, v));
-            }
-        }
-        Ok(J::Obj(Obj(o)))
+        Obj(Vec::with_capacity(8))
     }
-}
-
-impl<'de> Deserialize<'de> for J<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J<'de>, D::Error> {
-        d.deserialize_any(JVisitor)
+    fn push(o: &mut Obj<'a>, k: Cow<'a, str>, v: J<'a>) {
+        o.0.push((k, v));
     }
-}
-
-/// An object key: JSON keys are always strings, read through the same visitor.
-struct JKey<'a>(J<'a>);
-
-impl<'de> Deserialize<'de> for JKey<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JKey<'de>, D::Error> {
-        d.deserialize_str(JVisitor).map(JKey)
+    fn obj(o: Obj<'a>) -> J<'a> {
+        J::Obj(o)
     }
 }
 
@@ -490,7 +452,7 @@ fn raw_pricing(map: &Obj) -> RawPricing {
 
 /// The body as JSON, or the parse error's text.
 pub(crate) fn parse_body(body: &str) -> Result<J<'_>, String> {
-    serde_json::from_str(body).map_err(|e| e.to_string())
+    json::parse_all(body).map_err(|e| e.to_string())
 }
 
 /// The objects of a model array; other entries are skipped.

@@ -41,7 +41,7 @@
 //! `retry_after_cap_ms`. `Error.retry_after_ms` carries the uncapped hint, since that is what the
 //! provider actually asked for.
 
-use serde_json::Value;
+use crate::core::json::{self, Value};
 
 use crate::core::catalog::Capability;
 use crate::core::error::{Error, ErrorCode};
@@ -115,10 +115,8 @@ pub fn classify(input: &ErrorInput) -> Classified {
     let text = input.body.trim_start_matches('\u{feff}').trim();
     // Some servers frame even errors as SSE; a JSON value followed by junk is still readable.
     let json_text = text.strip_prefix("data:").map_or(text, str::trim_start);
-    let parsed = serde_json::Deserializer::from_str(json_text)
-        .into_iter::<Value>()
-        .next()
-        .and_then(Result::ok)
+    let parsed = json::from_str_prefix(json_text)
+        .ok()
         .filter(|v| v.is_object() || v.is_array());
     let failed = input.status >= 400;
     if let Some(v) = &parsed {
@@ -350,7 +348,7 @@ impl Info {
             Value::Object(o) => {
                 i.msg = ["message", "detail", "title", "error_description"]
                     .iter()
-                    .find_map(|k| o.get(*k)?.as_str())
+                    .find_map(|k| o.get(k)?.as_str())
                     .unwrap_or_default()
                     .to_string();
                 for k in ["http_status", "code", "status"] {

@@ -2,7 +2,7 @@
 
 use std::borrow::Borrow;
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 /// A map kept as a vector sorted by key. The core's maps (ledger scopes, router health, sticky
 /// sessions) hold a handful to a few hundred entries, and each `BTreeMap`/`HashMap` key/value
@@ -113,7 +113,7 @@ pub trait Put {
     fn put(&mut self, key: &str, value: Value);
 }
 
-impl Put for Map<String, Value> {
+impl Put for Map {
     #[inline(never)]
     fn put(&mut self, key: &str, value: Value) {
         self.insert(key.to_string(), value);

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod catalog;
 pub mod classify;
 pub mod error;
+pub mod json;
 pub mod limits;
 pub(crate) mod map;
 pub mod needs;

@@ -3,7 +3,7 @@
 // `Error` is the crate's one error type (error.rs, 144 bytes) and these signatures are fixed;
 // results are built once per call, so the size costs nothing measurable.
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::catalog::{shown, CapSet, Capability, ModelInfo};
 use super::error::{Error, ErrorCode};
@@ -68,7 +68,7 @@ fn invalid(msg: String) -> Error {
 }
 
 /// A present, non-null field.
-fn field<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
+fn field<'a>(o: &'a Map, k: &str) -> Option<&'a Value> {
     o.get(k).filter(|v| !v.is_null())
 }
 
@@ -114,7 +114,7 @@ pub fn analyse(req: &Value) -> Result<Needs, Error> {
 }
 
 /// [`analyse`] of a request already known to be an object (no copy into a `Value`).
-pub fn analyse_object(obj: &Map<String, Value>) -> Result<Needs, Error> {
+pub fn analyse_object(obj: &Map) -> Result<Needs, Error> {
     let msgs =
         match obj.get("messages") {
             Some(Value::Array(a)) if !a.is_empty() => a,

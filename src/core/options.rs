@@ -1,7 +1,7 @@
 //! Client and call options: parsed from the JSON of the JS options bag and validated, with
 //! messages that name the field that was wrong.
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use crate::core::error::{Error, Result};
 use crate::core::provider::ProviderKind;
@@ -94,7 +94,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn check_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()> {
+fn check_keys(obj: &Map, allowed: &[&str], path: &str) -> Result<()> {
     for k in obj.keys() {
         if !allowed.contains(&k.as_str()) {
             return Err(Error::invalid(format!(
@@ -107,7 +107,7 @@ fn check_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<
 }
 
 /// A non-negative integer option, or None when absent/null.
-pub fn opt_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u64>> {
+pub fn opt_u64(obj: &Map, key: &str, path: &str) -> Result<Option<u64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_f64() {
@@ -122,7 +122,7 @@ pub fn opt_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option
     }
 }
 
-fn opt_f64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>> {
+fn opt_f64(obj: &Map, key: &str, path: &str) -> Result<Option<f64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_f64() {
@@ -135,7 +135,7 @@ fn opt_f64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64
     }
 }
 
-pub fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
+pub fn opt_str<'a>(obj: &'a Map, key: &str, path: &str) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -146,7 +146,7 @@ pub fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result
     }
 }
 
-pub fn opt_bool(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<bool>> {
+pub fn opt_bool(obj: &Map, key: &str, path: &str) -> Result<Option<bool>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -716,7 +716,7 @@ mod tests {
         }
     }
 
-    use serde_json::json;
+    use crate::json;
 
     fn err(v: Value) -> String {
         let e = ClientOptions::from_json(&v).unwrap_err();

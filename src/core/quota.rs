@@ -27,7 +27,7 @@
 
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value};
+use crate::core::json::{self, Map, Value};
 
 use crate::core::catalog::push_json_str;
 use crate::core::error::{Error, ErrorCode};
@@ -1072,7 +1072,7 @@ impl Ledger {
     /// Load a stored ledger; anything unreadable or of another version is an error (start
     /// fresh).
     pub fn from_json(s: &str) -> Result<Ledger, Error> {
-        let l = serde_json::from_str::<Value>(s)
+        let l = json::from_str(s)
             .map_err(|e| e.to_string())
             .and_then(|v| Ledger::read(&v))
             .map_err(|e| Error::parse(format!("stored quota ledger is unreadable: {e}")))?;
@@ -1459,7 +1459,7 @@ fn put_tab(out: &mut String, t: &Tab) {
     out.push('}');
 }
 
-type Obj = Map<String, Value>;
+type Obj = Map;
 type Read<T> = Result<T, String>;
 
 fn invalid(what: &str) -> String {

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use crate::core::json::{self, Value};
 
 use crate::core::catalog::{push_json_str, Capability};
 use crate::core::classify::Action;
@@ -511,7 +511,7 @@ impl Health {
     pub fn stats_from_json(&mut self, s: &str) -> Result<(), Error> {
         let unreadable =
             |e: &dyn fmt::Display| Error::parse(format!("saved router stats are unreadable: {e}"));
-        let doc: Value = serde_json::from_str(s).map_err(|e| unreadable(&e))?;
+        let doc: Value = json::from_str(s).map_err(|e| unreadable(&e))?;
         let Value::Object(doc) = doc else {
             return Err(unreadable(&"expected an object"));
         };

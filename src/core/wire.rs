@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::map::Put;
@@ -45,7 +45,7 @@ struct RawDelta<'a> {
 
 /// The payload is parsed once into a `Value` (the JSON reader the rest of the crate uses) and
 /// read through these checked accessors; serde-derived chunk structs cost ~12 KB of wasm.
-type Obj = Map<String, Value>;
+type Obj = Map;
 
 /// `key` of `o` read by `get`: `None` when absent or null, an error naming `want` otherwise.
 fn field<'a, T>(
@@ -244,7 +244,7 @@ impl Accumulator {
                 return Ok(self.apply(chunk, choices.unwrap_or_default()));
             }
         }
-        let parsed = serde_json::from_str::<Value>(data).map_err(|e| e.to_string());
+        let parsed = crate::core::json::from_str(data).map_err(|e| e.to_string());
         let chunk = parsed.as_ref().map_err(String::clone).and_then(Chunk::read);
         let (chunk, mut choices) = chunk.map_err(|e| {
             Error::parse(format!(
@@ -388,13 +388,13 @@ impl Accumulator {
             })?;
         let msg = choice.get("message").unwrap_or(&Value::Null);
         let text = |k: &str| msg.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-        let mut chunk = serde_json::Map::new();
+        let mut chunk = crate::core::json::Map::new();
         for k in ["id", "model", "provider", "created"] {
             if let Some(x) = v.get(k) {
                 chunk.insert(k.into(), x.clone());
             }
         }
-        let mut delta = serde_json::Map::new();
+        let mut delta = crate::core::json::Map::new();
         if let Some(c) = text("content") {
             delta.put("content", c.into());
         }
@@ -415,7 +415,7 @@ impl Accumulator {
                 .collect();
             delta.put("tool_calls", Value::Array(frags));
         }
-        let mut ch = serde_json::Map::new();
+        let mut ch = crate::core::json::Map::new();
         ch.put("index", 0.into());
         ch.put("delta", Value::Object(delta));
         if let Some(f) = choice.get("finish_reason") {

@@ -4,9 +4,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -22,7 +22,7 @@ const ITEM_WAIT_MS: u64 = 10 * 60_000;
 
 struct Shared {
     inner: Rc<Inner>,
-    requests: Vec<Result<Map<String, Value>, Error>>,
+    requests: Vec<Result<Map, Error>>,
     next: Cell<usize>,
     done: Cell<usize>,
     failed: Cell<usize>,
@@ -116,7 +116,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             )));
         };
         let split = glue::split_options(&options);
-        let opts: Value = serde_json::from_str(&split.json()).unwrap_or(Value::Null);
+        let opts: Value = json::from_str(&split.json()).unwrap_or(Value::Null);
         let empty = Map::new();
         let o = opts.as_object().unwrap_or(&empty);
         for k in o.keys() {
@@ -142,7 +142,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
         for (i, r) in arr.iter().enumerate() {
             let parsed = glue::json_stringify(&r)
                 .ok()
-                .and_then(|j| serde_json::from_str::<Value>(&j).ok());
+                .and_then(|j| json::from_str(&j).ok());
             reqs.push(match parsed {
                 Some(Value::Object(m)) => Ok(m),
                 _ => Err(Error::invalid(format!(

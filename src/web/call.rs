@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::core::adapters::{self, CallShape};
@@ -88,7 +88,7 @@ pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
 
 /// The body sent for one candidate, shaped by the provider's adapter.
 pub fn request_body(
-    req: &Map<String, Value>,
+    req: &Map,
     p: &ProviderConfig,
     model: &str,
     session: Option<&str>,
@@ -120,7 +120,7 @@ pub struct Live {
     pub busy: bool,
     /// Events raised while the state was borrowed; emitted once the borrow is gone, so a
     /// listener may call back into the stream.
-    pub outbox: Vec<(&'static str, Map<String, Value>)>,
+    pub outbox: Vec<(&'static str, Map)>,
     pub session: Option<String>,
     /// `resumeOnError`: what is needed to continue on another candidate after a break.
     pub resume: Option<Resume>,
@@ -135,7 +135,7 @@ pub struct Live {
 }
 
 pub struct Resume {
-    pub req: Map<String, Value>,
+    pub req: Map,
     /// Candidates not tried yet, in plan order.
     pub rest: Vec<Cand>,
     pub max_attempts: usize,
@@ -196,7 +196,8 @@ impl Live {
         if !self.prefix.is_empty() {
             // Not `msg["content"] = ..`: Value's IndexMut can panic, and its message links
             // Debug formatting with Unicode tables. The message is always an object here.
-            if let Some(Value::Object(msg)) = v.pointer_mut("/choices/0/message") {
+            let msg = v.get_mut("choices").and_then(|c| c.get_mut(0));
+            if let Some(Value::Object(msg)) = msg.and_then(|c| c.get_mut("message")) {
                 msg.insert("content".into(), Value::from(self.text()));
             }
         }

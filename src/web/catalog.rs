@@ -3,9 +3,9 @@
 
 use std::rc::Rc;
 
+use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
 use js_sys::{Array, Promise, Uint8Array};
-use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -156,7 +156,7 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
     Ok(text)
 }
 
-fn emit(inner: &Inner, fields: Map<String, Value>) {
+fn emit(inner: &Inner, fields: Map) {
     inner.events.emit_map("catalog", now_ms(), fields);
 }
 
@@ -350,7 +350,7 @@ pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
     };
     let v = JsFuture::from(promise).await?;
     let s = v.as_string().unwrap_or_default();
-    Ok(serde_json::from_str(&s).unwrap_or(Value::Null))
+    Ok(json::from_str(&s).unwrap_or(Value::Null))
 }
 
 /// Status and observed stats of a model: what changes between calls on the same catalog.

@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
 use js_sys::{Function, Promise};
-use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::core::catalog as cat;
@@ -68,9 +68,9 @@ fn parse_call(
     request: &JsValue,
     options: &JsValue,
     inner: &Inner,
-) -> Result<(Map<String, Value>, CallOptions, JsValue), JsValue> {
+) -> Result<(Map, CallOptions, JsValue), JsValue> {
     let req_json = glue::json_stringify(request)?;
-    let req: Value = serde_json::from_str(&req_json)
+    let req: Value = json::from_str(&req_json)
         .map_err(|e| to_js(&Error::invalid(format!("request is not valid JSON: {e}"))))?;
     let Value::Object(req) = req else {
         return Err(to_js(&Error::invalid(
@@ -78,7 +78,7 @@ fn parse_call(
         )));
     };
     let split = glue::split_options(options);
-    let opts_v: Value = serde_json::from_str(&split.json())
+    let opts_v: Value = json::from_str(&split.json())
         .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
     let copts =
         CallOptions::from_json(&opts_v, inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
@@ -94,7 +94,7 @@ fn parse_call(
 /// One complete chat call (what `chat()` does), for batch.
 pub async fn chat_once(
     inner: Rc<Inner>,
-    req: Map<String, Value>,
+    req: Map,
     copts: CallOptions,
     signal: JsValue,
 ) -> Result<Value, JsValue> {
@@ -105,7 +105,7 @@ pub async fn chat_once(
 /// A call's abort state (signal, timeout), then routing up to the first token.
 async fn start(
     inner: Rc<Inner>,
-    req: Map<String, Value>,
+    req: Map,
     copts: CallOptions,
     signal: JsValue,
 ) -> Result<SharedLive, JsValue> {
@@ -139,7 +139,7 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "FreeRouterOptions")] options: JsValue,
     ) -> Result<FreeRouterClient, JsValue> {
         let split = glue::split_options(&options);
-        let v: Value = serde_json::from_str(&split.json())
+        let v: Value = json::from_str(&split.json())
             .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
         let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
         let fetch = split.fetch();
@@ -292,7 +292,7 @@ impl FreeRouterClient {
         let defaults = options.unwrap_or(JsValue::UNDEFINED);
         // Validate now so a bad option fails at creation, not on the first message.
         let split = glue::split_options(&defaults);
-        let v: Value = serde_json::from_str(&split.json()).unwrap_or(Value::Null);
+        let v: Value = json::from_str(&split.json()).unwrap_or(Value::Null);
         CallOptions::from_json(&v, self.inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
         Ok(ChatSession {
             client: FreeRouterClient {
@@ -369,7 +369,7 @@ fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
         return Ok(cat::ModelFilter::default());
     }
     let json = glue::json_stringify(&filter)?;
-    let v: Value = serde_json::from_str(&json)
+    let v: Value = json::from_str(&json)
         .map_err(|e| to_js(&Error::invalid(format!("filter is not valid JSON: {e}"))))?;
     cat::filter_from_json(&v).map_err(|e| to_js(&e))
 }

@@ -1,6 +1,6 @@
 //! core `Error` -> a real JS `FreeRouterError`.
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};

@@ -3,8 +3,8 @@
 
 use std::cell::RefCell;
 
+use crate::core::json::{Map, Value};
 use js_sys::{Array, Function};
-use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::map::Put;
@@ -49,7 +49,7 @@ impl Events {
     }
 
     /// Emit `{type, at, ...fields}`. `fields` is only built when someone listens.
-    pub fn emit(&self, kind: &str, now_ms: f64, fields: impl FnOnce(&mut Map<String, Value>)) {
+    pub fn emit(&self, kind: &str, now_ms: f64, fields: impl FnOnce(&mut Map)) {
         if !self.wants(kind) {
             return;
         }
@@ -58,7 +58,7 @@ impl Events {
         self.emit_map(kind, now_ms, m);
     }
 
-    pub fn emit_map(&self, kind: &str, now_ms: f64, fields: Map<String, Value>) {
+    pub fn emit_map(&self, kind: &str, now_ms: f64, fields: Map) {
         if !self.wants(kind) {
             return;
         }

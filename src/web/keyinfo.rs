@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::core::json::{self, Value};
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};
@@ -59,7 +59,7 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
         )
         .with_status(status));
     }
-    let v: Value = serde_json::from_str(&text)
+    let v: Value = json::from_str(&text)
         .map_err(|e| fail(ErrorCode::Parse, format!("the answer is not JSON ({e})")))?;
     let data = v.get("data").cloned().unwrap_or(Value::Null);
     let Some(free_tier) = data.get("is_free_tier").and_then(Value::as_bool) else {
@@ -69,7 +69,7 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
         ));
     };
     quota::set_openrouter_tier(inner, &p.id, !free_tier);
-    let mut out = serde_json::Map::new();
+    let mut out = json::Map::new();
     out.put("provider", p.id.clone().into());
     out.put("isFreeTier", free_tier.into());
     out.insert(

@@ -7,8 +7,8 @@
 //! exchange succeeds or fails. The key is only ever the resolved value: never stored, logged, put
 //! in an error or an event.
 
+use crate::core::json::{self, Value};
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -58,7 +58,7 @@ struct UrlParts {
 }
 
 fn url_of(v: &JsValue) -> Option<UrlParts> {
-    let v: Value = serde_json::from_str(&url_parts(v)?).ok()?;
+    let v: Value = json::from_str(&url_parts(v)?).ok()?;
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     Some(UrlParts {
         protocol: text("protocol")?,
@@ -101,23 +101,20 @@ fn options_object(
     what: &str,
     options: &JsValue,
     required: bool,
-) -> Result<(serde_json::Map<String, Value>, glue::SplitOptions), Error> {
+) -> Result<(json::Map, glue::SplitOptions), Error> {
     let split = glue::split_options(options);
-    let v: Value = serde_json::from_str(&split.json())
+    let v: Value = json::from_str(&split.json())
         .map_err(|e| Error::invalid(format!("{what} options are not valid JSON: {e}")))?;
     match v {
         Value::Object(m) => Ok((m, split)),
-        Value::Null if !required => Ok((serde_json::Map::new(), split)),
+        Value::Null if !required => Ok((json::Map::new(), split)),
         _ => Err(Error::invalid(format!(
             "{what} needs an options object like {{ callbackUrl: location.origin + location.pathname }}"
         ))),
     }
 }
 
-fn opt_string<'a>(
-    m: &'a serde_json::Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a str>, Error> {
+fn opt_string<'a>(m: &'a json::Map, field: &str) -> Result<Option<&'a str>, Error> {
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
@@ -255,9 +252,10 @@ async fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
 
 /// The short reason in an error body: `error.message`, `message`, `error`, or the text.
 fn body_reason(text: &str) -> String {
-    let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let v: Value = json::from_str(text).unwrap_or(Value::Null);
     let msg = v
-        .pointer("/error/message")
+        .get("error")
+        .and_then(|e| e.get("message"))
         .or_else(|| v.get("message"))
         .or_else(|| v.get("error"))
         .and_then(Value::as_str)
@@ -371,7 +369,7 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     // Single use, whatever happens next.
     session_remove(&key);
 
-    let body = serde_json::json!({
+    let body = crate::json!({
         "code": req.code,
         "code_verifier": verifier,
         "code_challenge_method": "S256",
@@ -439,7 +437,7 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
         return Err(exchange_error(status, &text));
     }
     // Never quote this body in an error: it may hold the key.
-    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    let parsed: Option<Value> = json::from_str(&text).ok();
     match parsed.as_ref().and_then(|v| v.get("key")).and_then(Value::as_str) {
         Some(k) if !k.trim().is_empty() => Ok(k.trim().to_string()),
         _ => Err(Error::new(

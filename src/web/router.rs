@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::core::budget;
@@ -164,7 +164,7 @@ enum Named {
     List(Vec<String>),
 }
 
-fn named(req: &Map<String, Value>) -> Result<Named, Error> {
+fn named(req: &Map) -> Result<Named, Error> {
     if let Some(list) = req.get("models") {
         let Value::Array(items) = list else {
             return Err(Error::invalid(
@@ -297,7 +297,7 @@ impl From<JsValue> for PlanFail {
 /// Candidates for this call, in the order to try them.
 async fn plan_call(
     inner: &Rc<Inner>,
-    req: &Map<String, Value>,
+    req: &Map,
     needs: &Needs,
     copts: &CallOptions,
 ) -> Result<Planned, PlanFail> {
@@ -504,7 +504,7 @@ fn attempt_info(
 /// Run a call up to its first token, falling back across candidates before that.
 pub async fn open(
     inner: Rc<Inner>,
-    req: Map<String, Value>,
+    req: Map,
     copts: CallOptions,
     ctl: Rc<CallCtl>,
 ) -> Result<SharedLive, JsValue> {
@@ -517,7 +517,7 @@ pub async fn open(
 
 async fn open_inner(
     inner: &Rc<Inner>,
-    req: &Map<String, Value>,
+    req: &Map,
     copts: &CallOptions,
     ctl: &Rc<CallCtl>,
 ) -> Result<SharedLive, JsValue> {
@@ -651,7 +651,7 @@ const MAX_ROUNDS: usize = 64;
 #[allow(clippy::too_many_arguments)]
 async fn try_planned(
     inner: &Rc<Inner>,
-    req: &Map<String, Value>,
+    req: &Map,
     copts: &CallOptions,
     ctl: &Rc<CallCtl>,
     planned: Planned,

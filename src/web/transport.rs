@@ -148,17 +148,16 @@ pub fn response_headers(resp: &JsValue) -> Vec<(String, String)> {
     header_pairs(&glue::response_headers(resp)).unwrap_or_default()
 }
 
-/// `[[name, value], ..]` read through `Value` (a typed `Vec<(String, String)>` pulls in serde's
-/// typed-deserialisation error paths); anything else is no headers at all.
+/// `[[name, value], ..]`; anything else is no headers at all.
 #[inline(never)]
 fn header_pairs(json: &str) -> Option<Vec<(String, String)>> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    v.as_array()?
+    use crate::core::json::{self, Value};
+    json::from_str(json)
+        .ok()?
+        .as_array()?
         .iter()
         .map(|p| match p.as_array()?.as_slice() {
-            [serde_json::Value::String(k), serde_json::Value::String(v)] => {
-                Some((k.clone(), v.clone()))
-            }
+            [Value::String(k), Value::String(v)] => Some((k.clone(), v.clone())),
             _ => None,
         })
         .collect()

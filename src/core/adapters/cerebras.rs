@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use crate::core::json::Map;
 
 use super::{ask_usage, base, cap_tokens, Adapter, CallShape};
 
@@ -10,7 +10,7 @@ pub struct Cerebras;
 pub const DEFAULT_MAX_COMPLETION_TOKENS: u64 = 2048;
 
 impl Adapter for Cerebras {
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map {
         let mut body = base(req, call, &[]);
         body.remove("reasoning");
         if let Some(m) = body.remove("max_tokens") {

@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use crate::core::json::Map;
 
 use super::{ask_usage, base, Adapter, CallShape};
 
@@ -6,7 +6,7 @@ use super::{ask_usage, base, Adapter, CallShape};
 pub struct Compat;
 
 impl Adapter for Compat {
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map {
         let mut body = base(req, call, &[]);
         ask_usage(&mut body);
         body

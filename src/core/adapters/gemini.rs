@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::{ask_usage, base, only, Adapter, CallShape};
 
@@ -25,7 +25,7 @@ const ACCEPTED: [&str; 15] = [
 ];
 
 impl Adapter for Gemini {
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map {
         let model = call.model.strip_prefix("models/").unwrap_or(call.model);
         let shape = CallShape {
             model,

@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::{ask_usage, base, Adapter, CallShape};
 
@@ -7,7 +7,7 @@ use super::{ask_usage, base, Adapter, CallShape};
 pub struct Groq;
 
 impl Adapter for Groq {
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map {
         let mut body = base(req, call, &[]);
         if let Some(Value::Object(r)) = body.remove("reasoning") {
             if let Some(e) = r.get("effort").and_then(Value::as_str) {

@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::{base, only, Adapter, CallShape};
 
@@ -25,7 +25,7 @@ const ACCEPTED: [&str; 15] = [
 ];
 
 impl Adapter for Mistral {
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map {
         let mut body = base(req, call, &[]);
         if let Some(seed) = body.remove("seed") {
             body.entry("random_seed").or_insert(seed);

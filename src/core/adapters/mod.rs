@@ -1,7 +1,7 @@
 //! One adapter per provider kind: how a chat request is shaped for it. Everything speaks the
 //! OpenAI chat-completions dialect; the differences are which fields each accepts.
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use crate::core::provider::ProviderKind;
 
@@ -25,7 +25,7 @@ pub struct CallShape<'a> {
 
 pub trait Adapter {
     /// The body to POST to `{baseUrl}/chat/completions`, streaming.
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value>;
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map;
 
     /// Whether the OpenRouter attribution headers (HTTP-Referer, X-OpenRouter-Title) may be
     /// sent: any other header can break a provider's CORS preflight.
@@ -61,7 +61,7 @@ const ROUTING_FIELDS: [&str; 11] = [
 ];
 
 /// The user's request without routing fields, plus model and `stream: true`.
-fn base(req: &Map<String, Value>, call: &CallShape, keep: &[&str]) -> Map<String, Value> {
+fn base(req: &Map, call: &CallShape, keep: &[&str]) -> Map {
     // Inserted one by one: collecting into a map sorts first, and that links a std sort.
     let mut body = Map::new();
     for (k, v) in req {
@@ -79,10 +79,10 @@ fn base(req: &Map<String, Value>, call: &CallShape, keep: &[&str]) -> Map<String
 }
 
 /// Bound the reply length: keep a smaller value the user gave, else set ours.
-fn cap_tokens(body: &mut Map<String, Value>, cap: u64) {
+fn cap_tokens(body: &mut Map, cap: u64) {
     let given = ["max_tokens", "max_completion_tokens"]
         .iter()
-        .filter_map(|k| body.get(*k).and_then(Value::as_u64))
+        .filter_map(|k| body.get(k).and_then(Value::as_u64))
         .min();
     let v = given.map_or(cap, |g| g.min(cap));
     if body.contains_key("max_completion_tokens") {
@@ -94,14 +94,14 @@ fn cap_tokens(body: &mut Map<String, Value>, cap: u64) {
 }
 
 /// OpenAI-compatible servers send usage in the last chunk only when asked.
-fn ask_usage(body: &mut Map<String, Value>) {
+fn ask_usage(body: &mut Map) {
     let mut so = Map::new();
     so.insert("include_usage".into(), true.into());
     body.insert("stream_options".into(), Value::Object(so));
 }
 
 /// Keep only the fields a strict provider accepts.
-fn only(body: &mut Map<String, Value>, allowed: &[&str]) {
+fn only(body: &mut Map, allowed: &[&str]) {
     body.retain(|k, _| allowed.contains(&k.as_str()));
 }
 

@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use crate::core::json::Map;
 
 use super::{base, Adapter, CallShape};
 
@@ -7,7 +7,7 @@ use super::{base, Adapter, CallShape};
 pub struct OpenRouter;
 
 impl Adapter for OpenRouter {
-    fn chat_body(&self, req: &Map<String, Value>, call: &CallShape) -> Map<String, Value> {
+    fn chat_body(&self, req: &Map, call: &CallShape) -> Map {
         // Never `models`: the client routes, and OpenRouter's own fallback could land on a
         // paid model.
         let mut body = base(req, call, &["provider", "plugins", "transforms", "debug"]);

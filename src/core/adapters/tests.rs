@@ -1,8 +1,9 @@
-use serde_json::{json, Map, Value};
+use crate::core::json::{Map, Value};
+use crate::json;
 
 use super::*;
 
-fn req(v: Value) -> Map<String, Value> {
+fn req(v: Value) -> Map {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
