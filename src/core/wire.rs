@@ -202,6 +202,54 @@ pub struct Accumulator {
     pub usage: Option<Value>,
     pub saw_done: bool,
     pub tokens_seen: bool,
+    tpl: Template,
+}
+
+/// The last chunk the scanner read whose only news was its content string, cut around that
+/// string. Providers repeat every other byte (id, model, created, role, nulls) chunk after
+/// chunk, so a chunk with the same bytes around a new string only needs the string read.
+#[derive(Default)]
+struct Template {
+    bytes: Vec<u8>,
+    /// `bytes[start..end]` is the content string literal, quotes included.
+    start: usize,
+    end: usize,
+}
+
+// Not state a reader of the stream sees: it stays out of `Accumulator`'s Debug output.
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("_")
+    }
+}
+
+impl Template {
+    /// The content literal of `data` if `data` is the template with another string in it.
+    fn hole<'d>(&self, data: &'d [u8]) -> Option<&'d [u8]> {
+        let (head, tail) = (self.bytes.get(..self.start)?, self.bytes.get(self.end..)?);
+        let mid = data.len().checked_sub(tail.len())?;
+        if self.bytes.is_empty() || mid < head.len() {
+            return None;
+        }
+        (same(data.get(..head.len())?, head) && same(data.get(mid..)?, tail))
+            .then(|| data.get(head.len()..mid))
+            .flatten()
+    }
+}
+
+/// `a == b`, eight bytes per step (`==` on slices is a byte loop on wasm32).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (x, y) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = x.remainder() == y.remainder();
+    tail && x.zip(y).all(|(p, q)| {
+        let (mut u, mut v) = ([0u8; 8], [0u8; 8]);
+        u.copy_from_slice(p);
+        v.copy_from_slice(q);
+        u64::from_ne_bytes(u) == u64::from_ne_bytes(v)
+    })
 }
 
 impl Accumulator {
@@ -211,23 +259,73 @@ impl Accumulator {
 
     /// Interpret one `data:` payload. Malformed JSON is a `parse` error naming what was wrong.
     pub fn step(&mut self, data: &str) -> Result<Step, Error> {
-        self.step_with(data, true)
+        self.step_bytes(data.as_bytes())
+            .unwrap_or_else(|_| Err(Error::parse("invalid UTF-8")))
+    }
+
+    /// [`Accumulator::step`] on a payload not yet checked for UTF-8 (the chunk scanner checks
+    /// it as it reads): `Err(i)` when it is not UTF-8 from byte `i` on.
+    pub fn step_bytes(&mut self, data: &[u8]) -> Result<Result<Step, Error>, usize> {
+        let start = data.len() - trim_start(data).len();
+        let data = trim_bytes(data);
+        if let Some(content) = self.tpl.hole(data).and_then(scan::string) {
+            // Everything else is as in the template's chunk, which was applied last: only
+            // the content is news.
+            let mut choice = ChunkChoice {
+                delta: Some(RawDelta {
+                    content: Some(content),
+                    ..RawDelta::default()
+                }),
+                ..ChunkChoice::default()
+            };
+            return Ok(Ok(
+                self.apply(Chunk::default(), std::slice::from_mut(&mut choice))
+            ));
+        }
+        self.tpl.bytes.clear();
+        if let Some((chunk, mut choice, at)) = scan::chunk(data) {
+            if let (Some(c), Some((a, b))) = (&choice, at) {
+                let only_content = chunk.usage.is_none()
+                    && chunk.error.is_none()
+                    && c.finish_reason.is_none()
+                    && c.error.is_none()
+                    && c.message.is_none()
+                    && c.delta.as_ref().is_some_and(|d| {
+                        d.content.is_some()
+                            && d.reasoning.is_none()
+                            && d.reasoning_content.is_none()
+                            && d.reasoning_details.is_empty()
+                            && d.tool_calls.is_empty()
+                    });
+                if only_content {
+                    self.tpl.bytes.extend_from_slice(data);
+                    (self.tpl.start, self.tpl.end) = (a, b);
+                }
+            }
+            let choices = choice.as_mut().map(std::slice::from_mut);
+            return Ok(Ok(self.apply(chunk, choices.unwrap_or_default())));
+        }
+        match std::str::from_utf8(data) {
+            Ok(s) => Ok(self.step_with(s)),
+            Err(e) => Err(start + e.valid_up_to()),
+        }
     }
 
     /// [`Accumulator::step`] without the chunk scanner: every payload goes through serde.
     /// For tests that check the scanner changes nothing.
     #[doc(hidden)]
     pub fn step_serde_only(&mut self, data: &str) -> Result<Step, Error> {
-        self.step_with(data, false)
+        self.step_with(data)
     }
 
     /// Whether the chunk scanner (rather than serde) would read this payload. For tests.
     #[doc(hidden)]
     pub fn scanner_reads(data: &str) -> bool {
-        scan::chunk(trim(data)).is_some()
+        scan::chunk(trim(data).as_bytes()).is_some()
     }
 
-    fn step_with(&mut self, data: &str, fast: bool) -> Result<Step, Error> {
+    /// The payload through serde: results and errors are serde's.
+    fn step_with(&mut self, data: &str) -> Result<Step, Error> {
         let data = trim(data);
         if data == "[DONE]" {
             self.saw_done = true;
@@ -235,14 +333,6 @@ impl Accumulator {
         }
         if data.is_empty() {
             return Ok(Step::Nothing);
-        }
-        // The common chunk shape is read in one pass; anything else, including everything
-        // malformed, goes through serde, so results and errors are serde's.
-        if fast {
-            if let Some((chunk, mut choice)) = scan::chunk(data) {
-                let choices = choice.as_mut().map(std::slice::from_mut);
-                return Ok(self.apply(chunk, choices.unwrap_or_default()));
-            }
         }
         let parsed = serde_json::from_str::<Value>(data).map_err(|e| e.to_string());
         let chunk = parsed.as_ref().map_err(String::clone).and_then(Chunk::read);
@@ -508,6 +598,22 @@ fn trim(data: &str) -> &str {
     data.trim_matches(|c| c == ' ' || c == '\n' || c == '\r' || c == '\t')
 }
 
+/// [`trim`] on bytes.
+fn trim_bytes(data: &[u8]) -> &[u8] {
+    let s = trim_start(data);
+    let n = s.len() - s.iter().rev().take_while(|b| is_pad(**b)).count();
+    s.get(..n).unwrap_or_default()
+}
+
+fn trim_start(data: &[u8]) -> &[u8] {
+    let n = data.iter().take_while(|b| is_pad(**b)).count();
+    data.get(n..).unwrap_or_default()
+}
+
+fn is_pad(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
 fn append(slot: &mut Option<String>, s: Cow<str>) {
     match slot {
         Some(existing) => existing.push_str(&s),
@@ -565,16 +671,37 @@ mod scan {
     type Field<'f, 'a> = &'f mut dyn FnMut(&mut Scan<'a>, &str) -> Option<()>;
 
     struct Scan<'a> {
-        s: &'a str,
+        /// Not checked for UTF-8: `string` checks what it passes over, and nothing else may
+        /// hold a byte above 0x7F.
+        s: &'a [u8],
         i: usize,
         depth: u32,
+        /// Where the last `delta.content` string read lies (quotes included).
+        content_at: Option<(usize, usize)>,
     }
 
-    pub(super) fn chunk(data: &str) -> Option<(Chunk<'_>, Option<ChunkChoice<'_>>)> {
+    /// `data` if it is exactly one JSON string (what [`super::Template`] leaves open).
+    pub(super) fn string(data: &[u8]) -> Option<Cow<'_, str>> {
         let mut sc = Scan {
             s: data,
             i: 0,
             depth: 0,
+            content_at: None,
+        };
+        let s = sc.string(true)?;
+        (sc.i == data.len()).then_some(s)
+    }
+
+    /// The chunk, and where its `delta.content` string lies (if it has one).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn chunk(
+        data: &[u8],
+    ) -> Option<(Chunk<'_>, Option<ChunkChoice<'_>>, Option<(usize, usize)>)> {
+        let mut sc = Scan {
+            s: data,
+            i: 0,
+            depth: 0,
+            content_at: None,
         };
         let mut chunk = Chunk::default();
         let mut choice = None;
@@ -603,12 +730,76 @@ mod scan {
         if sc.ws().is_some() {
             return None;
         }
-        Some((chunk, choice))
+        Some((chunk, choice, sc.content_at))
+    }
+
+    /// `b` as text. The bytes the scanner passes over are not checked for UTF-8 beforehand:
+    /// each run it keeps or skips is checked here, cut only at ASCII bytes, which never split
+    /// a character.
+    #[inline]
+    fn text(b: &[u8]) -> Option<&str> {
+        std::str::from_utf8(b).ok()
+    }
+
+    /// Length of the leading run of `b` with no `"`, `\` or control byte, eight bytes per
+    /// step (content and ids are most of a chunk's bytes). Stops early near the end; the
+    /// caller's byte loop does the rest.
+    #[inline]
+    fn plain_run(b: &[u8]) -> usize {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut i = 0;
+        for chunk in b.chunks_exact(8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            let (q, s) = (w ^ (ONES * 0x22), w ^ (ONES * 0x5c));
+            // High bit set in each byte that is zero in q or s, or below 0x20 in w; the lowest
+            // flagged byte is always exact (a borrow only runs upward from a real hit).
+            let hits = ((q.wrapping_sub(ONES) & !q)
+                | (s.wrapping_sub(ONES) & !s)
+                | (w.wrapping_sub(ONES * 0x20) & !w))
+                & HIGH;
+            if hits != 0 {
+                return i + (hits.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        i
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn plain_run_stops_at_the_first_special_byte() {
+        let specials = [b'"', b'\\', 0, 0x1f, b'\n'];
+        let others = [b'a', b' ', 0x21, 0x5b, 0x5d, 0x7f, 0x20, 0x80, 0xc3, 0xff];
+        for len in 0..40 {
+            for pos in 0..=len {
+                for &sp in &specials {
+                    for &o in &others {
+                        let mut v = vec![o; len];
+                        if pos < len {
+                            v[pos] = sp;
+                        }
+                        // Bytes after the hit must not matter, nor shift it.
+                        v.extend_from_slice(&[0, b'"', 0x01]);
+                        let got = plain_run(&v);
+                        let naive = v.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+                        // plain_run may stop short of the hit only in the last < 8 bytes.
+                        let want = naive.unwrap_or(v.len());
+                        assert!(
+                            got <= want && (got == want || v.len() - got < 8),
+                            "len {len} pos {pos} sp {sp} o {o}: {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     impl<'a> Scan<'a> {
         fn at(&self, i: usize) -> Option<u8> {
-            self.s.as_bytes().get(i).copied()
+            self.s.get(i).copied()
         }
 
         /// Skips JSON whitespace; the next byte, if any.
@@ -630,7 +821,7 @@ mod scan {
 
         /// Consumes `w` if it is next (and only then).
         fn lit(&mut self, w: &[u8]) -> Option<()> {
-            let hit = self.s.as_bytes().get(self.i..)?.starts_with(w);
+            let hit = self.s.get(self.i..)?.starts_with(w);
             self.i += if hit { w.len() } else { 0 };
             hit.then_some(())
         }
@@ -721,7 +912,7 @@ mod scan {
             if matches!(self.at(self.i), Some(b'e' | b'E')) || self.i - start > 40 {
                 return None;
             }
-            self.s.get(start..self.i)
+            text(self.s.get(start..self.i)?)
         }
 
         fn digits(&mut self) {
@@ -762,14 +953,18 @@ mod scan {
             if self.ws()? != b'"' {
                 return None;
             }
-            self.i += 1;
-            let mut run = self.i;
+            // A local cursor, written back at escapes and at the end: the loop stays in
+            // registers (an 8 MB content string stops here every few bytes).
+            let s = self.s;
+            let mut i = self.i + 1;
+            let mut run = i;
             let mut out: Option<String> = None;
             loop {
-                match self.at(self.i)? {
+                i += plain_run(s.get(i..)?);
+                match *s.get(i)? {
                     b'"' => {
-                        let tail = self.s.get(run..self.i)?;
-                        self.i += 1;
+                        let tail = text(s.get(run..i)?)?;
+                        self.i = i + 1;
                         return Some(match out {
                             None => Cow::Borrowed(tail),
                             Some(mut o) => {
@@ -779,11 +974,8 @@ mod scan {
                         });
                     }
                     b'\\' => {
-                        let before = self.s.get(run..self.i)?;
-                        self.i += 1;
-                        let e = self.at(self.i)?;
-                        self.i += 1;
-                        let c = match e {
+                        let before = text(s.get(run..i)?)?;
+                        let c = match *s.get(i + 1)? {
                             b'"' => '"',
                             b'\\' => '\\',
                             b'/' => '/',
@@ -792,25 +984,35 @@ mod scan {
                             b'n' => '\n',
                             b'r' => '\r',
                             b't' => '\t',
-                            b'u' => self.unicode()?,
+                            b'u' => {
+                                self.i = i + 2;
+                                let c = self.unicode()?;
+                                i = self.i - 2;
+                                c
+                            }
                             _ => return None,
                         };
+                        i += 2;
                         if keep {
-                            let o = out.get_or_insert_with(String::new);
+                            // The text left is an upper bound: one allocation, even for an
+                            // 8 MB string full of escapes.
+                            let o = out.get_or_insert_with(|| {
+                                String::with_capacity(s.len().saturating_sub(run))
+                            });
                             o.push_str(before);
                             o.push(c);
                         }
-                        run = self.i;
+                        run = i;
                     }
                     // serde refuses raw control characters in strings.
                     0..=0x1f => return None,
-                    _ => self.i += 1,
+                    _ => i += 1,
                 }
             }
         }
 
         fn hex4(&mut self) -> Option<u32> {
-            let h = self.s.as_bytes().get(self.i..self.i + 4)?;
+            let h = self.s.get(self.i..self.i + 4)?;
             let mut n = 0;
             for &c in h {
                 n = n * 16 + char::from(c).to_digit(16)?;
@@ -891,7 +1093,13 @@ mod scan {
                     _ => return s.skip(),
                 };
                 match bit {
-                    1 => d.content = s.opt_str()?,
+                    1 => {
+                        let at = s.ws()?;
+                        let from = s.i;
+                        d.content = s.opt_str()?;
+                        // A null leaves no string to stand in for.
+                        s.content_at = (at == b'"').then_some((from, s.i));
+                    }
                     2 => d.reasoning = s.opt_str()?,
                     4 => d.reasoning_content = s.opt_str()?,
                     // Only null or `[]`: entries are serde's.
