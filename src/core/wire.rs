@@ -263,12 +263,17 @@ impl Accumulator {
             .unwrap_or_else(|_| Err(Error::parse("invalid UTF-8")))
     }
 
-    /// [`Accumulator::step`] on a payload not yet checked for UTF-8 (the chunk scanner checks
-    /// it as it reads): `Err(i)` when it is not UTF-8 from byte `i` on.
+    /// [`Accumulator::step`] on a payload not yet checked for UTF-8 (the SSE decoder leaves
+    /// that to this one pass): `Err(i)` when it is not UTF-8 from byte `i` on.
     pub fn step_bytes(&mut self, data: &[u8]) -> Result<Result<Step, Error>, usize> {
         let start = data.len() - trim_start(data).len();
         let data = trim_bytes(data);
-        if let Some(content) = self.tpl.hole(data).and_then(scan::string) {
+        // In a repeated frame only the hole is new: only it is checked and read.
+        let hole = self
+            .tpl
+            .hole(data)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        if let Some(content) = hole.and_then(scan::string) {
             // Everything else is as in the template's chunk, which was applied last: only
             // the content is news.
             let mut choice = ChunkChoice {
@@ -283,6 +288,9 @@ impl Accumulator {
             ));
         }
         self.tpl.bytes.clear();
+        // One pass over the payload (fast over ASCII) rather than one per line in the SSE
+        // decoder and again in a reader.
+        let data = std::str::from_utf8(data).map_err(|e| start + e.valid_up_to())?;
         if let Some((chunk, mut choice, at)) = scan::chunk(data) {
             if let (Some(c), Some((a, b))) = (&choice, at) {
                 let only_content = chunk.usage.is_none()
@@ -298,17 +306,14 @@ impl Accumulator {
                             && d.tool_calls.is_empty()
                     });
                 if only_content {
-                    self.tpl.bytes.extend_from_slice(data);
+                    self.tpl.bytes.extend_from_slice(data.as_bytes());
                     (self.tpl.start, self.tpl.end) = (a, b);
                 }
             }
             let choices = choice.as_mut().map(std::slice::from_mut);
             return Ok(Ok(self.apply(chunk, choices.unwrap_or_default())));
         }
-        match std::str::from_utf8(data) {
-            Ok(s) => Ok(self.step_with(s)),
-            Err(e) => Err(start + e.valid_up_to()),
-        }
+        Ok(self.step_with(data))
     }
 
     /// [`Accumulator::step`] without the chunk scanner: every payload goes through serde.
@@ -321,7 +326,7 @@ impl Accumulator {
     /// Whether the chunk scanner (rather than serde) would read this payload. For tests.
     #[doc(hidden)]
     pub fn scanner_reads(data: &str) -> bool {
-        scan::chunk(trim(data).as_bytes()).is_some()
+        scan::chunk(trim(data)).is_some()
     }
 
     /// The payload through serde: results and errors are serde's.
@@ -671,9 +676,7 @@ mod scan {
     type Field<'f, 'a> = &'f mut dyn FnMut(&mut Scan<'a>, &str) -> Option<()>;
 
     struct Scan<'a> {
-        /// Not checked for UTF-8: `string` checks what it passes over, and nothing else may
-        /// hold a byte above 0x7F.
-        s: &'a [u8],
+        s: &'a str,
         i: usize,
         depth: u32,
         /// Where the last `delta.content` string read lies (quotes included).
@@ -681,7 +684,7 @@ mod scan {
     }
 
     /// `data` if it is exactly one JSON string (what [`super::Template`] leaves open).
-    pub(super) fn string(data: &[u8]) -> Option<Cow<'_, str>> {
+    pub(super) fn string(data: &str) -> Option<Cow<'_, str>> {
         let mut sc = Scan {
             s: data,
             i: 0,
@@ -695,7 +698,7 @@ mod scan {
     /// The chunk, and where its `delta.content` string lies (if it has one).
     #[allow(clippy::type_complexity)]
     pub(super) fn chunk(
-        data: &[u8],
+        data: &str,
     ) -> Option<(Chunk<'_>, Option<ChunkChoice<'_>>, Option<(usize, usize)>)> {
         let mut sc = Scan {
             s: data,
@@ -731,14 +734,6 @@ mod scan {
             return None;
         }
         Some((chunk, choice, sc.content_at))
-    }
-
-    /// `b` as text. The bytes the scanner passes over are not checked for UTF-8 beforehand:
-    /// each run it keeps or skips is checked here, cut only at ASCII bytes, which never split
-    /// a character.
-    #[inline]
-    fn text(b: &[u8]) -> Option<&str> {
-        std::str::from_utf8(b).ok()
     }
 
     /// Length of the leading run of `b` with no `"`, `\` or control byte, eight bytes per
@@ -799,7 +794,7 @@ mod scan {
 
     impl<'a> Scan<'a> {
         fn at(&self, i: usize) -> Option<u8> {
-            self.s.get(i).copied()
+            self.s.as_bytes().get(i).copied()
         }
 
         /// Skips JSON whitespace; the next byte, if any.
@@ -821,7 +816,7 @@ mod scan {
 
         /// Consumes `w` if it is next (and only then).
         fn lit(&mut self, w: &[u8]) -> Option<()> {
-            let hit = self.s.get(self.i..)?.starts_with(w);
+            let hit = self.s.as_bytes().get(self.i..)?.starts_with(w);
             self.i += if hit { w.len() } else { 0 };
             hit.then_some(())
         }
@@ -912,7 +907,7 @@ mod scan {
             if matches!(self.at(self.i), Some(b'e' | b'E')) || self.i - start > 40 {
                 return None;
             }
-            text(self.s.get(start..self.i)?)
+            self.s.get(start..self.i)
         }
 
         fn digits(&mut self) {
@@ -955,7 +950,7 @@ mod scan {
             }
             // A local cursor, written back at escapes and at the end: the loop stays in
             // registers (an 8 MB content string stops here every few bytes).
-            let s = self.s;
+            let (t, s) = (self.s, self.s.as_bytes());
             let mut i = self.i + 1;
             let mut run = i;
             let mut out: Option<String> = None;
@@ -963,7 +958,7 @@ mod scan {
                 i += plain_run(s.get(i..)?);
                 match *s.get(i)? {
                     b'"' => {
-                        let tail = text(s.get(run..i)?)?;
+                        let tail = t.get(run..i)?;
                         self.i = i + 1;
                         return Some(match out {
                             None => Cow::Borrowed(tail),
@@ -974,7 +969,7 @@ mod scan {
                         });
                     }
                     b'\\' => {
-                        let before = text(s.get(run..i)?)?;
+                        let before = t.get(run..i)?;
                         let c = match *s.get(i + 1)? {
                             b'"' => '"',
                             b'\\' => '\\',
@@ -1012,7 +1007,7 @@ mod scan {
         }
 
         fn hex4(&mut self) -> Option<u32> {
-            let h = self.s.get(self.i..self.i + 4)?;
+            let h = self.s.as_bytes().get(self.i..self.i + 4)?;
             let mut n = 0;
             for &c in h {
                 n = n * 16 + char::from(c).to_digit(16)?;

@@ -271,21 +271,22 @@ async function readBatch(reader, rs, first) {
   if (rs.reader !== reader) Object.assign(rs, readState(), { reader });
   const r = await first(p || reader.read());
   if (r.done) return null;
-  let bytes = bytesOf(r.value);
+  const bytes = bytesOf(r.value);
   let size = bytes.length;
+  let n = 1;
   const box = rs.box;
   while (size < BATCH) {
-    p = reader.read();
-    box.r = undefined;
-    p.then(box.ok, box.fail);
-    await undefined; // `p` settled already: its reaction ran before this one
-    const next = box.r;
     let b;
     try {
+      p = reader.read();
+      box.r = undefined;
+      p.then(box.ok, box.fail);
+      await undefined; // `p` settled already: its reaction ran before this one
+      const next = box.r;
       if (next === undefined || next === null || next.done || typeof next !== "object") break;
       b = bytesOf(next.value);
     } catch (e) {
-      // Not bytes: fail after the pieces before it.
+      // A read that throws, or a piece that is not bytes: fail after the pieces before it.
       p = Promise.reject(e);
       p.catch(() => {});
       break;
@@ -295,17 +296,17 @@ async function readBatch(reader, rs, first) {
     if (size + b.length > buf.length) {
       // Grown as needed: most bodies are a few KB.
       const grown = new Uint8Array(Math.max(2 * buf.length, size + b.length, 4096));
-      grown.set(bytes.buffer === buf.buffer ? buf.subarray(0, size) : bytes);
+      grown.set(n > 1 ? buf.subarray(0, size) : bytes);
       rs.buf = buf = grown;
-    } else if (bytes.buffer !== buf.buffer) {
+    } else if (n === 1) {
       buf.set(bytes);
     }
     buf.set(b, size);
     size += b.length;
-    bytes = buf.subarray(0, size);
+    n++;
   }
   if (p) aheadOf.set(reader, p);
-  return bytes;
+  return n > 1 ? rs.buf.subarray(0, size) : bytes;
 }
 
 /** A platform stream reader: cancelling it settles a pending read, so no race is needed. */
