@@ -678,14 +678,28 @@ pub fn coalesce(deltas: Vec<ChatDelta>) -> Vec<ChatDelta> {
     out
 }
 
+/// A text above this reaches JS in pieces (see `setBigContent` in glue.js).
+const BIG_TEXT: usize = 1 << 20;
+
 pub fn delta_to_js(d: ChatDelta) -> JsValue {
-    glue::mk_delta(
-        d.content,
+    let (content, big) = match d.content {
+        Some(c) if c.len() > BIG_TEXT => (None, Some(c)),
+        c => (c, None),
+    };
+    let v = glue::mk_delta(
+        content,
         d.reasoning,
         d.finish_reason,
         (!d.tool_calls.is_empty()).then(|| Value::Array(d.tool_calls).to_string()),
         d.usage.map(|u| u.to_string()),
-    )
+    );
+    if let Some(c) = big {
+        // SAFETY: `setBigContent` reads the view at once and does not call into wasm, so
+        // nothing can allocate (and move memory) while the view exists.
+        let view = unsafe { js_sys::Uint8Array::view(c.as_bytes()) };
+        glue::set_big_content(&v, &view);
+    }
+    v
 }
 
 pub type SharedLive = Rc<RefCell<Live>>;

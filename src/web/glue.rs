@@ -73,6 +73,9 @@ extern "C" {
         usage_json: Option<String>,
     ) -> JsValue;
 
+    #[wasm_bindgen(js_name = setBigContent)]
+    pub fn set_big_content(delta: &JsValue, bytes: &js_sys::Uint8Array);
+
     pub fn dispatch(listeners: &Array, json: &str);
 
     #[wasm_bindgen(js_name = wrapStream)]

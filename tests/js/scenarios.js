@@ -356,6 +356,10 @@ export const scenarios = {
     s = await client(make, fakeFetch(odd(pieces(), () => Promise.resolve({ done: true })))).chatStream(REQ);
     e = await expectReject(s.text(), "stream_interrupted", "an odd body that ends early");
     assert(e.message.includes("before it finished"), e.message);
+    // A text over 1 MiB reaches JS in 64 KiB pieces: characters cut at their edges survive.
+    const huge = "é✓😀 x".repeat(120000);
+    s = await client(make, fakeFetch(() => streamResponse(contentChunk(huge) + FINISH + DONE, { piece: 4096 }))).chatStream(REQ);
+    eq(await s.text(), huge, "a 1.3 MB text, exact");
   },
 
   async timeout(make) {
