@@ -2,15 +2,17 @@
 // The budget is 78 KB (must) and 36 KB (goal). Until the size work reaches it, this fails
 // only above CEILING, a ratchet lowered as the size comes down. It is raised only for a
 // deliberate trade recorded in bench/RESULTS.md (200,000: +8 KB for the chunk scanner,
-// JS-driven reads and kept catalog objects, which made decode 2x and re-filter 4x faster);
-// 189,100 after serde/serde_json gave way to core::json (199,867 -> 189,003).
+// JS-driven reads and kept catalog objects, which made decode 2x and re-filter 4x faster;
+// +2.5 KB for batched reads, one UTF-8 pass, repeated-chunk frames and huge texts in pieces,
+// which made decode 2.5x faster again); lowered as serde/serde_json gave way to core::json
+// (-10.9 KB). See bench/RESULTS.md round 3.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const MUST = 78_000;
 const GOAL = 36_000;
-const CEILING = 189_100;
+const CEILING = 191_600;
 const wasm = readFileSync(new URL("../pkg/free_router_bg.wasm", import.meta.url));
 const js = await build({
   entryPoints: [new URL("../pkg/free_router.js", import.meta.url).pathname],

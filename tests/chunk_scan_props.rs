@@ -1,7 +1,7 @@
 //! The chunk scanner in `Accumulator::step` must change nothing: for chunk JSON of every shape
 //! (escapes, surrogate pairs, multi-byte UTF-8, whitespace, key order, nulls, repeated keys,
 //! unknown and nested fields, wrong types, broken JSON) the steps, errors and accumulated
-//! state equal those of the serde-only path.
+//! state equal those of the full-parser path.
 
 use free_router::core::wire::{Accumulator, Step};
 use proptest::prelude::*;
@@ -17,7 +17,7 @@ fn config() -> ProptestConfig {
     }
 }
 
-/// A JSON tree written out by hand, so the text can vary where serde's writer never would.
+/// A JSON tree written out by hand, so the text can vary where a JSON writer never would.
 #[derive(Clone, Debug)]
 enum J {
     Null,
@@ -421,7 +421,7 @@ fn same(payloads: &[String]) -> Result<(), TestCaseError> {
     let (mut fast, mut slow) = (Accumulator::new(), Accumulator::new());
     for p in payloads {
         let a: Result<Step, _> = fast.step(p);
-        let b = slow.step_serde_only(p);
+        let b = slow.step_parsed_only(p);
         prop_assert_eq!(&a, &b, "payload {}", p);
         prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "after {}", p);
     }
@@ -485,7 +485,130 @@ proptest! {
     }
 }
 
-/// Malformed payloads: never a panic, and exactly the serde path's typed error.
+/// Bytes that make UTF-8 go wrong: stray continuations, overlongs, surrogates, above U+10FFFF,
+/// truncated sequences, and good multi-byte characters.
+const ODD_BYTES: [u8; 14] = [
+    0x80, 0xBF, 0xC0, 0xC1, 0xC3, 0xA9, 0xE0, 0xED, 0xA0, 0xF0, 0xF4, 0x90, 0xF5, 0xFF,
+];
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Payloads are not checked for UTF-8 before the scanner: it must refuse every invalid
+    /// byte (the caller then reports the first one), and read valid bytes as before.
+    #[test]
+    fn unchecked_bytes_are_checked_while_scanning(
+        j in chunk(1),
+        style in prop::collection::vec(any::<u8>(), 1..16),
+        edits in prop::collection::vec((any::<usize>(), any::<bool>(), select(ODD_BYTES.to_vec())), 1..4),
+    ) {
+        let mut b = render(&j, &style).into_bytes();
+        for (at, insert, x) in edits {
+            let at = at % (b.len() + 1);
+            if insert || at == b.len() {
+                b.insert(at, x);
+            } else {
+                b[at] = x;
+            }
+        }
+        let mut acc = Accumulator::new();
+        let got = acc.step_bytes(&b);
+        match std::str::from_utf8(&b) {
+            Err(e) => prop_assert_eq!(got.err(), Some(e.valid_up_to())),
+            Ok(s) => {
+                let mut slow = Accumulator::new();
+                prop_assert_eq!(got.ok(), Some(slow.step_parsed_only(s)));
+                prop_assert_eq!(format!("{acc:?}"), format!("{slow:?}"));
+            }
+        }
+    }
+}
+
+const MARK: char = '\u{E000}';
+
+/// Sets every `delta.content` of the first choice to MARK (adds one if a delta has none);
+/// false if there is no delta object.
+fn mark(j: &mut J) -> bool {
+    let J::Obj(top) = j else { return false };
+    let mut hit = false;
+    for (k, v) in top.iter_mut() {
+        let J::Arr(items) = v else { continue };
+        let Some(J::Obj(choice)) = items.first_mut() else {
+            continue;
+        };
+        if k != "choices" {
+            continue;
+        }
+        for (k, d) in choice.iter_mut() {
+            let J::Obj(delta) = d else { continue };
+            if k != "delta" {
+                continue;
+            }
+            let mut has = false;
+            for (k, c) in delta.iter_mut() {
+                if k == "content" {
+                    *c = J::Str(MARK.to_string());
+                    has = true;
+                }
+            }
+            if !has {
+                delta.push(("content".into(), J::Str(MARK.to_string())));
+            }
+            hit = true;
+        }
+    }
+    hit
+}
+
+/// Stand-ins for the content literal: strings, and things that are not one string.
+fn hole() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => (text(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(t, st)| {
+            let mut out = String::new();
+            write_str(&t, &mut Style { bytes: &st, i: 0 }, &mut out);
+            out
+        }),
+        1 => select(vec!["null", "5", "\"a\",\"content\":\"b\"", "\"a\",\"content\":null", "\"a\" ",
+            " \"a\"", "\"\u{1}\"", "\"x", "\"\\ud800\"", "\"a\"}", "\"\"", "\"a\",\"reasoning\":\"r\"",
+            "\"\\\"", "\"a\"\"b\""]).prop_map(String::from),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Chunks that repeat the previous one's bytes around a new content value (what providers
+    /// send) read like any other chunk, whatever stands in that place.
+    #[test]
+    fn repeated_chunk_frames_read_alike(
+        j in chunk(1),
+        style in prop::collection::vec(any::<u8>(), 1..16),
+        holes in prop::collection::vec(hole(), 1..6),
+        other in chunk(1),
+        mix in any::<u8>(),
+    ) {
+        let mut j = j;
+        if !mark(&mut j) {
+            return Ok(());
+        }
+        let p = render(&j, &style);
+        let forms = [format!("\"{MARK}\""), "\"\\ue000\"".into(), "\"\\uE000\"".into()];
+        let at = forms.iter().filter_map(|f| p.find(f.as_str()).map(|i| (i, f.len()))).min();
+        let Some((at, n)) = at else { return Ok(()) };
+        let (head, tail) = (&p[..at], &p[at + n..]);
+        let mut payloads = vec![p.clone()];
+        for (i, h) in holes.iter().enumerate() {
+            payloads.push(format!("{head}{h}{tail}"));
+            // Now and then something else in between: the frame must be read afresh.
+            if mix >> (i % 8) & 1 == 1 && i % 3 == 2 {
+                payloads.push(render(&other, &style));
+            }
+        }
+        same(&payloads)?;
+    }
+}
+
+/// Malformed payloads: never a panic, and exactly the full-parser path's typed error.
 #[test]
 fn malformed_payloads_give_the_serde_error() {
     let cases = [
@@ -535,13 +658,13 @@ fn malformed_payloads_give_the_serde_error() {
     for p in cases.iter().copied().chain([deep.as_str()]) {
         let mut fast = Accumulator::new();
         let mut slow = Accumulator::new();
-        let (a, b) = (fast.step(p), slow.step_serde_only(p));
+        let (a, b) = (fast.step(p), slow.step_parsed_only(p));
         assert_eq!(a, b, "{p}");
         assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{p}");
     }
 }
 
-/// The shapes the scanner is for really take it, and give serde's answer.
+/// The shapes the scanner is for really take it, and give the full parser's answer.
 #[test]
 fn common_shapes_are_scanned() {
     let cases = [
@@ -556,7 +679,7 @@ fn common_shapes_are_scanned() {
         assert!(Accumulator::scanner_reads(p), "{p}");
         let mut fast = Accumulator::new();
         let mut slow = Accumulator::new();
-        assert_eq!(fast.step(p), slow.step_serde_only(p), "{p}");
+        assert_eq!(fast.step(p), slow.step_parsed_only(p), "{p}");
         assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{p}");
     }
 }

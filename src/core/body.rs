@@ -4,7 +4,7 @@
 
 use crate::core::classify;
 use crate::core::error::Error;
-use crate::core::sse::{SseDecoder, SseEvent, DEFAULT_MAX_EVENT_BYTES};
+use crate::core::sse::{RawEvent, SseDecoder, DEFAULT_MAX_EVENT_BYTES};
 use crate::core::wire::{preview, Accumulator, Step};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ enum Mode {
 pub struct Body {
     mode: Mode,
     decoder: SseDecoder,
-    events: Vec<SseEvent>,
+    events: Vec<RawEvent>,
     raw: Vec<u8>,
     pub acc: Accumulator,
 }
@@ -28,7 +28,8 @@ impl Default for Body {
     fn default() -> Self {
         Body {
             mode: Mode::Sniff,
-            decoder: SseDecoder::new(),
+            // The chunk scanner checks UTF-8 as it reads; no second pass over every line.
+            decoder: SseDecoder::unchecked(),
             events: Vec::new(),
             raw: Vec::new(),
             acc: Accumulator::new(),
@@ -61,7 +62,7 @@ impl Body {
                 Ok(())
             }
             _ => {
-                self.decoder.feed(bytes, &mut self.events)?;
+                self.decoder.feed_raw(bytes, &mut self.events)?;
                 self.drain_events(out)
             }
         }
@@ -73,7 +74,13 @@ impl Body {
             if first_err.is_some() {
                 continue;
             }
-            match self.acc.step(&ev.data) {
+            let step = self.acc.step_bytes(ev.data()).unwrap_or_else(|i| {
+                Err(Error::parse(format!(
+                    "invalid UTF-8 in the event stream at byte offset {}",
+                    ev.offset_of(i)
+                )))
+            });
+            match step {
                 Ok(Step::Nothing) => {}
                 Ok(s) => out.push(s),
                 Err(e) => first_err = Some(e),
@@ -144,4 +151,75 @@ pub fn strip_tags(s: &str) -> String {
         }
     }
     out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(pieces: &[&[u8]]) -> (Vec<Step>, Result<(), Error>) {
+        let mut b = Body::new();
+        let mut out = Vec::new();
+        for p in pieces {
+            if let Err(e) = b.feed(p, &mut out) {
+                return (out, Err(e));
+            }
+        }
+        let r = b.end(&mut out);
+        (out, r)
+    }
+
+    fn chunk(content: &str) -> String {
+        format!("data: {{\"choices\":[{{\"delta\":{{\"content\":\"{content}\"}}}}]}}\n\n")
+    }
+
+    #[test]
+    fn invalid_utf8_in_data_names_its_stream_offset() {
+        // Lines are not checked before the scanner; the error still names the first bad byte.
+        let good = chunk("ok");
+        let mut bad = b"data: {\"choices\":\ndata: [{\"delta\":{\"content\":\"a".to_vec();
+        let at = good.len() + bad.len();
+        bad.extend_from_slice(b"\xff\"}}]}\n\n");
+        let all = [good.as_bytes(), &bad].concat();
+        for cut in [1, 7, all.len()] {
+            let pieces: Vec<&[u8]> = all.chunks(cut).collect();
+            let (out, r) = run(&pieces);
+            assert_eq!(out.len(), 1, "the good chunk before it");
+            let e = r.err().map(|e| e.message).unwrap_or_default();
+            assert_eq!(
+                e,
+                format!("invalid UTF-8 in the event stream at byte offset {at}")
+            );
+        }
+    }
+
+    #[test]
+    fn long_data_line_is_read_alike_however_cut() {
+        // Lines over 64 KiB become the event's data without a copy: same text, same offsets.
+        let text = "é\\n✓ word ".repeat(20_000);
+        let body = chunk(&text) + &chunk("!") + "data: [DONE]\n\n";
+        let want = text.replace("\\n", "\n") + "!";
+        for cut in [1460, 70_000, body.len()] {
+            let pieces: Vec<&[u8]> = body.as_bytes().chunks(cut).collect();
+            let (out, r) = run(&pieces);
+            assert!(r.is_ok(), "cut {cut}: {r:?}");
+            let got: String = out
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Delta(d) => d.content.clone(),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(got, want, "cut {cut}");
+        }
+        let mut bad = chunk(&text).into_bytes();
+        let at = bad.len() - 10;
+        bad[at] = 0xC3;
+        let pieces: Vec<&[u8]> = bad.chunks(1460).collect();
+        let e = run(&pieces).1.err().map(|e| e.message).unwrap_or_default();
+        assert_eq!(
+            e,
+            format!("invalid UTF-8 in the event stream at byte offset {at}")
+        );
+    }
 }

@@ -23,6 +23,52 @@ pub struct SseEvent {
     pub retry: Option<u64>,
 }
 
+/// An event whose `data` was not checked for UTF-8 ([`SseDecoder::unchecked`]): its reader
+/// checks it while parsing instead of in a second pass.
+#[derive(Clone, Debug, Default)]
+pub struct RawEvent {
+    pub event: Option<String>,
+    /// The data is `data[from..]` (a long line keeps its `data:` prefix: no copy).
+    data: Vec<u8>,
+    from: usize,
+    pub id: Option<String>,
+    pub retry: Option<u64>,
+    /// Stream offset of `data[0]`, and (data index, stream offset) of each later data line.
+    data_at: u64,
+    more_at: Vec<(usize, u64)>,
+}
+
+impl RawEvent {
+    /// The `data` lines, joined with `\n`.
+    pub fn data(&self) -> &[u8] {
+        self.data.get(self.from..).unwrap_or_default()
+    }
+
+    /// Stream offset of `data()[i]`, for error messages.
+    pub fn offset_of(&self, i: usize) -> u64 {
+        let (start, at) = self
+            .more_at
+            .iter()
+            .rev()
+            .find(|(s, _)| *s <= i)
+            .copied()
+            .unwrap_or((0, self.data_at));
+        at + (i - start) as u64
+    }
+
+    fn into_event(mut self) -> SseEvent {
+        self.data.drain(..self.from.min(self.data.len()));
+        SseEvent {
+            event: self.event,
+            // Checked line by line already (only an unchecked decoder skips that).
+            data: String::from_utf8(self.data)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            id: self.id,
+            retry: self.retry,
+        }
+    }
+}
+
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 /// A line buffer above this capacity is released once its line is done, so one huge event
@@ -46,6 +92,8 @@ pub struct SseDecoder {
     ev: Pending,
     /// Set by the first error; every later call returns it.
     failed: Option<Error>,
+    /// `data` lines are checked for UTF-8 (false: [`SseDecoder::unchecked`]).
+    check: bool,
 }
 
 /// Internal failure, small so the per-line `Result` stays cheap; becomes an [`Error`] in `feed`.
@@ -59,7 +107,11 @@ enum Fail {
 /// Fields of the event being assembled.
 #[derive(Debug, Default)]
 struct Pending {
-    data: String,
+    data: Vec<u8>,
+    /// Bytes of `data` before the value (see `take_line`).
+    data_from: usize,
+    data_at: u64,
+    more_at: Vec<(usize, u64)>,
     /// A `data` field was seen (its value may be empty, which still dispatches).
     has_data: bool,
     event: String,
@@ -90,6 +142,16 @@ impl SseDecoder {
             bom: Some(0),
             ev: Pending::default(),
             failed: None,
+            check: true,
+        }
+    }
+
+    /// A decoder that leaves `data` values unchecked ([`SseDecoder::feed_raw`]): for a reader
+    /// that checks UTF-8 while parsing them, so the bytes are walked once.
+    pub fn unchecked() -> Self {
+        SseDecoder {
+            check: false,
+            ..Self::new()
         }
     }
 
@@ -100,6 +162,14 @@ impl SseDecoder {
     /// poisoned: every later call returns the same error.
     // The shared `Error` is large; its size is error.rs's concern, and this path is cold.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
+        let mut raw = Vec::new();
+        let r = self.feed_raw(bytes, &mut raw);
+        out.extend(raw.into_iter().map(RawEvent::into_event));
+        r
+    }
+
+    /// [`SseDecoder::feed`] with the data as bytes (unchecked if the decoder is).
+    pub fn feed_raw(&mut self, bytes: &[u8], out: &mut Vec<RawEvent>) -> Result<(), Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -127,14 +197,17 @@ impl SseDecoder {
     /// dropped). Returns `Err` with code `stream_interrupted` when bytes of an unterminated line
     /// or event were left over, or the poisoning error. Afterwards (unless poisoned) the decoder
     /// is reset and can decode a new stream.
-    pub fn finish(&mut self, out: &mut Vec<SseEvent>) -> Result<(), Error> {
+    pub fn finish<T>(&mut self, out: &mut Vec<T>) -> Result<(), Error> {
         let _ = out; // kept for symmetry with `feed`: a complete event was already dispatched
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         let left = self.bytes_buffered();
         let pending = left > 0 || self.ev.has_data;
-        *self = Self::with_max_event_bytes(self.max);
+        *self = SseDecoder {
+            check: self.check,
+            ..Self::with_max_event_bytes(self.max)
+        };
         if pending {
             return Err(Error::new(
                 ErrorCode::StreamInterrupted,
@@ -153,7 +226,7 @@ impl SseDecoder {
         self.line.len() + self.ev.data.len() + bom
     }
 
-    fn feed_inner(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Fail> {
+    fn feed_inner(&mut self, bytes: &[u8], out: &mut Vec<RawEvent>) -> Result<(), Fail> {
         let base = self.offset;
         self.offset = base.saturating_add(bytes.len() as u64);
         let mut rest = bytes;
@@ -202,10 +275,16 @@ impl SseDecoder {
             }
             if self.line.is_empty() {
                 // Fast path: the whole line is in this slice; parse it in place.
-                self.ev.line(piece, at, self.max, out)?;
+                self.ev.line(piece, at, self.max, self.check, out)?;
             } else {
                 self.grow_line(piece)?;
-                self.ev.line(&self.line, self.line_start, self.max, out)?;
+                if !self.check && self.ev.take_line(&mut self.line, self.line_start) {
+                    // The line's buffer became the event's data.
+                    rest = after;
+                    continue;
+                }
+                self.ev
+                    .line(&self.line, self.line_start, self.max, self.check, out)?;
                 self.line.clear();
                 if self.line.capacity() > KEEP_LINE_CAPACITY {
                     self.line = Vec::new();
@@ -245,13 +324,34 @@ impl SseDecoder {
 }
 
 impl Pending {
+    /// A long buffered `data` line that starts an event becomes its data without a copy (an
+    /// 8 MB line is otherwise copied once more). False (nothing done) for any other line.
+    fn take_line(&mut self, line: &mut Vec<u8>, at: u64) -> bool {
+        let skip = match line.get(..6) {
+            Some(b"data: ") => 6,
+            Some([b'd', b'a', b't', b'a', b':', _]) => 5,
+            _ => return false,
+        };
+        if self.has_data || line.len() <= KEEP_LINE_CAPACITY {
+            return false;
+        }
+        // `grow_line` already held the line under the cap, and there is no data yet.
+        self.data = std::mem::take(line);
+        self.data_from = skip;
+        self.data_at = at + skip as u64;
+        self.has_data = true;
+        true
+    }
+
     /// Interprets one complete line (without its terminator) starting at stream offset `at`.
+    /// `check`: `data` values must be UTF-8.
     fn line(
         &mut self,
         line: &[u8],
         at: u64,
         max: usize,
-        out: &mut Vec<SseEvent>,
+        check: bool,
+        out: &mut Vec<RawEvent>,
     ) -> Result<(), Fail> {
         if line.is_empty() {
             self.dispatch(out);
@@ -273,11 +373,17 @@ impl Pending {
         let value_at = at + (line.len() - value.len()) as u64;
         match name {
             b"data" => {
-                let s = utf8(value, value_at)?;
-                if self.has_data {
-                    self.data.push('\n');
+                if check {
+                    utf8(value, value_at)?;
                 }
-                self.data.push_str(s);
+                if self.has_data {
+                    self.data.push(b'\n');
+                    self.more_at
+                        .push((self.data.len() - self.data_from, value_at));
+                } else {
+                    self.data_at = value_at;
+                }
+                self.data.extend_from_slice(value);
                 self.has_data = true;
             }
             b"event" => {
@@ -304,22 +410,27 @@ impl Pending {
         Ok(())
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+    fn dispatch(&mut self, out: &mut Vec<RawEvent>) {
         if self.has_data {
             let event = if self.event.is_empty() {
                 None
             } else {
                 Some(std::mem::take(&mut self.event))
             };
-            out.push(SseEvent {
+            out.push(RawEvent {
                 event,
                 data: std::mem::take(&mut self.data),
+                from: std::mem::take(&mut self.data_from),
                 id: self.id.clone(),
                 retry: self.retry.take(),
+                data_at: self.data_at,
+                more_at: std::mem::take(&mut self.more_at),
             });
         }
         self.has_data = false;
         self.data.clear();
+        self.data_from = 0;
+        self.more_at.clear();
         self.event.clear();
     }
 }

@@ -44,7 +44,7 @@ struct RawDelta<'a> {
 }
 
 /// The payload is parsed once into a `Value` (the JSON reader the rest of the crate uses) and
-/// read through these checked accessors; serde-derived chunk structs cost ~12 KB of wasm.
+/// read through these checked accessors; derived chunk structs cost ~12 KB of wasm.
 type Obj = Map;
 
 /// `key` of `o` read by `get`: `None` when absent or null, an error naming `want` otherwise.
@@ -202,6 +202,54 @@ pub struct Accumulator {
     pub usage: Option<Value>,
     pub saw_done: bool,
     pub tokens_seen: bool,
+    tpl: Template,
+}
+
+/// The last chunk the scanner read whose only news was its content string, cut around that
+/// string. Providers repeat every other byte (id, model, created, role, nulls) chunk after
+/// chunk, so a chunk with the same bytes around a new string only needs the string read.
+#[derive(Default)]
+struct Template {
+    bytes: Vec<u8>,
+    /// `bytes[start..end]` is the content string literal, quotes included.
+    start: usize,
+    end: usize,
+}
+
+// Not state a reader of the stream sees: it stays out of `Accumulator`'s Debug output.
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("_")
+    }
+}
+
+impl Template {
+    /// The content literal of `data` if `data` is the template with another string in it.
+    fn hole<'d>(&self, data: &'d [u8]) -> Option<&'d [u8]> {
+        let (head, tail) = (self.bytes.get(..self.start)?, self.bytes.get(self.end..)?);
+        let mid = data.len().checked_sub(tail.len())?;
+        if self.bytes.is_empty() || mid < head.len() {
+            return None;
+        }
+        (same(data.get(..head.len())?, head) && same(data.get(mid..)?, tail))
+            .then(|| data.get(head.len()..mid))
+            .flatten()
+    }
+}
+
+/// `a == b`, eight bytes per step (`==` on slices is a byte loop on wasm32).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (x, y) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = x.remainder() == y.remainder();
+    tail && x.zip(y).all(|(p, q)| {
+        let (mut u, mut v) = ([0u8; 8], [0u8; 8]);
+        u.copy_from_slice(p);
+        v.copy_from_slice(q);
+        u64::from_ne_bytes(u) == u64::from_ne_bytes(v)
+    })
 }
 
 impl Accumulator {
@@ -211,23 +259,78 @@ impl Accumulator {
 
     /// Interpret one `data:` payload. Malformed JSON is a `parse` error naming what was wrong.
     pub fn step(&mut self, data: &str) -> Result<Step, Error> {
-        self.step_with(data, true)
+        self.step_bytes(data.as_bytes())
+            .unwrap_or_else(|_| Err(Error::parse("invalid UTF-8")))
     }
 
-    /// [`Accumulator::step`] without the chunk scanner: every payload goes through serde.
+    /// [`Accumulator::step`] on a payload not yet checked for UTF-8 (the SSE decoder leaves
+    /// that to this one pass): `Err(i)` when it is not UTF-8 from byte `i` on.
+    pub fn step_bytes(&mut self, data: &[u8]) -> Result<Result<Step, Error>, usize> {
+        let start = data.len() - trim_start(data).len();
+        let data = trim_bytes(data);
+        // In a repeated frame only the hole is new: only it is checked and read.
+        let hole = self
+            .tpl
+            .hole(data)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        if let Some(content) = hole.and_then(scan::string) {
+            // Everything else is as in the template's chunk, which was applied last: only
+            // the content is news.
+            let mut choice = ChunkChoice {
+                delta: Some(RawDelta {
+                    content: Some(content),
+                    ..RawDelta::default()
+                }),
+                ..ChunkChoice::default()
+            };
+            return Ok(Ok(
+                self.apply(Chunk::default(), std::slice::from_mut(&mut choice))
+            ));
+        }
+        self.tpl.bytes.clear();
+        // One pass over the payload (fast over ASCII) rather than one per line in the SSE
+        // decoder and again in a reader.
+        let data = std::str::from_utf8(data).map_err(|e| start + e.valid_up_to())?;
+        if let Some((chunk, mut choice, at)) = scan::chunk(data) {
+            if let (Some(c), Some((a, b))) = (&choice, at) {
+                let only_content = chunk.usage.is_none()
+                    && chunk.error.is_none()
+                    && c.finish_reason.is_none()
+                    && c.error.is_none()
+                    && c.message.is_none()
+                    && c.delta.as_ref().is_some_and(|d| {
+                        d.content.is_some()
+                            && d.reasoning.is_none()
+                            && d.reasoning_content.is_none()
+                            && d.reasoning_details.is_empty()
+                            && d.tool_calls.is_empty()
+                    });
+                if only_content {
+                    self.tpl.bytes.extend_from_slice(data.as_bytes());
+                    (self.tpl.start, self.tpl.end) = (a, b);
+                }
+            }
+            let choices = choice.as_mut().map(std::slice::from_mut);
+            return Ok(Ok(self.apply(chunk, choices.unwrap_or_default())));
+        }
+        Ok(self.step_with(data))
+    }
+
+    /// [`Accumulator::step`] without the chunk scanner: every payload goes through the full JSON parser.
     /// For tests that check the scanner changes nothing.
     #[doc(hidden)]
-    pub fn step_serde_only(&mut self, data: &str) -> Result<Step, Error> {
-        self.step_with(data, false)
+    pub fn step_parsed_only(&mut self, data: &str) -> Result<Step, Error> {
+        self.step_with(data)
     }
 
-    /// Whether the chunk scanner (rather than serde) would read this payload. For tests.
+    /// Whether the chunk scanner (rather than the full parser) would read this payload. For tests.
     #[doc(hidden)]
     pub fn scanner_reads(data: &str) -> bool {
         scan::chunk(trim(data)).is_some()
     }
 
-    fn step_with(&mut self, data: &str, fast: bool) -> Result<Step, Error> {
+    /// The payload through `core::json`: results and errors are the parser's.
+    fn step_with(&mut self, data: &str) -> Result<Step, Error> {
         let data = trim(data);
         if data == "[DONE]" {
             self.saw_done = true;
@@ -235,14 +338,6 @@ impl Accumulator {
         }
         if data.is_empty() {
             return Ok(Step::Nothing);
-        }
-        // The common chunk shape is read in one pass; anything else, including everything
-        // malformed, goes through serde, so results and errors are serde's.
-        if fast {
-            if let Some((chunk, mut choice)) = scan::chunk(data) {
-                let choices = choice.as_mut().map(std::slice::from_mut);
-                return Ok(self.apply(chunk, choices.unwrap_or_default()));
-            }
         }
         let parsed = crate::core::json::from_str(data).map_err(|e| e.to_string());
         let chunk = parsed.as_ref().map_err(String::clone).and_then(Chunk::read);
@@ -508,6 +603,22 @@ fn trim(data: &str) -> &str {
     data.trim_matches(|c| c == ' ' || c == '\n' || c == '\r' || c == '\t')
 }
 
+/// [`trim`] on bytes.
+fn trim_bytes(data: &[u8]) -> &[u8] {
+    let s = trim_start(data);
+    let n = s.len() - s.iter().rev().take_while(|b| is_pad(**b)).count();
+    s.get(..n).unwrap_or_default()
+}
+
+fn trim_start(data: &[u8]) -> &[u8] {
+    let n = data.iter().take_while(|b| is_pad(**b)).count();
+    data.get(n..).unwrap_or_default()
+}
+
+fn is_pad(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
 fn append(slot: &mut Option<String>, s: Cow<str>) {
     match slot {
         Some(existing) => existing.push_str(&s),
@@ -554,12 +665,12 @@ pub fn truncated_error(provider: &str, model: &str) -> Error {
 /// `finish_reason`; every other value is checked and skipped. It gives up (`None`) on
 /// anything it does not fully understand (non-null `usage`, `error`, `message`,
 /// `tool_calls`, `reasoning_details`, several choices, exponents, long numbers,
-/// deep nesting, lone surrogates, invalid JSON) so serde reads those and reports the errors.
+/// deep nesting, lone surrogates, invalid JSON) so the full parser reads those and reports the errors.
 mod scan {
     use super::{Chunk, ChunkChoice, RawDelta};
     use std::borrow::Cow;
 
-    /// Nesting beyond this goes to serde (its own limit is 128).
+    /// Nesting beyond this goes to the full parser (its own limit is 128).
     const MAX_DEPTH: u32 = 64;
 
     type Field<'f, 'a> = &'f mut dyn FnMut(&mut Scan<'a>, &str) -> Option<()>;
@@ -568,13 +679,32 @@ mod scan {
         s: &'a str,
         i: usize,
         depth: u32,
+        /// Where the last `delta.content` string read lies (quotes included).
+        content_at: Option<(usize, usize)>,
     }
 
-    pub(super) fn chunk(data: &str) -> Option<(Chunk<'_>, Option<ChunkChoice<'_>>)> {
+    /// `data` if it is exactly one JSON string (what [`super::Template`] leaves open).
+    pub(super) fn string(data: &str) -> Option<Cow<'_, str>> {
         let mut sc = Scan {
             s: data,
             i: 0,
             depth: 0,
+            content_at: None,
+        };
+        let s = sc.string(true)?;
+        (sc.i == data.len()).then_some(s)
+    }
+
+    /// The chunk, and where its `delta.content` string lies (if it has one).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn chunk(
+        data: &str,
+    ) -> Option<(Chunk<'_>, Option<ChunkChoice<'_>>, Option<(usize, usize)>)> {
+        let mut sc = Scan {
+            s: data,
+            i: 0,
+            depth: 0,
+            content_at: None,
         };
         let mut chunk = Chunk::default();
         let mut choice = None;
@@ -588,7 +718,7 @@ mod scan {
                 "usage" | "error" => 32 << u8::from(k == "error"),
                 _ => return s.skip(),
             };
-            // Assigning again keeps the last of repeated keys, as serde does.
+            // Assigning again keeps the last of repeated keys, as the full parser does.
             match bit {
                 1 => chunk.id = s.opt_str()?,
                 2 => chunk.model = s.opt_str()?,
@@ -599,11 +729,67 @@ mod scan {
             }
             Some(())
         })?;
-        // Trailing bytes are serde's error to report.
+        // Trailing bytes are the full parser's error to report.
         if sc.ws().is_some() {
             return None;
         }
-        Some((chunk, choice))
+        Some((chunk, choice, sc.content_at))
+    }
+
+    /// Length of the leading run of `b` with no `"`, `\` or control byte, eight bytes per
+    /// step (content and ids are most of a chunk's bytes). Stops early near the end; the
+    /// caller's byte loop does the rest.
+    #[inline]
+    fn plain_run(b: &[u8]) -> usize {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut i = 0;
+        for chunk in b.chunks_exact(8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            let (q, s) = (w ^ (ONES * 0x22), w ^ (ONES * 0x5c));
+            // High bit set in each byte that is zero in q or s, or below 0x20 in w; the lowest
+            // flagged byte is always exact (a borrow only runs upward from a real hit).
+            let hits = ((q.wrapping_sub(ONES) & !q)
+                | (s.wrapping_sub(ONES) & !s)
+                | (w.wrapping_sub(ONES * 0x20) & !w))
+                & HIGH;
+            if hits != 0 {
+                return i + (hits.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        i
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn plain_run_stops_at_the_first_special_byte() {
+        let specials = [b'"', b'\\', 0, 0x1f, b'\n'];
+        let others = [b'a', b' ', 0x21, 0x5b, 0x5d, 0x7f, 0x20, 0x80, 0xc3, 0xff];
+        for len in 0..40 {
+            for pos in 0..=len {
+                for &sp in &specials {
+                    for &o in &others {
+                        let mut v = vec![o; len];
+                        if pos < len {
+                            v[pos] = sp;
+                        }
+                        // Bytes after the hit must not matter, nor shift it.
+                        v.extend_from_slice(&[0, b'"', 0x01]);
+                        let got = plain_run(&v);
+                        let naive = v.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+                        // plain_run may stop short of the hit only in the last < 8 bytes.
+                        let want = naive.unwrap_or(v.len());
+                        assert!(
+                            got <= want && (got == want || v.len() - got < 8),
+                            "len {len} pos {pos} sp {sp} o {o}: {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     impl<'a> Scan<'a> {
@@ -698,8 +884,8 @@ mod scan {
             }
         }
 
-        /// A number's text. Exponents and long numbers (which serde may reject as out of
-        /// range) are left to serde.
+        /// A number's text. Exponents and long numbers (which may be out of range)
+        /// are left to the full parser.
         fn number(&mut self) -> Option<&'a str> {
             let start = self.i;
             self.i += usize::from(self.at(self.i) == Some(b'-'));
@@ -730,7 +916,7 @@ mod scan {
             }
         }
 
-        /// `created`: null or an integer of up to 15 digits (exact as f64, as serde gives).
+        /// `created`: null or an integer of up to 15 digits (exact as f64, as the full parser gives).
         fn created(&mut self) -> Option<Option<f64>> {
             if self.null() {
                 return Some(None);
@@ -762,14 +948,18 @@ mod scan {
             if self.ws()? != b'"' {
                 return None;
             }
-            self.i += 1;
-            let mut run = self.i;
+            // A local cursor, written back at escapes and at the end: the loop stays in
+            // registers (an 8 MB content string stops here every few bytes).
+            let (t, s) = (self.s, self.s.as_bytes());
+            let mut i = self.i + 1;
+            let mut run = i;
             let mut out: Option<String> = None;
             loop {
-                match self.at(self.i)? {
+                i += plain_run(s.get(i..)?);
+                match *s.get(i)? {
                     b'"' => {
-                        let tail = self.s.get(run..self.i)?;
-                        self.i += 1;
+                        let tail = t.get(run..i)?;
+                        self.i = i + 1;
                         return Some(match out {
                             None => Cow::Borrowed(tail),
                             Some(mut o) => {
@@ -779,11 +969,8 @@ mod scan {
                         });
                     }
                     b'\\' => {
-                        let before = self.s.get(run..self.i)?;
-                        self.i += 1;
-                        let e = self.at(self.i)?;
-                        self.i += 1;
-                        let c = match e {
+                        let before = t.get(run..i)?;
+                        let c = match *s.get(i + 1)? {
                             b'"' => '"',
                             b'\\' => '\\',
                             b'/' => '/',
@@ -792,19 +979,29 @@ mod scan {
                             b'n' => '\n',
                             b'r' => '\r',
                             b't' => '\t',
-                            b'u' => self.unicode()?,
+                            b'u' => {
+                                self.i = i + 2;
+                                let c = self.unicode()?;
+                                i = self.i - 2;
+                                c
+                            }
                             _ => return None,
                         };
+                        i += 2;
                         if keep {
-                            let o = out.get_or_insert_with(String::new);
+                            // The text left is an upper bound: one allocation, even for an
+                            // 8 MB string full of escapes.
+                            let o = out.get_or_insert_with(|| {
+                                String::with_capacity(s.len().saturating_sub(run))
+                            });
                             o.push_str(before);
                             o.push(c);
                         }
-                        run = self.i;
+                        run = i;
                     }
-                    // serde refuses raw control characters in strings.
+                    // JSON refuses raw control characters in strings.
                     0..=0x1f => return None,
-                    _ => self.i += 1,
+                    _ => i += 1,
                 }
             }
         }
@@ -891,10 +1088,16 @@ mod scan {
                     _ => return s.skip(),
                 };
                 match bit {
-                    1 => d.content = s.opt_str()?,
+                    1 => {
+                        let at = s.ws()?;
+                        let from = s.i;
+                        d.content = s.opt_str()?;
+                        // A null leaves no string to stand in for.
+                        s.content_at = (at == b'"').then_some((from, s.i));
+                    }
                     2 => d.reasoning = s.opt_str()?,
                     4 => d.reasoning_content = s.opt_str()?,
-                    // Only null or `[]`: entries are serde's.
+                    // Only null or `[]`: entries are the full parser's.
                     _ => {
                         if !s.null() {
                             s.enter(b'[')?;

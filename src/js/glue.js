@@ -195,16 +195,10 @@ export function bodyReader(r) {
   return null;
 }
 
-/** Next body piece as Uint8Array, or null at the end. */
-export async function readPiece(reader, signal) {
-  if (signal && signal.aborted) throw signal.reason;
-  const { done, value } = await raceAbort(reader.read(), signal);
-  return done ? null : bytesOf(value);
-}
-
 /**
- * Read the body up to a decision: each piece goes synchronously to `feed(bytes)` (`feed(null)`
- * at the end), which returns true once wasm has the first token, an error or the end. One
+ * Read the body up to a decision: each batch of pieces (see readBatch) goes synchronously to
+ * `feed(bytes)` (`feed(null)` at the end), which returns true once wasm has the first token, an
+ * error or the end. One
  * promise and one abort listener per attempt instead of per piece. Rejects with a failed read,
  * or with the signal's reason the moment it aborts, whatever the reader does (it is cancelled,
  * and `feed` is never called after the promise settles: wasm may have dropped it).
@@ -226,11 +220,11 @@ export function readUntil(reader, signal, feed) {
     };
     if (signal) signal.addEventListener("abort", onAbort, { once: true });
     (async () => {
+      const rs = readState();
       try {
         for (;;) {
-          const r = await reader.read();
+          const bytes = await readBatch(reader, rs, same);
           if (settled) return;
-          const bytes = r.done ? null : bytesOf(r.value);
           if (feed(bytes) || bytes === null) return settle(resolve);
         }
       } catch (e) {
@@ -246,6 +240,73 @@ function bytesOf(value) {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError("the response body yielded something that is not bytes");
+}
+
+// Bytes of already-arrived pieces fed to wasm in one call: one crossing, not one per piece.
+const BATCH = 65536;
+
+const same = (p) => p;
+
+// A read a batch left behind (not settled yet, or the end or a failure), by reader: whoever
+// reads that body next (the live stream after the first token) takes it first.
+const aheadOf = new WeakMap();
+
+/** Per reading loop: a reused buffer, and where a peeked read lands (`r`; null if it failed). */
+function readState() {
+  const box = { r: undefined };
+  box.ok = (r) => (box.r = r);
+  box.fail = () => (box.r = null);
+  return { box, buf: new Uint8Array(0), reader: null };
+}
+
+/**
+ * The next piece of `reader` (its read passed through `first`), then every further piece that
+ * has arrived already, up to BATCH bytes, as one array; null at the end. One wasm call per
+ * batch instead of one per piece; nothing waits for a piece that is not there yet.
+ */
+async function readBatch(reader, rs, first) {
+  let p = aheadOf.get(reader);
+  aheadOf.delete(reader);
+  // A read of an earlier body may still land in the old box: take a new one.
+  if (rs.reader !== reader) Object.assign(rs, readState(), { reader });
+  const r = await first(p || reader.read());
+  if (r.done) return null;
+  const bytes = bytesOf(r.value);
+  let size = bytes.length;
+  let n = 1;
+  const box = rs.box;
+  while (size < BATCH) {
+    let b;
+    try {
+      p = reader.read();
+      box.r = undefined;
+      p.then(box.ok, box.fail);
+      await undefined; // `p` settled already: its reaction ran before this one
+      const next = box.r;
+      if (next === undefined || next === null || next.done || typeof next !== "object") break;
+      b = bytesOf(next.value);
+    } catch (e) {
+      // A read that throws, or a piece that is not bytes: fail after the pieces before it.
+      p = Promise.reject(e);
+      p.catch(() => {});
+      break;
+    }
+    p = null;
+    let buf = rs.buf;
+    if (size + b.length > buf.length) {
+      // Grown as needed: most bodies are a few KB.
+      const grown = new Uint8Array(Math.max(2 * buf.length, size + b.length, 4096));
+      grown.set(n > 1 ? buf.subarray(0, size) : bytes);
+      rs.buf = buf = grown;
+    } else if (n === 1) {
+      buf.set(bytes);
+    }
+    buf.set(b, size);
+    size += b.length;
+    n++;
+  }
+  if (p) aheadOf.set(reader, p);
+  return n > 1 ? rs.buf.subarray(0, size) : bytes;
 }
 
 /** A platform stream reader: cancelling it settles a pending read, so no race is needed. */
@@ -270,6 +331,17 @@ export function mkDelta(content, reasoning, finishReason, toolCallsJson, usageJs
   if (finishReason !== undefined) d.finishReason = finishReason;
   if (usageJson !== undefined) d.usage = JSON.parse(usageJson);
   return d;
+}
+
+/**
+ * A huge text (a view of wasm memory, read at once) decoded in 64 KiB pieces: V8 decodes those
+ * faster than one multi-megabyte call, and joins them without copying.
+ */
+export function setBigContent(d, bytes) {
+  const dec = new TextDecoder();
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 65536) s += dec.decode(bytes.subarray(i, i + 65536), { stream: true });
+  d.content = s + dec.decode();
 }
 
 /** Call each listener; a throwing listener must not break the client or the other listeners. */
@@ -302,6 +374,7 @@ class ChatStream {
   // wasm, so a listener holding the stream would keep it (and its wasm state) alive forever.
   #cur = { reader: null };
   #listening = false;
+  #rs = readState();
 
   constructor(handle) {
     this.#h = handle;
@@ -352,23 +425,21 @@ class ChatStream {
     }
   }
 
-  /** One read of the body, fed to wasm as it settles (the handle expects exactly one call). */
+  /** One batch of the body (see readBatch), fed to wasm: the handle expects exactly one call. */
   async #read(reader) {
-    let bytes = null;
+    let bytes;
     try {
-      let r;
+      let first = same;
       if (isPlatformReader(reader)) {
         this.#cur.reader = reader;
         this.#listen();
-        r = await reader.read();
       } else {
         // Anything else may ignore cancel(): race it against the signal, as before.
-        r = await raceAbort(reader.read(), this.#h.signal());
+        first = (p) => raceAbort(p, this.#h.signal());
       }
-      if (!r.done) bytes = bytesOf(r.value);
+      bytes = await readBatch(reader, this.#rs, first);
     } catch (e) {
-      this.#h.failRead(e);
-      return;
+      return this.#h.failRead(e);
     }
     if (bytes === null) this.#h.end();
     else this.#h.feed(bytes);

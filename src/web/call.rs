@@ -108,7 +108,6 @@ pub struct Live {
     pub ctl: Rc<CallCtl>,
     pub reader: JsValue,
     pub body: Body,
-    pub buf: Vec<u8>,
     pub pending: Vec<ChatDelta>,
     pub phase: Phase,
     pub cand: Cand,
@@ -388,6 +387,8 @@ pub struct Opened {
     pub pending: Vec<ChatDelta>,
     /// Steps read in the same piece after the first token.
     pub rest: Vec<Step>,
+    /// The body broke after those steps, in the same piece.
+    pub broke: Option<Error>,
     /// What the response headers said about rate limits.
     pub facts: Vec<LimitFact>,
 }
@@ -505,8 +506,8 @@ pub async fn attempt(
             )))
         }
     }
-    let rest = match outcome {
-        Some(Outcome::Token(rest)) => rest,
+    let (rest, broke) = match outcome {
+        Some(Outcome::Token(rest, broke)) => (rest, broke),
         Some(Outcome::Refused(e)) => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
             let action = if e.code == ErrorCode::ProviderError {
@@ -568,6 +569,7 @@ pub async fn attempt(
         body,
         pending,
         rest,
+        broke,
         facts,
     })
 }
@@ -585,8 +587,9 @@ struct Opening {
 
 /// How the body decided an attempt.
 enum Outcome {
-    /// The first token arrived; these steps followed it in the same piece.
-    Token(Vec<Step>),
+    /// The first token arrived; these steps followed it in the same piece, and then maybe
+    /// an error (bad bytes after it).
+    Token(Vec<Step>, Option<Error>),
     /// The body is not a usable stream (HTML, a JSON error, bad bytes).
     Refused(Error),
     /// An error payload in the stream.
@@ -609,10 +612,9 @@ impl Opening {
             transport::copy_piece(piece, &mut self.buf);
             self.body.feed(&self.buf, &mut steps)
         };
-        if let Err(e) = r {
-            self.outcome = Some(Outcome::Refused(e));
-            return true;
-        }
+        // The steps before an error come first: a batch of pieces may hold a first token and
+        // then bad bytes, which break the stream after that token as when read one by one.
+        let mut r = r.err();
         let mut it = steps.into_iter();
         while let Some(s) = it.next() {
             match s {
@@ -621,7 +623,7 @@ impl Opening {
                     self.pending.push(d);
                     if token {
                         // Everything else in this piece belongs to the live stream.
-                        self.outcome = Some(Outcome::Token(it.collect()));
+                        self.outcome = Some(Outcome::Token(it.collect(), r.take()));
                         return true;
                     }
                 }
@@ -631,6 +633,10 @@ impl Opening {
                 }
                 Step::Done | Step::Nothing => {}
             }
+        }
+        if let Some(e) = r {
+            self.outcome = Some(Outcome::Refused(e));
+            return true;
         }
         if ended || self.body.acc.saw_done {
             self.outcome = Some(Outcome::Closed);
@@ -673,14 +679,28 @@ pub fn coalesce(deltas: Vec<ChatDelta>) -> Vec<ChatDelta> {
     out
 }
 
+/// A text above this reaches JS in pieces (see `setBigContent` in glue.js).
+const BIG_TEXT: usize = 1 << 20;
+
 pub fn delta_to_js(d: ChatDelta) -> JsValue {
-    glue::mk_delta(
-        d.content,
+    let (content, big) = match d.content {
+        Some(c) if c.len() > BIG_TEXT => (None, Some(c)),
+        c => (c, None),
+    };
+    let v = glue::mk_delta(
+        content,
         d.reasoning,
         d.finish_reason,
         (!d.tool_calls.is_empty()).then(|| Value::Array(d.tool_calls).to_string()),
         d.usage.map(|u| u.to_string()),
-    )
+    );
+    if let Some(c) = big {
+        // SAFETY: `setBigContent` reads the view at once and does not call into wasm, so
+        // nothing can allocate (and move memory) while the view exists.
+        let view = unsafe { js_sys::Uint8Array::view(c.as_bytes()) };
+        glue::set_big_content(&v, &view);
+    }
+    v
 }
 
 pub type SharedLive = Rc<RefCell<Live>>;
@@ -704,17 +724,21 @@ pub enum Read<'a> {
     Failed(JsValue),
 }
 
-/// Read one more piece of a live stream and absorb it (or resume it on another candidate).
-/// Never holds the borrow across the read. `chat()` reads this way; a `ChatStream` reads the
-/// body from JS and calls [`after_read`], and comes here only to resume.
+/// Resume a live stream that broke on another candidate (`resumeOnError`); in any other state
+/// nothing. Never holds the borrow across an await.
 pub async fn advance(live: &SharedLive) {
     let resuming = live
         .try_borrow()
         .is_ok_and(|l| matches!(l.phase, Phase::Resuming(_)) && !l.busy);
     if resuming {
         resume(live).await;
-        return;
     }
+}
+
+/// `chat()` after the first token: JS reads the rest of the body and feeds each piece here
+/// synchronously, one promise for the whole body (as before the first token). Returns once
+/// the stream finished, failed or waits to resume.
+pub async fn read_rest(live: &SharedLive) {
     let (reader, ctl) = {
         let Ok(mut l) = live.try_borrow_mut() else {
             return;
@@ -725,24 +749,40 @@ pub async fn advance(live: &SharedLive) {
         l.busy = true;
         (l.reader.clone(), l.ctl.clone())
     };
-    let r = transport::wait(glue::read_piece(&reader, &ctl.signal()), &ctl).await;
-    let mut buf = live
-        .try_borrow_mut()
-        .map(|mut l| std::mem::take(&mut l.buf))
-        .unwrap_or_default();
-    let read = match r {
-        Wait::Ok(piece) if piece.is_null() || piece.is_undefined() => Read::End,
-        Wait::Ok(piece) => {
-            transport::copy_piece(&piece, &mut buf);
-            Read::Bytes(&buf)
-        }
-        Wait::Failed(e) => Read::Failed(e),
-        // `after_read` sees the abort on the call's state.
-        Wait::Aborted(_) => Read::End,
+    let feed = {
+        let live = live.clone();
+        let mut buf = Vec::new();
+        Closure::<dyn FnMut(JsValue) -> bool>::new(move |piece: JsValue| {
+            let read = if piece.is_null() || piece.is_undefined() {
+                Read::End
+            } else {
+                transport::copy_piece(&piece, &mut buf);
+                Read::Bytes(&buf)
+            };
+            after_read(&live, read);
+            let Ok(mut l) = live.try_borrow_mut() else {
+                return true;
+            };
+            // chat() hands no deltas out; the accumulator keeps the text.
+            l.pending.clear();
+            let go_on = matches!(l.phase, Phase::Streaming);
+            l.busy = go_on;
+            !go_on
+        })
     };
-    after_read(live, read);
-    if let Ok(mut l) = live.try_borrow_mut() {
-        l.buf = buf;
+    let r = transport::wait(
+        glue::read_until(&reader, &ctl.signal(), feed.as_ref().unchecked_ref()),
+        &ctl,
+    )
+    .await;
+    // `readUntil` never calls `feed` once its promise has settled.
+    drop(feed);
+    match r {
+        // Decided by `feed`, or `feed(null)` ended it.
+        Wait::Ok(_) => {}
+        Wait::Failed(e) => after_read(live, Read::Failed(e)),
+        // `after_read` sees the abort on the call's state.
+        Wait::Aborted(_) => after_read(live, Read::End),
     }
 }
 
@@ -876,6 +916,7 @@ async fn resume(live: &SharedLive) {
                 body,
                 pending,
                 rest,
+                broke,
                 facts,
             }) => {
                 l.facts = facts;
@@ -902,6 +943,9 @@ async fn resume(live: &SharedLive) {
                 m.insert("partialLength".into(), partial.chars().count().into());
                 l.outbox.push(("resume", m));
                 l.absorb(rest);
+                if let Some(e) = broke {
+                    l.fail(e);
+                }
                 drop(l);
                 flush(live);
                 return;

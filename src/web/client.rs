@@ -127,6 +127,7 @@ async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
                 Phase::Streaming | Phase::Resuming(_) => {}
             }
         }
+        call::read_rest(live).await;
         call::advance(live).await;
     }
 }

@@ -59,8 +59,6 @@ extern "C" {
     pub fn response_text(r: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
     #[wasm_bindgen(js_name = bodyReader)]
     pub fn body_reader(r: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = readPiece)]
-    pub fn read_piece(reader: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
     #[wasm_bindgen(js_name = readUntil)]
     pub fn read_until(reader: &JsValue, signal: &web_sys::AbortSignal, feed: &Function) -> Promise;
     #[wasm_bindgen(js_name = cancelReader)]
@@ -74,6 +72,9 @@ extern "C" {
         tool_calls_json: Option<String>,
         usage_json: Option<String>,
     ) -> JsValue;
+
+    #[wasm_bindgen(js_name = setBigContent)]
+    pub fn set_big_content(delta: &JsValue, bytes: &js_sys::Uint8Array);
 
     pub fn dispatch(listeners: &Array, json: &str);
 

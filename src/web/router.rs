@@ -773,6 +773,7 @@ async fn try_planned(
                 body,
                 pending,
                 rest,
+                broke,
                 facts,
             }) => {
                 let now = now_ms();
@@ -782,7 +783,6 @@ async fn try_planned(
                     ctl: ctl.clone(),
                     reader,
                     body,
-                    buf: Vec::new(),
                     pending,
                     phase: Phase::Streaming,
                     cand: cand.clone(),
@@ -830,6 +830,9 @@ async fn try_planned(
                     m.insert("ttftMs".into(), ttft.round().into());
                 });
                 live.absorb(rest);
+                if let Some(e) = broke {
+                    live.fail(e);
+                }
                 let shared = Rc::new(RefCell::new(live));
                 call::flush(&shared);
                 return Tried::Streaming(shared);

@@ -95,7 +95,7 @@ impl ChatStreamHandle {
     }
 
     /// While the stream resumes on another candidate (`poll` gave `false`): settles once
-    /// that is decided; then `poll` again. (In any other state it reads one piece.)
+    /// that is decided; then `poll` again. (In any other state it settles at once.)
     pub fn pull(&self) -> Promise {
         let live = self.live.clone();
         future_to_promise(async move {

@@ -356,6 +356,10 @@ export const scenarios = {
     s = await client(make, fakeFetch(odd(pieces(), () => Promise.resolve({ done: true })))).chatStream(REQ);
     e = await expectReject(s.text(), "stream_interrupted", "an odd body that ends early");
     assert(e.message.includes("before it finished"), e.message);
+    // A text over 1 MiB reaches JS in 64 KiB pieces: characters cut at their edges survive.
+    const huge = "é✓😀 x".repeat(120000);
+    s = await client(make, fakeFetch(() => streamResponse(contentChunk(huge) + FINISH + DONE, { piece: 4096 }))).chatStream(REQ);
+    eq(await s.text(), huge, "a 1.3 MB text, exact");
   },
 
   async timeout(make) {
@@ -1647,9 +1651,26 @@ export const routing = {
     let f = fakeFetch(() => counted(longFirst, { piece: 13 }));
     let s = await client(make, f).chatStream(REQ);
     assert(reads > 500, `the first token took many reads (${reads})`);
-    const pieces = Math.ceil(enc.encode(longFirst).length / 13);
-    assert(reads < pieces - 10, `the stream opened at its first token, not at the end (${reads} of ${pieces} reads)`);
     eq(await s.text(), big + "!", "a first token over ~900 pieces, exact");
+    // Pieces that have arrived are read in batches, but nothing waits for the rest: a body
+    // that stalls right after its first token still opens the stream at that token.
+    const upToFirst = enc.encode(role + ": keep-alive\n\n".repeat(100) + contentChunk(big));
+    const stallAfter = () => {
+      let i = 0;
+      return new Response(
+        new ReadableStream({
+          pull(ctrl) {
+            if (i < upToFirst.length) ctrl.enqueue(upToFirst.slice(i, (i += 13)));
+            else return new Promise(() => {}); // never more, never the end
+          },
+        }),
+        { status: 200 },
+      );
+    };
+    s = await client(make, fakeFetch(stallAfter)).chatStream(REQ, { timeoutMs: 3000 });
+    let it = s[Symbol.asyncIterator]();
+    eq((await it.next()).value.content, big, "opened at the first token of a body that stalls after it");
+    await it.return();
     // The same through chat().
     eq((await client(make, fakeFetch(() => streamResponse(longFirst, { piece: 13 }))).chat(REQ)).choices[0].message.content, big + "!", "chat() over many pieces");
     // A body that trickles comments and never sends a token: abort and timeout end it promptly.
