@@ -12,7 +12,7 @@ import { build } from "esbuild";
 
 const MUST = 78_000;
 const GOAL = 36_000;
-const CEILING = 191_600;
+const CEILING = 191_800;
 const wasm = readFileSync(new URL("../pkg/free_router_bg.wasm", import.meta.url));
 const js = await build({
   entryPoints: [new URL("../pkg/free_router.js", import.meta.url).pathname],

@@ -746,10 +746,13 @@ impl<'a> Parser<'a> {
         }
     }
 
+    // Hot in every parse; opt-level "z" would otherwise leave these as calls.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.i += 1;
