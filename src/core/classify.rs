@@ -48,6 +48,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::num;
 use crate::core::provider::ProviderKind;
+use crate::core::text;
 
 /// What the router does after a failed attempt.
 #[derive(Clone, Debug, PartialEq)]
@@ -448,7 +449,7 @@ impl Info {
         }
         i.hay = lower_head(&format!("{} {} {}", i.msg, raw, i.tags.join(" ")));
         let raw = raw.trim();
-        if !raw.is_empty() && !i.msg.contains(raw) {
+        if !raw.is_empty() && !text::contains(&i.msg, raw) {
             i.msg = if i.msg.is_empty() {
                 raw.to_string()
             } else {
@@ -464,7 +465,7 @@ impl Info {
     }
 
     fn has(&self, needles: &[&str]) -> bool {
-        needles.iter().any(|n| self.hay.contains(n))
+        needles.iter().any(|n| text::contains(&self.hay, n))
     }
 }
 
@@ -618,10 +619,10 @@ fn decide(
                 said(info, format!("{p} does not serve {m} in this region")),
                 evict(),
             )),
-            "constraint_filtered" if info.avail_excluded.contains("data_policy") => {
+            "constraint_filtered" if text::contains(&info.avail_excluded, "data_policy") => {
                 Some(privacy(input, info))
             }
-            "constraint_filtered" if info.avail_excluded.contains("context_length") => {
+            "constraint_filtered" if text::contains(&info.avail_excluded, "context_length") => {
                 Some(context(input, info))
             }
             "constraint_filtered" => Some(Verdict::new(
@@ -1186,7 +1187,9 @@ fn retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u6
 /// "Please try again in 9m52.272s." / "retry in 41.2s" / "try again in 20 seconds".
 fn message_wait(hay: &str) -> Option<u64> {
     for key in ["try again in ", "retry in ", "retry after "] {
-        let Some(i) = hay.find(key) else { continue };
+        let Some(i) = text::find(hay, key) else {
+            continue;
+        };
         let mut words = hay.get(i + key.len()..)?.split_whitespace();
         let first = words.next()?.trim_end_matches(['.', ',', ';', ')']);
         if let Some(ms) = parse_duration_ms(first) {
@@ -1226,8 +1229,8 @@ fn message_facts(
         ("(rpm)", Unit::Requests, Window::Minute),
         ("(rpd)", Unit::Requests, Window::Day),
     ];
-    if let Some(&(key, unit, window)) = kinds.iter().find(|k| hay.contains(k.0)) {
-        let tail = hay.split_once(key).map_or("", |t| t.1);
+    if let Some(&(key, unit, window)) = kinds.iter().find(|k| text::contains(hay, k.0)) {
+        let tail = text::split_once(hay, key).map_or("", |t| t.1);
         let limit = number_after(tail, "limit");
         let used = number_after(tail, "used");
         facts.push(LimitFact {
@@ -1241,14 +1244,14 @@ fn message_facts(
         });
     }
     for (id, limit) in &info.quota_ids {
-        let window = if id.contains("PerDay") {
+        let window = if text::contains(id, "PerDay") {
             Window::Day
-        } else if id.contains("PerMinute") {
+        } else if text::contains(id, "PerMinute") {
             Window::Minute
         } else {
             continue;
         };
-        let unit = if id.contains("Token") {
+        let unit = if text::contains(id, "Token") {
             Unit::Tokens
         } else {
             Unit::Requests
@@ -1269,7 +1272,7 @@ fn message_facts(
 
 /// The first integer after `key` within a few characters ("limit 200000", "limit: 20").
 fn number_after(s: &str, key: &str) -> Option<u64> {
-    let rest = s.get(s.find(key)? + key.len()..)?;
+    let rest = s.get(text::find(s, key)? + key.len()..)?;
     let rest = rest.trim_start_matches([' ', ':', '=']);
     let end = rest
         .find(|c: char| !c.is_ascii_digit())
@@ -1287,7 +1290,9 @@ fn context_tokens(hay: &str) -> Option<u64> {
         "maximum context",
         "context_length",
     ] {
-        let Some(i) = hay.find(key) else { continue };
+        let Some(i) = text::find(hay, key) else {
+            continue;
+        };
         let after = hay.get(i + key.len()..)?;
         let after = after.get(..after.len().min(40)).unwrap_or(after);
         if let Some(n) = first_number(after).filter(|n| plausible(*n)) {
@@ -1519,7 +1524,8 @@ fn fmt_dur(ms: u64) -> String {
 }
 
 fn looks_html(t: &str) -> bool {
-    t.starts_with('<') || lower_head(t.get(..t.len().min(512)).unwrap_or(t)).contains("<html")
+    t.starts_with('<')
+        || text::contains(&lower_head(t.get(..t.len().min(512)).unwrap_or(t)), "<html")
 }
 
 fn lower_head(s: &str) -> String {

@@ -5,6 +5,7 @@ use crate::core::json::{Map, Value};
 
 use crate::core::error::{Error, Result};
 use crate::core::provider::ProviderKind;
+use crate::core::text;
 
 /// Limits a user declares for a provider (`limits: { rpm, rpd, tpm, requests, perMs }`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -245,7 +246,7 @@ fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<Vec<u16>> {
 
 fn ipv6(s: &str) -> Option<[u16; 8]> {
     let mut out = [0u16; 8];
-    match s.split_once("::") {
+    match text::split_once(s, "::") {
         None => {
             let g = ipv6_groups(s, true, 8)?;
             if g.len() != 8 {
