@@ -1496,8 +1496,18 @@ fn as_arr<'a>(v: &'a Value, n: usize, what: &str) -> Read<&'a [Value]> {
 fn opt_list<T>(o: &Obj, k: &str, item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
     match o.get(k) {
         None => Ok(Vec::new()),
-        Some(v) => as_arr(v, 0, k)?.iter().map(item).collect(),
+        Some(v) => read_all(as_arr(v, 0, k)?, item),
     }
+}
+
+/// Each item read by `item`: a plain loop, as `collect::<Result<Vec<_>>>` costs three
+/// functions per item type.
+fn read_all<T>(a: &[Value], item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
+    let mut out = Vec::with_capacity(a.len());
+    for x in a {
+        out.push(item(x)?);
+    }
+    Ok(out)
 }
 
 fn get_key(v: &Value) -> Read<ScopeKey> {
@@ -1591,10 +1601,7 @@ fn get_pairs<T>(
         let [key, items] = as_arr(p, 2, k)? else {
             return Err(invalid(k));
         };
-        let items = as_arr(items, 0, k)?
-            .iter()
-            .map(item)
-            .collect::<Read<Vec<T>>>()?;
+        let items = read_all(as_arr(items, 0, k)?, item)?;
         Ok((get_key(key)?, items))
     })? {
         m.insert(p.0, p.1);
