@@ -602,7 +602,7 @@ fn parse_date(s: &str) -> Option<(&str, f64)> {
         if !part.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        part.parse().ok()
+        num::parse_u64(part).and_then(|n| i64::try_from(n).ok())
     };
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;

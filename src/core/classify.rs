@@ -357,10 +357,13 @@ impl Info {
                         Some(Value::Number(n)) => {
                             i.num = i.num.or(n.as_u64().and_then(|n| u16::try_from(n).ok()))
                         }
-                        Some(Value::String(s)) => match s.trim().parse::<u16>() {
-                            Ok(n) => i.num = i.num.or(Some(n)),
-                            Err(_) => i.tags.push(s.to_ascii_lowercase()),
-                        },
+                        // Integers are parsed as u64 only: each `parse` type is its own copy in wasm.
+                        Some(Value::String(s)) => {
+                            match num::parse_u64(s.trim()).and_then(|n| u16::try_from(n).ok()) {
+                                Some(n) => i.num = i.num.or(Some(n)),
+                                None => i.tags.push(s.to_ascii_lowercase()),
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -1599,7 +1602,9 @@ fn http_date_ms(s: &str) -> Option<f64> {
         }
         let low = tok.to_ascii_lowercase();
         if tok.contains(':') {
-            let mut it = tok.split(':').map(|p| p.parse::<u32>().ok());
+            let mut it = tok
+                .split(':')
+                .map(|p| num::parse_u64(p).and_then(|n| u32::try_from(n).ok()));
             let (h, m, s) = (it.next()??, it.next()??, it.next()??);
             if it.next().is_some() || time.is_some() || h > 23 || m > 59 || s > 60 {
                 return None;
@@ -1609,7 +1614,7 @@ fn http_date_ms(s: &str) -> Option<f64> {
             if tok.len() > 4 {
                 return None;
             }
-            let n: i64 = tok.parse().ok()?;
+            let n = num::parse_u64(tok)? as i64;
             if day.is_none() {
                 day = Some(n);
             } else if year.is_none() {
