@@ -180,11 +180,11 @@ fn parse_base_url(url: &str, field: &str) -> Result<(bool, String)> {
         )));
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let hostport = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(h) = hostport.strip_prefix('[') {
+    // Credentials (`user@`) are refused below, so the host is read from the whole authority.
+    let host = if let Some(h) = authority.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
     } else {
-        hostport.split(':').next().unwrap_or("")
+        authority.split(':').next().unwrap_or("")
     };
     if host.is_empty() || authority.contains('@') {
         return Err(Error::invalid(format!(
