@@ -16,6 +16,7 @@ use super::error::Error;
 use super::num;
 use super::provider::ProviderKind;
 use super::sort;
+use super::text;
 
 /// A capability a request can need and a model can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -601,7 +602,7 @@ fn parse_date(s: &str) -> Option<(&str, f64)> {
         if !part.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        part.parse().ok()
+        num::parse_u64(part).and_then(|n| i64::try_from(n).ok())
     };
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
@@ -655,7 +656,7 @@ const REASONING_HINTS: [&str; 8] = [
 const GROQ_SCHEMA_HINTS: [&str; 3] = ["gpt-oss", "kimi-k2", "llama-4"];
 
 fn hinted(id: &str, hints: &[&str]) -> bool {
-    hints.iter().any(|h| id.contains(h))
+    hints.iter().any(|h| text::contains(id, h))
 }
 
 /// Capabilities assumed for a model of a provider that does not list them (only Mistral does,
@@ -1169,7 +1170,7 @@ impl Catalog {
                 && f.max_prompt_price.is_none_or(|max| {
                     Pricing::known(m.pricing.prompt_per_mtok).is_some_and(|p| p <= max)
                 })
-                && needle.as_deref().is_none_or(|n| hay.contains(n));
+                && needle.as_deref().is_none_or(|n| text::contains(hay, n));
             if !pass {
                 continue;
             }

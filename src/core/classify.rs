@@ -48,6 +48,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::num;
 use crate::core::provider::ProviderKind;
+use crate::core::text;
 
 /// What the router does after a failed attempt.
 #[derive(Clone, Debug, PartialEq)]
@@ -356,10 +357,13 @@ impl Info {
                         Some(Value::Number(n)) => {
                             i.num = i.num.or(n.as_u64().and_then(|n| u16::try_from(n).ok()))
                         }
-                        Some(Value::String(s)) => match s.trim().parse::<u16>() {
-                            Ok(n) => i.num = i.num.or(Some(n)),
-                            Err(_) => i.tags.push(s.to_ascii_lowercase()),
-                        },
+                        // Integers are parsed as u64 only: each `parse` type is its own copy in wasm.
+                        Some(Value::String(s)) => {
+                            match num::parse_u64(s.trim()).and_then(|n| u16::try_from(n).ok()) {
+                                Some(n) => i.num = i.num.or(Some(n)),
+                                None => i.tags.push(s.to_ascii_lowercase()),
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -448,7 +452,7 @@ impl Info {
         }
         i.hay = lower_head(&format!("{} {} {}", i.msg, raw, i.tags.join(" ")));
         let raw = raw.trim();
-        if !raw.is_empty() && !i.msg.contains(raw) {
+        if !raw.is_empty() && !text::contains(&i.msg, raw) {
             i.msg = if i.msg.is_empty() {
                 raw.to_string()
             } else {
@@ -464,7 +468,7 @@ impl Info {
     }
 
     fn has(&self, needles: &[&str]) -> bool {
-        needles.iter().any(|n| self.hay.contains(n))
+        needles.iter().any(|n| text::contains(&self.hay, n))
     }
 }
 
@@ -618,10 +622,10 @@ fn decide(
                 said(info, format!("{p} does not serve {m} in this region")),
                 evict(),
             )),
-            "constraint_filtered" if info.avail_excluded.contains("data_policy") => {
+            "constraint_filtered" if text::contains(&info.avail_excluded, "data_policy") => {
                 Some(privacy(input, info))
             }
-            "constraint_filtered" if info.avail_excluded.contains("context_length") => {
+            "constraint_filtered" if text::contains(&info.avail_excluded, "context_length") => {
                 Some(context(input, info))
             }
             "constraint_filtered" => Some(Verdict::new(
@@ -1186,7 +1190,9 @@ fn retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u6
 /// "Please try again in 9m52.272s." / "retry in 41.2s" / "try again in 20 seconds".
 fn message_wait(hay: &str) -> Option<u64> {
     for key in ["try again in ", "retry in ", "retry after "] {
-        let Some(i) = hay.find(key) else { continue };
+        let Some(i) = text::find(hay, key) else {
+            continue;
+        };
         let mut words = hay.get(i + key.len()..)?.split_whitespace();
         let first = words.next()?.trim_end_matches(['.', ',', ';', ')']);
         if let Some(ms) = parse_duration_ms(first) {
@@ -1226,8 +1232,8 @@ fn message_facts(
         ("(rpm)", Unit::Requests, Window::Minute),
         ("(rpd)", Unit::Requests, Window::Day),
     ];
-    if let Some(&(key, unit, window)) = kinds.iter().find(|k| hay.contains(k.0)) {
-        let tail = hay.split_once(key).map_or("", |t| t.1);
+    if let Some(&(key, unit, window)) = kinds.iter().find(|k| text::contains(hay, k.0)) {
+        let tail = text::split_once(hay, key).map_or("", |t| t.1);
         let limit = number_after(tail, "limit");
         let used = number_after(tail, "used");
         facts.push(LimitFact {
@@ -1241,14 +1247,14 @@ fn message_facts(
         });
     }
     for (id, limit) in &info.quota_ids {
-        let window = if id.contains("PerDay") {
+        let window = if text::contains(id, "PerDay") {
             Window::Day
-        } else if id.contains("PerMinute") {
+        } else if text::contains(id, "PerMinute") {
             Window::Minute
         } else {
             continue;
         };
-        let unit = if id.contains("Token") {
+        let unit = if text::contains(id, "Token") {
             Unit::Tokens
         } else {
             Unit::Requests
@@ -1269,7 +1275,7 @@ fn message_facts(
 
 /// The first integer after `key` within a few characters ("limit 200000", "limit: 20").
 fn number_after(s: &str, key: &str) -> Option<u64> {
-    let rest = s.get(s.find(key)? + key.len()..)?;
+    let rest = s.get(text::find(s, key)? + key.len()..)?;
     let rest = rest.trim_start_matches([' ', ':', '=']);
     let end = rest
         .find(|c: char| !c.is_ascii_digit())
@@ -1287,7 +1293,9 @@ fn context_tokens(hay: &str) -> Option<u64> {
         "maximum context",
         "context_length",
     ] {
-        let Some(i) = hay.find(key) else { continue };
+        let Some(i) = text::find(hay, key) else {
+            continue;
+        };
         let after = hay.get(i + key.len()..)?;
         let after = after.get(..after.len().min(40)).unwrap_or(after);
         if let Some(n) = first_number(after).filter(|n| plausible(*n)) {
@@ -1519,7 +1527,8 @@ fn fmt_dur(ms: u64) -> String {
 }
 
 fn looks_html(t: &str) -> bool {
-    t.starts_with('<') || lower_head(t.get(..t.len().min(512)).unwrap_or(t)).contains("<html")
+    t.starts_with('<')
+        || text::contains(&lower_head(t.get(..t.len().min(512)).unwrap_or(t)), "<html")
 }
 
 fn lower_head(s: &str) -> String {
@@ -1593,7 +1602,9 @@ fn http_date_ms(s: &str) -> Option<f64> {
         }
         let low = tok.to_ascii_lowercase();
         if tok.contains(':') {
-            let mut it = tok.split(':').map(|p| p.parse::<u32>().ok());
+            let mut it = tok
+                .split(':')
+                .map(|p| num::parse_u64(p).and_then(|n| u32::try_from(n).ok()));
             let (h, m, s) = (it.next()??, it.next()??, it.next()??);
             if it.next().is_some() || time.is_some() || h > 23 || m > 59 || s > 60 {
                 return None;
@@ -1603,7 +1614,7 @@ fn http_date_ms(s: &str) -> Option<f64> {
             if tok.len() > 4 {
                 return None;
             }
-            let n: i64 = tok.parse().ok()?;
+            let n = num::parse_u64(tok)? as i64;
             if day.is_none() {
                 day = Some(n);
             } else if year.is_none() {

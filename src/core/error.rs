@@ -105,9 +105,15 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::make(code, message.into())
+    }
+
+    // Out of line: inlined, the field setup was repeated at each of the ~130 call sites.
+    #[inline(never)]
+    fn make(code: ErrorCode, message: String) -> Self {
         Error {
             code,
-            message: message.into(),
+            message,
             status: None,
             provider: None,
             model: None,
@@ -118,11 +124,11 @@ impl Error {
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::InvalidArgument, message)
+        Error::make(ErrorCode::InvalidArgument, message.into())
     }
 
     pub fn parse(message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::Parse, message)
+        Error::make(ErrorCode::Parse, message.into())
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -130,13 +136,23 @@ impl Error {
         self
     }
 
-    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
-        self.provider = Some(provider.into());
+    pub fn with_provider(self, provider: impl Into<String>) -> Self {
+        self.set_provider(provider.into())
+    }
+
+    #[inline(never)]
+    fn set_provider(mut self, provider: String) -> Self {
+        self.provider = Some(provider);
         self
     }
 
-    pub fn with_model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
+    pub fn with_model(self, model: impl Into<String>) -> Self {
+        self.set_model(model.into())
+    }
+
+    #[inline(never)]
+    fn set_model(mut self, model: String) -> Self {
+        self.model = Some(model);
         self
     }
 

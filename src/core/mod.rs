@@ -19,4 +19,5 @@ pub mod route;
 pub mod sha256;
 pub mod sort;
 pub mod sse;
+pub mod text;
 pub mod wire;

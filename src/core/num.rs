@@ -106,6 +106,12 @@ pub fn json_f64(x: f64) -> String {
 
 /// Like [`json_f64`], but whole numbers below 2^53 print without a fraction (`131072`, not
 /// `131072.0`), as `{x}` would, so they read back as JSON integers.
+/// `s.parse::<u64>().ok()`, the one integer `parse` the crate links.
+#[inline(never)]
+pub fn parse_u64(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
+
 pub fn json_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
         (x as i64).to_string()

@@ -5,6 +5,7 @@ use crate::core::json::{Map, Value};
 
 use crate::core::error::{Error, Result};
 use crate::core::provider::ProviderKind;
+use crate::core::text;
 
 /// Limits a user declares for a provider (`limits: { rpm, rpd, tpm, requests, perMs }`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -179,11 +180,11 @@ fn parse_base_url(url: &str, field: &str) -> Result<(bool, String)> {
         )));
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let hostport = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(h) = hostport.strip_prefix('[') {
+    // Credentials (`user@`) are refused below, so the host is read from the whole authority.
+    let host = if let Some(h) = authority.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
     } else {
-        hostport.split(':').next().unwrap_or("")
+        authority.split(':').next().unwrap_or("")
     };
     if host.is_empty() || authority.contains('@') {
         return Err(Error::invalid(format!(
@@ -245,7 +246,7 @@ fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<Vec<u16>> {
 
 fn ipv6(s: &str) -> Option<[u16; 8]> {
     let mut out = [0u16; 8];
-    match s.split_once("::") {
+    match text::split_once(s, "::") {
         None => {
             let g = ipv6_groups(s, true, 8)?;
             if g.len() != 8 {
@@ -297,6 +298,9 @@ fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
     })
 }
 
+// Readers fill one struct field by field: an early return then drops just that struct,
+// not each combination of the strings read so far.
+
 fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
     let path = format!("providers[{i}].");
     let Value::Object(o) = v else {
@@ -306,7 +310,18 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
         )));
     };
     check_keys(o, &PROVIDER_KEYS, &path)?;
-    let id = match opt_str(o, "id", &path)? {
+    let mut p = ProviderConfig {
+        id: String::new(),
+        kind: ProviderKind::OpenAiCompatible,
+        base_url: String::new(),
+        api_key: None,
+        models: None,
+        free: false,
+        limits: DeclaredLimits::default(),
+        prompt_price: None,
+        completion_price: None,
+    };
+    p.id = match opt_str(o, "id", &path)? {
         Some(s) if !s.trim().is_empty() => s.to_string(),
         _ => {
             return Err(Error::invalid(format!(
@@ -314,27 +329,28 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
             )))
         }
     };
-    let kind = match opt_str(o, "kind", &path)? {
+    p.kind = match opt_str(o, "kind", &path)? {
         Some(k) => ProviderKind::from_id(k).ok_or_else(|| {
             Error::invalid(format!(
                 "{path}kind \"{k}\" is not known (use openrouter, groq, gemini, mistral, cerebras or openai-compatible)"
             ))
         })?,
-        None => match ProviderKind::from_id(&id) {
+        None => match ProviderKind::from_id(&p.id) {
             Some(k) => k,
             None if o.get("baseUrl").is_some_and(Value::is_string) => {
                 ProviderKind::OpenAiCompatible
             }
             None => {
                 return Err(Error::invalid(format!(
-                    "{path}id \"{id}\" is not a well-known provider; give kind: \"openai-compatible\" and a baseUrl"
+                    "{path}id \"{}\" is not a well-known provider; give kind: \"openai-compatible\" and a baseUrl",
+                    p.id
                 )))
             }
         },
     };
-    let base = match opt_str(o, "baseUrl", &path)? {
+    p.base_url = match opt_str(o, "baseUrl", &path)? {
         Some(u) => u.trim().trim_end_matches('/').to_string(),
-        None => match kind.default_base_url() {
+        None => match p.kind.default_base_url() {
             Some(u) => u.to_string(),
             None => {
                 return Err(Error::invalid(format!(
@@ -343,27 +359,28 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
             }
         },
     };
-    let (https, host) = parse_base_url(&base, &format!("{path}baseUrl"))?;
+    let (https, host) = parse_base_url(&p.base_url, &format!("{path}baseUrl"))?;
     if !https && !is_loopback(&host) {
         return Err(Error::invalid(format!(
             "{path}baseUrl uses plain http to \"{host}\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)"
         )));
     }
-    let api_key = opt_str(o, "apiKey", &path)?
+    drop(host);
+    p.api_key = opt_str(o, "apiKey", &path)?
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .map(str::to_string);
-    if let Some(k) = &api_key {
+    if let Some(k) = &p.api_key {
         if k.chars().any(|c| c.is_control() || c == ' ') {
             return Err(Error::invalid(format!(
                 "{path}apiKey contains spaces or control characters; paste the key alone"
             )));
         }
     }
-    let models = match o.get("models") {
-        None | Some(Value::Null) => None,
+    match o.get("models") {
+        None | Some(Value::Null) => {}
         Some(Value::Array(a)) => {
-            let mut out = Vec::with_capacity(a.len());
+            let out = p.models.insert(Vec::with_capacity(a.len()));
             for (j, m) in a.iter().enumerate() {
                 match m {
                     Value::String(s) if !s.is_empty() => out.push(s.clone()),
@@ -375,7 +392,6 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
                     }
                 }
             }
-            Some(out)
         }
         Some(v) => {
             return Err(Error::invalid(format!(
@@ -383,23 +399,14 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
                 type_name(v)
             )))
         }
-    };
+    }
     // Well-known free tiers are free by default; a custom endpoint is free unless priced.
-    let prompt_price = opt_f64(o, "promptPrice", &path)?;
-    let completion_price = opt_f64(o, "completionPrice", &path)?;
-    let priced = prompt_price.unwrap_or(0.0) > 0.0 || completion_price.unwrap_or(0.0) > 0.0;
-    let free = opt_bool(o, "free", &path)?.unwrap_or(!priced);
-    Ok(ProviderConfig {
-        id,
-        kind,
-        base_url: base,
-        api_key,
-        models,
-        free,
-        limits: parse_limits(o.get("limits"), &path)?,
-        prompt_price,
-        completion_price,
-    })
+    p.prompt_price = opt_f64(o, "promptPrice", &path)?;
+    p.completion_price = opt_f64(o, "completionPrice", &path)?;
+    let priced = p.prompt_price.unwrap_or(0.0) > 0.0 || p.completion_price.unwrap_or(0.0) > 0.0;
+    p.free = opt_bool(o, "free", &path)?.unwrap_or(!priced);
+    p.limits = parse_limits(o.get("limits"), &path)?;
+    Ok(p)
 }
 
 impl ClientOptions {
@@ -411,12 +418,28 @@ impl ClientOptions {
             )));
         };
         check_keys(o, &CLIENT_KEYS, "options.")?;
-        let providers = match o.get("providers") {
-            Some(Value::Array(a)) if !a.is_empty() => a
-                .iter()
-                .enumerate()
-                .map(|(i, p)| parse_provider(p, i))
-                .collect::<Result<Vec<_>>>()?,
+        let mut c = ClientOptions {
+            providers: Vec::new(),
+            strategy: String::new(),
+            seed: None,
+            budget_usd: 0.0,
+            budget_period: BudgetPeriod::Total,
+            max_attempts: 4,
+            retry_after_cap_ms: 60_000,
+            catalog_ttl_ms: 3_600_000,
+            persist: true,
+            app_url: None,
+            app_title: None,
+            timeout_ms: None,
+        };
+        c.providers = match o.get("providers") {
+            Some(Value::Array(a)) if !a.is_empty() => {
+                let mut out = Vec::with_capacity(a.len());
+                for (i, p) in a.iter().enumerate() {
+                    out.push(parse_provider(p, i)?);
+                }
+                out
+            }
             Some(Value::Array(_)) | None | Some(Value::Null) => {
                 return Err(Error::invalid(
                     "options.providers must list at least one provider, e.g. [{ id: \"openrouter\", apiKey: \"sk-or-...\" }]",
@@ -429,15 +452,15 @@ impl ClientOptions {
                 )))
             }
         };
-        for (i, p) in providers.iter().enumerate() {
-            if providers[..i].iter().any(|q| q.id == p.id) {
+        for (i, p) in c.providers.iter().enumerate() {
+            if c.providers[..i].iter().any(|q| q.id == p.id) {
                 return Err(Error::invalid(format!(
                     "providers[{i}].id \"{}\" is used twice; give each provider its own id",
                     p.id
                 )));
             }
         }
-        let strategy = match opt_str(o, "strategy", "options.")? {
+        c.strategy = match opt_str(o, "strategy", "options.")? {
             None => "random".to_string(),
             Some(s) if STRATEGIES.contains(&s) => s.to_string(),
             Some(s) => {
@@ -447,7 +470,7 @@ impl ClientOptions {
                 )))
             }
         };
-        let (budget_usd, budget_period) = match o.get("budget") {
+        (c.budget_usd, c.budget_period) = match o.get("budget") {
             None | Some(Value::Null) => (0.0, BudgetPeriod::Total),
             Some(Value::Object(b)) => {
                 check_keys(b, &["maxUsd", "period"], "options.budget.")?;
@@ -488,7 +511,7 @@ impl ClientOptions {
                 "options.maxAttempts must be between 1 and 50, got {max_attempts}"
             )));
         }
-        let persist = match opt_str(o, "storage", "options.")? {
+        c.persist = match opt_str(o, "storage", "options.")? {
             None | Some("local") => true,
             Some("memory") => false,
             Some(s) => {
@@ -497,7 +520,7 @@ impl ClientOptions {
                 )))
             }
         };
-        let (app_url, app_title) = match o.get("app") {
+        (c.app_url, c.app_title) = match o.get("app") {
             None | Some(Value::Null) => (None, None),
             Some(Value::Object(a)) => {
                 check_keys(a, &["url", "title"], "options.app.")?;
@@ -513,7 +536,7 @@ impl ClientOptions {
                 )))
             }
         };
-        for (name, val) in [("url", &app_url), ("title", &app_title)] {
+        for (name, val) in [("url", &c.app_url), ("title", &c.app_title)] {
             if val
                 .as_deref()
                 .is_some_and(|s| s.chars().any(|c| c.is_control()) || !s.is_ascii())
@@ -523,20 +546,12 @@ impl ClientOptions {
                 )));
             }
         }
-        Ok(ClientOptions {
-            providers,
-            strategy,
-            seed: opt_u64(o, "seed", "options.")?,
-            budget_usd,
-            budget_period,
-            max_attempts: max_attempts as u32,
-            retry_after_cap_ms: opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000),
-            catalog_ttl_ms: opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000),
-            persist,
-            app_url,
-            app_title,
-            timeout_ms: opt_u64(o, "timeoutMs", "options.")?,
-        })
+        c.max_attempts = max_attempts as u32;
+        c.seed = opt_u64(o, "seed", "options.")?;
+        c.retry_after_cap_ms = opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000);
+        c.catalog_ttl_ms = opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000);
+        c.timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
+        Ok(c)
     }
 
     pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {

@@ -37,6 +37,7 @@ use crate::core::map::SortedMap;
 use crate::core::num::{fixed6, json_f64, show_f64};
 use crate::core::provider::ProviderKind;
 use crate::core::sort;
+use crate::core::text;
 
 const HOUR: f64 = 3_600_000.0;
 const DAY: f64 = 86_400_000.0;
@@ -423,13 +424,13 @@ fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Un
         (ProviderKind::Groq, Scope::Model(m)) => {
             // ~30 RPM for every model; RPD/TPM per model family, headers refine them.
             v.push((M, R, 30));
-            let (rpd, tpm) = if m.contains("llama-3.1-8b") {
+            let (rpd, tpm) = if text::contains(m, "llama-3.1-8b") {
                 (14_400, 6_000)
-            } else if m.contains("llama-3.3-70b") {
+            } else if text::contains(m, "llama-3.3-70b") {
                 (1_000, 12_000)
-            } else if m.contains("gpt-oss") {
+            } else if text::contains(m, "gpt-oss") {
                 (1_000, 8_000)
-            } else if m.contains("compound") {
+            } else if text::contains(m, "compound") {
                 (250, 0)
             } else {
                 (0, 0)
@@ -438,9 +439,9 @@ fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Un
         }
         (ProviderKind::Gemini, Scope::Model(m)) => {
             // Unknown Gemini models get the strictest listed tier (Flash: 5 RPM, 20 RPD).
-            let (rpm, rpd, tpm) = if m.contains("gemma") {
+            let (rpm, rpd, tpm) = if text::contains(m, "gemma") {
                 (30, 14_400, 15_000)
-            } else if m.contains("flash-lite") {
+            } else if text::contains(m, "flash-lite") {
                 (15, 500, 0)
             } else {
                 (5, 20, 250_000)
@@ -1495,8 +1496,18 @@ fn as_arr<'a>(v: &'a Value, n: usize, what: &str) -> Read<&'a [Value]> {
 fn opt_list<T>(o: &Obj, k: &str, item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
     match o.get(k) {
         None => Ok(Vec::new()),
-        Some(v) => as_arr(v, 0, k)?.iter().map(item).collect(),
+        Some(v) => read_all(as_arr(v, 0, k)?, item),
     }
+}
+
+/// Each item read by `item`: a plain loop, as `collect::<Result<Vec<_>>>` costs three
+/// functions per item type.
+fn read_all<T>(a: &[Value], item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
+    let mut out = Vec::with_capacity(a.len());
+    for x in a {
+        out.push(item(x)?);
+    }
+    Ok(out)
 }
 
 fn get_key(v: &Value) -> Read<ScopeKey> {
@@ -1590,10 +1601,7 @@ fn get_pairs<T>(
         let [key, items] = as_arr(p, 2, k)? else {
             return Err(invalid(k));
         };
-        let items = as_arr(items, 0, k)?
-            .iter()
-            .map(item)
-            .collect::<Read<Vec<T>>>()?;
+        let items = read_all(as_arr(items, 0, k)?, item)?;
         Ok((get_key(key)?, items))
     })? {
         m.insert(p.0, p.1);

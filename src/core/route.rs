@@ -585,7 +585,13 @@ impl SavedModel {
             match k.as_str() {
                 "p" => r.p = x.as_str()?.to_owned(),
                 "m" => r.m = x.as_str()?.to_owned(),
-                "t" => r.t = x.as_array()?.iter().map(u32_of).collect::<Option<_>>()?,
+                "t" => {
+                    // A loop, not `collect::<Option<_>>`: that costs three generic functions.
+                    r.t.clear();
+                    for t in x.as_array()? {
+                        r.t.push(u32_of(t)?);
+                    }
+                }
                 "s" => r.s = opt(x, Value::as_f64)?,
                 "o" => r.o = u32_of(x)?,
                 "n" => r.n = u8::try_from(x.as_u64()?).ok()?,

@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::core::error::{Error, ErrorCode};
+use crate::core::text;
 use crate::web::client::FreeRouterClient;
 use crate::web::error::to_js;
 use crate::web::glue;
@@ -273,10 +274,10 @@ fn exchange_error(status: u16, text: &str) -> Error {
     };
     let lower = reason.to_ascii_lowercase();
     let e = match status {
-        403 if lower.contains("expired") => auth_error(format!(
+        403 if text::contains(&lower, "expired") => auth_error(format!(
             "OpenRouter says the sign-in code expired ({said}); codes last 10 minutes and work once. {RESTART}"
         )),
-        403 if lower.contains("verifier") || lower.contains("invalid code") => auth_error(format!(
+        403 if text::contains(&lower, "verifier") || text::contains(&lower, "invalid code") => auth_error(format!(
             "OpenRouter rejected the sign-in code or its PKCE verifier ({said}): the code was already used, or sign-in was started again in another step. {RESTART}"
         )),
         403 => auth_error(format!(

@@ -1,0 +1,64 @@
+//! Substring search for the crate. `str::find`/`contains` with a `&str` pattern bring in the
+//! two-way searcher (~2.4 KB of wasm); the haystacks here are short (error messages, model ids,
+//! hosts), where a plain scan is as good.
+
+/// Byte offset of the first `needle` in `hay`, as `str::find`. A match of a whole UTF-8
+/// needle in UTF-8 text always starts on a char boundary.
+#[inline(never)]
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return Some(0);
+    };
+    // First byte before the rest: a catalog search runs this over every model's description.
+    let last = h.len().checked_sub(n.len())?;
+    let mut i = 0;
+    while i <= last {
+        if h.get(i) == Some(&first) && h.get(i + 1..i + n.len()) == Some(rest) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// As `str::contains` with a `&str` pattern.
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// As `str::split_once` with a `&str` separator.
+pub fn split_once<'a>(hay: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let i = find(hay, sep)?;
+    Some((hay.get(..i)?, hay.get(i + sep.len()..)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_std() {
+        let hays = [
+            "",
+            "a",
+            "abc",
+            "aaab",
+            "héllo wörld",
+            "::1",
+            "fe80::1::",
+            "x𝄞y𝄞",
+            "ababac",
+        ];
+        let needles = [
+            "", "a", "b", "ab", "aab", "c", "ö", "wörld", "::", "𝄞", "𝄞y", "abac", "zz",
+        ];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+                assert_eq!(contains(h, n), h.contains(n));
+                assert_eq!(split_once(h, n), h.split_once(n), "{h:?} {n:?}");
+            }
+        }
+    }
+}
