@@ -922,15 +922,10 @@ impl<'a> Parser<'a> {
             return Err(self.err_at("EOF while parsing a string", self.i));
         };
         self.i += 1;
+        if let Some(ch) = short_escape(c) {
+            return Ok(ch);
+        }
         Ok(match c {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
             b'u' => {
                 let n = self.hex4()?;
                 let code = match n {
@@ -1149,6 +1144,22 @@ impl<'a> Parser<'a> {
         }
         Ok(if positive { f } else { -f })
     }
+}
+
+/// The character a one-letter escape (`\n`, `\"`, ...) stands for; `None` for `u` and the rest.
+#[inline]
+pub(crate) fn short_escape(c: u8) -> Option<char> {
+    Some(match c {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
 }
 
 /// The first index from `i` holding `"`, `\\` or a control byte (or the end). Eight bytes at

@@ -970,22 +970,16 @@ mod scan {
                     }
                     b'\\' => {
                         let before = t.get(run..i)?;
-                        let c = match *s.get(i + 1)? {
-                            b'"' => '"',
-                            b'\\' => '\\',
-                            b'/' => '/',
-                            b'b' => '\u{8}',
-                            b'f' => '\u{c}',
-                            b'n' => '\n',
-                            b'r' => '\r',
-                            b't' => '\t',
-                            b'u' => {
+                        let e = *s.get(i + 1)?;
+                        let c = match crate::core::json::short_escape(e) {
+                            Some(c) => c,
+                            None if e == b'u' => {
                                 self.i = i + 2;
                                 let c = self.unicode()?;
                                 i = self.i - 2;
                                 c
                             }
-                            _ => return None,
+                            None => return None,
                         };
                         i += 2;
                         if keep {
