@@ -73,13 +73,19 @@ fn cow<'a>(o: &'a Obj, key: &str) -> Result<Option<Cow<'a, str>>, String> {
 /// The objects of array field `key` (each entry must be an object).
 fn objects<'a>(o: &'a Obj, key: &str) -> Result<Vec<&'a Obj>, String> {
     let list = field(o, key, "an array", Value::as_array)?;
-    list.map_or(&[][..], |v| v.as_slice())
-        .iter()
-        .map(|x| {
-            x.as_object()
-                .ok_or_else(|| format!("invalid type: an entry of `{key}` is not an object"))
-        })
-        .collect()
+    let list = list.map_or(&[][..], |v| v.as_slice());
+    let mut out = Vec::with_capacity(list.len());
+    for x in list {
+        match x.as_object() {
+            Some(o) => out.push(o),
+            None => {
+                return Err(format!(
+                    "invalid type: an entry of `{key}` is not an object"
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn not_null<'a>(o: &'a Obj, key: &str) -> Option<&'a Value> {

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::core::json::{Map, Value};
+use crate::core::map::Put as _;
 use wasm_bindgen::prelude::*;
 
 use crate::core::adapters::{self, CallShape};
@@ -170,18 +171,18 @@ impl Live {
     pub fn route_value(&self) -> Value {
         let latency = self.finished_ms.unwrap_or_else(now_ms) - self.started_ms;
         let mut m = Map::new();
-        m.insert("provider".into(), self.provider_id().into());
-        m.insert("model".into(), self.served_model().into());
-        m.insert(
-            "attempts".into(),
+        m.put("provider", self.provider_id().into());
+        m.put("model", self.served_model().into());
+        m.put(
+            "attempts",
             crate::web::error::attempts_json(&Error {
                 attempts: self.attempts.clone(),
                 ..Error::new(ErrorCode::ProviderError, "")
             }),
         );
-        m.insert("costUsd".into(), self.cost_usd().into());
-        m.insert("latencyMs".into(), latency.round().into());
-        m.insert("ttftMs".into(), self.ttft_ms.round().into());
+        m.put("costUsd", self.cost_usd().into());
+        m.put("latencyMs", latency.round().into());
+        m.put("ttftMs", self.ttft_ms.round().into());
         Value::Object(m)
     }
 
@@ -197,11 +198,11 @@ impl Live {
             // Debug formatting with Unicode tables. The message is always an object here.
             let msg = v.get_mut("choices").and_then(|c| c.get_mut(0));
             if let Some(Value::Object(msg)) = msg.and_then(|c| c.get_mut("message")) {
-                msg.insert("content".into(), Value::from(self.text()));
+                msg.put("content", Value::from(self.text()));
             }
         }
         if let Value::Object(m) = &mut v {
-            m.insert("route".into(), self.route_value());
+            m.put("route", self.route_value());
         }
         v
     }
@@ -274,12 +275,12 @@ impl Live {
         self.settle_attempt(tokens);
         if let Some(u) = self.body.acc.usage.clone() {
             let mut m = Map::new();
-            m.insert("tokens".into(), u);
-            m.insert("costUsd".into(), self.cost_usd().into());
+            m.put("tokens", u);
+            m.put("costUsd", self.cost_usd().into());
             self.outbox.push(("usage", m));
         }
         let mut m = Map::new();
-        m.insert("route".into(), self.route_value());
+        m.put("route", self.route_value());
         self.outbox.push(("done", m));
     }
 
@@ -342,10 +343,10 @@ impl Live {
         self.finished_ms = Some(now_ms());
         self.ctl.release();
         let mut m = Map::new();
-        m.insert("code".into(), e.code.as_str().into());
-        m.insert("message".into(), e.message.clone().into());
-        m.insert("provider".into(), self.provider_id().into());
-        m.insert("model".into(), self.served_model().into());
+        m.put("code", e.code.as_str().into());
+        m.put("message", e.message.clone().into());
+        m.put("provider", self.provider_id().into());
+        m.put("model", self.served_model().into());
         self.outbox.push(("error", m));
         self.phase = Phase::Failed(e);
     }
@@ -373,9 +374,9 @@ fn transport_done(reader: &JsValue) {
 /// The `attempt` event: the n-th try of this call goes to `cand`.
 pub fn emit_attempt(inner: &Inner, cand: &Cand, n: usize) {
     inner.events.emit("attempt", now_ms(), |m| {
-        m.insert("provider".into(), cand.provider.id.clone().into());
-        m.insert("model".into(), cand.model.clone().into());
-        m.insert("n".into(), n.into());
+        m.put("provider", cand.provider.id.clone().into());
+        m.put("model", cand.model.clone().into());
+        m.put("n", n.into());
     });
 }
 
@@ -861,8 +862,8 @@ async fn resume(live: &SharedLive) {
     let mut with_prefix = req;
     if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
         let mut m = Map::new();
-        m.insert("role".into(), "assistant".into());
-        m.insert("content".into(), partial.clone().into());
+        m.put("role", "assistant".into());
+        m.put("content", partial.clone().into());
         msgs.push(Value::Object(m));
     }
     loop {
@@ -938,9 +939,9 @@ async fn resume(live: &SharedLive) {
                 l.phase = Phase::Streaming;
                 l.busy = false;
                 let mut m = Map::new();
-                m.insert("from".into(), from.clone().into());
-                m.insert("to".into(), l.served_model().into());
-                m.insert("partialLength".into(), partial.chars().count().into());
+                m.put("from", from.clone().into());
+                m.put("to", l.served_model().into());
+                m.put("partialLength", partial.chars().count().into());
                 l.outbox.push(("resume", m));
                 l.absorb(rest);
                 if let Some(e) = broke {

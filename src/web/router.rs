@@ -2,9 +2,11 @@
 //! them, try them in order until one streams, apply what each failure taught, and report.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::rc::Rc;
 
 use crate::core::json::{Map, Value};
+use crate::core::map::Put as _;
 use wasm_bindgen::prelude::*;
 
 use crate::core::budget;
@@ -227,11 +229,13 @@ fn nothing_usable(
         .any(|(_, s)| matches!(s, Skip::PoolExhausted { .. }));
     // Something comes back by itself: say when, even if other candidates are out for good.
     let all_timed = skipped.iter().any(|(_, s)| s.until_ms().is_some());
-    let list: Vec<String> = skipped
-        .iter()
-        .take(4)
-        .map(|(c, s)| format!("{} ({s})", c.model))
-        .collect();
+    let mut list = String::new();
+    for (i, (c, s)) in skipped.iter().take(4).enumerate() {
+        if i > 0 {
+            list.push_str(", ");
+        }
+        let _ = write!(list, "{} ({s})", c.model);
+    }
     let mut e = match until {
         Some(t) if all_timed => {
             let wait = (t - now).max(0.0);
@@ -245,17 +249,14 @@ fn nothing_usable(
                 format!(
                     "every candidate model is resting; the first is usable again in {} ({}). Pass waitForQuota: true to wait, add another provider, or try later",
                     human_ms(wait),
-                    list.join(", ")
+                    list
                 ),
             )
             .with_retry_after(wait as u64)
         }
         _ => Error::new(
             ErrorCode::NoCandidates,
-            format!(
-                "no candidate model can take this request: {}",
-                list.join(", ")
-            ),
+            format!("no candidate model can take this request: {list}"),
         ),
     };
     if let Some(t) = until {
@@ -304,14 +305,15 @@ async fn plan_call(
     let named = named(req).map_err(|e| to_js(&e))?;
     let pinned_provider = match &copts.provider {
         Some(id) => Some(inner.provider_by_id(id).ok_or_else(|| {
+            let mut ids = String::new();
+            for (i, p) in inner.providers.iter().enumerate() {
+                if i > 0 {
+                    ids.push_str(", ");
+                }
+                ids.push_str(&p.id);
+            }
             to_js(&Error::invalid(format!(
-                "options.provider \"{id}\" is not one of the configured providers ({})",
-                inner
-                    .providers
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "options.provider \"{id}\" is not one of the configured providers ({ids})"
             )))
         })?),
         None => None,
@@ -445,17 +447,17 @@ pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
         Action::Cooldown { until_ms } | Action::FreePoolExhausted { until_ms } => {
             let until = *until_ms;
             ev.emit("cooldown", now, |m| {
-                m.insert("provider".into(), p.clone().into());
-                m.insert("model".into(), cand.model.clone().into());
-                m.insert("untilMs".into(), until.into());
-                m.insert("reason".into(), reason.into());
+                m.put("provider", p.clone().into());
+                m.put("model", cand.model.clone().into());
+                m.put("untilMs", until.into());
+                m.put("reason", reason.into());
             });
         }
         Action::ProviderOut => ev.emit("error", now, |m| {
-            m.insert("code".into(), reason.into());
-            m.insert("provider".into(), p.clone().into());
-            m.insert(
-                "message".into(),
+            m.put("code", reason.into());
+            m.put("provider", p.clone().into());
+            m.put(
+                "message",
                 format!(
                     "{p} is out for this session ({}); the other providers go on",
                     c.error.message
@@ -464,9 +466,9 @@ pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
             );
         }),
         Action::Evict => ev.emit("model_evicted", now, |m| {
-            m.insert("provider".into(), p.clone().into());
-            m.insert("model".into(), cand.model.clone().into());
-            m.insert("reason".into(), c.error.message.clone().into());
+            m.put("provider", p.clone().into());
+            m.put("model", cand.model.clone().into());
+            m.put("reason", c.error.message.clone().into());
         }),
         _ => {}
     }
@@ -475,10 +477,10 @@ pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
         ErrorCode::RateLimited | ErrorCode::QuotaExhausted
     ) {
         ev.emit("rate_limited", now, |m| {
-            m.insert("provider".into(), p.clone().into());
-            m.insert("model".into(), cand.model.clone().into());
+            m.put("provider", p.clone().into());
+            m.put("model", cand.model.clone().into());
             if let Some(r) = c.error.retry_after_ms {
-                m.insert("retryAfterMs".into(), r.into());
+                m.put("retryAfterMs", r.into());
             }
         });
     }
@@ -612,7 +614,7 @@ async fn wait_for(
     }
     let ms = retry_after_ms.unwrap_or(0) as f64 + 5.0;
     inner.events.emit("waiting", now_ms(), |m| {
-        m.insert("ms".into(), ms.round().into());
+        m.put("ms", ms.round().into());
     });
     inner.waited_ms.set(inner.waited_ms.get() + ms);
     match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
@@ -631,8 +633,8 @@ fn report(inner: &Inner, mut e: Error, attempts: Vec<Attempt>) -> JsValue {
     }
     e.attempts = attempts;
     inner.events.emit("error", now_ms(), |m| {
-        m.insert("code".into(), e.code.as_str().into());
-        m.insert("message".into(), e.message.clone().into());
+        m.put("code", e.code.as_str().into());
+        m.put("message", e.message.clone().into());
     });
     to_js(&e)
 }
@@ -719,7 +721,7 @@ async fn try_planned(
                 Some((_, at)) if at <= wait_deadline => {
                     let ms = (at - now_ms()).max(0.0) + 5.0;
                     inner.events.emit("waiting", now_ms(), |m| {
-                        m.insert("ms".into(), ms.round().into());
+                        m.put("ms", ms.round().into());
                     });
                     inner.waited_ms.set(inner.waited_ms.get() + ms);
                     let slept = transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await;
@@ -818,16 +820,16 @@ async fn try_planned(
                         .filter(|f| f.0 != cand.provider.id || f.1 != served);
                     if let Some(from) = changed {
                         inner.events.emit("repin", now, |m| {
-                            m.insert("sessionId".into(), sid.clone().into());
-                            m.insert("from".into(), from.1.into());
-                            m.insert("to".into(), served.clone().into());
+                            m.put("sessionId", sid.clone().into());
+                            m.put("from", from.1.into());
+                            m.put("to", served.clone().into());
                         });
                     }
                 }
                 inner.events.emit("first_token", now, |m| {
-                    m.insert("provider".into(), cand.provider.id.clone().into());
-                    m.insert("model".into(), served.into());
-                    m.insert("ttftMs".into(), ttft.round().into());
+                    m.put("provider", cand.provider.id.clone().into());
+                    m.put("model", served.into());
+                    m.put("ttftMs", ttft.round().into());
                 });
                 live.absorb(rest);
                 if let Some(e) = broke {
@@ -897,9 +899,9 @@ async fn try_planned(
                 if let Some(next) = remaining.iter().find(usable_next) {
                     if counted(&attempts, waiting) < max {
                         inner.events.emit("fallback", now, |m| {
-                            m.insert("from".into(), cand.model.clone().into());
-                            m.insert("to".into(), next.model.clone().into());
-                            m.insert("reason".into(), c.error.code.as_str().into());
+                            m.put("from", cand.model.clone().into());
+                            m.put("to", next.model.clone().into());
+                            m.put("reason", c.error.code.as_str().into());
                         });
                     }
                 }

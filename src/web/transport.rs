@@ -152,15 +152,16 @@ pub fn response_headers(resp: &JsValue) -> Vec<(String, String)> {
 #[inline(never)]
 fn header_pairs(json: &str) -> Option<Vec<(String, String)>> {
     use crate::core::json::{self, Value};
-    json::from_str(json)
-        .ok()?
-        .as_array()?
-        .iter()
-        .map(|p| match p.as_array()?.as_slice() {
-            [Value::String(k), Value::String(v)] => Some((k.clone(), v.clone())),
-            _ => None,
-        })
-        .collect()
+    let v = json::from_str(json).ok()?;
+    let list = v.as_array()?;
+    let mut out = Vec::with_capacity(list.len());
+    for p in list {
+        match p.as_array()?.as_slice() {
+            [Value::String(k), Value::String(v)] => out.push((k.clone(), v.clone())),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Copy a JS byte array into `buf` (reused between pieces), without zero-filling it first.
