@@ -69,7 +69,7 @@ export function jsonParse(s) {
 }
 
 /** Resolve with `p`, or reject as soon as `signal` aborts: nothing awaits forever. */
-export function raceAbort(p, signal) {
+function raceAbort(p, signal) {
   if (!signal) return Promise.resolve(p);
   if (signal.aborted) {
     // `p` may still reject (a read on an aborted body): handle it, or it is reported unhandled.
