@@ -1073,10 +1073,15 @@ impl Ledger {
     /// Load a stored ledger; anything unreadable or of another version is an error (start
     /// fresh).
     pub fn from_json(s: &str) -> Result<Ledger, Error> {
-        let l = json::from_str(s)
-            .map_err(|e| e.to_string())
-            .and_then(|v| Ledger::read(&v))
-            .map_err(|e| Error::parse(format!("stored quota ledger is unreadable: {e}")))?;
+        let unreadable = |e: &dyn std::fmt::Display| {
+            Error::parse(format!("stored quota ledger is unreadable: {e}"))
+        };
+        let v = json::from_str(s).map_err(|e| unreadable(&e))?;
+        let l = Ledger::read(&v).map_err(|e| match e {
+            Bad::Missing(k) => unreadable(&format_args!("missing field `{k}`")),
+            Bad::Invalid(k) => unreadable(&format_args!("`{k}` is missing or invalid")),
+            Bad::Scope(s) => unreadable(&format_args!("bad scope {}", Value::from(s))),
+        })?;
         if l.v != VERSION {
             return Err(Error::parse(format!(
                 "stored quota ledger has version {}, expected {VERSION}",
@@ -1461,31 +1466,51 @@ fn put_tab(out: &mut String, t: &Tab) {
 }
 
 type Obj = Map;
-type Read<T> = Result<T, String>;
 
-fn invalid(what: &str) -> String {
-    format!("`{what}` is missing or invalid")
+/// Why a stored ledger is unreadable. Copy and text-free, so the readers' error paths cost
+/// nothing; `from_json` turns it into the message.
+#[derive(Clone, Copy)]
+enum Bad<'a> {
+    Missing(&'a str),
+    Invalid(&'a str),
+    Scope(&'a str),
+}
+
+type Read<'a, T> = Result<T, Bad<'a>>;
+
+fn invalid(what: &str) -> Bad<'_> {
+    Bad::Invalid(what)
 }
 
 /// A required field.
-fn req<'a>(o: &'a Obj, k: &str) -> Read<&'a Value> {
-    o.get(k).ok_or_else(|| format!("missing field `{k}`"))
+fn req<'a>(o: &'a Obj, k: &'a str) -> Read<'a, &'a Value> {
+    o.get(k).ok_or(Bad::Missing(k))
 }
 
-fn as_u(v: &Value, what: &str) -> Read<u64> {
-    v.as_u64().ok_or_else(|| invalid(what))
+fn as_u<'a>(v: &Value, what: &'a str) -> Read<'a, u64> {
+    v.as_u64().ok_or(Bad::Invalid(what))
 }
 
-fn as_f(v: &Value, what: &str) -> Read<f64> {
-    v.as_f64().ok_or_else(|| invalid(what))
+fn as_f<'a>(v: &Value, what: &'a str) -> Read<'a, f64> {
+    v.as_f64().ok_or(Bad::Invalid(what))
 }
 
-fn as_obj<'a>(v: &'a Value, what: &str) -> Read<&'a Obj> {
-    v.as_object().ok_or_else(|| invalid(what))
+/// A required unsigned field, named the same in both errors.
+fn req_u<'a>(o: &'a Obj, k: &'a str) -> Read<'a, u64> {
+    as_u(req(o, k)?, k)
+}
+
+/// A required float field, named the same in both errors.
+fn req_f<'a>(o: &'a Obj, k: &'a str) -> Read<'a, f64> {
+    as_f(req(o, k)?, k)
+}
+
+fn as_obj<'a>(v: &'a Value, what: &'a str) -> Read<'a, &'a Obj> {
+    v.as_object().ok_or(Bad::Invalid(what))
 }
 
 /// A JSON array of exactly `n` items (any length when `n` is 0).
-fn as_arr<'a>(v: &'a Value, n: usize, what: &str) -> Read<&'a [Value]> {
+fn as_arr<'a>(v: &'a Value, n: usize, what: &'a str) -> Read<'a, &'a [Value]> {
     match v.as_array() {
         Some(a) if n == 0 || a.len() == n => Ok(a),
         _ => Err(invalid(what)),
@@ -1493,7 +1518,11 @@ fn as_arr<'a>(v: &'a Value, n: usize, what: &str) -> Read<&'a [Value]> {
 }
 
 /// An optional list field (missing = empty), each item read by `item`.
-fn opt_list<T>(o: &Obj, k: &str, item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
+fn opt_list<'a, T>(
+    o: &'a Obj,
+    k: &'a str,
+    item: &dyn Fn(&'a Value) -> Read<'a, T>,
+) -> Read<'a, Vec<T>> {
     match o.get(k) {
         None => Ok(Vec::new()),
         Some(v) => read_all(as_arr(v, 0, k)?, item),
@@ -1502,7 +1531,7 @@ fn opt_list<T>(o: &Obj, k: &str, item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T
 
 /// Each item read by `item`: a plain loop, as `collect::<Result<Vec<_>>>` costs three
 /// functions per item type.
-fn read_all<T>(a: &[Value], item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
+fn read_all<'a, T>(a: &'a [Value], item: &dyn Fn(&'a Value) -> Read<'a, T>) -> Read<'a, Vec<T>> {
     let mut out = Vec::with_capacity(a.len());
     for x in a {
         out.push(item(x)?);
@@ -1510,7 +1539,7 @@ fn read_all<T>(a: &[Value], item: &dyn Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
     Ok(out)
 }
 
-fn get_key(v: &Value) -> Read<ScopeKey> {
+fn get_key(v: &Value) -> Read<'_, ScopeKey> {
     let [p, s] = as_arr(v, 2, "scope key")? else {
         return Err(invalid("scope key"));
     };
@@ -1522,7 +1551,7 @@ fn get_key(v: &Value) -> Read<ScopeKey> {
         "*provider" => Scope::Provider,
         _ => match s.strip_prefix('=') {
             Some(m) => Scope::Model(m.to_string()),
-            None => return Err(format!("bad scope {}", Value::from(s))),
+            None => return Err(Bad::Scope(s)),
         },
     };
     Ok(ScopeKey {
@@ -1532,7 +1561,7 @@ fn get_key(v: &Value) -> Read<ScopeKey> {
 }
 
 /// `"w"` and `"u"` of a rule or observation.
-fn get_wu(o: &Obj) -> Read<(Window, Unit)> {
+fn get_wu(o: &Obj) -> Read<'_, (Window, Unit)> {
     let w = match req(o, "w")? {
         Value::String(s) if s == "m" => Window::Minute,
         Value::String(s) if s == "h" => Window::Hour,
@@ -1548,7 +1577,7 @@ fn get_wu(o: &Obj) -> Read<(Window, Unit)> {
     Ok((w, u))
 }
 
-fn get_rule(v: &Value) -> Read<Rule> {
+fn get_rule(v: &Value) -> Read<'_, Rule> {
     let o = as_obj(v, "rule")?;
     let (w, u) = get_wu(o)?;
     let (s, g) = match req(o, "s")?.as_str() {
@@ -1566,10 +1595,10 @@ fn get_rule(v: &Value) -> Read<Rule> {
     Ok(Rule {
         w,
         u,
-        l: as_u(req(o, "l")?, "l")?,
+        l: req_u(o, "l")?,
         s,
         r,
-        t: as_f(req(o, "t")?, "t")?,
+        t: req_f(o, "t")?,
         g,
         k: match o.get("k") {
             None => 0,
@@ -1578,24 +1607,24 @@ fn get_rule(v: &Value) -> Read<Rule> {
     })
 }
 
-fn get_obs(v: &Value) -> Read<Obs> {
+fn get_obs(v: &Value) -> Read<'_, Obs> {
     let o = as_obj(v, "obs")?;
     let (w, u) = get_wu(o)?;
     Ok(Obs {
         w,
         u,
-        t: as_f(req(o, "t")?, "t")?,
-        n: as_u(req(o, "n")?, "n")?,
-        until: as_f(req(o, "until")?, "until")?,
+        t: req_f(o, "t")?,
+        n: req_u(o, "n")?,
+        until: req_f(o, "until")?,
     })
 }
 
 /// `[[key,[item..]]..]` (missing = empty; a repeated key keeps the last).
-fn get_pairs<T>(
-    o: &Obj,
-    k: &str,
-    item: &dyn Fn(&Value) -> Read<T>,
-) -> Read<SortedMap<ScopeKey, Vec<T>>> {
+fn get_pairs<'a, T>(
+    o: &'a Obj,
+    k: &'a str,
+    item: &dyn Fn(&'a Value) -> Read<'a, T>,
+) -> Read<'a, SortedMap<ScopeKey, Vec<T>>> {
     let mut m = SortedMap::default();
     for p in opt_list(o, k, &|p| {
         let [key, items] = as_arr(p, 2, k)? else {
@@ -1613,11 +1642,11 @@ fn get_pairs<T>(
 // just that, instead of each combination of the fields read so far.
 
 #[inline(never)]
-fn get_tab(v: &Value) -> Read<Tab> {
+fn get_tab(v: &Value) -> Read<'_, Tab> {
     let o = as_obj(v, "tab")?;
     let mut t = Tab {
-        v: as_u(req(o, "v")?, "v")?,
-        next: as_u(req(o, "next")?, "next")?,
+        v: req_u(o, "v")?,
+        next: req_u(o, "next")?,
         ..Tab::default()
     };
     t.log = get_pairs(o, "log", &|e| match as_arr(e, 3, "log")? {
@@ -1631,10 +1660,10 @@ fn get_tab(v: &Value) -> Read<Tab> {
             k.push(get_key(key)?);
         }
         Ok(Pend {
-            id: as_u(req(p, "id")?, "id")?,
+            id: req_u(p, "id")?,
             k,
-            tok: as_u(req(p, "tok")?, "tok")?,
-            exp: as_f(req(p, "exp")?, "exp")?,
+            tok: req_u(p, "tok")?,
+            exp: req_f(p, "exp")?,
         })
     })?;
     t.sp = opt_list(o, "sp", &|p| match as_arr(p, 3, "sp")? {
@@ -1683,14 +1712,11 @@ impl Ledger {
         out.push_str("}}");
     }
 
-    fn read(v: &Value) -> Read<Ledger> {
+    fn read(v: &Value) -> Read<'_, Ledger> {
         let o = as_obj(v, "ledger")?;
         let mut l = Ledger::new();
-        l.v = u32::try_from(as_u(req(o, "v")?, "v")?).map_err(|_| invalid("v"))?;
-        l.tab = req(o, "tab")?
-            .as_str()
-            .ok_or_else(|| invalid("tab"))?
-            .to_string();
+        l.v = u32::try_from(req_u(o, "v")?).map_err(|_| invalid("v"))?;
+        l.tab = req(o, "tab")?.as_str().ok_or(invalid("tab"))?.to_string();
         l.rules = get_pairs(o, "rules", &get_rule)?;
         l.obs = get_pairs(o, "obs", &get_obs)?;
         if let Some(t) = o.get("tabs") {
@@ -1700,16 +1726,13 @@ impl Ledger {
         }
         if let Some(c) = o.get("credits") {
             for c in as_arr(c, 0, "credits")? {
-                add_sorted(
-                    &mut l.credits,
-                    c.as_str().ok_or_else(|| invalid("credits"))?,
-                );
+                add_sorted(&mut l.credits, c.as_str().ok_or(invalid("credits"))?);
             }
         }
         l.decl = get_pairs(o, "decl", &get_rule)?;
         if let Some(b) = o.get("budget") {
             let b = as_obj(b, "budget")?;
-            l.budget.max = as_u(req(b, "max")?, "max")?;
+            l.budget.max = req_u(b, "max")?;
             l.budget.period = match req(b, "period")?.as_str() {
                 Some("day") => BudgetPeriod::Day,
                 Some("month") => BudgetPeriod::Month,
@@ -1734,5 +1757,31 @@ mod tests {
         }
         assert_eq!(days_from_civil(2026, 3, 8), 20_520);
         assert_eq!(dst_days(2026), (20_520, 20_758));
+    }
+
+    /// The texts of unreadable-ledger errors stay as they were.
+    #[test]
+    fn from_json_error_texts() {
+        let msg = |s: &str| Ledger::from_json(s).expect_err(s).message;
+        let pre = "stored quota ledger is unreadable: ";
+        assert_eq!(msg("{\"v\":1}"), format!("{pre}missing field `tab`"));
+        assert_eq!(msg("[]"), format!("{pre}`ledger` is missing or invalid"));
+        assert_eq!(
+            msg("{\"v\":1,\"tab\":\"a\",\"rules\":[[[\"p\",\"x\\\"y\"],[]]]}"),
+            format!("{pre}bad scope \"x\\\"y\"")
+        );
+        assert_eq!(
+            msg("{\"v\":1,\"tab\":\"a\",\"obs\":[[[\"p\",\"*free\"],[{\"w\":\"m\",\"u\":\"r\",\"t\":1,\"n\":1}]]]}"),
+            format!("{pre}missing field `until`")
+        );
+        assert_eq!(
+            msg("{\"v\":1,\"tab\":\"a\",\"tabs\":{\"x\":{\"v\":1,\"next\":\"2\"}}}"),
+            format!("{pre}`next` is missing or invalid")
+        );
+        assert!(msg("{\"v\":1,").starts_with(pre));
+        assert_eq!(
+            msg("{\"v\":2,\"tab\":\"a\"}"),
+            "stored quota ledger has version 2, expected 1"
+        );
     }
 }
