@@ -61,7 +61,7 @@ impl Persist {
         if *self.seen.borrow() == s {
             return;
         }
-        if let (Ok(other), Ok(mut l)) = (Ledger::from_json(&s), self.ledger.try_borrow_mut()) {
+        if let (Some(other), Ok(mut l)) = (Ledger::load(&s), self.ledger.try_borrow_mut()) {
             l.merge(&other);
         }
         *self.seen.borrow_mut() = s;
@@ -199,7 +199,7 @@ impl QuotaState {
                     return;
                 };
                 // Another tab's state: merging is idempotent, so a message twice is harmless.
-                if let (Ok(other), Ok(mut l)) = (Ledger::from_json(&s), ledger.try_borrow_mut()) {
+                if let (Some(other), Ok(mut l)) = (Ledger::load(&s), ledger.try_borrow_mut()) {
                     l.merge(&other);
                 }
             });
