@@ -888,47 +888,50 @@ impl Ledger {
     }
 
     /// Each window of `key` as it stands at `now_ms`.
+    // Plain loops: the iterator chain (flat_map, chain, fold) cost several adapter functions.
     pub fn windows(&self, key: &ScopeKey, now_ms: f64) -> Vec<WindowState> {
-        self.rules_for(key, now_ms)
-            .into_iter()
-            .map(|r| {
-                let o = self.obs_of(key, &r);
-                let used = self.used(key, &r, o, now_ms);
-                let reserved = self.inflight(key, &r, now_ms, now_ms);
-                let next = self.earliest(key, &r, 1, now_ms);
-                let resets_at_ms = if next > now_ms {
-                    next
-                } else if r.w == Window::Day {
-                    r.natural_end(now_ms)
-                } else {
-                    // Sliding and open: when the oldest counted thing leaves (now if empty).
-                    let cut = o.map_or(f64::NEG_INFINITY, |o| o.t);
-                    let first = self
-                        .tabs
-                        .values()
-                        .flat_map(|t| t.log.get(key).into_iter().flatten())
-                        .filter(|e| e.0 > cut && r.holds(e.0, now_ms))
-                        .map(|e| e.0 + span(r.w))
-                        .chain(o.map(|o| o.until).filter(|u| *u > now_ms))
-                        .fold(f64::INFINITY, f64::min);
-                    if first.is_finite() {
-                        first
-                    } else {
-                        now_ms
+        let mut out = Vec::new();
+        for r in self.rules_for(key, now_ms) {
+            let o = self.obs_of(key, &r);
+            let used = self.used(key, &r, o, now_ms);
+            let reserved = self.inflight(key, &r, now_ms, now_ms);
+            let next = self.earliest(key, &r, 1, now_ms);
+            let resets_at_ms = if next > now_ms {
+                next
+            } else if r.w == Window::Day {
+                r.natural_end(now_ms)
+            } else {
+                // Sliding and open: when the oldest counted thing leaves (now if empty).
+                let cut = o.map_or(f64::NEG_INFINITY, |o| o.t);
+                let mut first = f64::INFINITY;
+                for t in self.tabs.values() {
+                    for e in t.log.get(key).into_iter().flatten() {
+                        if e.0 > cut && r.holds(e.0, now_ms) {
+                            first = first.min(e.0 + span(r.w));
+                        }
                     }
-                };
-                WindowState {
-                    window: r.w,
-                    unit: r.u,
-                    limit: r.l,
-                    used,
-                    reserved,
-                    resets_at_ms,
-                    source: r.s,
-                    day_reset: r.r,
                 }
-            })
-            .collect()
+                if let Some(o) = o.filter(|o| o.until > now_ms) {
+                    first = first.min(o.until);
+                }
+                if first.is_finite() {
+                    first
+                } else {
+                    now_ms
+                }
+            };
+            out.push(WindowState {
+                window: r.w,
+                unit: r.u,
+                limit: r.l,
+                used,
+                reserved,
+                resets_at_ms,
+                source: r.s,
+                day_reset: r.r,
+            });
+        }
+        out
     }
 
     /// One row per (key, window, unit), for `quota()`.
