@@ -397,17 +397,41 @@ impl Obs {
     }
 }
 
-fn upsert<T: Clone>(
-    v: &mut Vec<T>,
-    item: &T,
-    same: impl Fn(&T) -> bool,
-    wins: impl Fn(&T) -> bool,
-) {
-    match v.iter_mut().find(|x| same(x)) {
+/// Rules and observations: at most one per (window, unit) slot of a key.
+trait Slotted: Clone {
+    fn wu(&self) -> (Window, Unit);
+}
+
+impl Slotted for Rule {
+    fn wu(&self) -> (Window, Unit) {
+        (self.w, self.u)
+    }
+}
+
+impl Slotted for Obs {
+    fn wu(&self) -> (Window, Unit) {
+        (self.w, self.u)
+    }
+}
+
+/// Put `item` in its slot: added if the slot is empty, else replacing what is there when
+/// `wins` says so. One copy per item type (`dyn`), not one per call site's closures.
+#[inline(never)]
+fn upsert<T: Slotted>(v: &mut Vec<T>, item: &T, wins: &dyn Fn(&T) -> bool) {
+    match v.iter_mut().find(|x| x.wu() == item.wu()) {
         Some(x) if wins(x) => *x = item.clone(),
         Some(_) => {}
         None => v.push(item.clone()),
     }
+}
+
+/// Slot order (shortest window first, requests before tokens); one sort instance per type.
+#[inline(never)]
+fn sort_slots<T: Slotted>(v: &mut [T]) {
+    sort::sort_by_key(v, |x| {
+        let (w, u) = x.wu();
+        slot(w, u)
+    });
 }
 
 /// Documented free-tier limits as (window, unit, limit); 0 = not documented. Sources:
@@ -523,8 +547,8 @@ impl Ledger {
                 k: 0,
             };
             let rules = self.rules.entry(key.clone());
-            upsert(rules, &rule, |x| x.w == w && x.u == u, |_| false);
-            sort::sort_by_key(rules, |x| slot(x.w, x.u));
+            upsert(rules, &rule, &|_| false);
+            sort_slots(rules);
         }
     }
 
@@ -551,8 +575,8 @@ impl Ledger {
             k: 0,
         };
         let rules = self.decl.entry(key);
-        upsert(rules, &rule, |x| x.w == window && x.u == unit, |_| true);
-        sort::sort_by_key(rules, |x| slot(x.w, x.u));
+        upsert(rules, &rule, &|_| true);
+        sort_slots(rules);
     }
 
     /// The limits that apply to `key`: provider facts first, then declarations, then (unless
@@ -570,7 +594,7 @@ impl Ledger {
                 None => {}
             }
         }
-        sort::sort_by_key(&mut out, |x| slot(x.w, x.u));
+        sort_slots(&mut out);
         out
     }
 
@@ -836,8 +860,8 @@ impl Ledger {
         if restart || cur.as_ref() != Some(&rule) {
             rule.t = now_ms;
             let rules = self.rules.entry(key.clone());
-            upsert(rules, &rule, |x| x.w == w && x.u == u, |_| true);
-            sort::sort_by_key(rules, |x| slot(x.w, x.u));
+            upsert(rules, &rule, &|_| true);
+            sort_slots(rules);
         }
         let reset = fact.reset_at_ms.filter(|t| t.is_finite());
         let remaining = match (fact.limit, fact.remaining) {
@@ -853,7 +877,7 @@ impl Ledger {
                 n: rule.l.saturating_sub(rem),
                 until: reset.unwrap_or_else(|| rule.natural_end(now_ms)),
             };
-            upsert(obs, &o, |x| x.w == w && x.u == u, |_| true);
+            upsert(obs, &o, &|_| true);
         } else if let (Some(t), Some(o)) = (reset, obs.iter_mut().find(|x| x.w == w && x.u == u)) {
             o.until = t;
         }
@@ -1109,26 +1133,16 @@ impl Ledger {
         for (k, rs) in other.rules.iter() {
             let mine = self.rules.entry(k.clone());
             for r in rs {
-                upsert(
-                    mine,
-                    r,
-                    |x| x.w == r.w && x.u == r.u,
-                    |x| r.order(x).is_gt(),
-                );
+                upsert(mine, r, &|x| r.order(x).is_gt());
             }
-            sort::sort_by_key(mine, |x| slot(x.w, x.u));
+            sort_slots(mine);
         }
         for (k, os) in other.obs.iter() {
             let mine = self.obs.entry(k.clone());
             for o in os {
-                upsert(
-                    mine,
-                    o,
-                    |x| x.w == o.w && x.u == o.u,
-                    |x| o.order(x).is_gt(),
-                );
+                upsert(mine, o, &|x| o.order(x).is_gt());
             }
-            sort::sort_by_key(mine, |x| slot(x.w, x.u));
+            sort_slots(mine);
         }
         for (id, t) in other.tabs.iter() {
             let take = match self.tabs.get(id) {
