@@ -1541,16 +1541,21 @@ fn as_arr<'a>(v: &'a Value, n: usize, what: &'a str) -> Read<'a, &'a [Value]> {
     }
 }
 
+/// An optional list field (missing = empty).
+fn opt_arr<'a>(o: &'a Obj, k: &'a str) -> Read<'a, &'a [Value]> {
+    match o.get(k) {
+        None => Ok(&[]),
+        Some(v) => as_arr(v, 0, k),
+    }
+}
+
 /// An optional list field (missing = empty), each item read by `item`.
 fn opt_list<'a, T>(
     o: &'a Obj,
     k: &'a str,
     item: &dyn Fn(&'a Value) -> Read<'a, T>,
 ) -> Read<'a, Vec<T>> {
-    match o.get(k) {
-        None => Ok(Vec::new()),
-        Some(v) => read_all(as_arr(v, 0, k)?, item),
-    }
+    read_all(opt_arr(o, k)?, item)
 }
 
 /// Each item read by `item`: a plain loop, as `collect::<Result<Vec<_>>>` costs three
@@ -1643,21 +1648,26 @@ fn get_obs(v: &Value) -> Read<'_, Obs> {
     })
 }
 
-/// `[[key,[item..]]..]` (missing = empty; a repeated key keeps the last).
+/// `[key,[item..]]`: the key (read after the items) and the items.
+fn get_pair<'a>(p: &'a Value, k: &'a str) -> Read<'a, (&'a Value, &'a [Value])> {
+    let [key, items] = as_arr(p, 2, k)? else {
+        return Err(invalid(k));
+    };
+    Ok((key, as_arr(items, 0, k)?))
+}
+
+/// `[[key,[item..]]..]` (missing = empty; a repeated key keeps the last). Straight into the
+/// map: no intermediate list of pairs per item type.
 fn get_pairs<'a, T>(
     o: &'a Obj,
     k: &'a str,
     item: &dyn Fn(&'a Value) -> Read<'a, T>,
 ) -> Read<'a, SortedMap<ScopeKey, Vec<T>>> {
     let mut m = SortedMap::default();
-    for p in opt_list(o, k, &|p| {
-        let [key, items] = as_arr(p, 2, k)? else {
-            return Err(invalid(k));
-        };
-        let items = read_all(as_arr(items, 0, k)?, item)?;
-        Ok((get_key(key)?, items))
-    })? {
-        m.insert(p.0, p.1);
+    for p in opt_arr(o, k)? {
+        let (key, items) = get_pair(p, k)?;
+        let items = read_all(items, item)?;
+        m.insert(get_key(key)?, items);
     }
     Ok(m)
 }
@@ -1806,6 +1816,21 @@ mod tests {
         for s in ["{\"v\":1}", "[]", "{\"v\":1,", "{\"v\":2,\"tab\":\"a\"}"] {
             assert_eq!(Ledger::load(s), None);
         }
+        // A repeated key keeps the last list; a bad item fails before its key is read.
+        let rule = |l: u32| format!("{{\"w\":\"m\",\"u\":\"r\",\"l\":{l},\"s\":\"h\",\"t\":0}}");
+        let k = "[\"p\",\"*provider\"]";
+        let two = format!(
+            "{{\"v\":1,\"tab\":\"a\",\"rules\":[[{k},[{}]],[{k},[{}]]]}}",
+            rule(3),
+            rule(7)
+        );
+        let l = Ledger::from_json(&two).expect("readable");
+        assert_eq!(l.rules.0.len(), 1);
+        assert_eq!(l.rules.0[0].1[0].l, 7);
+        assert_eq!(
+            msg("{\"v\":1,\"tab\":\"a\",\"rules\":[[[\"p\",\"x\"],[{}]]]}"),
+            format!("{pre}missing field `w`")
+        );
         let ok = Ledger::new().to_json();
         assert_eq!(Ledger::load(&ok), Ledger::from_json(&ok).ok());
         assert_eq!(
