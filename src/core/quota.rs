@@ -266,6 +266,13 @@ impl ScopeRow {
     }
 }
 
+fn unit_str(u: Unit) -> &'static str {
+    match u {
+        Unit::Requests => "requests",
+        Unit::Tokens => "tokens",
+    }
+}
+
 /// Spend so far in the budget period.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpendRow {
@@ -958,32 +965,56 @@ impl Ledger {
         out
     }
 
-    /// One row per (key, window, unit), for `quota()`.
-    pub fn snapshot(&self, now_ms: f64) -> Vec<ScopeRow> {
+    /// Each (key, window) of `quota()`, in row order.
+    fn each_window(&self, now_ms: f64, f: &mut dyn FnMut(&ScopeKey, &WindowState)) {
         let mut keys: Vec<&ScopeKey> = self.rules.keys().chain(self.decl.keys()).collect();
         sort::sort(&mut keys);
         keys.dedup();
-        let mut rows = Vec::new();
         for key in keys {
             for s in self.windows(key, now_ms) {
-                let used = s.used.saturating_add(s.reserved);
-                rows.push(ScopeRow {
-                    provider: key.provider.clone(),
-                    scope: key.scope_str().to_string(),
-                    window: s.window.as_str().to_string(),
-                    unit: match s.unit {
-                        Unit::Requests => "requests",
-                        Unit::Tokens => "tokens",
-                    }
-                    .to_string(),
-                    limit: s.limit,
-                    used,
-                    remaining: s.limit.saturating_sub(used),
-                    resets_at: s.resets_at_ms,
-                    source: s.source.as_str().to_string(),
-                });
+                f(key, &s);
             }
         }
+    }
+
+    /// One row per (key, window, unit), for `quota()`.
+    pub fn snapshot(&self, now_ms: f64) -> Vec<ScopeRow> {
+        let mut rows = Vec::new();
+        self.each_window(now_ms, &mut |key, s| {
+            let used = s.used.saturating_add(s.reserved);
+            rows.push(ScopeRow {
+                provider: key.provider.clone(),
+                scope: key.scope_str().to_string(),
+                window: s.window.as_str().to_string(),
+                unit: unit_str(s.unit).to_string(),
+                limit: s.limit,
+                used,
+                remaining: s.limit.saturating_sub(used),
+                resets_at: s.resets_at_ms,
+                source: s.source.as_str().to_string(),
+            });
+        });
+        rows
+    }
+
+    /// `snapshot` as the values `quota().scopes` shows (what `ScopeRow::to_value` gives),
+    /// built directly: no row strings to allocate and clone again.
+    pub fn snapshot_values(&self, now_ms: f64) -> Vec<Value> {
+        let mut rows = Vec::new();
+        self.each_window(now_ms, &mut |key, s| {
+            let used = s.used.saturating_add(s.reserved);
+            let mut m = Map::new();
+            m.put("provider", key.provider.as_str().into());
+            m.put("scope", key.scope_str().into());
+            m.put("window", s.window.as_str().into());
+            m.put("unit", unit_str(s.unit).into());
+            m.put("source", s.source.as_str().into());
+            m.put("limit", s.limit.into());
+            m.put("used", used.into());
+            m.put("remaining", s.limit.saturating_sub(used).into());
+            m.put("resetsAt", s.resets_at_ms.into());
+            rows.push(Value::Object(m));
+        });
         rows
     }
 
@@ -1791,6 +1822,34 @@ mod tests {
         }
         assert_eq!(days_from_civil(2026, 3, 8), 20_520);
         assert_eq!(dst_days(2026), (20_520, 20_758));
+    }
+
+    /// The web layer's direct rows equal the `ScopeRow` ones.
+    #[test]
+    fn snapshot_values_match_rows() {
+        let now = 1.8e12;
+        let mut l = Ledger::new();
+        let keys = ScopeKey::for_call("groq", ProviderKind::Groq, "llama-3.1-8b-instant", false);
+        for k in &keys {
+            l.ensure_defaults(&k.provider, ProviderKind::Groq, &k.scope, now);
+        }
+        l.declare(
+            ScopeKey::new("other", Scope::Provider),
+            Window::Millis(5000),
+            Unit::Requests,
+            3,
+            DayReset::UtcMidnight,
+        );
+        let id = l.reserve(&keys, 100, now).expect("room");
+        l.commit(id, Some(40), now + 5.0);
+        l.reserve(&keys, 7, now + 6.0).expect("room");
+        let rows: Vec<Value> = l
+            .snapshot(now + 9.0)
+            .iter()
+            .map(ScopeRow::to_value)
+            .collect();
+        assert!(rows.len() > 3);
+        assert_eq!(l.snapshot_values(now + 9.0), rows);
     }
 
     /// The texts of unreadable-ledger errors stay as they were.

@@ -370,7 +370,7 @@ pub fn snapshot(inner: &Inner) -> Value {
     let Ok(l) = inner.quota.ledger.try_borrow() else {
         return Value::Null;
     };
-    let scopes = Value::Array(l.snapshot(now).iter().map(|r| r.to_value()).collect());
+    let scopes = Value::Array(l.snapshot_values(now));
     let spend = l.spend(now);
     let mut m = Map::new();
     m.put("scopes", scopes);
