@@ -967,10 +967,31 @@ impl Ledger {
 
     /// Each (key, window) of `quota()`, in row order.
     fn each_window(&self, now_ms: f64, f: &mut dyn FnMut(&ScopeKey, &WindowState)) {
-        let mut keys: Vec<&ScopeKey> = self.rules.keys().chain(self.decl.keys()).collect();
-        sort::sort(&mut keys);
-        keys.dedup();
-        for key in keys {
+        // Both maps are sorted: walk them together (each key once) instead of sorting.
+        let (a, b) = (&self.rules.0, &self.decl.0);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let key = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => {
+                    let o = x.0.cmp(&y.0);
+                    i += usize::from(o.is_le());
+                    j += usize::from(o.is_ge());
+                    if o.is_le() {
+                        &x.0
+                    } else {
+                        &y.0
+                    }
+                }
+                (Some(x), None) => {
+                    i += 1;
+                    &x.0
+                }
+                (None, Some(y)) => {
+                    j += 1;
+                    &y.0
+                }
+                (None, None) => break,
+            };
             for s in self.windows(key, now_ms) {
                 f(key, &s);
             }
@@ -1840,6 +1861,14 @@ mod tests {
             3,
             DayReset::UtcMidnight,
         );
+        l.declare(
+            keys[1].clone(),
+            Window::Hour,
+            Unit::Tokens,
+            900,
+            DayReset::UtcMidnight,
+        );
+        l.ensure_defaults("zz", ProviderKind::Cerebras, &Scope::Model("m".into()), now);
         let id = l.reserve(&keys, 100, now).expect("room");
         l.commit(id, Some(40), now + 5.0);
         l.reserve(&keys, 7, now + 6.0).expect("room");
@@ -1849,6 +1878,19 @@ mod tests {
             .map(ScopeRow::to_value)
             .collect();
         assert!(rows.len() > 3);
+        // Each key of rules and declarations once, in key order.
+        let mut all: Vec<&ScopeKey> = l.rules.keys().chain(l.decl.keys()).collect();
+        all.sort();
+        all.dedup();
+        let mut order = Vec::new();
+        l.each_window(now + 9.0, &mut |k, _| order.push(k.clone()));
+        let mut want = Vec::new();
+        for k in all {
+            for _ in l.windows(k, now + 9.0) {
+                want.push(k.clone());
+            }
+        }
+        assert_eq!(order, want);
         assert_eq!(l.snapshot_values(now + 9.0), rows);
     }
 
