@@ -779,9 +779,14 @@ impl Ledger {
             Verdict::Ok => {}
             v => return Err(v),
         }
-        let mut keys = keys.to_vec();
-        sort::sort(&mut keys);
-        keys.dedup();
+        // Sorted and deduplicated by insertion: a call has two or three keys.
+        let mut sorted: Vec<ScopeKey> = Vec::new();
+        for k in keys {
+            if let Err(i) = sorted.binary_search(k) {
+                sorted.insert(i, k.clone());
+            }
+        }
+        let keys = sorted;
         let tab = self.own(now_ms);
         let id = tab.next;
         tab.next = id.saturating_add(1);
