@@ -732,13 +732,17 @@ impl Ledger {
     }
 
     /// Longest history any window needs.
+    // Plain loops: chain/flatten adapters cost more than they save here.
     fn retain_ms(&self) -> f64 {
-        self.rules
-            .values()
-            .chain(self.decl.values())
-            .flatten()
-            .map(|r| span(r.w))
-            .fold(MIN_RETAIN_MS, f64::max)
+        let mut keep = MIN_RETAIN_MS;
+        for rules in [&self.rules, &self.decl] {
+            for (_, rs) in &rules.0 {
+                for r in rs {
+                    keep = keep.max(span(r.w));
+                }
+            }
+        }
+        keep
     }
 
     /// Our own contribution, pruned, with its version bumped (every caller writes to it).
@@ -1232,7 +1236,10 @@ impl Ledger {
                 || !t.spent.is_empty()
                 || t.pend.iter().any(|p| p.exp > now_ms)
                 || t.sp.iter().any(|p| p.2 > now_ms)
-                || t.log.values().flatten().any(|e| e.0 > now_ms - keep)
+                || t.log
+                    .0
+                    .iter()
+                    .any(|l| l.1.iter().any(|e| e.0 > now_ms - keep))
         });
     }
 }
