@@ -260,11 +260,18 @@ async fn locked<R: 'static>(
         return inner.quota.update(f);
     }
     let out: Rc<RefCell<Option<R>>> = Rc::new(RefCell::new(None));
+    let o = out.clone();
+    with_lock(inner, Box::new(move |l| *o.borrow_mut() = Some(f(l)))).await;
+    let r = out.borrow_mut().take();
+    r
+}
+
+/// The lock itself, not generic: one JS closure type and one future for every caller.
+async fn with_lock(inner: &Rc<Inner>, f: Box<dyn FnOnce(&mut Ledger)>) {
     let run = {
         let inner = inner.clone();
-        let out = out.clone();
         move || {
-            *out.borrow_mut() = inner.quota.update_now(f);
+            inner.quota.update_now(f);
         }
     };
     let f = Closure::once_into_js(move || {
@@ -272,8 +279,6 @@ async fn locked<R: 'static>(
         JsValue::UNDEFINED
     });
     let _ = JsFuture::from(glue::with_lock(&inner.quota.name, f.unchecked_ref())).await;
-    let r = out.borrow_mut().take();
-    r
 }
 
 /// The scopes a call to `model` on `p` draws from, with their documented defaults in place.
