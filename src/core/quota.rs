@@ -1191,33 +1191,39 @@ impl Ledger {
     /// tabs, so two tabs' usage adds up and re-merging the same state changes nothing.
     /// Limits and provider observations: newest wins. Credits flags: union.
     pub fn merge(&mut self, other: &Ledger) {
-        for (k, rs) in other.rules.iter() {
-            let mine = self.rules.entry(k.clone());
-            for r in rs {
+        self.merge_owned(other.clone());
+    }
+
+    /// `merge` of a ledger the caller no longer needs (the web layer's freshly read ones):
+    /// keys and tab contributions move instead of being cloned.
+    pub fn merge_owned(&mut self, other: Ledger) {
+        for (k, rs) in other.rules.0 {
+            let mine = self.rules.entry(k);
+            for r in &rs {
                 upsert(mine, r, &|x| r.order(x).is_gt());
             }
             sort_slots(mine);
         }
-        for (k, os) in other.obs.iter() {
-            let mine = self.obs.entry(k.clone());
-            for o in os {
+        for (k, os) in other.obs.0 {
+            let mine = self.obs.entry(k);
+            for o in &os {
                 upsert(mine, o, &|x| o.order(x).is_gt());
             }
             sort_slots(mine);
         }
-        for (id, t) in other.tabs.iter() {
-            let take = match self.tabs.get(id) {
+        for (id, t) in other.tabs.0 {
+            let take = match self.tabs.get(&id) {
                 None => true,
                 Some(m) => {
                     t.v > m.v
                         || (t.v == m.v
-                            && t != m
-                            && to_string_with(|o| put_tab(o, t))
+                            && t != *m
+                            && to_string_with(|o| put_tab(o, &t))
                                 > to_string_with(|o| put_tab(o, m)))
                 }
             };
             if take {
-                self.tabs.insert(id.clone(), t.clone());
+                self.tabs.insert(id, t);
             }
         }
         for c in &other.credits {

@@ -62,7 +62,7 @@ impl Persist {
             return;
         }
         if let (Some(other), Ok(mut l)) = (Ledger::load(&s), self.ledger.try_borrow_mut()) {
-            l.merge(&other);
+            l.merge_owned(other);
         }
         *self.seen.borrow_mut() = s;
     }
@@ -200,7 +200,7 @@ impl QuotaState {
                 };
                 // Another tab's state: merging is idempotent, so a message twice is harmless.
                 if let (Some(other), Ok(mut l)) = (Ledger::load(&s), ledger.try_borrow_mut()) {
-                    l.merge(&other);
+                    l.merge_owned(other);
                 }
             });
             // Weak: the link lives in `Persist`, a strong reference would keep it alive forever.
