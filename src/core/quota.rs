@@ -441,20 +441,27 @@ fn sort_slots<T: Slotted>(v: &mut [T]) {
     });
 }
 
-/// Documented free-tier limits as (window, unit, limit); 0 = not documented. Sources:
-/// OpenRouter `api_reference/limits.mdx` (20/min; 50/day, 1000/day with credits); the rest
-/// from reference section 6 (cheahjs list 2026-07; Mistral help center; Cerebras docs).
-fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Unit, u64)> {
-    use Unit::{Requests as R, Tokens as T};
-    use Window::{Day as D, Hour as H, Minute as M};
-    let mut v = Vec::new();
+/// The slots `defaults` fills, in order; Mistral's first is per second (`Millis(1000)`).
+const DEFAULT_SLOTS: [(Window, Unit); 6] = [
+    (Window::Minute, Unit::Requests),
+    (Window::Hour, Unit::Requests),
+    (Window::Day, Unit::Requests),
+    (Window::Minute, Unit::Tokens),
+    (Window::Hour, Unit::Tokens),
+    (Window::Day, Unit::Tokens),
+];
+
+/// Documented free-tier limits per `DEFAULT_SLOTS` (a table, not a Vec per provider); 0 = not
+/// documented. Sources: OpenRouter `api_reference/limits.mdx` (20/min; 50/day, 1000/day with
+/// credits); the rest from reference section 6 (cheahjs list 2026-07; Mistral help center;
+/// Cerebras docs).
+fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> [u64; 6] {
     match (kind, scope) {
         (ProviderKind::OpenRouter, Scope::OpenRouterFree) => {
-            v = vec![(M, R, 20), (D, R, if credits { 1000 } else { 50 })];
+            [20, 0, if credits { 1000 } else { 50 }, 0, 0, 0]
         }
         (ProviderKind::Groq, Scope::Model(m)) => {
             // ~30 RPM for every model; RPD/TPM per model family, headers refine them.
-            v.push((M, R, 30));
             let (rpd, tpm) = if text::contains(m, "llama-3.1-8b") {
                 (14_400, 6_000)
             } else if text::contains(m, "llama-3.3-70b") {
@@ -466,7 +473,7 @@ fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Un
             } else {
                 (0, 0)
             };
-            v.extend([(D, R, rpd), (M, T, tpm)]);
+            [30, 0, rpd, tpm, 0, 0]
         }
         (ProviderKind::Gemini, Scope::Model(m)) => {
             // Unknown Gemini models get the strictest listed tier (Flash: 5 RPM, 20 RPD).
@@ -477,25 +484,15 @@ fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Un
             } else {
                 (5, 20, 250_000)
             };
-            v = vec![(M, R, rpm), (D, R, rpd), (M, T, tpm)];
+            [rpm, 0, rpd, tpm, 0, 0]
         }
         (ProviderKind::Cerebras, Scope::Model(_)) => {
-            v = vec![
-                (M, R, 30),
-                (H, R, 900),
-                (D, R, 14_400),
-                (M, T, 60_000),
-                (H, T, 1_000_000),
-                (D, T, 1_000_000),
-            ];
+            [30, 900, 14_400, 60_000, 1_000_000, 1_000_000]
         }
-        (ProviderKind::Mistral, Scope::Provider) => {
-            v = vec![(Window::Millis(1000), R, 1), (M, T, 500_000)];
-        }
-        _ => {}
+        // 1 request per second.
+        (ProviderKind::Mistral, Scope::Provider) => [1, 0, 0, 500_000, 0, 0],
+        _ => [0; 6],
     }
-    v.retain(|x| x.2 > 0);
-    v
 }
 
 fn default_reset(kind: Option<ProviderKind>) -> DayReset {
@@ -542,7 +539,16 @@ impl Ledger {
     ) {
         let key = ScopeKey::new(provider, scope.clone());
         let r = default_reset(Some(kind));
-        for (w, u, l) in defaults(kind, scope, self.credits.iter().any(|c| c == provider)) {
+        let d = defaults(kind, scope, self.credits.iter().any(|c| c == provider));
+        for (i, (l, (w, u))) in d.into_iter().zip(DEFAULT_SLOTS).enumerate() {
+            if l == 0 {
+                continue;
+            }
+            let w = if i == 0 && kind == ProviderKind::Mistral {
+                Window::Millis(1000)
+            } else {
+                w
+            };
             let rule = Rule {
                 w,
                 u,
@@ -1863,6 +1869,64 @@ mod tests {
         assert_eq!(dst_days(2026), (20_520, 20_758));
     }
 
+    /// The defaults table gives what the per-provider lists gave, in the same order.
+    #[test]
+    fn defaults_table_matches_lists() {
+        let models = [
+            "llama-3.1-8b",
+            "llama-3.3-70b",
+            "gpt-oss-20b",
+            "compound",
+            "x",
+            "gemma-3",
+            "gemini-flash-lite",
+            "gemini-2.5-flash",
+        ];
+        let kinds = [
+            ProviderKind::OpenRouter,
+            ProviderKind::Groq,
+            ProviderKind::Gemini,
+            ProviderKind::Cerebras,
+            ProviderKind::Mistral,
+        ];
+        let mut scopes = vec![Scope::OpenRouterFree, Scope::Provider];
+        scopes.extend(models.iter().map(|m| Scope::Model(m.to_string())));
+        for kind in kinds {
+            for scope in &scopes {
+                for credits in [false, true] {
+                    let mut l = Ledger::new();
+                    l.ensure_defaults("p", kind, scope, 0.0);
+                    let r = default_reset(Some(kind));
+                    let mut want: Vec<Rule> = Vec::new();
+                    for (w, u, l) in old_defaults(kind, scope, credits) {
+                        want.push(Rule {
+                            w,
+                            u,
+                            l,
+                            s: Source::Documented,
+                            r,
+                            t: 0.0,
+                            g: false,
+                            k: 0,
+                        });
+                    }
+                    sort_slots(&mut want);
+                    if credits {
+                        l.credits.push("p".into());
+                        l.rules = SortedMap::default();
+                        l.ensure_defaults("p", kind, scope, 0.0);
+                    }
+                    let key = ScopeKey::new("p", scope.clone());
+                    assert_eq!(
+                        l.rules.get(&key),
+                        (!want.is_empty()).then_some(&want),
+                        "{kind:?} {scope:?}"
+                    );
+                }
+            }
+        }
+    }
+
     /// The web layer's direct rows equal the `ScopeRow` ones.
     #[test]
     fn snapshot_values_match_rows() {
@@ -1956,5 +2020,62 @@ mod tests {
             msg("{\"v\":2,\"tab\":\"a\"}"),
             "stored quota ledger has version 2, expected 1"
         );
+    }
+
+    /// Documented free-tier limits as (window, unit, limit); 0 = not documented. Sources:
+    /// OpenRouter `api_reference/limits.mdx` (20/min; 50/day, 1000/day with credits); the rest
+    /// from reference section 6 (cheahjs list 2026-07; Mistral help center; Cerebras docs).
+    fn old_defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> Vec<(Window, Unit, u64)> {
+        use Unit::{Requests as R, Tokens as T};
+        use Window::{Day as D, Hour as H, Minute as M};
+        let mut v = Vec::new();
+        match (kind, scope) {
+            (ProviderKind::OpenRouter, Scope::OpenRouterFree) => {
+                v = vec![(M, R, 20), (D, R, if credits { 1000 } else { 50 })];
+            }
+            (ProviderKind::Groq, Scope::Model(m)) => {
+                // ~30 RPM for every model; RPD/TPM per model family, headers refine them.
+                v.push((M, R, 30));
+                let (rpd, tpm) = if text::contains(m, "llama-3.1-8b") {
+                    (14_400, 6_000)
+                } else if text::contains(m, "llama-3.3-70b") {
+                    (1_000, 12_000)
+                } else if text::contains(m, "gpt-oss") {
+                    (1_000, 8_000)
+                } else if text::contains(m, "compound") {
+                    (250, 0)
+                } else {
+                    (0, 0)
+                };
+                v.extend([(D, R, rpd), (M, T, tpm)]);
+            }
+            (ProviderKind::Gemini, Scope::Model(m)) => {
+                // Unknown Gemini models get the strictest listed tier (Flash: 5 RPM, 20 RPD).
+                let (rpm, rpd, tpm) = if text::contains(m, "gemma") {
+                    (30, 14_400, 15_000)
+                } else if text::contains(m, "flash-lite") {
+                    (15, 500, 0)
+                } else {
+                    (5, 20, 250_000)
+                };
+                v = vec![(M, R, rpm), (D, R, rpd), (M, T, tpm)];
+            }
+            (ProviderKind::Cerebras, Scope::Model(_)) => {
+                v = vec![
+                    (M, R, 30),
+                    (H, R, 900),
+                    (D, R, 14_400),
+                    (M, T, 60_000),
+                    (H, T, 1_000_000),
+                    (D, T, 1_000_000),
+                ];
+            }
+            (ProviderKind::Mistral, Scope::Provider) => {
+                v = vec![(Window::Millis(1000), R, 1), (M, T, 500_000)];
+            }
+            _ => {}
+        }
+        v.retain(|x| x.2 > 0);
+        v
     }
 }
