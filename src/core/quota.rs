@@ -678,22 +678,30 @@ impl Ledger {
         if fits(now) {
             return now;
         }
-        let mut c = vec![r.natural_end(now)];
-        if let Some(o) = o.filter(|o| o.until > now) {
-            c.push(o.until);
+        // The smallest candidate after now that fits, else the largest (else now): a running
+        // min/max instead of collecting, sorting and scanning the candidates.
+        let mut best: Option<f64> = None;
+        let mut last = now;
+        let mut consider = |t: f64| {
+            if t > now {
+                last = last.max(t);
+                if best.is_none_or(|b| t < b) && fits(t) {
+                    best = Some(t);
+                }
+            }
+        };
+        consider(r.natural_end(now));
+        if let Some(o) = o {
+            consider(o.until);
         }
         if r.w != Window::Day {
             for tab in self.tabs.values() {
                 for e in tab.log.get(key).into_iter().flatten() {
-                    c.push(e.0 + span(r.w));
+                    consider(e.0 + span(r.w));
                 }
             }
         }
-        c.retain(|t| *t > now);
-        sort::sort_by(&mut c, f64::total_cmp);
-        c.dedup();
-        let last = c.last().copied().unwrap_or(now);
-        c.into_iter().find(|t| fits(*t)).unwrap_or(last)
+        best.unwrap_or(last)
     }
 
     /// Does any window (declared, documented, learned or guessed) apply to one of `keys`? A
@@ -1925,6 +1933,92 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `earliest` as it was (collect, sort, first that fits), as the reference.
+    fn old_earliest(l: &Ledger, key: &ScopeKey, r: &Rule, need: u64, now: f64) -> f64 {
+        let o = l.obs_of(key, r);
+        let need = need.min(r.l);
+        let fits = |t: f64| {
+            l.used(key, r, o, t)
+                .saturating_add(l.inflight(key, r, t, now))
+                .saturating_add(need)
+                <= r.l
+        };
+        if fits(now) {
+            return now;
+        }
+        let mut c = vec![r.natural_end(now)];
+        if let Some(o) = o.filter(|o| o.until > now) {
+            c.push(o.until);
+        }
+        if r.w != Window::Day {
+            for tab in l.tabs.values() {
+                for e in tab.log.get(key).into_iter().flatten() {
+                    c.push(e.0 + span(r.w));
+                }
+            }
+        }
+        c.retain(|t| *t > now);
+        sort::sort_by(&mut c, f64::total_cmp);
+        c.dedup();
+        let last = c.last().copied().unwrap_or(now);
+        c.into_iter().find(|t| fits(*t)).unwrap_or(last)
+    }
+
+    #[test]
+    fn earliest_matches_reference() {
+        let t0 = 1.8e12;
+        let key = ScopeKey::new("p", Scope::Provider);
+        let mut l = Ledger::new();
+        for (w, u, n) in [
+            (Window::Minute, Unit::Requests, 5),
+            (Window::Millis(7_000), Unit::Requests, 3),
+            (Window::Hour, Unit::Tokens, 900),
+            (Window::Day, Unit::Requests, 40),
+        ] {
+            l.declare(key.clone(), w, u, n, DayReset::PacificMidnight);
+        }
+        let mut seed = 7u64;
+        let mut rnd = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let mut now = t0;
+        let mut blocked = 0;
+        for step in 0..400 {
+            now += rnd(9_000) as f64;
+            if step % 37 == 0 {
+                let fact = LimitFact {
+                    scope: Scope::Provider,
+                    window: Window::Minute,
+                    unit: Unit::Requests,
+                    limit: None,
+                    remaining: Some(rnd(3)),
+                    reset_at_ms: Some(now + rnd(50_000) as f64),
+                    source: Source::Header,
+                };
+                l.learn("p", &fact, now);
+            }
+            for r in l.rules_for(&key, now) {
+                for need in [1, 2, 50] {
+                    blocked += usize::from(l.earliest(&key, &r, need, now) > now);
+                    assert_eq!(
+                        l.earliest(&key, &r, need, now).to_bits(),
+                        old_earliest(&l, &key, &r, need, now).to_bits(),
+                        "step {step}"
+                    );
+                }
+            }
+            if let Ok(id) = l.reserve(std::slice::from_ref(&key), rnd(80), now) {
+                if rnd(4) > 0 {
+                    l.commit(id, Some(rnd(120)), now + rnd(500) as f64);
+                }
+            }
+        }
+        assert!(blocked > 100, "{blocked}");
     }
 
     /// The web layer's direct rows equal the `ScopeRow` ones.
