@@ -306,10 +306,14 @@ pub async fn reserve(
     // Keys without any limit cannot be refused, whatever other tabs do: no lock, no storage
     // on the request path; the count is written behind.
     let free = q.ledger.try_borrow().is_ok_and(|l| !l.limited(&keys, now));
-    let r = if free || !q.shared {
-        q.update(|l| l.reserve(&keys, tokens, now))
+    // One closure for both paths (one instance of each helper); under the lock the time is
+    // read again, after the wait.
+    let fresh = !free && q.shared;
+    let f = move |l: &mut Ledger| l.reserve(&keys, tokens, if fresh { now_ms() } else { now });
+    let r = if fresh {
+        locked(inner, f).await
     } else {
-        locked(inner, move |l| l.reserve(&keys, tokens, now_ms())).await
+        q.update(f)
     };
     r.map(|r| r.map(Some)).unwrap_or(Ok(None))
 }
