@@ -599,12 +599,10 @@ impl Ledger {
         let mut out = self.decl.get(key).cloned().unwrap_or_default();
         for r in self.rules.get(key).into_iter().flatten() {
             let fact = r.s != Source::Documented;
-            let r = &Self::grown(r, now);
-            match out.iter_mut().find(|d| d.w == r.w && d.u == r.u) {
-                Some(d) if fact => *d = r.clone(),
-                Some(_) => {}
-                None if fact || !declared => out.push(r.clone()),
-                None => {}
+            // A fact replaces or adds; a default only fills an empty slot, and only when the
+            // provider declared nothing.
+            if fact || !declared {
+                upsert(&mut out, &Self::grown(r, now), &|_| fact);
             }
         }
         sort_slots(&mut out);
