@@ -425,11 +425,18 @@ impl Slotted for Obs {
 /// `wins` says so. One copy per item type (`dyn`), not one per call site's closures.
 #[inline(never)]
 fn upsert<T: Slotted>(v: &mut Vec<T>, item: &T, wins: &dyn Fn(&T) -> bool) {
-    match v.iter_mut().find(|x| x.wu() == item.wu()) {
+    let (w, u) = item.wu();
+    match find_slot(v, w, u).and_then(|i| v.get_mut(i)) {
         Some(x) if wins(x) => *x = item.clone(),
         Some(_) => {}
         None => v.push(item.clone()),
     }
+}
+
+/// Where the (window, unit) slot is in `v`, if present.
+#[inline(never)]
+fn find_slot<T: Slotted>(v: &[T], w: Window, u: Unit) -> Option<usize> {
+    v.iter().position(|x| x.wu() == (w, u))
 }
 
 /// Slot order (shortest window first, requests before tokens); one sort instance per type.
@@ -622,11 +629,8 @@ impl Ledger {
     }
 
     fn obs_of(&self, key: &ScopeKey, r: &Rule) -> Option<Obs> {
-        self.obs
-            .get(key)?
-            .iter()
-            .find(|o| o.w == r.w && o.u == r.u)
-            .copied()
+        let v = self.obs.get(key)?;
+        find_slot(v, r.w, r.u).and_then(|i| v.get(i)).copied()
     }
 
     /// Answered usage at time `t` (log entries of every tab, plus the provider's count).
@@ -840,7 +844,7 @@ impl Ledger {
         let key = ScopeKey::new(provider, fact.scope.clone());
         let (w, u) = (fact.window, fact.unit);
         let rules = self.rules_for(&key, now_ms);
-        let cur = rules.iter().find(|r| r.w == w && r.u == u).cloned();
+        let cur = find_slot(&rules, w, u).and_then(|i| rules.get(i)).cloned();
         let mut rule = cur.clone().unwrap_or(Rule {
             w,
             u,
@@ -906,7 +910,9 @@ impl Ledger {
                 until: reset.unwrap_or_else(|| rule.natural_end(now_ms)),
             };
             upsert(obs, &o, &|_| true);
-        } else if let (Some(t), Some(o)) = (reset, obs.iter_mut().find(|x| x.w == w && x.u == u)) {
+        } else if let (Some(t), Some(o)) =
+            (reset, find_slot(obs, w, u).and_then(|i| obs.get_mut(i)))
+        {
             o.until = t;
         }
     }
