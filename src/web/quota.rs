@@ -61,9 +61,7 @@ impl Persist {
         if *self.seen.borrow() == s {
             return;
         }
-        if let (Some(other), Ok(mut l)) = (Ledger::load(&s), self.ledger.try_borrow_mut()) {
-            l.merge_owned(other);
-        }
+        merge_text(&self.ledger, &s);
         *self.seen.borrow_mut() = s;
     }
 
@@ -104,6 +102,13 @@ impl Persist {
         if let Some((shared, ..)) = self.link.borrow().as_ref() {
             shared.later();
         }
+    }
+}
+
+/// Fold in a ledger another tab stored or sent; garbage (or a busy ledger) is skipped.
+fn merge_text(ledger: &RefCell<Ledger>, s: &str) {
+    if let (Some(other), Ok(mut l)) = (Ledger::load(s), ledger.try_borrow_mut()) {
+        l.merge_owned(other);
     }
 }
 
@@ -199,9 +204,7 @@ impl QuotaState {
                     return;
                 };
                 // Another tab's state: merging is idempotent, so a message twice is harmless.
-                if let (Some(other), Ok(mut l)) = (Ledger::load(&s), ledger.try_borrow_mut()) {
-                    l.merge_owned(other);
-                }
+                merge_text(&ledger, &s);
             });
             // Weak: the link lives in `Persist`, a strong reference would keep it alive forever.
             let weak: Weak<Persist> = Rc::downgrade(&state.persist);
