@@ -766,8 +766,8 @@ impl Ledger {
         let keep = self.retain_ms();
         let tab = self.tabs.entry(self.tab.clone());
         tab.v = tab.v.saturating_add(1);
-        tab.pend.retain(|p| p.exp > now);
-        tab.sp.retain(|p| p.2 > now);
+        keep_if(&mut tab.pend, &|p| p.exp > now);
+        keep_if(&mut tab.sp, &|p| p.2 > now);
         if now.is_finite() {
             for log in tab.log.values_mut() {
                 log.retain(|e| e.0 > now - keep);
@@ -824,7 +824,7 @@ impl Ledger {
     pub fn commit(&mut self, id: ReservationId, actual_tokens: Option<u64>, now_ms: f64) {
         let tok = actual_tokens.unwrap_or(id.tokens);
         let tab = self.own(now_ms);
-        tab.pend.retain(|p| p.id != id.id);
+        keep_if(&mut tab.pend, &|p| p.id != id.id);
         for k in id.keys {
             push_entry(tab.log.entry(k), now_ms, tok);
         }
@@ -832,7 +832,7 @@ impl Ledger {
 
     /// The request never reached the provider: give the reservation back.
     pub fn refund(&mut self, id: ReservationId, now_ms: f64) {
-        self.own(now_ms).pend.retain(|p| p.id != id.id);
+        keep_if(&mut self.own(now_ms).pend, &|p| p.id != id.id);
     }
 
     /// Learn from a fact. A fact with a limit replaces what we had unless it comes from a
@@ -1136,7 +1136,7 @@ impl Ledger {
         let day = day_bounds(now_ms, DayReset::UtcMidnight).0;
         let tab = self.own(now_ms);
         let held = tab.sp.iter().find(|p| p.0 == id.0).map_or(0, |p| p.1);
-        tab.sp.retain(|p| p.0 != id.0);
+        keep_if(&mut tab.sp, &|p| p.0 != id.0);
         // An unusable cost counts as the whole reservation (spend is never under-counted).
         let amt = if actual_usd.is_finite() {
             nano(actual_usd)
@@ -1150,7 +1150,7 @@ impl Ledger {
     }
 
     pub fn refund_spend(&mut self, id: SpendId, now_ms: f64) {
-        self.own(now_ms).sp.retain(|p| p.0 != id.0);
+        keep_if(&mut self.own(now_ms).sp, &|p| p.0 != id.0);
     }
 
     pub fn spend(&self, now_ms: f64) -> SpendRow {
@@ -1266,6 +1266,12 @@ impl Ledger {
                     .any(|l| l.1.iter().any(|e| e.0 > now_ms - keep))
         });
     }
+}
+
+/// `v.retain(keep)` with one instance per item type, not one per closure.
+#[inline(never)]
+fn keep_if<T>(v: &mut Vec<T>, keep: &dyn Fn(&T) -> bool) {
+    v.retain(|x| keep(x));
 }
 
 fn nano(usd: f64) -> u64 {
