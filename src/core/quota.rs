@@ -949,6 +949,12 @@ impl Ledger {
     // Plain loops: the iterator chain (flat_map, chain, fold) cost several adapter functions.
     pub fn windows(&self, key: &ScopeKey, now_ms: f64) -> Vec<WindowState> {
         let mut out = Vec::new();
+        self.each_state(key, now_ms, &mut |s| out.push(s));
+        out
+    }
+
+    /// `windows` one by one, without collecting them (the `quota()` path).
+    fn each_state(&self, key: &ScopeKey, now_ms: f64, f: &mut dyn FnMut(WindowState)) {
         for r in self.rules_for(key, now_ms) {
             let o = self.obs_of(key, &r);
             let used = self.used(key, &r, o, now_ms);
@@ -978,7 +984,7 @@ impl Ledger {
                     now_ms
                 }
             };
-            out.push(WindowState {
+            f(WindowState {
                 window: r.w,
                 unit: r.u,
                 limit: r.l,
@@ -989,7 +995,6 @@ impl Ledger {
                 day_reset: r.r,
             });
         }
-        out
     }
 
     /// Each (key, window) of `quota()`, in row order.
@@ -1019,9 +1024,7 @@ impl Ledger {
                 }
                 (None, None) => break,
             };
-            for s in self.windows(key, now_ms) {
-                f(key, &s);
-            }
+            self.each_state(key, now_ms, &mut |s| f(key, &s));
         }
     }
 
