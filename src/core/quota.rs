@@ -1235,13 +1235,7 @@ impl Ledger {
         for (id, t) in other.tabs.0 {
             let take = match self.tabs.get(&id) {
                 None => true,
-                Some(m) => {
-                    t.v > m.v
-                        || (t.v == m.v
-                            && t != *m
-                            && to_string_with(|o| put_tab(o, &t))
-                                > to_string_with(|o| put_tab(o, m)))
-                }
+                Some(m) => t.v > m.v || (t.v == m.v && t != *m && tab_text(&t) > tab_text(m)),
             };
             if take {
                 self.tabs.insert(id, t);
@@ -1534,6 +1528,11 @@ fn put_pairs<T>(out: &mut String, m: &SortedMap<ScopeKey, Vec<T>>, item: &dyn Fn
         put_list(out, v, item);
         out.push(']');
     });
+}
+
+/// A tab's stored form: the tie-break between two versions of one tab.
+fn tab_text(t: &Tab) -> String {
+    to_string_with(|o| put_tab(o, t))
 }
 
 fn put_tab(out: &mut String, t: &Tab) {
