@@ -440,7 +440,7 @@ impl Info {
                     {
                         if let Some(id) = v.get("quotaId").and_then(Value::as_str) {
                             let lim = v.get("quotaValue").and_then(|q| match q {
-                                Value::String(s) => s.trim().parse().ok(),
+                                Value::String(s) => num::parse_u64(s.trim()),
                                 _ => q.as_u64(),
                             });
                             i.quota_ids.push((id.to_string(), lim));
@@ -1276,7 +1276,7 @@ fn number_after(s: &str, key: &str) -> Option<u64> {
     let end = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
-    rest.get(..end)?.parse().ok()
+    num::parse_u64(rest.get(..end)?)
 }
 
 /// The model's context size as a provider states it: "maximum context length is 131072 tokens",
@@ -1307,7 +1307,7 @@ fn context_tokens(hay: &str) -> Option<u64> {
 
 fn numbers(s: &str) -> impl DoubleEndedIterator<Item = u64> + '_ {
     s.split(|c: char| !c.is_ascii_digit() && c != ',')
-        .filter_map(|w| w.replace(',', "").parse().ok())
+        .filter_map(|w| num::parse_u64(&w.replace(',', "")))
 }
 
 fn first_number(s: &str) -> Option<u64> {
