@@ -566,7 +566,8 @@ fn run(input: &ErrorInput, mut info: Info) -> Classified {
         (false, 0) => "error inside a successful response".to_string(),
         (false, s) => format!("error {s} inside a successful response"),
     };
-    let mut headers = info.meta_headers.clone();
+    // Moved out, not cloned: nothing reads them after this.
+    let mut headers = std::mem::take(&mut info.meta_headers);
     headers.extend(input.headers.iter().cloned());
     let mut facts = Vec::new();
     let v = decide(input, &info, status, &headers, &mut facts);
