@@ -518,12 +518,15 @@ static TAG_STATUS: [(u16, &str); 12] = [
     (422, "unprocessable unprocessable_entity"),
 ];
 
+/// Whether `t` is one of the space-separated `words`.
+#[inline(never)]
+fn one_of(t: &str, words: &str) -> bool {
+    words.split(' ').any(|w| w == t)
+}
+
 /// The status an in-body string code implies.
 fn tag_status(t: &str) -> Option<u16> {
-    TAG_STATUS
-        .iter()
-        .find(|e| e.1.split(' ').any(|n| n == t))
-        .map(|e| e.0)
+    TAG_STATUS.iter().find(|e| one_of(t, e.1)).map(|e| e.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,17 +638,19 @@ fn decide(
                 "Relax provider settings such as max_price or require_parameters if this keeps \
                  happening",
             )),
-            "model_not_found"
-            | "wrong_endpoint"
-            | "no_endpoints"
-            | "model_deprecated"
-            | "model_unavailable_upstream"
-            | "free_variant_ended" => Some(Verdict::new(
-                C::NotFound,
-                Action::Evict,
-                said(info, format!("{p} cannot serve {m} ({code})")),
-                evict(),
-            )),
+            _ if one_of(
+                code,
+                "model_not_found wrong_endpoint no_endpoints model_deprecated \
+                 model_unavailable_upstream free_variant_ended",
+            ) =>
+            {
+                Some(Verdict::new(
+                    C::NotFound,
+                    Action::Evict,
+                    said(info, format!("{p} cannot serve {m} ({code})")),
+                    evict(),
+                ))
+            }
             _ => None,
         };
         if let Some(mut v) = v {
