@@ -1402,17 +1402,20 @@ fn header_facts(
             };
             (unit, Some(window))
         };
-        let scope = match (&or_ctx, window) {
-            (Some(c), None) => c.0.clone(),
-            (None, None) if kind == ProviderKind::OpenRouter && free => Scope::OpenRouterFree,
-            _ if matches!(kind, ProviderKind::Mistral | ProviderKind::OpenRouter) => {
-                Scope::Provider
-            }
-            _ => Scope::Model(model.to_string()),
-        };
         let idx = match acc.iter().position(|a| a.0 == unit && a.1 == window) {
             Some(i) => i,
             None => {
+                // Built only for a new entry: fewer Scope drops in the loop.
+                let scope = match (&or_ctx, window) {
+                    (Some(c), None) => c.0.clone(),
+                    (None, None) if kind == ProviderKind::OpenRouter && free => {
+                        Scope::OpenRouterFree
+                    }
+                    _ if matches!(kind, ProviderKind::Mistral | ProviderKind::OpenRouter) => {
+                        Scope::Provider
+                    }
+                    _ => Scope::Model(model.to_string()),
+                };
                 acc.push((
                     unit,
                     window,
