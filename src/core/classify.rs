@@ -399,10 +399,11 @@ impl Info {
                     }
                     i.hint_s = m.get("retry_after_seconds").and_then(secs_of);
                     if let Some(r) = m.get("reasons").and_then(Value::as_array) {
-                        i.reasons = r
-                            .iter()
-                            .filter_map(|r| r.as_str().map(str::to_string))
-                            .collect();
+                        for r in r {
+                            if let Some(r) = r.as_str() {
+                                i.reasons.push(r.to_string());
+                            }
+                        }
                     }
                     i.upstream_name = m
                         .get("provider_name")
@@ -423,21 +424,15 @@ impl Info {
                         i.tags.push(c.clone());
                     }
                 }
-                for d in o
-                    .get("details")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                // Plain loops: iterator adaptors (flatten) each add their own code to the wasm.
+                let none = Vec::new();
+                let details = o.get("details").and_then(Value::as_array).unwrap_or(&none);
+                for d in details {
                     if let Some(s) = d.get("retryDelay").and_then(Value::as_str) {
                         i.gemini_delay = i.gemini_delay.or(parse_duration_ms(s));
                     }
-                    for v in d
-                        .get("violations")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
+                    let violations = d.get("violations").and_then(Value::as_array);
+                    for v in violations.unwrap_or(&none) {
                         if let Some(id) = v.get("quotaId").and_then(Value::as_str) {
                             let lim = v.get("quotaValue").and_then(|q| match q {
                                 Value::String(s) => num::parse_u64(s.trim()),
