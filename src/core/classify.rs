@@ -352,7 +352,7 @@ impl Info {
                     .find_map(|k| o.get(k)?.as_str())
                     .unwrap_or_default()
                     .to_string();
-                for k in ["http_status", "code", "status"] {
+                for k in &["http_status", "code", "status"] {
                     match o.get(k) {
                         Some(Value::Number(n)) => {
                             i.num = i.num.or(n.as_u64().and_then(|n| u16::try_from(n).ok()))
@@ -367,7 +367,7 @@ impl Info {
                         _ => {}
                     }
                 }
-                for k in ["error_type", "type"] {
+                for k in &["error_type", "type"] {
                     if let Some(s) = o.get(k).and_then(Value::as_str) {
                         i.tags.push(s.to_ascii_lowercase());
                     }
@@ -382,7 +382,7 @@ impl Info {
                         Some(v) if !v.is_null() => raw = v.to_string(),
                         _ => {}
                     }
-                    for k in ["error_type", "limit_source", "provider_error_code"] {
+                    for &k in &["error_type", "limit_source", "provider_error_code"] {
                         if let Some(s) = m.get(k).and_then(Value::as_str) {
                             i.tags.push(s.to_ascii_lowercase());
                         }
@@ -1186,7 +1186,7 @@ fn retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u6
 
 /// "Please try again in 9m52.272s." / "retry in 41.2s" / "try again in 20 seconds".
 fn message_wait(hay: &str) -> Option<u64> {
-    for key in ["try again in ", "retry in ", "retry after "] {
+    for key in &["try again in ", "retry in ", "retry after "] {
         let Some(i) = text::find(hay, key) else {
             continue;
         };
@@ -1284,7 +1284,7 @@ fn number_after(s: &str, key: &str) -> Option<u64> {
 /// "too large for model with 32768 maximum context length".
 fn context_tokens(hay: &str) -> Option<u64> {
     let plausible = |n: u64| (256..=100_000_000).contains(&n);
-    for key in [
+    for key in &[
         "context length",
         "context window",
         "maximum context",
