@@ -1437,23 +1437,26 @@ fn header_facts(
             _ => {}
         }
     }
-    acc.into_iter()
-        .filter(|a| a.2.limit.is_some() || a.2.remaining.is_some() || a.2.reset_at_ms.is_some())
-        .map(|(_, w, mut f)| {
-            if w.is_none() {
-                f.window = match &or_ctx {
-                    Some(c) => c.1,
-                    None => match f.reset_at_ms {
-                        Some(r) if r - now <= 120_000.0 => Window::Minute,
-                        Some(_) => Window::Day,
-                        None if f.limit.is_some_and(|l| l > 20) => Window::Day,
-                        None => Window::Minute,
-                    },
-                };
-            }
-            f
-        })
-        .collect()
+    // A plain loop: the filter/map/collect chain costs more wasm.
+    let mut out = Vec::new();
+    for (_, w, mut f) in acc {
+        if f.limit.is_none() && f.remaining.is_none() && f.reset_at_ms.is_none() {
+            continue;
+        }
+        if w.is_none() {
+            f.window = match &or_ctx {
+                Some(c) => c.1,
+                None => match f.reset_at_ms {
+                    Some(r) if r - now <= 120_000.0 => Window::Minute,
+                    Some(_) => Window::Day,
+                    None if f.limit.is_some_and(|l| l > 20) => Window::Day,
+                    None => Window::Minute,
+                },
+            };
+        }
+        out.push(f);
+    }
+    out
 }
 
 fn count(v: &str) -> Option<u64> {
