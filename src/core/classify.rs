@@ -1306,17 +1306,33 @@ fn context_tokens(hay: &str) -> Option<u64> {
     None
 }
 
-fn numbers(s: &str) -> impl DoubleEndedIterator<Item = u64> + '_ {
-    s.split(|c: char| !c.is_ascii_digit() && c != ',')
-        .filter_map(|w| num::parse_u64(&w.replace(',', "")))
+/// The numbers in `s`, each a run of digits and commas ("131,072" is 131072); runs that do not
+/// parse (all commas, too long) are skipped. One byte loop: a split/filter_map iterator that
+/// runs both ways costs far more wasm.
+fn numbers(s: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut digits = String::new();
+    for b in s.bytes().chain([b' ']) {
+        match b {
+            b'0'..=b'9' => digits.push(char::from(b)),
+            b',' => {}
+            _ => {
+                if let Some(n) = num::parse_u64(&digits) {
+                    out.push(n);
+                }
+                digits.clear();
+            }
+        }
+    }
+    out
 }
 
 fn first_number(s: &str) -> Option<u64> {
-    numbers(s).next()
+    numbers(s).first().copied()
 }
 
 fn last_number(s: &str) -> Option<u64> {
-    numbers(s).next_back()
+    numbers(s).last().copied()
 }
 
 fn no_error(input: &ErrorInput, text: &str) -> Classified {
@@ -1691,6 +1707,18 @@ mod tests {
         let h = "prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length";
         assert_eq!(context_tokens(h), Some(32_768));
         assert_eq!(context_tokens("context length exceeded"), None);
+    }
+
+    #[test]
+    fn number_runs() {
+        assert_eq!(first_number("about 1,234 and 5"), Some(1234));
+        assert_eq!(last_number("about 1,234 and 5"), Some(5));
+        assert_eq!(first_number("1,,2 tokens"), Some(12));
+        assert_eq!(first_number(", , ,"), None);
+        assert_eq!(last_number(""), None);
+        assert_eq!(first_number("99999999999999999999999 7"), Some(7));
+        assert_eq!(last_number("7 99999999999999999999999"), Some(7));
+        assert_eq!(last_number("x131072é"), Some(131_072));
     }
 
     #[test]
