@@ -689,7 +689,8 @@ fn decide(
     }
 
     // 4. Context length, whatever the status (some providers use 500 or 422), but not a 429.
-    let ctx_words = [
+    // Static, not a local array rebuilt on the stack on every call.
+    static CTX_WORDS: [&str; 8] = [
         "context length",
         "context_length",
         "context window",
@@ -704,7 +705,7 @@ fn decide(
             "context_length_exceeded",
             "token_limit_exceeded",
             "string_too_long",
-        ]) || info.has(&ctx_words))
+        ]) || info.has(&CTX_WORDS))
     {
         return context(input, info);
     }
@@ -1223,13 +1224,13 @@ fn message_facts(
     facts: &mut Vec<LimitFact>,
 ) {
     let hay = &info.hay;
-    let kinds = [
+    static KINDS: [(&str, Unit, Window); 4] = [
         ("(tpm)", Unit::Tokens, Window::Minute),
         ("(tpd)", Unit::Tokens, Window::Day),
         ("(rpm)", Unit::Requests, Window::Minute),
         ("(rpd)", Unit::Requests, Window::Day),
     ];
-    if let Some(&(key, unit, window)) = kinds.iter().find(|k| text::contains(hay, k.0)) {
+    if let Some(&(key, unit, window)) = KINDS.iter().find(|k| text::contains(hay, k.0)) {
         let tail = text::split_once(hay, key).map_or("", |t| t.1);
         let limit = number_after(tail, "limit");
         let used = number_after(tail, "used");
