@@ -1611,10 +1611,10 @@ fn clean(s: &str, max: usize) -> String {
 /// or asctime ("Sun Nov  6 08:49:37 1994") -> epoch ms. In all three the day number comes
 /// before the year number, so numbers are taken in order.
 fn http_date_ms(s: &str) -> Option<f64> {
-    const MONTHS: [&str; 12] = [
+    static MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    static DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let (mut day, mut month, mut year, mut time) = (None, None, None, None);
     for tok in s.split(|c: char| c.is_whitespace() || c == ',' || c == '-') {
         if tok.is_empty() {
@@ -1662,21 +1662,14 @@ fn http_date_ms(s: &str) -> Option<f64> {
     }
     let (d, mo, y, t) = (day?, month?, year?, time?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let max = *dim.get(usize::try_from(mo - 1).ok()?)?;
+    // A match, not a 12-entry array built on the stack.
+    let max = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
     if !(1..=max).contains(&d) || !(1..=9999).contains(&y) {
         return None;
     }
