@@ -1578,6 +1578,9 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
+/// How API keys start (OpenAI, Groq, Cerebras, Google, xAI, Hugging Face).
+static KEY_PREFIXES: [&str; 6] = ["sk-", "gsk_", "csk-", "AIza", "xai-", "hf_"];
+
 /// Whitespace collapsed, anything that looks like a key redacted, cut to `max` chars.
 fn clean(s: &str, max: usize) -> String {
     let mut out = String::new();
@@ -1590,7 +1593,7 @@ fn clean(s: &str, max: usize) -> String {
             out.push(' ');
         }
         let secret = redact_next
-            || ["sk-", "gsk_", "csk-", "AIza", "xai-", "hf_"]
+            || KEY_PREFIXES
                 .iter()
                 .any(|p| w.trim_start_matches(['"', '\'', '`', '(']).starts_with(p));
         redact_next = w.eq_ignore_ascii_case("bearer");
