@@ -1011,14 +1011,14 @@ fn rate_limited(
     ));
     message_facts(info, m, now, hint.map(|h| h.0), facts);
     // A bare "wait N s" is a fact too, unless something more precise already says when.
-    let scope = Scope::Model(m.to_string());
     if let Some((ms, source)) = hint {
+        // Matched in place; the scope is allocated only when the fact is pushed.
         if !facts
             .iter()
-            .any(|f| f.scope == scope && f.reset_at_ms.is_some())
+            .any(|f| matches!(&f.scope, Scope::Model(x) if x == m) && f.reset_at_ms.is_some())
         {
             facts.push(LimitFact {
-                scope,
+                scope: Scope::Model(m.to_string()),
                 window: window_for(ms),
                 unit: Unit::Requests,
                 limit: None,
