@@ -418,7 +418,8 @@ impl Info {
                     i.avail_retryable = a.get("retryable").and_then(Value::as_bool);
                     i.hint_s = a.get("retry_after").and_then(secs_of).or(i.hint_s);
                     if let Some(x) = a.get("excluded_by") {
-                        i.avail_excluded = x.to_string().to_ascii_lowercase();
+                        i.avail_excluded = x.to_string();
+                        i.avail_excluded.make_ascii_lowercase();
                     }
                     if let Some(c) = &i.avail_code {
                         i.tags.push(c.clone());
