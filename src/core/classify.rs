@@ -352,7 +352,7 @@ impl Info {
                     .find_map(|k| o.get(k)?.as_str())
                     .unwrap_or_default()
                     .to_string();
-                for k in ["http_status", "code", "status"] {
+                for k in &["http_status", "code", "status"] {
                     match o.get(k) {
                         Some(Value::Number(n)) => {
                             i.num = i.num.or(n.as_u64().and_then(|n| u16::try_from(n).ok()))
@@ -367,7 +367,7 @@ impl Info {
                         _ => {}
                     }
                 }
-                for k in ["error_type", "type"] {
+                for k in &["error_type", "type"] {
                     if let Some(s) = o.get(k).and_then(Value::as_str) {
                         i.tags.push(s.to_ascii_lowercase());
                     }
@@ -382,7 +382,7 @@ impl Info {
                         Some(v) if !v.is_null() => raw = v.to_string(),
                         _ => {}
                     }
-                    for k in ["error_type", "limit_source", "provider_error_code"] {
+                    for &k in &["error_type", "limit_source", "provider_error_code"] {
                         if let Some(s) = m.get(k).and_then(Value::as_str) {
                             i.tags.push(s.to_ascii_lowercase());
                         }
@@ -399,10 +399,11 @@ impl Info {
                     }
                     i.hint_s = m.get("retry_after_seconds").and_then(secs_of);
                     if let Some(r) = m.get("reasons").and_then(Value::as_array) {
-                        i.reasons = r
-                            .iter()
-                            .filter_map(|r| r.as_str().map(str::to_string))
-                            .collect();
+                        for r in r {
+                            if let Some(r) = r.as_str() {
+                                i.reasons.push(r.to_string());
+                            }
+                        }
                     }
                     i.upstream_name = m
                         .get("provider_name")
@@ -417,30 +418,25 @@ impl Info {
                     i.avail_retryable = a.get("retryable").and_then(Value::as_bool);
                     i.hint_s = a.get("retry_after").and_then(secs_of).or(i.hint_s);
                     if let Some(x) = a.get("excluded_by") {
-                        i.avail_excluded = x.to_string().to_ascii_lowercase();
+                        i.avail_excluded = x.to_string();
+                        i.avail_excluded.make_ascii_lowercase();
                     }
                     if let Some(c) = &i.avail_code {
                         i.tags.push(c.clone());
                     }
                 }
-                for d in o
-                    .get("details")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                // Plain loops: iterator adaptors (flatten) each add their own code to the wasm.
+                let none = Vec::new();
+                let details = o.get("details").and_then(Value::as_array).unwrap_or(&none);
+                for d in details {
                     if let Some(s) = d.get("retryDelay").and_then(Value::as_str) {
                         i.gemini_delay = i.gemini_delay.or(parse_duration_ms(s));
                     }
-                    for v in d
-                        .get("violations")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
+                    let violations = d.get("violations").and_then(Value::as_array);
+                    for v in violations.unwrap_or(&none) {
                         if let Some(id) = v.get("quotaId").and_then(Value::as_str) {
                             let lim = v.get("quotaValue").and_then(|q| match q {
-                                Value::String(s) => s.trim().parse().ok(),
+                                Value::String(s) => num::parse_u64(s.trim()),
                                 _ => q.as_u64(),
                             });
                             i.quota_ids.push((id.to_string(), lim));
@@ -481,53 +477,52 @@ fn secs_of(v: &Value) -> Option<f64> {
     (s.is_finite() && s >= 0.0).then_some(s)
 }
 
+/// In-body string codes by the status they imply, space-separated: one loop over this table
+/// is far smaller in wasm than a `match`, which compiles to one comparison per name.
+static TAG_STATUS: [(u16, &str); 12] = [
+    (
+        429,
+        "rate_limit_exceeded rate_limit_error resource_exhausted too_many_requests \
+         insufficient_quota capacity_exhausted",
+    ),
+    (
+        500,
+        "server_error server internal internal_error internal_server_error api_error unmapped \
+         unknown",
+    ),
+    (502, "provider_unavailable bad_gateway"),
+    (
+        503,
+        "overloaded overloaded_error provider_overloaded unavailable service_unavailable \
+         temporarily_unavailable",
+    ),
+    (408, "timeout deadline_exceeded request_timeout"),
+    (
+        400,
+        "invalid_request_error invalid_request invalid_prompt invalid_argument bad_request \
+         tool_use_failed context_length_exceeded max_tokens_exceeded token_limit_exceeded \
+         string_too_long content_policy_violation refusal content_filter failed_precondition",
+    ),
+    (
+        401,
+        "authentication authentication_error invalid_api_key unauthenticated",
+    ),
+    (402, "payment_required insufficient_credits"),
+    (403, "permission_denied permission_error forbidden"),
+    (404, "not_found not_found_error model_not_found"),
+    (413, "payload_too_large"),
+    (422, "unprocessable unprocessable_entity"),
+];
+
+/// Whether `t` is one of the space-separated `words`.
+#[inline(never)]
+fn one_of(t: &str, words: &str) -> bool {
+    words.split(' ').any(|w| w == t)
+}
+
 /// The status an in-body string code implies.
 fn tag_status(t: &str) -> Option<u16> {
-    Some(match t {
-        "rate_limit_exceeded"
-        | "rate_limit_error"
-        | "resource_exhausted"
-        | "too_many_requests"
-        | "insufficient_quota"
-        | "capacity_exhausted" => 429,
-        "server_error"
-        | "server"
-        | "internal"
-        | "internal_error"
-        | "internal_server_error"
-        | "api_error"
-        | "unmapped"
-        | "unknown" => 500,
-        "provider_unavailable" | "bad_gateway" => 502,
-        "overloaded"
-        | "overloaded_error"
-        | "provider_overloaded"
-        | "unavailable"
-        | "service_unavailable"
-        | "temporarily_unavailable" => 503,
-        "timeout" | "deadline_exceeded" | "request_timeout" => 408,
-        "invalid_request_error"
-        | "invalid_request"
-        | "invalid_prompt"
-        | "invalid_argument"
-        | "bad_request"
-        | "tool_use_failed"
-        | "context_length_exceeded"
-        | "max_tokens_exceeded"
-        | "token_limit_exceeded"
-        | "string_too_long"
-        | "content_policy_violation"
-        | "refusal"
-        | "content_filter"
-        | "failed_precondition" => 400,
-        "authentication" | "authentication_error" | "invalid_api_key" | "unauthenticated" => 401,
-        "payment_required" | "insufficient_credits" => 402,
-        "permission_denied" | "permission_error" | "forbidden" => 403,
-        "not_found" | "not_found_error" | "model_not_found" => 404,
-        "payload_too_large" => 413,
-        "unprocessable" | "unprocessable_entity" => 422,
-        _ => return None,
-    })
+    TAG_STATUS.iter().find(|e| one_of(t, e.1)).map(|e| e.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,7 +565,8 @@ fn run(input: &ErrorInput, mut info: Info) -> Classified {
         (false, 0) => "error inside a successful response".to_string(),
         (false, s) => format!("error {s} inside a successful response"),
     };
-    let mut headers = info.meta_headers.clone();
+    // Moved out, not cloned: nothing reads them after this.
+    let mut headers = std::mem::take(&mut info.meta_headers);
     headers.extend(input.headers.iter().cloned());
     let mut facts = Vec::new();
     let v = decide(input, &info, status, &headers, &mut facts);
@@ -638,17 +634,19 @@ fn decide(
                 "Relax provider settings such as max_price or require_parameters if this keeps \
                  happening",
             )),
-            "model_not_found"
-            | "wrong_endpoint"
-            | "no_endpoints"
-            | "model_deprecated"
-            | "model_unavailable_upstream"
-            | "free_variant_ended" => Some(Verdict::new(
-                C::NotFound,
-                Action::Evict,
-                said(info, format!("{p} cannot serve {m} ({code})")),
-                evict(),
-            )),
+            _ if one_of(
+                code,
+                "model_not_found wrong_endpoint no_endpoints model_deprecated \
+                 model_unavailable_upstream free_variant_ended",
+            ) =>
+            {
+                Some(Verdict::new(
+                    C::NotFound,
+                    Action::Evict,
+                    said(info, format!("{p} cannot serve {m} ({code})")),
+                    evict(),
+                ))
+            }
             _ => None,
         };
         if let Some(mut v) = v {
@@ -692,7 +690,8 @@ fn decide(
     }
 
     // 4. Context length, whatever the status (some providers use 500 or 422), but not a 429.
-    let ctx_words = [
+    // Static, not a local array rebuilt on the stack on every call.
+    static CTX_WORDS: [&str; 8] = [
         "context length",
         "context_length",
         "context window",
@@ -707,7 +706,7 @@ fn decide(
             "context_length_exceeded",
             "token_limit_exceeded",
             "string_too_long",
-        ]) || info.has(&ctx_words))
+        ]) || info.has(&CTX_WORDS))
     {
         return context(input, info);
     }
@@ -1013,14 +1012,14 @@ fn rate_limited(
     ));
     message_facts(info, m, now, hint.map(|h| h.0), facts);
     // A bare "wait N s" is a fact too, unless something more precise already says when.
-    let scope = Scope::Model(m.to_string());
     if let Some((ms, source)) = hint {
+        // Matched in place; the scope is allocated only when the fact is pushed.
         if !facts
             .iter()
-            .any(|f| f.scope == scope && f.reset_at_ms.is_some())
+            .any(|f| matches!(&f.scope, Scope::Model(x) if x == m) && f.reset_at_ms.is_some())
         {
             facts.push(LimitFact {
-                scope,
+                scope: Scope::Model(m.to_string()),
                 window: window_for(ms),
                 unit: Unit::Requests,
                 limit: None,
@@ -1189,7 +1188,7 @@ fn retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u6
 
 /// "Please try again in 9m52.272s." / "retry in 41.2s" / "try again in 20 seconds".
 fn message_wait(hay: &str) -> Option<u64> {
-    for key in ["try again in ", "retry in ", "retry after "] {
+    for key in &["try again in ", "retry in ", "retry after "] {
         let Some(i) = text::find(hay, key) else {
             continue;
         };
@@ -1226,13 +1225,13 @@ fn message_facts(
     facts: &mut Vec<LimitFact>,
 ) {
     let hay = &info.hay;
-    let kinds = [
+    static KINDS: [(&str, Unit, Window); 4] = [
         ("(tpm)", Unit::Tokens, Window::Minute),
         ("(tpd)", Unit::Tokens, Window::Day),
         ("(rpm)", Unit::Requests, Window::Minute),
         ("(rpd)", Unit::Requests, Window::Day),
     ];
-    if let Some(&(key, unit, window)) = kinds.iter().find(|k| text::contains(hay, k.0)) {
+    if let Some(&(key, unit, window)) = KINDS.iter().find(|k| text::contains(hay, k.0)) {
         let tail = text::split_once(hay, key).map_or("", |t| t.1);
         let limit = number_after(tail, "limit");
         let used = number_after(tail, "used");
@@ -1280,14 +1279,14 @@ fn number_after(s: &str, key: &str) -> Option<u64> {
     let end = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
-    rest.get(..end)?.parse().ok()
+    num::parse_u64(rest.get(..end)?)
 }
 
 /// The model's context size as a provider states it: "maximum context length is 131072 tokens",
 /// "too large for model with 32768 maximum context length".
 fn context_tokens(hay: &str) -> Option<u64> {
     let plausible = |n: u64| (256..=100_000_000).contains(&n);
-    for key in [
+    for key in &[
         "context length",
         "context window",
         "maximum context",
@@ -1309,17 +1308,33 @@ fn context_tokens(hay: &str) -> Option<u64> {
     None
 }
 
-fn numbers(s: &str) -> impl DoubleEndedIterator<Item = u64> + '_ {
-    s.split(|c: char| !c.is_ascii_digit() && c != ',')
-        .filter_map(|w| w.replace(',', "").parse().ok())
+/// The numbers in `s`, each a run of digits and commas ("131,072" is 131072); runs that do not
+/// parse (all commas, too long) are skipped. One byte loop: a split/filter_map iterator that
+/// runs both ways costs far more wasm.
+fn numbers(s: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut digits = String::new();
+    for b in s.bytes().chain([b' ']) {
+        match b {
+            b'0'..=b'9' => digits.push(char::from(b)),
+            b',' => {}
+            _ => {
+                if let Some(n) = num::parse_u64(&digits) {
+                    out.push(n);
+                }
+                digits.clear();
+            }
+        }
+    }
+    out
 }
 
 fn first_number(s: &str) -> Option<u64> {
-    numbers(s).next()
+    numbers(s).first().copied()
 }
 
 fn last_number(s: &str) -> Option<u64> {
-    numbers(s).next_back()
+    numbers(s).last().copied()
 }
 
 fn no_error(input: &ErrorInput, text: &str) -> Classified {
@@ -1400,17 +1415,20 @@ fn header_facts(
             };
             (unit, Some(window))
         };
-        let scope = match (&or_ctx, window) {
-            (Some(c), None) => c.0.clone(),
-            (None, None) if kind == ProviderKind::OpenRouter && free => Scope::OpenRouterFree,
-            _ if matches!(kind, ProviderKind::Mistral | ProviderKind::OpenRouter) => {
-                Scope::Provider
-            }
-            _ => Scope::Model(model.to_string()),
-        };
         let idx = match acc.iter().position(|a| a.0 == unit && a.1 == window) {
             Some(i) => i,
             None => {
+                // Built only for a new entry: fewer Scope drops in the loop.
+                let scope = match (&or_ctx, window) {
+                    (Some(c), None) => c.0.clone(),
+                    (None, None) if kind == ProviderKind::OpenRouter && free => {
+                        Scope::OpenRouterFree
+                    }
+                    _ if matches!(kind, ProviderKind::Mistral | ProviderKind::OpenRouter) => {
+                        Scope::Provider
+                    }
+                    _ => Scope::Model(model.to_string()),
+                };
                 acc.push((
                     unit,
                     window,
@@ -1437,23 +1455,26 @@ fn header_facts(
             _ => {}
         }
     }
-    acc.into_iter()
-        .filter(|a| a.2.limit.is_some() || a.2.remaining.is_some() || a.2.reset_at_ms.is_some())
-        .map(|(_, w, mut f)| {
-            if w.is_none() {
-                f.window = match &or_ctx {
-                    Some(c) => c.1,
-                    None => match f.reset_at_ms {
-                        Some(r) if r - now <= 120_000.0 => Window::Minute,
-                        Some(_) => Window::Day,
-                        None if f.limit.is_some_and(|l| l > 20) => Window::Day,
-                        None => Window::Minute,
-                    },
-                };
-            }
-            f
-        })
-        .collect()
+    // A plain loop: the filter/map/collect chain costs more wasm.
+    let mut out = Vec::new();
+    for (_, w, mut f) in acc {
+        if f.limit.is_none() && f.remaining.is_none() && f.reset_at_ms.is_none() {
+            continue;
+        }
+        if w.is_none() {
+            f.window = match &or_ctx {
+                Some(c) => c.1,
+                None => match f.reset_at_ms {
+                    Some(r) if r - now <= 120_000.0 => Window::Minute,
+                    Some(_) => Window::Day,
+                    None if f.limit.is_some_and(|l| l > 20) => Window::Day,
+                    None => Window::Minute,
+                },
+            };
+        }
+        out.push(f);
+    }
+    out
 }
 
 fn count(v: &str) -> Option<u64> {
@@ -1558,6 +1579,9 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
+/// How API keys start (OpenAI, Groq, Cerebras, Google, xAI, Hugging Face).
+static KEY_PREFIXES: [&str; 6] = ["sk-", "gsk_", "csk-", "AIza", "xai-", "hf_"];
+
 /// Whitespace collapsed, anything that looks like a key redacted, cut to `max` chars.
 fn clean(s: &str, max: usize) -> String {
     let mut out = String::new();
@@ -1570,7 +1594,7 @@ fn clean(s: &str, max: usize) -> String {
             out.push(' ');
         }
         let secret = redact_next
-            || ["sk-", "gsk_", "csk-", "AIza", "xai-", "hf_"]
+            || KEY_PREFIXES
                 .iter()
                 .any(|p| w.trim_start_matches(['"', '\'', '`', '(']).starts_with(p));
         redact_next = w.eq_ignore_ascii_case("bearer");
@@ -1591,10 +1615,10 @@ fn clean(s: &str, max: usize) -> String {
 /// or asctime ("Sun Nov  6 08:49:37 1994") -> epoch ms. In all three the day number comes
 /// before the year number, so numbers are taken in order.
 fn http_date_ms(s: &str) -> Option<f64> {
-    const MONTHS: [&str; 12] = [
+    static MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    static DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let (mut day, mut month, mut year, mut time) = (None, None, None, None);
     for tok in s.split(|c: char| c.is_whitespace() || c == ',' || c == '-') {
         if tok.is_empty() {
@@ -1602,14 +1626,19 @@ fn http_date_ms(s: &str) -> Option<f64> {
         }
         let low = tok.to_ascii_lowercase();
         if tok.contains(':') {
-            let mut it = tok
-                .split(':')
-                .map(|p| num::parse_u64(p).and_then(|n| u32::try_from(n).ok()));
-            let (h, m, s) = (it.next()??, it.next()??, it.next()??);
-            if it.next().is_some() || time.is_some() || h > 23 || m > 59 || s > 60 {
+            // h:m:s, each part in range; a plain loop is smaller in wasm than a mapped
+            // iterator read four times. Any failure rejects the whole date.
+            let (mut t, mut k) = (0u64, 0);
+            for p in tok.split(':') {
+                let max = *[23, 59, 60].get(k)?;
+                let n = num::parse_u64(p).filter(|n| *n <= max)?;
+                t = t * 60 + n;
+                k += 1;
+            }
+            if k != 3 || time.is_some() {
                 return None;
             }
-            time = Some(h * 3600 + m * 60 + s);
+            time = Some(t as u32);
         } else if tok.bytes().all(|b| b.is_ascii_digit()) {
             if tok.len() > 4 {
                 return None;
@@ -1637,21 +1666,14 @@ fn http_date_ms(s: &str) -> Option<f64> {
     }
     let (d, mo, y, t) = (day?, month?, year?, time?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let max = *dim.get(usize::try_from(mo - 1).ok()?)?;
+    // A match, not a 12-entry array built on the stack.
+    let max = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
     if !(1..=max).contains(&d) || !(1..=9999).contains(&y) {
         return None;
     }
@@ -1691,6 +1713,18 @@ mod tests {
     }
 
     #[test]
+    fn number_runs() {
+        assert_eq!(first_number("about 1,234 and 5"), Some(1234));
+        assert_eq!(last_number("about 1,234 and 5"), Some(5));
+        assert_eq!(first_number("1,,2 tokens"), Some(12));
+        assert_eq!(first_number(", , ,"), None);
+        assert_eq!(last_number(""), None);
+        assert_eq!(first_number("99999999999999999999999 7"), Some(7));
+        assert_eq!(last_number("7 99999999999999999999999"), Some(7));
+        assert_eq!(last_number("x131072é"), Some(131_072));
+    }
+
+    #[test]
     fn clean_redacts_keys() {
         let s = clean(
             "Incorrect API key provided: sk-abc123. Authorization: Bearer xyz",
@@ -1713,6 +1747,32 @@ mod tests {
             Some(5_000)
         );
         assert_eq!(message_wait("please retry shortly"), None);
+    }
+
+    #[test]
+    fn tag_statuses() {
+        let cases = [
+            ("rate_limit_exceeded", Some(429)),
+            ("capacity_exhausted", Some(429)),
+            ("server", Some(500)),
+            ("unknown", Some(500)),
+            ("bad_gateway", Some(502)),
+            ("temporarily_unavailable", Some(503)),
+            ("request_timeout", Some(408)),
+            ("failed_precondition", Some(400)),
+            ("unauthenticated", Some(401)),
+            ("insufficient_credits", Some(402)),
+            ("forbidden", Some(403)),
+            ("model_not_found", Some(404)),
+            ("payload_too_large", Some(413)),
+            ("unprocessable_entity", Some(422)),
+            ("", None),
+            ("rate_limit", None),
+            ("server error", None),
+        ];
+        for (t, want) in cases {
+            assert_eq!(tag_status(t), want, "{t}");
+        }
     }
 
     #[test]
