@@ -44,6 +44,14 @@ impl CatalogState {
         self.objs = None;
         self.built.clear();
     }
+
+    /// `put`, stamped with when the models were fetched: one out-of-line copy for the four
+    /// places that load a provider.
+    #[inline(never)]
+    fn load(&mut self, provider: &str, models: Vec<ModelInfo>, at: f64) {
+        self.put(provider, models);
+        self.fetched_at.insert(provider.to_string(), at);
+    }
 }
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -156,8 +164,27 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
     Ok(text)
 }
 
-fn emit(inner: &Inner, fields: Map) {
-    inner.events.emit_map("catalog", now_ms(), fields);
+/// One `catalog` event; `stale` and `error` only when given. Shared by the five outcomes.
+#[inline(never)]
+fn emit(
+    inner: &Inner,
+    provider: &str,
+    count: usize,
+    source: &str,
+    stale: Option<bool>,
+    error: Option<&str>,
+) {
+    let mut m = Map::new();
+    m.put("provider", provider.into());
+    m.put("count", count.into());
+    m.put("source", source.into());
+    if let Some(s) = stale {
+        m.put("stale", s.into());
+    }
+    if let Some(e) = error {
+        m.put("error", e.into());
+    }
+    inner.events.emit_map("catalog", now_ms(), m);
 }
 
 /// Refresh every provider whose copy is older than the TTL (all of them when `force`).
@@ -173,16 +200,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         }
         if let Some(models) = configured(p) {
             let n = models.len();
-            let mut st = inner.catalog.borrow_mut();
-            st.put(&p.id, models);
-            st.fetched_at.insert(p.id.clone(), now);
-            drop(st);
+            inner.catalog.borrow_mut().load(&p.id, models, now);
             inner.health.borrow_mut().catalog_refreshed(&p.id);
-            let mut m = Map::new();
-            m.put("provider", p.id.clone().into());
-            m.put("count", n.into());
-            m.put("source", "config".into());
-            emit(&inner, m);
+            emit(&inner, &p.id, n, "config", None, None);
             continue;
         }
         if keyless(p) {
@@ -197,16 +217,8 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 if now - stored.0 < ttl {
                     if let Ok(models) = parse(p, &stored.1) {
                         let n = models.len();
-                        let mut st = inner.catalog.borrow_mut();
-                        st.put(&p.id, models);
-                        st.fetched_at.insert(p.id.clone(), stored.0);
-                        drop(st);
-                        let mut m = Map::new();
-                        m.put("provider", p.id.clone().into());
-                        m.put("count", n.into());
-                        m.put("source", "cache".into());
-                        m.put("stale", false.into());
-                        emit(&inner, m);
+                        inner.catalog.borrow_mut().load(&p.id, models, stored.0);
+                        emit(&inner, &p.id, n, "cache", Some(false), None);
                         continue;
                     }
                 }
@@ -222,8 +234,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 let now = now_ms();
                 {
                     let mut st = inner.catalog.borrow_mut();
-                    st.put(&p.id, models);
-                    st.fetched_at.insert(p.id.clone(), now);
+                    st.load(&p.id, models, now);
                     st.stale.remove(&p.id);
                 }
                 inner.health.borrow_mut().catalog_refreshed(&p.id);
@@ -234,11 +245,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         .set(&key, &cache::wrap(now, &cache::trim(&body)));
                 }
                 source = "network";
-                let mut m = Map::new();
-                m.put("provider", p.id.clone().into());
-                m.put("count", n.into());
-                m.put("source", "network".into());
-                emit(&inner, m);
+                emit(&inner, &p.id, n, "network", None, None);
             }
             Err(e) => {
                 // Serve what we have: in memory, else the persisted copy however old.
@@ -247,9 +254,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     if let Some((at, body)) = inner.store.get(&key).and_then(|s| cache::unwrap(&s))
                     {
                         if let Ok(models) = parse(p, &body) {
-                            let mut st = inner.catalog.borrow_mut();
-                            st.put(&p.id, models);
-                            st.fetched_at.insert(p.id.clone(), at);
+                            inner.catalog.borrow_mut().load(&p.id, models, at);
                             served = true;
                         }
                     }
@@ -264,20 +269,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         .iter()
                         .filter(|m| m.provider == p.id)
                         .count();
-                    let mut m = Map::new();
-                    m.put("provider", p.id.clone().into());
-                    m.put("count", count.into());
-                    m.put("source", "cache".into());
-                    m.put("stale", true.into());
-                    m.put("error", e.message.clone().into());
-                    emit(&inner, m);
+                    emit(&inner, &p.id, count, "cache", Some(true), Some(&e.message));
                 } else {
-                    let mut m = Map::new();
-                    m.put("provider", p.id.clone().into());
-                    m.put("count", 0.into());
-                    m.put("source", "network".into());
-                    m.put("error", e.message.clone().into());
-                    emit(&inner, m);
+                    emit(&inner, &p.id, 0, "network", None, Some(&e.message));
                     errors.push(e);
                 }
             }
