@@ -142,7 +142,7 @@ impl FreeRouterClient {
         let split = glue::split_options(&options);
         let v: Value = json::from_str(&split.json())
             .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
-        let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
+        let mut opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
         let fetch = split.fetch();
         if !fetch.is_undefined() && !fetch.is_null() && !fetch.is_function() {
             return Err(to_js(&Error::invalid(
@@ -153,7 +153,6 @@ impl FreeRouterClient {
         if !on_event.is_undefined() && !on_event.is_null() && !on_event.is_function() {
             return Err(to_js(&Error::invalid("options.onEvent must be a function")));
         }
-        let providers = opts.providers.iter().cloned().map(Rc::new).collect();
         let store = Store::new(opts.persist);
         let mut health = Health::new();
         if let Some(s) = store.get(STATS_KEY) {
@@ -161,6 +160,11 @@ impl FreeRouterClient {
             let _ = health.stats_from_json(&s);
         }
         let quota = QuotaState::new(&opts, &store);
+        // Moved, not cloned: after the quota set-up `Inner::providers` is the one list read.
+        let providers = std::mem::take(&mut opts.providers)
+            .into_iter()
+            .map(Rc::new)
+            .collect();
         Ok(FreeRouterClient {
             inner: Rc::new(Inner {
                 quota,
