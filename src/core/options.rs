@@ -179,7 +179,12 @@ fn parse_base_url(url: &str, field: &str) -> Result<(bool, String)> {
             "{field} must be an absolute http(s) URL, got \"{url}\""
         )));
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // A byte scan: a `[char; 3]` split links a multi-char searcher for this one line.
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
     // Credentials (`user@`) are refused below, so the host is read from the whole authority.
     let host = if let Some(h) = authority.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
@@ -222,46 +227,48 @@ fn ipv4(s: &str) -> Option<[u8; 4]> {
     parts.next().is_none().then_some(out)
 }
 
-/// Groups of `a:b:c` (an IPv4 tail allowed when `tail_ok`), at most `max` of them.
-fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<Vec<u16>> {
-    let mut out = Vec::new();
+/// Groups of `a:b:c` (an IPv4 tail allowed when `tail_ok`), at most `max` of them, with their
+/// count. Fixed storage: more than 8 groups is never an address.
+fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<([u16; 8], usize)> {
+    let mut out = [0u16; 8];
+    let mut n = 0;
     if s.is_empty() {
-        return Some(out);
+        return Some((out, 0));
     }
-    let parts: Vec<&str> = s.split(':').collect();
-    for (i, p) in parts.iter().enumerate() {
-        if tail_ok && i + 1 == parts.len() && p.contains('.') {
+    let mut parts = s.split(':').peekable();
+    while let Some(p) = parts.next() {
+        if tail_ok && parts.peek().is_none() && p.contains('.') {
             let [a, b, c, d] = ipv4(p)?;
-            out.extend([u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+            for g in [u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])] {
+                *out.get_mut(n)? = g;
+                n += 1;
+            }
         } else if (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()) {
-            out.push(p.bytes().fold(0u16, |a, b| {
+            *out.get_mut(n)? = p.bytes().fold(0u16, |a, b| {
                 a << 4 | u16::from((b as char).to_digit(16).unwrap_or(0) as u8)
-            }));
+            });
+            n += 1;
         } else {
             return None;
         }
     }
-    (out.len() <= max).then_some(out)
+    (n <= max).then_some((out, n))
 }
 
 fn ipv6(s: &str) -> Option<[u16; 8]> {
-    let mut out = [0u16; 8];
     match text::split_once(s, "::") {
         None => {
-            let g = ipv6_groups(s, true, 8)?;
-            if g.len() != 8 {
-                return None;
-            }
-            out.copy_from_slice(&g);
+            let (g, n) = ipv6_groups(s, true, 8)?;
+            (n == 8).then_some(g)
         }
         Some((head, tail)) => {
-            let h = ipv6_groups(head, false, 7)?;
-            let t = ipv6_groups(tail, true, 7 - h.len())?;
-            out[..h.len()].copy_from_slice(&h);
-            out[8 - t.len()..].copy_from_slice(&t);
+            // The head's unused groups are already the zeros `::` stands for.
+            let (mut out, h) = ipv6_groups(head, false, 7)?;
+            let (t, n) = ipv6_groups(tail, true, 7 - h)?;
+            out[8 - n..].copy_from_slice(&t[..n]);
+            Some(out)
         }
     }
-    Some(out)
 }
 
 fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
