@@ -127,7 +127,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             }
         }
         let concurrency = opt_u64(o, "concurrency", "batch options.")
-            .map_err(|e| to_js(&e))?
+            .map_err(|m| to_js(&Error::invalid(m)))?
             .unwrap_or(4);
         if !(1..=64).contains(&concurrency) {
             return Err(to_js(&Error::invalid(
