@@ -76,20 +76,20 @@ fn parse(p: &ProviderConfig, body: &str) -> Result<Vec<ModelInfo>, Error> {
 /// A provider that lists its models in the options needs no request.
 fn configured(p: &ProviderConfig) -> Option<Vec<ModelInfo>> {
     let ids = p.models.as_ref()?;
-    let data: Vec<Value> = ids
-        .iter()
-        .map(|id| {
-            let mut m = Map::new();
-            m.put("id", id.clone().into());
-            Value::Object(m)
-        })
-        .collect();
-    let mut body = Map::new();
-    body.put("data", Value::Array(data));
-    let mut models =
-        catalog::parse_openai_models(&Value::Object(body).to_string(), &p.id, p.free).ok()?;
-    for m in &mut models {
-        if let (Some(pp), Some(cp)) = (p.prompt_price, p.completion_price) {
+    // `{"data":[{"id":...},...]}` written directly: no Map or Value tree to build and drop.
+    let mut body = String::from("{\"data\":[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{\"id\":");
+        json::push_str(&mut body, id);
+        body.push('}');
+    }
+    body.push_str("]}");
+    let mut models = catalog::parse_openai_models(&body, &p.id, p.free).ok()?;
+    if let (Some(pp), Some(cp)) = (p.prompt_price, p.completion_price) {
+        for m in &mut models {
             m.pricing.prompt_per_mtok = pp;
             m.pricing.completion_per_mtok = cp;
         }

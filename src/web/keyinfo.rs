@@ -61,7 +61,8 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     }
     let v: Value = json::from_str(&text)
         .map_err(|e| fail(ErrorCode::Parse, format!("the answer is not JSON ({e})")))?;
-    let data = v.get("data").cloned().unwrap_or(Value::Null);
+    // Borrowed, not cloned: only a few fields are read.
+    let data = v.get("data").unwrap_or(&Value::Null);
     let Some(free_tier) = data.get("is_free_tier").and_then(Value::as_bool) else {
         return Err(fail(
             ErrorCode::Parse,
