@@ -213,15 +213,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         let have = inner.catalog.borrow().fetched_at.contains_key(&p.id);
         // First load in this page: a persisted copy within its TTL saves a request.
         if !have && !force {
-            if let Some(stored) = inner.store.get(&key).and_then(|s| cache::unwrap(&s)) {
-                if now - stored.0 < ttl {
-                    if let Ok(models) = parse(p, &stored.1) {
-                        let n = models.len();
-                        inner.catalog.borrow_mut().load(&p.id, models, stored.0);
-                        emit(&inner, &p.id, n, "cache", Some(false), None);
-                        continue;
-                    }
-                }
+            if let Some(n) = load_stored(&inner, p, &key, now, ttl) {
+                emit(&inner, &p.id, n, "cache", Some(false), None);
+                continue;
             }
         }
         let got = match fetch_models(&inner, p).await {
@@ -251,13 +245,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 // Serve what we have: in memory, else the persisted copy however old.
                 let mut served = inner.catalog.borrow().fetched_at.contains_key(&p.id);
                 if !served {
-                    if let Some((at, body)) = inner.store.get(&key).and_then(|s| cache::unwrap(&s))
-                    {
-                        if let Ok(models) = parse(p, &body) {
-                            inner.catalog.borrow_mut().load(&p.id, models, at);
-                            served = true;
-                        }
-                    }
+                    served = load_stored(&inner, p, &key, now, f64::INFINITY).is_some();
                 }
                 if served {
                     inner.catalog.borrow_mut().stale.insert(p.id.clone(), true);
@@ -284,6 +272,22 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         }
     }
     Ok(info(&st, source))
+}
+
+/// Load `p`'s persisted copy when it parses and is younger than `max_age` ms: its model count.
+fn load_stored(
+    inner: &Inner,
+    p: &ProviderConfig,
+    key: &str,
+    now: f64,
+    max_age: f64,
+) -> Option<usize> {
+    let (at, body) = inner.store.get(key).and_then(|s| cache::unwrap(&s))?;
+    (now - at < max_age).then_some(())?;
+    let models = parse(p, &body).ok()?;
+    let n = models.len();
+    inner.catalog.borrow_mut().load(&p.id, models, at);
+    Some(n)
 }
 
 fn info(st: &CatalogState, source: &str) -> Value {
