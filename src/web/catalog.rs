@@ -325,9 +325,12 @@ pub fn ready(inner: &Inner) -> bool {
 }
 
 /// Make sure the catalog is loaded and within its TTL. Concurrent callers share one refresh.
-pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
+/// Resolves to the CatalogInfo as JSON text (a JS string): the shared promise carries it so.
+pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<JsValue, JsValue> {
     if !force && ready(inner) {
-        return Ok(info(&inner.catalog.borrow(), "cache"));
+        return Ok(JsValue::from_str(
+            &info(&inner.catalog.borrow(), "cache").to_string(),
+        ));
     }
     let existing = inner.catalog.borrow().inflight.clone();
     let promise = match existing {
@@ -346,9 +349,7 @@ pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
             p
         }
     };
-    let v = JsFuture::from(promise).await?;
-    let s = v.as_string().unwrap_or_default();
-    Ok(json::from_str(&s).unwrap_or(Value::Null))
+    JsFuture::from(promise).await
 }
 
 /// Status and observed stats of a model: what changes between calls on the same catalog.

@@ -259,7 +259,7 @@ impl FreeRouterClient {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let v = catalog::ensure(&inner, true).await?;
-            glue::json_parse(&v.to_string())
+            glue::json_parse(&v.as_string().unwrap_or_default())
         })
     }
 
