@@ -325,12 +325,11 @@ pub fn ready(inner: &Inner) -> bool {
 }
 
 /// Make sure the catalog is loaded and within its TTL. Concurrent callers share one refresh.
-/// Resolves to the CatalogInfo as JSON text (a JS string): the shared promise carries it so.
+/// Resolves to the CatalogInfo as JSON text (a JS string, as the shared promise carries it)
+/// when a refresh ran; to undefined when there was nothing to do (only `force` callers read it).
 pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<JsValue, JsValue> {
     if !force && ready(inner) {
-        return Ok(JsValue::from_str(
-            &info(&inner.catalog.borrow(), "cache").to_string(),
-        ));
+        return Ok(JsValue::UNDEFINED);
     }
     let existing = inner.catalog.borrow().inflight.clone();
     let promise = match existing {
