@@ -370,12 +370,12 @@ fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
     cat::filter_from_json(&v).map_err(|e| to_js(&e))
 }
 
+/// What listModels or getModel computes from the loaded catalog.
+type CatalogAnswer = Box<dyn FnOnce(&Inner) -> Result<JsValue, JsValue>>;
+
 /// `f` on the loaded catalog. A fresh one answers at once: no future, no JsFuture round trip.
 /// Boxed: one future type for listModels and getModel.
-fn with_catalog(
-    inner: Rc<Inner>,
-    f: Box<dyn FnOnce(&Inner) -> Result<JsValue, JsValue>>,
-) -> Promise {
+fn with_catalog(inner: Rc<Inner>, f: CatalogAnswer) -> Promise {
     if catalog::ready(&inner) {
         return settled(f(&inner));
     }
