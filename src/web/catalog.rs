@@ -294,8 +294,8 @@ fn info(st: &CatalogState, source: &str) -> Value {
     let mut info = Map::new();
     info.put("count", st.cat.models().len().into());
     info.put("source", source.into());
-    info.insert(
-        "fetchedAt".into(),
+    info.put(
+        "fetchedAt",
         st.fetched_at.values().cloned().fold(0.0, f64::max).into(),
     );
     info.put("stale", (!st.stale.is_empty()).into());

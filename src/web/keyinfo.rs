@@ -73,8 +73,8 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     let mut out = json::Map::new();
     out.put("provider", p.id.clone().into());
     out.put("isFreeTier", free_tier.into());
-    out.insert(
-        "freeRequestsPerDay".into(),
+    out.put(
+        "freeRequestsPerDay",
         (if free_tier { 50 } else { 1000 }).into(),
     );
     for (k, name) in [
@@ -85,7 +85,7 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
         ("usage_daily", "usageDaily"),
     ] {
         if let Some(x) = data.get(k) {
-            out.insert(name.into(), x.clone());
+            out.put(name, x.clone());
         }
     }
     out.put("fetchedAt", now_ms().into());
