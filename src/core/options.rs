@@ -172,15 +172,15 @@ fn show(v: &Value) -> String {
     }
 }
 
-/// The host of an absolute http(s) URL, or an error naming the field.
-fn parse_base_url(url: &str, field: &str) -> R<(bool, String)> {
+/// The host of an absolute http(s) URL, or an error naming `{path}baseUrl`.
+fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
     let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("http://") {
         (false, r)
     } else {
         return Err(format!(
-            "{field} must be an absolute http(s) URL, got \"{url}\""
+            "{path}baseUrl must be an absolute http(s) URL, got \"{url}\""
         ));
     };
     // A byte scan: a `[char; 3]` split links a multi-char searcher for this one line.
@@ -197,7 +197,7 @@ fn parse_base_url(url: &str, field: &str) -> R<(bool, String)> {
     };
     if host.is_empty() || authority.contains('@') {
         return Err(format!(
-            "{field} must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
+            "{path}baseUrl must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
         ));
     }
     Ok((https, host.to_ascii_lowercase()))
@@ -370,7 +370,7 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
             }
         },
     };
-    let (https, host) = parse_base_url(&p.base_url, &format!("{path}baseUrl"))?;
+    let (https, host) = parse_base_url(&p.base_url, &path)?;
     if !https && !is_loopback(&host) {
         return Err(format!(
             "{path}baseUrl uses plain http to \"{host}\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)"
