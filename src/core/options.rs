@@ -879,4 +879,61 @@ mod tests {
             .message
             .contains("options.bogus"));
     }
+
+    #[test]
+    fn messages_are_exact() {
+        let known = "providers, strategy, seed, budget, maxAttempts, retryAfterCapMs, catalogTtlMs, storage, app, fetch, onEvent, timeoutMs, dangerouslyAllowBrowser, debug";
+        let cases = [
+            (
+                json!("nope"),
+                "options must be an object like { providers: [{ id: \"openrouter\", apiKey }] }, got a string".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter"}], "strategy": "best"}),
+                "options.strategy \"best\" is not one of random, ordered, fastest, seeded, router".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "x", "baseUrl": "ftp://h"}]}),
+                "providers[0].baseUrl must be an absolute http(s) URL, got \"ftp://h\"".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "x", "baseUrl": "https://u@h/v1"}]}),
+                "providers[0].baseUrl must be an absolute http(s) URL with a host and no credentials, got \"https://u@h/v1\"".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "x", "baseUrl": "http://example.com/v1"}]}),
+                "providers[0].baseUrl uses plain http to \"example.com\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter"}], "maxAttempts": "3"}),
+                "options.maxAttempts must be a non-negative whole number, got \"3\"".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter", "free": 1}]}),
+                "providers[0].free must be true or false, got a number".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter"}], "bogus": 1}),
+                format!("options.bogus is not a known option (known: {known})"),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter", "limits": 5}]}),
+                "providers[0].limits must be an object like { rpm: 20, rpd: 50 }, got a number".to_string(),
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(err(input), want);
+        }
+        let e = CallOptions::from_json(&json!({"strategy": "x"}), 1).unwrap_err();
+        assert_eq!(e.code, crate::core::error::ErrorCode::InvalidArgument);
+        assert_eq!(
+            e.message,
+            "options.strategy \"x\" is not one of random, ordered, fastest, seeded, router"
+        );
+        let e = CallOptions::from_json(&json!(7), 1).unwrap_err();
+        assert_eq!(
+            e.message,
+            "call options must be an object like { signal, timeoutMs }, got a number"
+        );
+    }
 }
