@@ -3,6 +3,8 @@
 // `Error` is the crate's one error type (error.rs, 144 bytes) and these signatures are fixed;
 // results are built once per call, so the size costs nothing measurable.
 
+use std::fmt::Write;
+
 use crate::core::json::{Map, Value};
 
 use super::catalog::{shown, CapSet, Capability, ModelInfo};
@@ -364,22 +366,27 @@ pub fn explain_no_candidates(needs: &Needs, pool: &[&ModelInfo]) -> Error {
                 ids.dedup();
                 let n = ids.len();
                 ids.truncate(3);
-                msg.push_str(&format!(
+                let _ = write!(
+                    msg,
                     "; {n} support{} {} without {}: {}.",
                     if n == 1 { "s" } else { "" },
                     phrase(have),
                     phrase(need.minus(have)),
                     id_list(&ids)
-                ));
+                );
             }
-            _ => msg.push_str(&format!(
-                "; none of the {} candidates supports any of it.",
-                pool.len()
-            )),
+            _ => {
+                let _ = write!(
+                    msg,
+                    "; none of the {} candidates supports any of it.",
+                    pool.len()
+                );
+            }
         }
-        msg.push_str(&format!(
+        let _ = write!(
+            msg,
             " Remove what is unsupported from the request, add a provider whose models support it{paid_hint}."
-        ));
+        );
         return Error::new(ErrorCode::CapabilityUnsupported, msg);
     }
 
@@ -402,7 +409,7 @@ pub fn explain_no_candidates(needs: &Needs, pool: &[&ModelInfo]) -> Error {
             needs.max_tokens.unwrap_or(Needs::OUTPUT_RESERVE)
         );
         if let Some((c, id)) = largest {
-            msg.push_str(&format!("; the largest is {id} with {c}"));
+            let _ = write!(msg, "; the largest is {id} with {c}");
         }
         msg.push_str(". Shorten the conversation or lower max_tokens.");
         return Error::new(ErrorCode::NoCandidates, msg);

@@ -95,66 +95,70 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn check_keys(obj: &Map, allowed: &[&str], path: &str) -> Result<()> {
+/// Inside this module an error is just its message: every one is `invalid_argument`, and a
+/// String moves through `?` much cheaper than a whole `Error` (the public entry points wrap it).
+type R<T> = std::result::Result<T, String>;
+
+fn check_keys(obj: &Map, allowed: &[&str], path: &str) -> R<()> {
     for k in obj.keys() {
         if !allowed.contains(&k.as_str()) {
-            return Err(Error::invalid(format!(
+            return Err(format!(
                 "{path}{k} is not a known option (known: {})",
                 allowed.join(", ")
-            )));
+            ));
         }
     }
     Ok(())
 }
 
 /// A non-negative integer option, or None when absent/null.
-pub fn opt_u64(obj: &Map, key: &str, path: &str) -> Result<Option<u64>> {
+pub fn opt_u64(obj: &Map, key: &str, path: &str) -> R<Option<u64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_f64() {
             Some(n) if n >= 0.0 && n.is_finite() && n.fract() == 0.0 && n <= 9.0e15 => {
                 Ok(Some(n as u64))
             }
-            _ => Err(Error::invalid(format!(
+            _ => Err(format!(
                 "{path}{key} must be a non-negative whole number, got {}",
                 show(v)
-            ))),
+            )),
         },
     }
 }
 
-fn opt_f64(obj: &Map, key: &str, path: &str) -> Result<Option<f64>> {
+fn opt_f64(obj: &Map, key: &str, path: &str) -> R<Option<f64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_f64() {
             Some(n) if n >= 0.0 && n.is_finite() => Ok(Some(n)),
-            _ => Err(Error::invalid(format!(
+            _ => Err(format!(
                 "{path}{key} must be a non-negative number, got {}",
                 show(v)
-            ))),
+            )),
         },
     }
 }
 
-pub fn opt_str<'a>(obj: &'a Map, key: &str, path: &str) -> Result<Option<&'a str>> {
+pub fn opt_str<'a>(obj: &'a Map, key: &str, path: &str) -> R<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(v) => Err(Error::invalid(format!(
+        Some(v) => Err(format!(
             "{path}{key} must be a string, got {}",
             type_name(v)
-        ))),
+        )),
     }
 }
 
-pub fn opt_bool(obj: &Map, key: &str, path: &str) -> Result<Option<bool>> {
+pub fn opt_bool(obj: &Map, key: &str, path: &str) -> R<Option<bool>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(Error::invalid(format!(
+        Some(v) => Err(format!(
             "{path}{key} must be true or false, got {}",
             type_name(v)
-        ))),
+        )),
     }
 }
 
@@ -168,18 +172,23 @@ fn show(v: &Value) -> String {
     }
 }
 
-/// The host of an absolute http(s) URL, or an error naming the field.
-fn parse_base_url(url: &str, field: &str) -> Result<(bool, String)> {
+/// The host of an absolute http(s) URL, or an error naming `{path}baseUrl`.
+fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
     let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("http://") {
         (false, r)
     } else {
-        return Err(Error::invalid(format!(
-            "{field} must be an absolute http(s) URL, got \"{url}\""
-        )));
+        return Err(format!(
+            "{path}baseUrl must be an absolute http(s) URL, got \"{url}\""
+        ));
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // A byte scan: a `[char; 3]` split links a multi-char searcher for this one line.
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
     // Credentials (`user@`) are refused below, so the host is read from the whole authority.
     let host = if let Some(h) = authority.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
@@ -187,9 +196,9 @@ fn parse_base_url(url: &str, field: &str) -> Result<(bool, String)> {
         authority.split(':').next().unwrap_or("")
     };
     if host.is_empty() || authority.contains('@') {
-        return Err(Error::invalid(format!(
-            "{field} must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
-        )));
+        return Err(format!(
+            "{path}baseUrl must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
+        ));
     }
     Ok((https, host.to_ascii_lowercase()))
 }
@@ -222,49 +231,51 @@ fn ipv4(s: &str) -> Option<[u8; 4]> {
     parts.next().is_none().then_some(out)
 }
 
-/// Groups of `a:b:c` (an IPv4 tail allowed when `tail_ok`), at most `max` of them.
-fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<Vec<u16>> {
-    let mut out = Vec::new();
+/// Groups of `a:b:c` (an IPv4 tail allowed when `tail_ok`), at most `max` of them, with their
+/// count. Fixed storage: more than 8 groups is never an address.
+fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<([u16; 8], usize)> {
+    let mut out = [0u16; 8];
+    let mut n = 0;
     if s.is_empty() {
-        return Some(out);
+        return Some((out, 0));
     }
-    let parts: Vec<&str> = s.split(':').collect();
-    for (i, p) in parts.iter().enumerate() {
-        if tail_ok && i + 1 == parts.len() && p.contains('.') {
+    let mut parts = s.split(':').peekable();
+    while let Some(p) = parts.next() {
+        if tail_ok && parts.peek().is_none() && p.contains('.') {
             let [a, b, c, d] = ipv4(p)?;
-            out.extend([u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+            for g in [u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])] {
+                *out.get_mut(n)? = g;
+                n += 1;
+            }
         } else if (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()) {
-            out.push(p.bytes().fold(0u16, |a, b| {
+            *out.get_mut(n)? = p.bytes().fold(0u16, |a, b| {
                 a << 4 | u16::from((b as char).to_digit(16).unwrap_or(0) as u8)
-            }));
+            });
+            n += 1;
         } else {
             return None;
         }
     }
-    (out.len() <= max).then_some(out)
+    (n <= max).then_some((out, n))
 }
 
 fn ipv6(s: &str) -> Option<[u16; 8]> {
-    let mut out = [0u16; 8];
     match text::split_once(s, "::") {
         None => {
-            let g = ipv6_groups(s, true, 8)?;
-            if g.len() != 8 {
-                return None;
-            }
-            out.copy_from_slice(&g);
+            let (g, n) = ipv6_groups(s, true, 8)?;
+            (n == 8).then_some(g)
         }
         Some((head, tail)) => {
-            let h = ipv6_groups(head, false, 7)?;
-            let t = ipv6_groups(tail, true, 7 - h.len())?;
-            out[..h.len()].copy_from_slice(&h);
-            out[8 - t.len()..].copy_from_slice(&t);
+            // The head's unused groups are already the zeros `::` stands for.
+            let (mut out, h) = ipv6_groups(head, false, 7)?;
+            let (t, n) = ipv6_groups(tail, true, 7 - h)?;
+            out[8 - n..].copy_from_slice(&t[..n]);
+            Some(out)
         }
     }
-    Some(out)
 }
 
-fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
+fn parse_limits(v: Option<&Value>, path: &str) -> R<DeclaredLimits> {
     let Some(v) = v else {
         return Ok(DeclaredLimits::default());
     };
@@ -272,10 +283,10 @@ fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
         return Ok(DeclaredLimits::default());
     }
     let Value::Object(o) = v else {
-        return Err(Error::invalid(format!(
+        return Err(format!(
             "{path}limits must be an object like {{ rpm: 20, rpd: 50 }}, got {}",
             type_name(v)
-        )));
+        ));
     };
     let p = format!("{path}limits.");
     check_keys(o, &["rpm", "rpd", "tpm", "requests", "perMs"], &p)?;
@@ -285,9 +296,9 @@ fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
         (Some(r), Some(ms)) if r > 0 && ms > 0 => Some((r, ms)),
         (None, None) => None,
         _ => {
-            return Err(Error::invalid(format!(
+            return Err(format!(
                 "{p}requests and {p}perMs go together and must both be positive"
-            )))
+            ))
         }
     };
     Ok(DeclaredLimits {
@@ -301,13 +312,13 @@ fn parse_limits(v: Option<&Value>, path: &str) -> Result<DeclaredLimits> {
 // Readers fill one struct field by field: an early return then drops just that struct,
 // not each combination of the strings read so far.
 
-fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
+fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
     let path = format!("providers[{i}].");
     let Value::Object(o) = v else {
-        return Err(Error::invalid(format!(
+        return Err(format!(
             "providers[{i}] must be an object like {{ id: \"openrouter\", apiKey: \"sk-or-...\" }}, got {}",
             type_name(v)
-        )));
+        ));
     };
     check_keys(o, &PROVIDER_KEYS, &path)?;
     let mut p = ProviderConfig {
@@ -324,16 +335,16 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
     p.id = match opt_str(o, "id", &path)? {
         Some(s) if !s.trim().is_empty() => s.to_string(),
         _ => {
-            return Err(Error::invalid(format!(
+            return Err(format!(
                 "{path}id is required (e.g. \"openrouter\", \"groq\", \"gemini\", \"mistral\", \"cerebras\", or your own name with kind: \"openai-compatible\")"
-            )))
+            ))
         }
     };
     p.kind = match opt_str(o, "kind", &path)? {
         Some(k) => ProviderKind::from_id(k).ok_or_else(|| {
-            Error::invalid(format!(
+            format!(
                 "{path}kind \"{k}\" is not known (use openrouter, groq, gemini, mistral, cerebras or openai-compatible)"
-            ))
+            )
         })?,
         None => match ProviderKind::from_id(&p.id) {
             Some(k) => k,
@@ -341,10 +352,10 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
                 ProviderKind::OpenAiCompatible
             }
             None => {
-                return Err(Error::invalid(format!(
+                return Err(format!(
                     "{path}id \"{}\" is not a well-known provider; give kind: \"openai-compatible\" and a baseUrl",
                     p.id
-                )))
+                ))
             }
         },
     };
@@ -353,17 +364,17 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
         None => match p.kind.default_base_url() {
             Some(u) => u.to_string(),
             None => {
-                return Err(Error::invalid(format!(
+                return Err(format!(
                     "{path}baseUrl is required for kind \"openai-compatible\" (e.g. \"http://127.0.0.1:11434/v1\")"
-                )))
+                ))
             }
         },
     };
-    let (https, host) = parse_base_url(&p.base_url, &format!("{path}baseUrl"))?;
+    let (https, host) = parse_base_url(&p.base_url, &path)?;
     if !https && !is_loopback(&host) {
-        return Err(Error::invalid(format!(
+        return Err(format!(
             "{path}baseUrl uses plain http to \"{host}\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)"
-        )));
+        ));
     }
     drop(host);
     p.api_key = opt_str(o, "apiKey", &path)?
@@ -372,9 +383,9 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
         .map(str::to_string);
     if let Some(k) = &p.api_key {
         if k.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::invalid(format!(
+            return Err(format!(
                 "{path}apiKey contains spaces or control characters; paste the key alone"
-            )));
+            ));
         }
     }
     match o.get("models") {
@@ -385,19 +396,19 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
                 match m {
                     Value::String(s) if !s.is_empty() => out.push(s.clone()),
                     other => {
-                        return Err(Error::invalid(format!(
+                        return Err(format!(
                             "{path}models[{j}] must be a non-empty model id string, got {}",
                             type_name(other)
-                        )))
+                        ))
                     }
                 }
             }
         }
         Some(v) => {
-            return Err(Error::invalid(format!(
+            return Err(format!(
                 "{path}models must be an array of model ids, got {}",
                 type_name(v)
-            )))
+            ))
         }
     }
     // Well-known free tiers are free by default; a custom endpoint is free unless priced.
@@ -411,28 +422,37 @@ fn parse_provider(v: &Value, i: usize) -> Result<ProviderConfig> {
 
 impl ClientOptions {
     pub fn from_json(v: &Value) -> Result<ClientOptions> {
-        let Value::Object(o) = v else {
-            return Err(Error::invalid(format!(
+        client_options(v).map_err(Error::invalid)
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+}
+
+fn client_options(v: &Value) -> R<ClientOptions> {
+    let Value::Object(o) = v else {
+        return Err(format!(
                 "options must be an object like {{ providers: [{{ id: \"openrouter\", apiKey }}] }}, got {}",
                 type_name(v)
-            )));
-        };
-        check_keys(o, &CLIENT_KEYS, "options.")?;
-        let mut c = ClientOptions {
-            providers: Vec::new(),
-            strategy: String::new(),
-            seed: None,
-            budget_usd: 0.0,
-            budget_period: BudgetPeriod::Total,
-            max_attempts: 4,
-            retry_after_cap_ms: 60_000,
-            catalog_ttl_ms: 3_600_000,
-            persist: true,
-            app_url: None,
-            app_title: None,
-            timeout_ms: None,
-        };
-        c.providers = match o.get("providers") {
+            ));
+    };
+    check_keys(o, &CLIENT_KEYS, "options.")?;
+    let mut c = ClientOptions {
+        providers: Vec::new(),
+        strategy: String::new(),
+        seed: None,
+        budget_usd: 0.0,
+        budget_period: BudgetPeriod::Total,
+        max_attempts: 4,
+        retry_after_cap_ms: 60_000,
+        catalog_ttl_ms: 3_600_000,
+        persist: true,
+        app_url: None,
+        app_title: None,
+        timeout_ms: None,
+    };
+    c.providers = match o.get("providers") {
             Some(Value::Array(a)) if !a.is_empty() => {
                 let mut out = Vec::with_capacity(a.len());
                 for (i, p) in a.iter().enumerate() {
@@ -441,121 +461,117 @@ impl ClientOptions {
                 out
             }
             Some(Value::Array(_)) | None | Some(Value::Null) => {
-                return Err(Error::invalid(
-                    "options.providers must list at least one provider, e.g. [{ id: \"openrouter\", apiKey: \"sk-or-...\" }]",
-                ))
+                return Err(
+                    "options.providers must list at least one provider, e.g. [{ id: \"openrouter\", apiKey: \"sk-or-...\" }]".to_string())
             }
             Some(other) => {
-                return Err(Error::invalid(format!(
+                return Err(format!(
                     "options.providers must be an array, got {}",
                     type_name(other)
-                )))
+                ))
             }
         };
-        for (i, p) in c.providers.iter().enumerate() {
-            if c.providers[..i].iter().any(|q| q.id == p.id) {
-                return Err(Error::invalid(format!(
-                    "providers[{i}].id \"{}\" is used twice; give each provider its own id",
-                    p.id
-                )));
-            }
+    for (i, p) in c.providers.iter().enumerate() {
+        if c.providers[..i].iter().any(|q| q.id == p.id) {
+            return Err(format!(
+                "providers[{i}].id \"{}\" is used twice; give each provider its own id",
+                p.id
+            ));
         }
-        c.strategy = match opt_str(o, "strategy", "options.")? {
-            None => "random".to_string(),
-            Some(s) if STRATEGIES.contains(&s) => s.to_string(),
-            Some(s) => {
-                return Err(Error::invalid(format!(
-                    "options.strategy \"{s}\" is not one of {}",
-                    STRATEGIES.join(", ")
-                )))
-            }
-        };
-        (c.budget_usd, c.budget_period) = match o.get("budget") {
-            None | Some(Value::Null) => (0.0, BudgetPeriod::Total),
-            Some(Value::Object(b)) => {
-                check_keys(b, &["maxUsd", "period"], "options.budget.")?;
-                let max = match b.get("maxUsd") {
+    }
+    c.strategy = strategy(o)?.unwrap_or("random").to_string();
+    (c.budget_usd, c.budget_period) = match o.get("budget") {
+        None | Some(Value::Null) => (0.0, BudgetPeriod::Total),
+        Some(Value::Object(b)) => {
+            check_keys(b, &["maxUsd", "period"], "options.budget.")?;
+            let max = match b.get("maxUsd") {
                     None | Some(Value::Null) => 0.0,
                     Some(v) => match v.as_f64() {
                         Some(n) if n >= 0.0 && n.is_finite() => n,
                         _ => {
-                            return Err(Error::invalid(format!(
+                            return Err(format!(
                                 "options.budget.maxUsd must be a number >= 0 (0 never spends money), got {}",
                                 show(v)
-                            )))
+                            ))
                         }
                     },
                 };
-                let period = match opt_str(b, "period", "options.budget.")? {
-                    None | Some("total") => BudgetPeriod::Total,
-                    Some("day") => BudgetPeriod::Day,
-                    Some("month") => BudgetPeriod::Month,
-                    Some(p) => {
-                        return Err(Error::invalid(format!(
-                            "options.budget.period \"{p}\" must be \"day\", \"month\" or \"total\""
-                        )))
-                    }
-                };
-                (max, period)
-            }
-            Some(other) => {
-                return Err(Error::invalid(format!(
-                    "options.budget must be an object like {{ maxUsd: 0 }}, got {}",
-                    type_name(other)
-                )))
-            }
-        };
-        let max_attempts = opt_u64(o, "maxAttempts", "options.")?.unwrap_or(4);
-        if max_attempts == 0 || max_attempts > 50 {
-            return Err(Error::invalid(format!(
-                "options.maxAttempts must be between 1 and 50, got {max_attempts}"
-            )));
+            let period = match opt_str(b, "period", "options.budget.")? {
+                None | Some("total") => BudgetPeriod::Total,
+                Some("day") => BudgetPeriod::Day,
+                Some("month") => BudgetPeriod::Month,
+                Some(p) => {
+                    return Err(format!(
+                        "options.budget.period \"{p}\" must be \"day\", \"month\" or \"total\""
+                    ))
+                }
+            };
+            (max, period)
         }
-        c.persist = match opt_str(o, "storage", "options.")? {
-            None | Some("local") => true,
-            Some("memory") => false,
-            Some(s) => {
-                return Err(Error::invalid(format!(
-                    "options.storage \"{s}\" must be \"local\" or \"memory\""
-                )))
-            }
-        };
-        (c.app_url, c.app_title) = match o.get("app") {
-            None | Some(Value::Null) => (None, None),
-            Some(Value::Object(a)) => {
-                check_keys(a, &["url", "title"], "options.app.")?;
-                (
-                    opt_str(a, "url", "options.app.")?.map(str::to_string),
-                    opt_str(a, "title", "options.app.")?.map(str::to_string),
-                )
-            }
-            Some(other) => {
-                return Err(Error::invalid(format!(
-                    "options.app must be an object like {{ url, title }}, got {}",
-                    type_name(other)
-                )))
-            }
-        };
-        for (name, val) in [("url", &c.app_url), ("title", &c.app_title)] {
-            if val
-                .as_deref()
-                .is_some_and(|s| s.chars().any(|c| c.is_control()) || !s.is_ascii())
-            {
-                return Err(Error::invalid(format!(
-                    "options.app.{name} must be printable ASCII (it is sent as an HTTP header)"
-                )));
-            }
+        Some(other) => {
+            return Err(format!(
+                "options.budget must be an object like {{ maxUsd: 0 }}, got {}",
+                type_name(other)
+            ))
         }
-        c.max_attempts = max_attempts as u32;
-        c.seed = opt_u64(o, "seed", "options.")?;
-        c.retry_after_cap_ms = opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000);
-        c.catalog_ttl_ms = opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000);
-        c.timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
-        Ok(c)
+    };
+    let max_attempts = opt_u64(o, "maxAttempts", "options.")?.unwrap_or(4);
+    if max_attempts == 0 || max_attempts > 50 {
+        return Err(format!(
+            "options.maxAttempts must be between 1 and 50, got {max_attempts}"
+        ));
     }
+    c.persist = match opt_str(o, "storage", "options.")? {
+        None | Some("local") => true,
+        Some("memory") => false,
+        Some(s) => {
+            return Err(format!(
+                "options.storage \"{s}\" must be \"local\" or \"memory\""
+            ))
+        }
+    };
+    (c.app_url, c.app_title) = match o.get("app") {
+        None | Some(Value::Null) => (None, None),
+        Some(Value::Object(a)) => {
+            check_keys(a, &["url", "title"], "options.app.")?;
+            (
+                opt_str(a, "url", "options.app.")?.map(str::to_string),
+                opt_str(a, "title", "options.app.")?.map(str::to_string),
+            )
+        }
+        Some(other) => {
+            return Err(format!(
+                "options.app must be an object like {{ url, title }}, got {}",
+                type_name(other)
+            ))
+        }
+    };
+    for (name, val) in [("url", &c.app_url), ("title", &c.app_title)] {
+        if val
+            .as_deref()
+            .is_some_and(|s| s.chars().any(|c| c.is_control()) || !s.is_ascii())
+        {
+            return Err(format!(
+                "options.app.{name} must be printable ASCII (it is sent as an HTTP header)"
+            ));
+        }
+    }
+    c.max_attempts = max_attempts as u32;
+    c.seed = opt_u64(o, "seed", "options.")?;
+    c.retry_after_cap_ms = opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000);
+    c.catalog_ttl_ms = opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000);
+    c.timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
+    Ok(c)
+}
 
-    pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
-        self.providers.iter().find(|p| p.id == id)
+/// `options.strategy`, the same for client and call options.
+fn strategy(o: &Map) -> R<Option<&str>> {
+    match opt_str(o, "strategy", "options.")? {
+        Some(s) if !STRATEGIES.contains(&s) => Err(format!(
+            "options.strategy \"{s}\" is not one of {}",
+            STRATEGIES.join(", ")
+        )),
+        s => Ok(s),
     }
 }
 
@@ -593,69 +609,59 @@ const CALL_KEYS: [&str; 10] = [
 
 impl CallOptions {
     pub fn from_json(v: &Value, default_wait_ms: u64) -> Result<CallOptions> {
-        let empty = Map::new();
-        let o = match v {
-            Value::Null => &empty,
-            Value::Object(o) => o,
-            other => {
-                return Err(Error::invalid(format!(
-                    "call options must be an object like {{ signal, timeoutMs }}, got {}",
-                    type_name(other)
-                )))
-            }
-        };
-        check_keys(o, &CALL_KEYS, "options.")?;
-        if o.get("headers").is_some_and(|h| !h.is_null()) {
-            return Err(Error::invalid(
-                "options.headers is not supported: extra request headers break browsers' CORS preflight checks",
-            ));
+        call_options(v, default_wait_ms).map_err(Error::invalid)
+    }
+}
+
+fn call_options(v: &Value, default_wait_ms: u64) -> R<CallOptions> {
+    let empty = Map::new();
+    let o = match v {
+        Value::Null => &empty,
+        Value::Object(o) => o,
+        other => {
+            return Err(format!(
+                "call options must be an object like {{ signal, timeoutMs }}, got {}",
+                type_name(other)
+            ))
         }
-        let strategy = match opt_str(o, "strategy", "options.")? {
-            None => None,
-            Some(s) if STRATEGIES.contains(&s) => Some(s.to_string()),
-            Some(s) => {
-                return Err(Error::invalid(format!(
-                    "options.strategy \"{s}\" is not one of {}",
-                    STRATEGIES.join(", ")
-                )))
-            }
-        };
-        let wait_for_quota = match o.get("waitForQuota") {
-            None | Some(Value::Null) | Some(Value::Bool(false)) => WaitForQuota::No,
-            Some(Value::Bool(true)) => WaitForQuota::UpTo(default_wait_ms),
-            Some(v) => match v.as_f64() {
-                Some(n) if n >= 0.0 && n.is_finite() => WaitForQuota::UpTo(n as u64),
-                _ => {
-                    return Err(Error::invalid(format!(
+    };
+    check_keys(o, &CALL_KEYS, "options.")?;
+    if o.get("headers").is_some_and(|h| !h.is_null()) {
+        return Err(
+                "options.headers is not supported: extra request headers break browsers' CORS preflight checks".to_string());
+    }
+    let strategy = strategy(o)?.map(str::to_string);
+    let wait_for_quota = match o.get("waitForQuota") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => WaitForQuota::No,
+        Some(Value::Bool(true)) => WaitForQuota::UpTo(default_wait_ms),
+        Some(v) => match v.as_f64() {
+            Some(n) if n >= 0.0 && n.is_finite() => WaitForQuota::UpTo(n as u64),
+            _ => {
+                return Err(format!(
                     "options.waitForQuota must be true, false or a number of milliseconds, got {}",
                     show(v)
-                )))
-                }
-            },
-        };
-        let max_attempts = opt_u64(o, "maxAttempts", "options.")?;
-        if max_attempts.is_some_and(|n| n == 0 || n > 50) {
-            return Err(Error::invalid(
-                "options.maxAttempts must be between 1 and 50",
-            ));
-        }
-        let timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
-        if timeout_ms == Some(0) {
-            return Err(Error::invalid(
-                "options.timeoutMs must be positive (leave it out for no timeout)",
-            ));
-        }
-        Ok(CallOptions {
-            timeout_ms,
-            fallback: opt_bool(o, "fallback", "options.")?,
-            max_attempts: max_attempts.map(|n| n as u32),
-            wait_for_quota,
-            session_id: opt_str(o, "sessionId", "options.")?.map(str::to_string),
-            strategy,
-            resume_on_error: opt_bool(o, "resumeOnError", "options.")?.unwrap_or(false),
-            provider: opt_str(o, "provider", "options.")?.map(str::to_string),
-        })
+                ))
+            }
+        },
+    };
+    let max_attempts = opt_u64(o, "maxAttempts", "options.")?;
+    if max_attempts.is_some_and(|n| n == 0 || n > 50) {
+        return Err("options.maxAttempts must be between 1 and 50".to_string());
     }
+    let timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
+    if timeout_ms == Some(0) {
+        return Err("options.timeoutMs must be positive (leave it out for no timeout)".to_string());
+    }
+    Ok(CallOptions {
+        timeout_ms,
+        fallback: opt_bool(o, "fallback", "options.")?,
+        max_attempts: max_attempts.map(|n| n as u32),
+        wait_for_quota,
+        session_id: opt_str(o, "sessionId", "options.")?.map(str::to_string),
+        strategy,
+        resume_on_error: opt_bool(o, "resumeOnError", "options.")?.unwrap_or(false),
+        provider: opt_str(o, "provider", "options.")?.map(str::to_string),
+    })
 }
 
 #[cfg(test)]
@@ -872,5 +878,62 @@ mod tests {
             .unwrap_err()
             .message
             .contains("options.bogus"));
+    }
+
+    #[test]
+    fn messages_are_exact() {
+        let known = "providers, strategy, seed, budget, maxAttempts, retryAfterCapMs, catalogTtlMs, storage, app, fetch, onEvent, timeoutMs, dangerouslyAllowBrowser, debug";
+        let cases = [
+            (
+                json!("nope"),
+                "options must be an object like { providers: [{ id: \"openrouter\", apiKey }] }, got a string".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter"}], "strategy": "best"}),
+                "options.strategy \"best\" is not one of random, ordered, fastest, seeded, router".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "x", "baseUrl": "ftp://h"}]}),
+                "providers[0].baseUrl must be an absolute http(s) URL, got \"ftp://h\"".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "x", "baseUrl": "https://u@h/v1"}]}),
+                "providers[0].baseUrl must be an absolute http(s) URL with a host and no credentials, got \"https://u@h/v1\"".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "x", "baseUrl": "http://example.com/v1"}]}),
+                "providers[0].baseUrl uses plain http to \"example.com\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter"}], "maxAttempts": "3"}),
+                "options.maxAttempts must be a non-negative whole number, got \"3\"".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter", "free": 1}]}),
+                "providers[0].free must be true or false, got a number".to_string(),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter"}], "bogus": 1}),
+                format!("options.bogus is not a known option (known: {known})"),
+            ),
+            (
+                json!({"providers": [{"id": "openrouter", "limits": 5}]}),
+                "providers[0].limits must be an object like { rpm: 20, rpd: 50 }, got a number".to_string(),
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(err(input), want);
+        }
+        let e = CallOptions::from_json(&json!({"strategy": "x"}), 1).unwrap_err();
+        assert_eq!(e.code, crate::core::error::ErrorCode::InvalidArgument);
+        assert_eq!(
+            e.message,
+            "options.strategy \"x\" is not one of random, ordered, fastest, seeded, router"
+        );
+        let e = CallOptions::from_json(&json!(7), 1).unwrap_err();
+        assert_eq!(
+            e.message,
+            "call options must be an object like { signal, timeoutMs }, got a number"
+        );
     }
 }

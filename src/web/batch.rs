@@ -1,7 +1,7 @@
 //! `batch()`: bounded concurrency over the normal call path with `waitForQuota`, so items wait
 //! for windows instead of burning requests into 429s. Results keep input order.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::core::json::{self, Map, Value};
@@ -26,7 +26,8 @@ struct Shared {
     next: Cell<usize>,
     done: Cell<usize>,
     failed: Cell<usize>,
-    results: RefCell<Vec<JsValue>>,
+    /// The answer itself, filled in place: every index is set once its item ends.
+    results: Array,
     on_progress: Option<Function>,
     signal: JsValue,
     waited_at_start: f64,
@@ -101,9 +102,7 @@ async fn worker(s: Rc<Shared>) {
                 item(false, &e)
             }
         };
-        if let Some(slot) = s.results.borrow_mut().get_mut(i) {
-            *slot = v;
-        }
+        s.results.set(i as u32, v);
         progress(&s);
     }
 }
@@ -127,7 +126,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             }
         }
         let concurrency = opt_u64(o, "concurrency", "batch options.")
-            .map_err(|e| to_js(&e))?
+            .map_err(|m| to_js(&Error::invalid(m)))?
             .unwrap_or(4);
         if !(1..=64).contains(&concurrency) {
             return Err(to_js(&Error::invalid(
@@ -158,7 +157,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             next: Cell::new(0),
             done: Cell::new(0),
             failed: Cell::new(0),
-            results: RefCell::new(vec![JsValue::UNDEFINED; n]),
+            results: Array::new_with_length(n as u32),
             on_progress,
             signal,
         });
@@ -171,10 +170,6 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             }));
         }
         JsFuture::from(Promise::all(&workers)).await?;
-        let out = Array::new();
-        for v in s.results.borrow().iter() {
-            out.push(v);
-        }
-        Ok(out.into())
+        Ok(s.results.clone().into())
     })
 }

@@ -44,6 +44,14 @@ impl CatalogState {
         self.objs = None;
         self.built.clear();
     }
+
+    /// `put`, stamped with when the models were fetched: one out-of-line copy for the four
+    /// places that load a provider.
+    #[inline(never)]
+    fn load(&mut self, provider: &str, models: Vec<ModelInfo>, at: f64) {
+        self.put(provider, models);
+        self.fetched_at.insert(provider.to_string(), at);
+    }
 }
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -68,20 +76,20 @@ fn parse(p: &ProviderConfig, body: &str) -> Result<Vec<ModelInfo>, Error> {
 /// A provider that lists its models in the options needs no request.
 fn configured(p: &ProviderConfig) -> Option<Vec<ModelInfo>> {
     let ids = p.models.as_ref()?;
-    let data: Vec<Value> = ids
-        .iter()
-        .map(|id| {
-            let mut m = Map::new();
-            m.put("id", id.clone().into());
-            Value::Object(m)
-        })
-        .collect();
-    let mut body = Map::new();
-    body.put("data", Value::Array(data));
-    let mut models =
-        catalog::parse_openai_models(&Value::Object(body).to_string(), &p.id, p.free).ok()?;
-    for m in &mut models {
-        if let (Some(pp), Some(cp)) = (p.prompt_price, p.completion_price) {
+    // `{"data":[{"id":...},...]}` written directly: no Map or Value tree to build and drop.
+    let mut body = String::from("{\"data\":[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{\"id\":");
+        json::push_str(&mut body, id);
+        body.push('}');
+    }
+    body.push_str("]}");
+    let mut models = catalog::parse_openai_models(&body, &p.id, p.free).ok()?;
+    if let (Some(pp), Some(cp)) = (p.prompt_price, p.completion_price) {
+        for m in &mut models {
             m.pricing.prompt_per_mtok = pp;
             m.pricing.completion_per_mtok = cp;
         }
@@ -156,8 +164,27 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
     Ok(text)
 }
 
-fn emit(inner: &Inner, fields: Map) {
-    inner.events.emit_map("catalog", now_ms(), fields);
+/// One `catalog` event; `stale` and `error` only when given. Shared by the five outcomes.
+#[inline(never)]
+fn emit(
+    inner: &Inner,
+    provider: &str,
+    count: usize,
+    source: &str,
+    stale: Option<bool>,
+    error: Option<&str>,
+) {
+    let mut m = Map::new();
+    m.put("provider", provider.into());
+    m.put("count", count.into());
+    m.put("source", source.into());
+    if let Some(s) = stale {
+        m.put("stale", s.into());
+    }
+    if let Some(e) = error {
+        m.put("error", e.into());
+    }
+    inner.events.emit_map("catalog", now_ms(), m);
 }
 
 /// Refresh every provider whose copy is older than the TTL (all of them when `force`).
@@ -173,16 +200,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         }
         if let Some(models) = configured(p) {
             let n = models.len();
-            let mut st = inner.catalog.borrow_mut();
-            st.put(&p.id, models);
-            st.fetched_at.insert(p.id.clone(), now);
-            drop(st);
+            inner.catalog.borrow_mut().load(&p.id, models, now);
             inner.health.borrow_mut().catalog_refreshed(&p.id);
-            let mut m = Map::new();
-            m.put("provider", p.id.clone().into());
-            m.put("count", n.into());
-            m.put("source", "config".into());
-            emit(&inner, m);
+            emit(&inner, &p.id, n, "config", None, None);
             continue;
         }
         if keyless(p) {
@@ -193,23 +213,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
         let have = inner.catalog.borrow().fetched_at.contains_key(&p.id);
         // First load in this page: a persisted copy within its TTL saves a request.
         if !have && !force {
-            if let Some(stored) = inner.store.get(&key).and_then(|s| cache::unwrap(&s)) {
-                if now - stored.0 < ttl {
-                    if let Ok(models) = parse(p, &stored.1) {
-                        let n = models.len();
-                        let mut st = inner.catalog.borrow_mut();
-                        st.put(&p.id, models);
-                        st.fetched_at.insert(p.id.clone(), stored.0);
-                        drop(st);
-                        let mut m = Map::new();
-                        m.put("provider", p.id.clone().into());
-                        m.put("count", n.into());
-                        m.put("source", "cache".into());
-                        m.put("stale", false.into());
-                        emit(&inner, m);
-                        continue;
-                    }
-                }
+            if let Some(n) = load_stored(&inner, p, &key, now, ttl) {
+                emit(&inner, &p.id, n, "cache", Some(false), None);
+                continue;
             }
         }
         let got = match fetch_models(&inner, p).await {
@@ -222,8 +228,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 let now = now_ms();
                 {
                     let mut st = inner.catalog.borrow_mut();
-                    st.put(&p.id, models);
-                    st.fetched_at.insert(p.id.clone(), now);
+                    st.load(&p.id, models, now);
                     st.stale.remove(&p.id);
                 }
                 inner.health.borrow_mut().catalog_refreshed(&p.id);
@@ -234,25 +239,13 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         .set(&key, &cache::wrap(now, &cache::trim(&body)));
                 }
                 source = "network";
-                let mut m = Map::new();
-                m.put("provider", p.id.clone().into());
-                m.put("count", n.into());
-                m.put("source", "network".into());
-                emit(&inner, m);
+                emit(&inner, &p.id, n, "network", None, None);
             }
             Err(e) => {
                 // Serve what we have: in memory, else the persisted copy however old.
                 let mut served = inner.catalog.borrow().fetched_at.contains_key(&p.id);
                 if !served {
-                    if let Some((at, body)) = inner.store.get(&key).and_then(|s| cache::unwrap(&s))
-                    {
-                        if let Ok(models) = parse(p, &body) {
-                            let mut st = inner.catalog.borrow_mut();
-                            st.put(&p.id, models);
-                            st.fetched_at.insert(p.id.clone(), at);
-                            served = true;
-                        }
-                    }
+                    served = load_stored(&inner, p, &key, now, f64::INFINITY).is_some();
                 }
                 if served {
                     inner.catalog.borrow_mut().stale.insert(p.id.clone(), true);
@@ -264,20 +257,9 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                         .iter()
                         .filter(|m| m.provider == p.id)
                         .count();
-                    let mut m = Map::new();
-                    m.put("provider", p.id.clone().into());
-                    m.put("count", count.into());
-                    m.put("source", "cache".into());
-                    m.put("stale", true.into());
-                    m.put("error", e.message.clone().into());
-                    emit(&inner, m);
+                    emit(&inner, &p.id, count, "cache", Some(true), Some(&e.message));
                 } else {
-                    let mut m = Map::new();
-                    m.put("provider", p.id.clone().into());
-                    m.put("count", 0.into());
-                    m.put("source", "network".into());
-                    m.put("error", e.message.clone().into());
-                    emit(&inner, m);
+                    emit(&inner, &p.id, 0, "network", None, Some(&e.message));
                     errors.push(e);
                 }
             }
@@ -292,12 +274,28 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
     Ok(info(&st, source))
 }
 
+/// Load `p`'s persisted copy when it parses and is younger than `max_age` ms: its model count.
+fn load_stored(
+    inner: &Inner,
+    p: &ProviderConfig,
+    key: &str,
+    now: f64,
+    max_age: f64,
+) -> Option<usize> {
+    let (at, body) = inner.store.get(key).and_then(|s| cache::unwrap(&s))?;
+    (now - at < max_age).then_some(())?;
+    let models = parse(p, &body).ok()?;
+    let n = models.len();
+    inner.catalog.borrow_mut().load(&p.id, models, at);
+    Some(n)
+}
+
 fn info(st: &CatalogState, source: &str) -> Value {
     let mut info = Map::new();
     info.put("count", st.cat.models().len().into());
     info.put("source", source.into());
-    info.insert(
-        "fetchedAt".into(),
+    info.put(
+        "fetchedAt",
         st.fetched_at.values().cloned().fold(0.0, f64::max).into(),
     );
     info.put("stale", (!st.stale.is_empty()).into());
@@ -327,9 +325,11 @@ pub fn ready(inner: &Inner) -> bool {
 }
 
 /// Make sure the catalog is loaded and within its TTL. Concurrent callers share one refresh.
-pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
+/// Resolves to the CatalogInfo as JSON text (a JS string, as the shared promise carries it)
+/// when a refresh ran; to undefined when there was nothing to do (only `force` callers read it).
+pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<JsValue, JsValue> {
     if !force && ready(inner) {
-        return Ok(info(&inner.catalog.borrow(), "cache"));
+        return Ok(JsValue::UNDEFINED);
     }
     let existing = inner.catalog.borrow().inflight.clone();
     let promise = match existing {
@@ -348,9 +348,7 @@ pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<Value, JsValue> {
             p
         }
     };
-    let v = JsFuture::from(promise).await?;
-    let s = v.as_string().unwrap_or_default();
-    Ok(json::from_str(&s).unwrap_or(Value::Null))
+    JsFuture::from(promise).await
 }
 
 /// Status and observed stats of a model: what changes between calls on the same catalog.

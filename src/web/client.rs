@@ -63,23 +63,25 @@ pub struct FreeRouterClient {
     inner: Rc<Inner>,
 }
 
+/// JSON from `JSON.stringify`, or `invalid_argument` "{what} not valid JSON: ...".
+fn parse_json(json: &str, what: &str) -> Result<Value, JsValue> {
+    json::from_str(json).map_err(|e| to_js(&Error::invalid(format!("{what} not valid JSON: {e}"))))
+}
+
 /// Parse `(request, options)` from JS. Errors are `invalid_argument` naming the field.
 fn parse_call(
     request: &JsValue,
     options: &JsValue,
     inner: &Inner,
 ) -> Result<(Map, CallOptions, JsValue), JsValue> {
-    let req_json = glue::json_stringify(request)?;
-    let req: Value = json::from_str(&req_json)
-        .map_err(|e| to_js(&Error::invalid(format!("request is not valid JSON: {e}"))))?;
+    let req = parse_json(&glue::json_stringify(request)?, "request is")?;
     let Value::Object(req) = req else {
         return Err(to_js(&Error::invalid(
             "request must be an object like { messages: [{ role: \"user\", content: \"Hi\" }] }",
         )));
     };
     let split = glue::split_options(options);
-    let opts_v: Value = json::from_str(&split.json())
-        .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
+    let opts_v = parse_json(&split.json(), "options are")?;
     let copts =
         CallOptions::from_json(&opts_v, inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
     let signal = split.signal();
@@ -140,9 +142,8 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "FreeRouterOptions")] options: JsValue,
     ) -> Result<FreeRouterClient, JsValue> {
         let split = glue::split_options(&options);
-        let v: Value = json::from_str(&split.json())
-            .map_err(|e| to_js(&Error::invalid(format!("options are not valid JSON: {e}"))))?;
-        let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
+        let v = parse_json(&split.json(), "options are")?;
+        let mut opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
         let fetch = split.fetch();
         if !fetch.is_undefined() && !fetch.is_null() && !fetch.is_function() {
             return Err(to_js(&Error::invalid(
@@ -153,7 +154,6 @@ impl FreeRouterClient {
         if !on_event.is_undefined() && !on_event.is_null() && !on_event.is_function() {
             return Err(to_js(&Error::invalid("options.onEvent must be a function")));
         }
-        let providers = opts.providers.iter().cloned().map(Rc::new).collect();
         let store = Store::new(opts.persist);
         let mut health = Health::new();
         if let Some(s) = store.get(STATS_KEY) {
@@ -161,6 +161,11 @@ impl FreeRouterClient {
             let _ = health.stats_from_json(&s);
         }
         let quota = QuotaState::new(&opts, &store);
+        // Moved, not cloned: after the quota set-up `Inner::providers` is the one list read.
+        let providers = std::mem::take(&mut opts.providers)
+            .into_iter()
+            .map(Rc::new)
+            .collect();
         Ok(FreeRouterClient {
             inner: Rc::new(Inner {
                 quota,
@@ -230,30 +235,22 @@ impl FreeRouterClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ModelFilter")] filter: Option<JsValue>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let parsed = parse_filter(filter.unwrap_or(JsValue::UNDEFINED));
-        // A loaded, fresh catalog answers at once: no future, no JsFuture round trip.
-        if catalog::ready(&inner) {
-            return settled(parsed.and_then(|f| catalog::list(&inner, &f)));
+        match parse_filter(filter.unwrap_or(JsValue::UNDEFINED)) {
+            Ok(f) => with_catalog(
+                self.inner.clone(),
+                Box::new(move |inner| catalog::list(inner, &f)),
+            ),
+            Err(e) => Promise::reject(&e),
         }
-        future_to_promise(async move {
-            let f = parsed?;
-            catalog::ensure(&inner, false).await?;
-            catalog::list(&inner, &f)
-        })
     }
 
     /// One model by id (and provider, when several serve it), or `undefined`.
     #[wasm_bindgen(js_name = getModel, unchecked_return_type = "Promise<ModelInfo | undefined>")]
     pub fn get_model(&self, id: String, provider: Option<String>) -> Promise {
-        let inner = self.inner.clone();
-        if catalog::ready(&inner) {
-            return settled(catalog::model(&inner, &id, provider.as_deref()));
-        }
-        future_to_promise(async move {
-            catalog::ensure(&inner, false).await?;
-            catalog::model(&inner, &id, provider.as_deref())
-        })
+        with_catalog(
+            self.inner.clone(),
+            Box::new(move |inner| catalog::model(inner, &id, provider.as_deref())),
+        )
     }
 
     /// Fetch every provider's model list now, whatever the cache's age.
@@ -262,7 +259,7 @@ impl FreeRouterClient {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let v = catalog::ensure(&inner, true).await?;
-            glue::json_parse(&v.to_string())
+            glue::json_parse(&v.as_string().unwrap_or_default())
         })
     }
 
@@ -369,10 +366,23 @@ fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
     if filter.is_undefined() || filter.is_null() {
         return Ok(cat::ModelFilter::default());
     }
-    let json = glue::json_stringify(&filter)?;
-    let v: Value = json::from_str(&json)
-        .map_err(|e| to_js(&Error::invalid(format!("filter is not valid JSON: {e}"))))?;
+    let v = parse_json(&glue::json_stringify(&filter)?, "filter is")?;
     cat::filter_from_json(&v).map_err(|e| to_js(&e))
+}
+
+/// What listModels or getModel computes from the loaded catalog.
+type CatalogAnswer = Box<dyn FnOnce(&Inner) -> Result<JsValue, JsValue>>;
+
+/// `f` on the loaded catalog. A fresh one answers at once: no future, no JsFuture round trip.
+/// Boxed: one future type for listModels and getModel.
+fn with_catalog(inner: Rc<Inner>, f: CatalogAnswer) -> Promise {
+    if catalog::ready(&inner) {
+        return settled(f(&inner));
+    }
+    future_to_promise(async move {
+        catalog::ensure(&inner, false).await?;
+        f(&inner)
+    })
 }
 
 /// A promise already settled with `r`, for answers that need no await.

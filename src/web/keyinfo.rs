@@ -61,7 +61,8 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     }
     let v: Value = json::from_str(&text)
         .map_err(|e| fail(ErrorCode::Parse, format!("the answer is not JSON ({e})")))?;
-    let data = v.get("data").cloned().unwrap_or(Value::Null);
+    // Borrowed, not cloned: only a few fields are read.
+    let data = v.get("data").unwrap_or(&Value::Null);
     let Some(free_tier) = data.get("is_free_tier").and_then(Value::as_bool) else {
         return Err(fail(
             ErrorCode::Parse,
@@ -72,8 +73,8 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     let mut out = json::Map::new();
     out.put("provider", p.id.clone().into());
     out.put("isFreeTier", free_tier.into());
-    out.insert(
-        "freeRequestsPerDay".into(),
+    out.put(
+        "freeRequestsPerDay",
         (if free_tier { 50 } else { 1000 }).into(),
     );
     for (k, name) in [
@@ -84,7 +85,7 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
         ("usage_daily", "usageDaily"),
     ] {
         if let Some(x) = data.get(k) {
-            out.insert(name.into(), x.clone());
+            out.put(name, x.clone());
         }
     }
     out.put("fetchedAt", now_ms().into());
