@@ -85,13 +85,18 @@ fn auth_error(message: impl Into<String>) -> Error {
 
 /// An endpoint a code or key travels to: https, or plain http on a loopback host only.
 fn secure_url(field: &str, s: &str) -> Result<(String, UrlParts), Error> {
-    let parts = url_of(&JsValue::from_str(s))
-        .ok_or_else(|| Error::invalid(format!("{field} must be an absolute URL, got {s:?}")))?;
+    let parts = url_of(&JsValue::from_str(s)).ok_or_else(|| {
+        Error::invalid(format!(
+            "{field} must be an absolute URL, got {}",
+            text::quoted(s)
+        ))
+    })?;
     let ok =
         parts.protocol == "https:" || (parts.protocol == "http:" && is_loopback(&parts.hostname));
     if !ok {
         return Err(Error::invalid(format!(
-            "{field} must be https (plain http only on localhost), got {s:?}"
+            "{field} must be https (plain http only on localhost), got {}",
+            text::quoted(s)
         )));
     }
     Ok((s.trim_end_matches('/').to_string(), parts))
@@ -140,12 +145,14 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
     })?;
     let parts = url_of(&JsValue::from_str(callback)).ok_or_else(|| {
         Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {callback:?}"
+            "callbackUrl must be an absolute http(s) URL, got {}",
+            text::quoted(callback)
         ))
     })?;
     if parts.protocol != "https:" && parts.protocol != "http:" {
         return Err(Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {callback:?}"
+            "callbackUrl must be an absolute http(s) URL, got {}",
+            text::quoted(callback)
         )));
     }
     let label = match opt_string(&m, "keyLabel")? {
