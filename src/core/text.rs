@@ -53,6 +53,16 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
+/// Appends `v` as `digits` lowercase hex digits, as `{v:0<digits>x}` does when it fits: no
+/// `LowerHex` formatting machinery.
+pub fn push_hex(out: &mut String, v: u64, digits: u32) {
+    for i in (0..digits).rev() {
+        out.push(char::from(
+            b"0123456789abcdef"[(v >> (4 * i)) as usize & 15],
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +104,18 @@ mod tests {
             "héllo 𝄞 ünï",
         ] {
             assert_eq!(quoted(s), format!("{s:?}"));
+        }
+    }
+
+    #[test]
+    fn push_hex_matches_format() {
+        for v in [0u64, 1, 0xab, 0x0123_4567_89ab_cdef, u64::MAX] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 16);
+            assert_eq!(s, format!("{v:016x}"));
+            let mut s = String::new();
+            push_hex(&mut s, v & 0xff, 2);
+            assert_eq!(s, format!("{:02x}", v & 0xff));
         }
     }
 }
