@@ -483,12 +483,27 @@ pub async fn attempt(
     .await;
     // `readUntil` never calls `feed` once its promise has settled.
     drop(feed);
+    decide(inner, cand, status, &headers, reader, state.take(), read)
+}
+
+/// How an attempt ended once its body was read up to a decision (no await: kept out of the
+/// async state machine).
+fn decide(
+    inner: &Inner,
+    cand: &Cand,
+    status: u16,
+    headers: &[(String, String)],
+    reader: JsValue,
+    opening: Opening,
+    read: Wait<JsValue>,
+) -> Result<Opened, Fail> {
+    let p = &cand.provider;
     let Opening {
         body,
         pending,
         outcome,
         ..
-    } = state.take();
+    } = opening;
     match read {
         Wait::Ok(_) => {}
         Wait::Aborted(k) => {
@@ -532,7 +547,7 @@ pub async fn attempt(
                 kind: p.kind,
                 model: &cand.model,
                 status: 200,
-                headers: &headers,
+                headers,
                 body: "",
                 now_ms: now_ms(),
                 is_free_model: cand.free,
@@ -564,7 +579,7 @@ pub async fn attempt(
     };
     // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
     // request is committed, or it counts twice.
-    let facts = classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms());
+    let facts = classify::facts_from_headers(p.kind, &cand.model, headers, now_ms());
     Ok(Opened {
         reader,
         body,
