@@ -922,85 +922,114 @@ async fn resume(live: &SharedLive) {
             None,
         );
         let r = attempt(&inner, &ctl, &cand, &body_json).await;
-        let Ok(mut l) = live.try_borrow_mut() else {
+        if resumed(live, &inner, cand, r, reservation, t0, &partial, &from) {
             return;
-        };
-        let now = now_ms();
-        match r {
-            Ok(Opened {
-                reader,
-                body,
-                pending,
-                rest,
-                broke,
-                facts,
-            }) => {
-                l.facts = facts;
-                l.attempts.push(Attempt {
-                    provider: cand.provider.id.clone(),
-                    model: cand.model.clone(),
-                    outcome: "ok".into(),
-                    status: Some(200),
-                    error_code: None,
-                    ms: now - t0,
-                });
-                l.prefix = partial.clone();
-                l.reservation = reservation;
-                l.reader = reader;
-                l.body = body;
-                l.pending.extend(pending);
-                l.cand = cand;
-                l.attempt_started_ms = t0;
-                l.phase = Phase::Streaming;
-                l.busy = false;
-                let mut m = Map::new();
-                m.put("from", from.clone().into());
-                m.put("to", l.served_model().into());
-                m.put("partialLength", partial.chars().count().into());
-                l.outbox.push(("resume", m));
-                l.absorb(rest);
-                if let Some(e) = broke {
-                    l.fail(e);
-                }
-                drop(l);
-                flush(live);
-                return;
-            }
-            Err(Fail::Aborted(k, reached)) => {
-                if let Some(r) = reservation {
-                    if reached {
-                        quota::commit(&inner, r, None);
-                    } else {
-                        quota::refund(&inner, r);
-                    }
-                }
-                l.busy = false;
-                l.phase = Phase::Streaming;
-                l.abort(k);
-                drop(l);
-                flush(live);
-                return;
-            }
-            Err(Fail::Classified(c)) => {
-                if let Some(r) = reservation {
-                    if c.error.status.is_some() {
-                        quota::commit(&inner, r, None);
-                    } else {
-                        quota::refund(&inner, r);
-                    }
-                }
-                quota::learn(&inner, &cand.provider.id, &c.facts);
-                l.attempts.push(Attempt {
-                    provider: cand.provider.id.clone(),
-                    model: cand.model.clone(),
-                    outcome: c.error.code.as_str().into(),
-                    status: c.error.status,
-                    error_code: Some(c.error.code),
-                    ms: now - t0,
-                });
-                drop(l);
-                crate::web::router::learn(&inner, &cand, &c, now);
-            }
         }
+    }
+}
+
+/// Close the quota held for an attempt: counted when it reached the provider, else given back.
+pub fn close_hold(inner: &Inner, r: Option<crate::core::quota::ReservationId>, reached: bool) {
+    if let Some(r) = r {
+        if reached {
+            quota::commit(inner, r, None);
+        } else {
+            quota::refund(inner, r);
+        }
+    }
+}
+
+/// What one resume attempt brought (no await: kept out of the async state machine). True
+/// when resuming is over.
+#[allow(clippy::too_many_arguments)]
+fn resumed(
+    live: &SharedLive,
+    inner: &Inner,
+    cand: Cand,
+    r: Result<Opened, Fail>,
+    reservation: Option<crate::core::quota::ReservationId>,
+    t0: f64,
+    partial: &str,
+    from: &str,
+) -> bool {
+    let Ok(mut l) = live.try_borrow_mut() else {
+        return true;
+    };
+    let now = now_ms();
+    match r {
+        Ok(Opened {
+            reader,
+            body,
+            pending,
+            rest,
+            broke,
+            facts,
+        }) => {
+            l.facts = facts;
+            l.attempts
+                .push(attempt_info(&cand, "ok", Some(200), None, now - t0));
+            l.prefix = partial.to_string();
+            l.reservation = reservation;
+            l.reader = reader;
+            l.body = body;
+            l.pending.extend(pending);
+            l.cand = cand;
+            l.attempt_started_ms = t0;
+            l.phase = Phase::Streaming;
+            l.busy = false;
+            let mut m = Map::new();
+            m.put("from", from.into());
+            m.put("to", l.served_model().into());
+            m.put("partialLength", partial.chars().count().into());
+            l.outbox.push(("resume", m));
+            l.absorb(rest);
+            if let Some(e) = broke {
+                l.fail(e);
+            }
+            drop(l);
+            flush(live);
+            true
+        }
+        Err(Fail::Aborted(k, reached)) => {
+            close_hold(inner, reservation, reached);
+            l.busy = false;
+            l.phase = Phase::Streaming;
+            l.abort(k);
+            drop(l);
+            flush(live);
+            true
+        }
+        Err(Fail::Classified(c)) => {
+            close_hold(inner, reservation, c.error.status.is_some());
+            quota::learn(inner, &cand.provider.id, &c.facts);
+            l.attempts.push(attempt_info(
+                &cand,
+                c.error.code.as_str(),
+                c.error.status,
+                Some(c.error.code),
+                now - t0,
+            ));
+            drop(l);
+            crate::web::router::learn(inner, &cand, &c, now);
+            false
+        }
+    }
+}
+
+/// The record of one attempt.
+pub fn attempt_info(
+    cand: &Cand,
+    outcome: &str,
+    status: Option<u16>,
+    code: Option<ErrorCode>,
+    ms: f64,
+) -> Attempt {
+    Attempt {
+        provider: cand.provider.id.clone(),
+        model: cand.model.clone(),
+        outcome: outcome.into(),
+        status,
+        error_code: code,
+        ms,
     }
 }

@@ -17,7 +17,9 @@ use crate::core::needs::{self, Needs};
 use crate::core::options::{CallOptions, ProviderConfig, WaitForQuota};
 use crate::core::provider::ProviderKind;
 use crate::core::route::{self, Candidate, ModelRef, PinCheck, PlanRequest, Skip, Strategy};
-use crate::web::call::{self, abort_error, attempt, Cand, Fail, Live, Phase, SharedLive};
+use crate::web::call::{
+    self, abort_error, attempt, attempt_info, close_hold, Cand, Fail, Live, Phase, SharedLive,
+};
 use crate::web::catalog;
 use crate::web::client::Inner;
 use crate::web::error::to_js;
@@ -486,23 +488,6 @@ pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
     }
 }
 
-fn attempt_info(
-    cand: &Cand,
-    outcome: &str,
-    status: Option<u16>,
-    code: Option<ErrorCode>,
-    ms: f64,
-) -> Attempt {
-    Attempt {
-        provider: cand.provider.id.clone(),
-        model: cand.model.clone(),
-        outcome: outcome.into(),
-        status,
-        error_code: code,
-        ms,
-    }
-}
-
 /// Run a call up to its first token, falling back across candidates before that.
 pub async fn open(
     inner: Rc<Inner>,
@@ -843,13 +828,7 @@ async fn try_planned(
                 if let Some((id, _)) = spend {
                     quota::refund_spend(inner, id);
                 }
-                if let Some(r) = reservation {
-                    if reached {
-                        quota::commit(inner, r, None);
-                    } else {
-                        quota::refund(inner, r);
-                    }
-                }
+                close_hold(inner, reservation, reached);
                 attempts.push(attempt_info(
                     &cand,
                     "aborted",
@@ -866,13 +845,7 @@ async fn try_planned(
                     quota::refund_spend(inner, id);
                 }
                 // A request that never reached the provider (no status) does not count.
-                if let Some(r) = reservation {
-                    if c.error.status.is_some() {
-                        quota::commit(inner, r, None);
-                    } else {
-                        quota::refund(inner, r);
-                    }
-                }
+                close_hold(inner, reservation, c.error.status.is_some());
                 quota::learn(inner, &cand.provider.id, &c.facts);
                 attempts.push(attempt_info(
                     &cand,
