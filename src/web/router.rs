@@ -755,74 +755,21 @@ async fn try_planned(
             cap,
         );
         match attempt(inner, ctl, &cand, &body).await {
-            Ok(call::Opened {
-                reader,
-                body,
-                pending,
-                rest,
-                broke,
-                facts,
-            }) => {
-                let now = now_ms();
-                attempts.push(attempt_info(&cand, "ok", Some(200), None, now - t0));
-                let mut live = Live {
-                    inner: inner.clone(),
-                    ctl: ctl.clone(),
-                    reader,
-                    body,
-                    pending,
-                    phase: Phase::Streaming,
-                    cand: cand.clone(),
+            Ok(opened) => {
+                return Tried::Streaming(go_live(
+                    inner,
+                    ctl,
+                    req,
+                    copts,
+                    opened,
+                    cand,
                     attempts,
-                    started_ms: started,
-                    attempt_started_ms: t0,
-                    ttft_ms: now - started,
-                    finished_ms: None,
-                    busy: false,
-                    outbox: Vec::new(),
-                    session: copts.session_id.clone(),
-                    resume: copts.resume_on_error.then(|| call::Resume {
-                        req: req.clone(),
-                        rest: remaining.clone(),
-                        max_attempts: max,
-                    }),
-                    prefix: String::new(),
+                    Timing { started, t0, max },
+                    &remaining,
                     reservation,
                     spend,
-                    facts,
-                };
-                let ttft = live.ttft_ms;
-                let served = live.served_model().to_string();
-                if let Some(sid) = &copts.session_id {
-                    inner
-                        .sessions
-                        .borrow_mut()
-                        .pin(sid, &cand.provider.id, &served);
-                    let changed = planned
-                        .repin_from
-                        .as_ref()
-                        .map(|f| (f.0.clone(), f.1.clone()))
-                        .filter(|f| f.0 != cand.provider.id || f.1 != served);
-                    if let Some(from) = changed {
-                        inner.events.emit("repin", now, |m| {
-                            m.put("sessionId", sid.clone().into());
-                            m.put("from", from.1.into());
-                            m.put("to", served.clone().into());
-                        });
-                    }
-                }
-                inner.events.emit("first_token", now, |m| {
-                    m.put("provider", cand.provider.id.clone().into());
-                    m.put("model", served.into());
-                    m.put("ttftMs", ttft.round().into());
-                });
-                live.absorb(rest);
-                if let Some(e) = broke {
-                    live.fail(e);
-                }
-                let shared = Rc::new(RefCell::new(live));
-                call::flush(&shared);
-                return Tried::Streaming(shared);
+                    planned.repin_from.as_ref(),
+                ));
             }
             Err(Fail::Aborted(k, reached)) => {
                 if let Some((id, _)) = spend {
@@ -883,4 +830,94 @@ async fn try_planned(
         }
     }
     Tried::Failed(last, attempts)
+}
+
+/// When a call went live.
+struct Timing {
+    started: f64,
+    t0: f64,
+    max: usize,
+}
+
+/// The first token arrived: the call goes live (no await: kept out of the async state
+/// machine).
+#[allow(clippy::too_many_arguments)]
+fn go_live(
+    inner: &Rc<Inner>,
+    ctl: &Rc<CallCtl>,
+    req: &Map,
+    copts: &CallOptions,
+    opened: call::Opened,
+    cand: Cand,
+    mut attempts: Vec<Attempt>,
+    Timing { started, t0, max }: Timing,
+    remaining: &[Cand],
+    reservation: Option<crate::core::quota::ReservationId>,
+    spend: Option<(crate::core::quota::SpendId, f64)>,
+    repin_from: Option<&(String, String)>,
+) -> SharedLive {
+    let call::Opened {
+        reader,
+        body,
+        pending,
+        rest,
+        broke,
+        facts,
+    } = opened;
+    let now = now_ms();
+    attempts.push(attempt_info(&cand, "ok", Some(200), None, now - t0));
+    let mut live = Live {
+        inner: inner.clone(),
+        ctl: ctl.clone(),
+        reader,
+        body,
+        pending,
+        phase: Phase::Streaming,
+        cand: cand.clone(),
+        attempts,
+        started_ms: started,
+        attempt_started_ms: t0,
+        ttft_ms: now - started,
+        finished_ms: None,
+        busy: false,
+        outbox: Vec::new(),
+        session: copts.session_id.clone(),
+        resume: copts.resume_on_error.then(|| call::Resume {
+            req: req.clone(),
+            rest: remaining.to_vec(),
+            max_attempts: max,
+        }),
+        prefix: String::new(),
+        reservation,
+        spend,
+        facts,
+    };
+    let ttft = live.ttft_ms;
+    let served = live.served_model().to_string();
+    if let Some(sid) = &copts.session_id {
+        inner
+            .sessions
+            .borrow_mut()
+            .pin(sid, &cand.provider.id, &served);
+        let changed = repin_from.filter(|f| f.0 != cand.provider.id || f.1 != served);
+        if let Some(from) = changed {
+            inner.events.emit("repin", now, |m| {
+                m.put("sessionId", sid.clone().into());
+                m.put("from", from.1.clone().into());
+                m.put("to", served.clone().into());
+            });
+        }
+    }
+    inner.events.emit("first_token", now, |m| {
+        m.put("provider", cand.provider.id.clone().into());
+        m.put("model", served.into());
+        m.put("ttftMs", ttft.round().into());
+    });
+    live.absorb(rest);
+    if let Some(e) = broke {
+        live.fail(e);
+    }
+    let shared = Rc::new(RefCell::new(live));
+    call::flush(&shared);
+    shared
 }
