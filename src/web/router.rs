@@ -597,7 +597,11 @@ async fn wait_for(
     if !wait_allows(retry_after_ms, deadline) {
         return None;
     }
-    let ms = retry_after_ms.unwrap_or(0) as f64 + 5.0;
+    sleep(inner, ctl, retry_after_ms.unwrap_or(0) as f64 + 5.0).await
+}
+
+/// Sleep `ms` (the `waiting` event, counted in `waitedMs`); the abort kind if aborted meanwhile.
+async fn sleep(inner: &Inner, ctl: &CallCtl, ms: f64) -> Option<transport::AbortKind> {
     inner.events.emit("waiting", now_ms(), |m| {
         m.put("ms", ms.round().into());
     });
@@ -705,12 +709,7 @@ async fn try_planned(
             match soonest {
                 Some((_, at)) if at <= wait_deadline => {
                     let ms = (at - now_ms()).max(0.0) + 5.0;
-                    inner.events.emit("waiting", now_ms(), |m| {
-                        m.put("ms", ms.round().into());
-                    });
-                    inner.waited_ms.set(inner.waited_ms.get() + ms);
-                    let slept = transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await;
-                    if let Wait::Aborted(k) = slept {
+                    if let Some(k) = sleep(inner, ctl, ms).await {
                         return Tried::Aborted(abort_error(k, ctl, attempts));
                     }
                     continue;
