@@ -341,6 +341,32 @@ async fn plan_call(
             }
         }
     }
+    plan_after(
+        inner,
+        needs,
+        copts,
+        &named,
+        pinned_provider,
+        fallback,
+        strategy,
+        now,
+        needs_catalog,
+    )
+}
+
+/// The plan once the catalog is there (no await: kept out of the async state machine).
+#[allow(clippy::too_many_arguments)]
+fn plan_after(
+    inner: &Rc<Inner>,
+    needs: &Needs,
+    copts: &CallOptions,
+    named: &Named,
+    pinned_provider: Option<Rc<ProviderConfig>>,
+    fallback: bool,
+    strategy: Strategy,
+    now: f64,
+    needs_catalog: bool,
+) -> Result<Planned, PlanFail> {
     let (mut cands, pool) = if needs_catalog {
         inner.catalog_candidates(now)
     } else {
@@ -365,7 +391,7 @@ async fn plan_call(
         Ok(ModelRef::new(Some(&p.id), m))
     };
     let mut strategy = strategy;
-    match &named {
+    match named {
         Named::One(m) => {
             let r = add_named(&mut cands, m)?;
             if !fallback {
