@@ -226,18 +226,7 @@ impl Live {
     }
 
     fn classify_value(&self, v: &Value) -> Classified {
-        let p = &self.cand.provider;
-        let input = ErrorInput {
-            provider: &p.id,
-            kind: p.kind,
-            model: self.served_model(),
-            status: 200,
-            headers: &[],
-            body: "",
-            now_ms: now_ms(),
-            is_free_model: self.cand.free,
-            retry_after_cap_ms: self.inner.opts.retry_after_cap_ms,
-        };
+        let input = error_input(&self.inner, &self.cand, self.served_model(), 200, &[], "");
         classify::classify_error_value(&input, v)
     }
 
@@ -394,6 +383,28 @@ pub struct Opened {
     pub facts: Vec<LimitFact>,
 }
 
+/// What classify needs to know about an answer of `cand`.
+fn error_input<'a>(
+    inner: &Inner,
+    cand: &'a Cand,
+    model: &'a str,
+    status: u16,
+    headers: &'a [(String, String)],
+    body: &'a str,
+) -> ErrorInput<'a> {
+    ErrorInput {
+        provider: &cand.provider.id,
+        kind: cand.provider.kind,
+        model,
+        status,
+        headers,
+        body,
+        now_ms: now_ms(),
+        is_free_model: cand.free,
+        retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+    }
+}
+
 /// One attempt at one candidate, up to its first token.
 pub async fn attempt(
     inner: &Rc<Inner>,
@@ -441,17 +452,7 @@ pub async fn attempt(
             Wait::Aborted(k) => return Err(Fail::Aborted(k, true)),
             Wait::Failed(_) => String::new(),
         };
-        let input = ErrorInput {
-            provider: &p.id,
-            kind: p.kind,
-            model: &cand.model,
-            status,
-            headers: &headers,
-            body: &text,
-            now_ms: now_ms(),
-            is_free_model: cand.free,
-            retry_after_cap_ms: inner.opts.retry_after_cap_ms,
-        };
+        let input = error_input(inner, cand, &cand.model, status, &headers, &text);
         return Err(fail(classify::classify(&input)));
     }
     let reader = glue::body_reader(&resp);
@@ -542,17 +543,7 @@ fn decide(
         }
         Some(Outcome::ErrorValue(v)) => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let input = ErrorInput {
-                provider: &p.id,
-                kind: p.kind,
-                model: &cand.model,
-                status: 200,
-                headers,
-                body: "",
-                now_ms: now_ms(),
-                is_free_model: cand.free,
-                retry_after_cap_ms: inner.opts.retry_after_cap_ms,
-            };
+            let input = error_input(inner, cand, &cand.model, 200, headers, "");
             return Err(fail(classify::classify_error_value(&input, &v)));
         }
         Some(Outcome::Closed) | None => {
