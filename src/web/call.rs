@@ -173,13 +173,7 @@ impl Live {
         let mut m = Map::new();
         m.put("provider", self.provider_id().into());
         m.put("model", self.served_model().into());
-        m.put(
-            "attempts",
-            crate::web::error::attempts_json(&Error {
-                attempts: self.attempts.clone(),
-                ..Error::new(ErrorCode::ProviderError, "")
-            }),
-        );
+        m.put("attempts", crate::web::error::attempts_json(&self.attempts));
         m.put("costUsd", self.cost_usd().into());
         m.put("latencyMs", latency.round().into());
         m.put("ttftMs", self.ttft_ms.round().into());
