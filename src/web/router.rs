@@ -561,20 +561,21 @@ async fn open_inner(
         if let Some(k) = ctl.aborted() {
             return Err(abort_error(k, ctl, attempts));
         }
-        match try_planned(
-            inner,
-            req,
-            copts,
-            ctl,
-            planned,
-            attempts,
-            started,
-            &needs,
-            max,
-            wait_deadline,
-        )
-        .await
-        {
+        // Boxed as a trait object: its state machine stays out of open_inner's (smaller wasm).
+        let tried: std::pin::Pin<Box<dyn std::future::Future<Output = Tried> + '_>> =
+            Box::pin(try_planned(
+                inner,
+                req,
+                copts,
+                ctl,
+                planned,
+                attempts,
+                started,
+                &needs,
+                max,
+                wait_deadline,
+            ));
+        match tried.await {
             Tried::Streaming(live) => return Ok(live),
             Tried::Aborted(e) => return Err(e),
             // Everything became unusable between planning and trying (another call learned
