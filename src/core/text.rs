@@ -63,6 +63,15 @@ pub fn push_hex(out: &mut String, v: u64, digits: u32) {
     }
 }
 
+/// `a` then `b` in one string: cheaper in wasm than `format!("{a}{b}")` at each site.
+#[inline(never)]
+pub fn join2(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len());
+    s.push_str(a);
+    s.push_str(b);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +126,12 @@ mod tests {
             push_hex(&mut s, v & 0xff, 2);
             assert_eq!(s, format!("{:02x}", v & 0xff));
         }
+    }
+
+    #[test]
+    fn join2_concatenates() {
+        assert_eq!(join2("free-router:v1:", "pkce"), "free-router:v1:pkce");
+        assert_eq!(join2("", "é"), "é");
+        assert_eq!(join2("", ""), "");
     }
 }

@@ -17,6 +17,7 @@ use crate::core::classify::{self, Action, Classified, ErrorInput};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::limits::LimitFact;
 use crate::core::options::ProviderConfig;
+use crate::core::text;
 use crate::core::wire::{self, ChatDelta, Step};
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -70,7 +71,7 @@ pub fn abort_error(kind: AbortKind, ctl: &CallCtl, attempts: Vec<Attempt>) -> Js
 }
 
 pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
-    let auth = p.api_key.as_ref().map(|k| format!("Bearer {k}"));
+    let auth = p.api_key.as_ref().map(|k| text::join2("Bearer ", k));
     let mut pairs: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
     if let Some(a) = &auth {
         pairs.push(("Authorization", a));
@@ -182,7 +183,7 @@ impl Live {
 
     /// All text streamed so far, across resumed attempts.
     pub fn text(&self) -> String {
-        format!("{}{}", self.prefix, self.body.acc.content)
+        text::join2(&self.prefix, &self.body.acc.content)
     }
 
     pub fn final_value(&self) -> Value {
@@ -410,7 +411,7 @@ pub async fn attempt(
     if let Some(k) = ctl.aborted() {
         return Err(Fail::Aborted(k, false));
     }
-    let url = format!("{}/chat/completions", p.base_url);
+    let url = text::join2(&p.base_url, "/chat/completions");
     let headers = request_headers(inner, p);
     let signal = ctl.signal();
     let resp = match transport::wait(

@@ -40,7 +40,7 @@ extern "C" {
 
 /// sessionStorage key of the pending verifier (one sign-in at a time per tab).
 fn verifier_key() -> String {
-    format!("{PREFIX}pkce")
+    text::join2(PREFIX, "pkce")
 }
 
 const DEFAULT_API: &str = "https://openrouter.ai/api/v1";
@@ -168,7 +168,7 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
         secure_url("authUrl", a)?.0
     } else if let Some(b) = opt_string(&m, "baseUrl")? {
         // The consent page lives at the site root of the API's origin.
-        format!("{}/auth", secure_url("baseUrl", b)?.1.origin)
+        text::join2(&secure_url("baseUrl", b)?.1.origin, "/auth")
     } else {
         DEFAULT_AUTH_PAGE.to_string()
     };
@@ -362,7 +362,7 @@ fn parse_complete(href: &JsValue, options: &JsValue) -> Result<Option<CompleteRe
     };
     Ok(Some(CompleteRequest {
         code,
-        endpoint: format!("{base}/auth/keys"),
+        endpoint: text::join2(&base, "/auth/keys"),
         timeout_ms,
         fetch,
         signal,

@@ -57,7 +57,5 @@ pub fn url_tag(s: &str) -> String {
 
 /// The localStorage key of `key`.
 fn full_key(key: &str) -> String {
-    let mut k = String::from(PREFIX);
-    k.push_str(key);
-    k
+    crate::core::text::join2(PREFIX, key)
 }
