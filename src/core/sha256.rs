@@ -70,7 +70,11 @@ pub fn digest(data: &[u8]) -> [u8; 32] {
 }
 
 pub fn hex_digest(data: &[u8]) -> String {
-    digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(64);
+    for b in digest(data) {
+        crate::core::text::push_hex(&mut out, u64::from(b), 2);
+    }
+    out
 }
 
 #[cfg(test)]

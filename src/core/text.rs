@@ -33,6 +33,45 @@ pub fn split_once<'a>(hay: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     Some((hay.get(..i)?, hay.get(i + sep.len()..)?))
 }
 
+/// `s` quoted as `format!("{s:?}")` prints it, without linking `<&str as Debug>` (~0.8 KB of
+/// wasm). `<char as Debug>`, which the crate links anyway (str slicing panics), escapes every
+/// other character as `str` does, between `'`s; printable ASCII passes as is.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => out.push_str(format!("{c:?}").trim_matches('\'')),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Appends `v` as `digits` lowercase hex digits, as `{v:0<digits>x}` does when it fits: no
+/// `LowerHex` formatting machinery.
+pub fn push_hex(out: &mut String, v: u64, digits: u32) {
+    for i in (0..digits).rev() {
+        out.push(char::from(
+            b"0123456789abcdef"[(v >> (4 * i)) as usize & 15],
+        ));
+    }
+}
+
+/// `a` then `b` in one string: cheaper in wasm than `format!("{a}{b}")` at each site.
+#[inline(never)]
+pub fn join2(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len());
+    s.push_str(a);
+    s.push_str(b);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +99,39 @@ mod tests {
                 assert_eq!(split_once(h, n), h.split_once(n), "{h:?} {n:?}");
             }
         }
+    }
+    #[test]
+    fn quoted_matches_debug() {
+        for b in 0u8..0x80 {
+            let s = format!("a{}b", char::from(b));
+            assert_eq!(quoted(&s), format!("{s:?}"), "byte {b}");
+        }
+        for s in [
+            "",
+            "https://x.test/a?b=\"c\"&d='e'",
+            "ftp://h\\p",
+            "héllo 𝄞 ünï",
+        ] {
+            assert_eq!(quoted(s), format!("{s:?}"));
+        }
+    }
+
+    #[test]
+    fn push_hex_matches_format() {
+        for v in [0u64, 1, 0xab, 0x0123_4567_89ab_cdef, u64::MAX] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 16);
+            assert_eq!(s, format!("{v:016x}"));
+            let mut s = String::new();
+            push_hex(&mut s, v & 0xff, 2);
+            assert_eq!(s, format!("{:02x}", v & 0xff));
+        }
+    }
+
+    #[test]
+    fn join2_concatenates() {
+        assert_eq!(join2("free-router:v1:", "pkce"), "free-router:v1:pkce");
+        assert_eq!(join2("", "é"), "é");
+        assert_eq!(join2("", ""), "");
     }
 }

@@ -17,6 +17,7 @@ use crate::core::classify::{self, Action, Classified, ErrorInput};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::limits::LimitFact;
 use crate::core::options::ProviderConfig;
+use crate::core::text;
 use crate::core::wire::{self, ChatDelta, Step};
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -70,7 +71,7 @@ pub fn abort_error(kind: AbortKind, ctl: &CallCtl, attempts: Vec<Attempt>) -> Js
 }
 
 pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
-    let auth = p.api_key.as_ref().map(|k| format!("Bearer {k}"));
+    let auth = p.api_key.as_ref().map(|k| text::join2("Bearer ", k));
     let mut pairs: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
     if let Some(a) = &auth {
         pairs.push(("Authorization", a));
@@ -173,13 +174,7 @@ impl Live {
         let mut m = Map::new();
         m.put("provider", self.provider_id().into());
         m.put("model", self.served_model().into());
-        m.put(
-            "attempts",
-            crate::web::error::attempts_json(&Error {
-                attempts: self.attempts.clone(),
-                ..Error::new(ErrorCode::ProviderError, "")
-            }),
-        );
+        m.put("attempts", crate::web::error::attempts_json(&self.attempts));
         m.put("costUsd", self.cost_usd().into());
         m.put("latencyMs", latency.round().into());
         m.put("ttftMs", self.ttft_ms.round().into());
@@ -188,7 +183,7 @@ impl Live {
 
     /// All text streamed so far, across resumed attempts.
     pub fn text(&self) -> String {
-        format!("{}{}", self.prefix, self.body.acc.content)
+        text::join2(&self.prefix, &self.body.acc.content)
     }
 
     pub fn final_value(&self) -> Value {
@@ -226,18 +221,7 @@ impl Live {
     }
 
     fn classify_value(&self, v: &Value) -> Classified {
-        let p = &self.cand.provider;
-        let input = ErrorInput {
-            provider: &p.id,
-            kind: p.kind,
-            model: self.served_model(),
-            status: 200,
-            headers: &[],
-            body: "",
-            now_ms: now_ms(),
-            is_free_model: self.cand.free,
-            retry_after_cap_ms: self.inner.opts.retry_after_cap_ms,
-        };
+        let input = error_input(&self.inner, &self.cand, self.served_model(), 200, &[], "");
         classify::classify_error_value(&input, v)
     }
 
@@ -394,6 +378,28 @@ pub struct Opened {
     pub facts: Vec<LimitFact>,
 }
 
+/// What classify needs to know about an answer of `cand`.
+fn error_input<'a>(
+    inner: &Inner,
+    cand: &'a Cand,
+    model: &'a str,
+    status: u16,
+    headers: &'a [(String, String)],
+    body: &'a str,
+) -> ErrorInput<'a> {
+    ErrorInput {
+        provider: &cand.provider.id,
+        kind: cand.provider.kind,
+        model,
+        status,
+        headers,
+        body,
+        now_ms: now_ms(),
+        is_free_model: cand.free,
+        retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+    }
+}
+
 /// One attempt at one candidate, up to its first token.
 pub async fn attempt(
     inner: &Rc<Inner>,
@@ -405,7 +411,7 @@ pub async fn attempt(
     if let Some(k) = ctl.aborted() {
         return Err(Fail::Aborted(k, false));
     }
-    let url = format!("{}/chat/completions", p.base_url);
+    let url = text::join2(&p.base_url, "/chat/completions");
     let headers = request_headers(inner, p);
     let signal = ctl.signal();
     let resp = match transport::wait(
@@ -441,17 +447,7 @@ pub async fn attempt(
             Wait::Aborted(k) => return Err(Fail::Aborted(k, true)),
             Wait::Failed(_) => String::new(),
         };
-        let input = ErrorInput {
-            provider: &p.id,
-            kind: p.kind,
-            model: &cand.model,
-            status,
-            headers: &headers,
-            body: &text,
-            now_ms: now_ms(),
-            is_free_model: cand.free,
-            retry_after_cap_ms: inner.opts.retry_after_cap_ms,
-        };
+        let input = error_input(inner, cand, &cand.model, status, &headers, &text);
         return Err(fail(classify::classify(&input)));
     }
     let reader = glue::body_reader(&resp);
@@ -483,12 +479,27 @@ pub async fn attempt(
     .await;
     // `readUntil` never calls `feed` once its promise has settled.
     drop(feed);
+    decide(inner, cand, status, &headers, reader, state.take(), read)
+}
+
+/// How an attempt ended once its body was read up to a decision (no await: kept out of the
+/// async state machine).
+fn decide(
+    inner: &Inner,
+    cand: &Cand,
+    status: u16,
+    headers: &[(String, String)],
+    reader: JsValue,
+    opening: Opening,
+    read: Wait<JsValue>,
+) -> Result<Opened, Fail> {
+    let p = &cand.provider;
     let Opening {
         body,
         pending,
         outcome,
         ..
-    } = state.take();
+    } = opening;
     match read {
         Wait::Ok(_) => {}
         Wait::Aborted(k) => {
@@ -527,17 +538,7 @@ pub async fn attempt(
         }
         Some(Outcome::ErrorValue(v)) => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let input = ErrorInput {
-                provider: &p.id,
-                kind: p.kind,
-                model: &cand.model,
-                status: 200,
-                headers: &headers,
-                body: "",
-                now_ms: now_ms(),
-                is_free_model: cand.free,
-                retry_after_cap_ms: inner.opts.retry_after_cap_ms,
-            };
+            let input = error_input(inner, cand, &cand.model, 200, headers, "");
             return Err(fail(classify::classify_error_value(&input, &v)));
         }
         Some(Outcome::Closed) | None => {
@@ -564,7 +565,7 @@ pub async fn attempt(
     };
     // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
     // request is committed, or it counts twice.
-    let facts = classify::facts_from_headers(p.kind, &cand.model, &headers, now_ms());
+    let facts = classify::facts_from_headers(p.kind, &cand.model, headers, now_ms());
     Ok(Opened {
         reader,
         body,
@@ -907,85 +908,114 @@ async fn resume(live: &SharedLive) {
             None,
         );
         let r = attempt(&inner, &ctl, &cand, &body_json).await;
-        let Ok(mut l) = live.try_borrow_mut() else {
+        if resumed(live, &inner, cand, r, reservation, t0, &partial, &from) {
             return;
-        };
-        let now = now_ms();
-        match r {
-            Ok(Opened {
-                reader,
-                body,
-                pending,
-                rest,
-                broke,
-                facts,
-            }) => {
-                l.facts = facts;
-                l.attempts.push(Attempt {
-                    provider: cand.provider.id.clone(),
-                    model: cand.model.clone(),
-                    outcome: "ok".into(),
-                    status: Some(200),
-                    error_code: None,
-                    ms: now - t0,
-                });
-                l.prefix = partial.clone();
-                l.reservation = reservation;
-                l.reader = reader;
-                l.body = body;
-                l.pending.extend(pending);
-                l.cand = cand;
-                l.attempt_started_ms = t0;
-                l.phase = Phase::Streaming;
-                l.busy = false;
-                let mut m = Map::new();
-                m.put("from", from.clone().into());
-                m.put("to", l.served_model().into());
-                m.put("partialLength", partial.chars().count().into());
-                l.outbox.push(("resume", m));
-                l.absorb(rest);
-                if let Some(e) = broke {
-                    l.fail(e);
-                }
-                drop(l);
-                flush(live);
-                return;
-            }
-            Err(Fail::Aborted(k, reached)) => {
-                if let Some(r) = reservation {
-                    if reached {
-                        quota::commit(&inner, r, None);
-                    } else {
-                        quota::refund(&inner, r);
-                    }
-                }
-                l.busy = false;
-                l.phase = Phase::Streaming;
-                l.abort(k);
-                drop(l);
-                flush(live);
-                return;
-            }
-            Err(Fail::Classified(c)) => {
-                if let Some(r) = reservation {
-                    if c.error.status.is_some() {
-                        quota::commit(&inner, r, None);
-                    } else {
-                        quota::refund(&inner, r);
-                    }
-                }
-                quota::learn(&inner, &cand.provider.id, &c.facts);
-                l.attempts.push(Attempt {
-                    provider: cand.provider.id.clone(),
-                    model: cand.model.clone(),
-                    outcome: c.error.code.as_str().into(),
-                    status: c.error.status,
-                    error_code: Some(c.error.code),
-                    ms: now - t0,
-                });
-                drop(l);
-                crate::web::router::learn(&inner, &cand, &c, now);
-            }
         }
+    }
+}
+
+/// Close the quota held for an attempt: counted when it reached the provider, else given back.
+pub fn close_hold(inner: &Inner, r: Option<crate::core::quota::ReservationId>, reached: bool) {
+    if let Some(r) = r {
+        if reached {
+            quota::commit(inner, r, None);
+        } else {
+            quota::refund(inner, r);
+        }
+    }
+}
+
+/// What one resume attempt brought (no await: kept out of the async state machine). True
+/// when resuming is over.
+#[allow(clippy::too_many_arguments)]
+fn resumed(
+    live: &SharedLive,
+    inner: &Inner,
+    cand: Cand,
+    r: Result<Opened, Fail>,
+    reservation: Option<crate::core::quota::ReservationId>,
+    t0: f64,
+    partial: &str,
+    from: &str,
+) -> bool {
+    let Ok(mut l) = live.try_borrow_mut() else {
+        return true;
+    };
+    let now = now_ms();
+    match r {
+        Ok(Opened {
+            reader,
+            body,
+            pending,
+            rest,
+            broke,
+            facts,
+        }) => {
+            l.facts = facts;
+            l.attempts
+                .push(attempt_info(&cand, "ok", Some(200), None, now - t0));
+            l.prefix = partial.to_string();
+            l.reservation = reservation;
+            l.reader = reader;
+            l.body = body;
+            l.pending.extend(pending);
+            l.cand = cand;
+            l.attempt_started_ms = t0;
+            l.phase = Phase::Streaming;
+            l.busy = false;
+            let mut m = Map::new();
+            m.put("from", from.into());
+            m.put("to", l.served_model().into());
+            m.put("partialLength", partial.chars().count().into());
+            l.outbox.push(("resume", m));
+            l.absorb(rest);
+            if let Some(e) = broke {
+                l.fail(e);
+            }
+            drop(l);
+            flush(live);
+            true
+        }
+        Err(Fail::Aborted(k, reached)) => {
+            close_hold(inner, reservation, reached);
+            l.busy = false;
+            l.phase = Phase::Streaming;
+            l.abort(k);
+            drop(l);
+            flush(live);
+            true
+        }
+        Err(Fail::Classified(c)) => {
+            close_hold(inner, reservation, c.error.status.is_some());
+            quota::learn(inner, &cand.provider.id, &c.facts);
+            l.attempts.push(attempt_info(
+                &cand,
+                c.error.code.as_str(),
+                c.error.status,
+                Some(c.error.code),
+                now - t0,
+            ));
+            drop(l);
+            crate::web::router::learn(inner, &cand, &c, now);
+            false
+        }
+    }
+}
+
+/// The record of one attempt.
+pub fn attempt_info(
+    cand: &Cand,
+    outcome: &str,
+    status: Option<u16>,
+    code: Option<ErrorCode>,
+    ms: f64,
+) -> Attempt {
+    Attempt {
+        provider: cand.provider.id.clone(),
+        model: cand.model.clone(),
+        outcome: outcome.into(),
+        status,
+        error_code: code,
+        ms,
     }
 }

@@ -3,13 +3,14 @@
 use crate::core::json::{Map, Value};
 use wasm_bindgen::JsValue;
 
-use crate::core::error::{Error, ErrorCode};
+use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::map::Put;
 use crate::web::glue;
 
-fn attempts_value(e: &Error) -> Value {
+/// Attempts in the JSON shape of `AttemptInfo`.
+pub fn attempts_json(attempts: &[Attempt]) -> Value {
     Value::Array(
-        e.attempts
+        attempts
             .iter()
             .map(|a| {
                 let mut m = Map::new();
@@ -29,11 +30,6 @@ fn attempts_value(e: &Error) -> Value {
     )
 }
 
-/// Attempts in the JSON shape of `AttemptInfo`.
-pub fn attempts_json(e: &Error) -> Value {
-    attempts_value(e)
-}
-
 pub fn to_js_with_cause(e: &Error, cause: &JsValue) -> JsValue {
     let mut extra = Map::new();
     if let Some(s) = e.status {
@@ -49,7 +45,7 @@ pub fn to_js_with_cause(e: &Error, cause: &JsValue) -> JsValue {
         extra.put("retryAfterMs", r.into());
     }
     if !e.attempts.is_empty() {
-        extra.put("attempts", attempts_value(e));
+        extra.put("attempts", attempts_json(&e.attempts));
     }
     if let Some(p) = &e.partial {
         extra.put("partial", p.clone().into());

@@ -40,7 +40,7 @@ extern "C" {
 
 /// sessionStorage key of the pending verifier (one sign-in at a time per tab).
 fn verifier_key() -> String {
-    format!("{PREFIX}pkce")
+    text::join2(PREFIX, "pkce")
 }
 
 const DEFAULT_API: &str = "https://openrouter.ai/api/v1";
@@ -85,13 +85,18 @@ fn auth_error(message: impl Into<String>) -> Error {
 
 /// An endpoint a code or key travels to: https, or plain http on a loopback host only.
 fn secure_url(field: &str, s: &str) -> Result<(String, UrlParts), Error> {
-    let parts = url_of(&JsValue::from_str(s))
-        .ok_or_else(|| Error::invalid(format!("{field} must be an absolute URL, got {s:?}")))?;
+    let parts = url_of(&JsValue::from_str(s)).ok_or_else(|| {
+        Error::invalid(format!(
+            "{field} must be an absolute URL, got {}",
+            text::quoted(s)
+        ))
+    })?;
     let ok =
         parts.protocol == "https:" || (parts.protocol == "http:" && is_loopback(&parts.hostname));
     if !ok {
         return Err(Error::invalid(format!(
-            "{field} must be https (plain http only on localhost), got {s:?}"
+            "{field} must be https (plain http only on localhost), got {}",
+            text::quoted(s)
         )));
     }
     Ok((s.trim_end_matches('/').to_string(), parts))
@@ -140,12 +145,14 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
     })?;
     let parts = url_of(&JsValue::from_str(callback)).ok_or_else(|| {
         Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {callback:?}"
+            "callbackUrl must be an absolute http(s) URL, got {}",
+            text::quoted(callback)
         ))
     })?;
     if parts.protocol != "https:" && parts.protocol != "http:" {
         return Err(Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {callback:?}"
+            "callbackUrl must be an absolute http(s) URL, got {}",
+            text::quoted(callback)
         )));
     }
     let label = match opt_string(&m, "keyLabel")? {
@@ -161,7 +168,7 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
         secure_url("authUrl", a)?.0
     } else if let Some(b) = opt_string(&m, "baseUrl")? {
         // The consent page lives at the site root of the API's origin.
-        format!("{}/auth", secure_url("baseUrl", b)?.1.origin)
+        text::join2(&secure_url("baseUrl", b)?.1.origin, "/auth")
     } else {
         DEFAULT_AUTH_PAGE.to_string()
     };
@@ -199,7 +206,10 @@ fn query_value(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out
@@ -352,7 +362,7 @@ fn parse_complete(href: &JsValue, options: &JsValue) -> Result<Option<CompleteRe
     };
     Ok(Some(CompleteRequest {
         code,
-        endpoint: format!("{base}/auth/keys"),
+        endpoint: text::join2(&base, "/auth/keys"),
         timeout_ms,
         fetch,
         signal,

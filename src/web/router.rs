@@ -17,7 +17,9 @@ use crate::core::needs::{self, Needs};
 use crate::core::options::{CallOptions, ProviderConfig, WaitForQuota};
 use crate::core::provider::ProviderKind;
 use crate::core::route::{self, Candidate, ModelRef, PinCheck, PlanRequest, Skip, Strategy};
-use crate::web::call::{self, abort_error, attempt, Cand, Fail, Live, Phase, SharedLive};
+use crate::web::call::{
+    self, abort_error, attempt, attempt_info, close_hold, Cand, Fail, Live, Phase, SharedLive,
+};
 use crate::web::catalog;
 use crate::web::client::Inner;
 use crate::web::error::to_js;
@@ -339,6 +341,32 @@ async fn plan_call(
             }
         }
     }
+    plan_after(
+        inner,
+        needs,
+        copts,
+        &named,
+        pinned_provider,
+        fallback,
+        strategy,
+        now,
+        needs_catalog,
+    )
+}
+
+/// The plan once the catalog is there (no await: kept out of the async state machine).
+#[allow(clippy::too_many_arguments)]
+fn plan_after(
+    inner: &Rc<Inner>,
+    needs: &Needs,
+    copts: &CallOptions,
+    named: &Named,
+    pinned_provider: Option<Rc<ProviderConfig>>,
+    fallback: bool,
+    strategy: Strategy,
+    now: f64,
+    needs_catalog: bool,
+) -> Result<Planned, PlanFail> {
     let (mut cands, pool) = if needs_catalog {
         inner.catalog_candidates(now)
     } else {
@@ -363,7 +391,7 @@ async fn plan_call(
         Ok(ModelRef::new(Some(&p.id), m))
     };
     let mut strategy = strategy;
-    match &named {
+    match named {
         Named::One(m) => {
             let r = add_named(&mut cands, m)?;
             if !fallback {
@@ -486,23 +514,6 @@ pub fn learn(inner: &Inner, cand: &Cand, c: &Classified, now: f64) {
     }
 }
 
-fn attempt_info(
-    cand: &Cand,
-    outcome: &str,
-    status: Option<u16>,
-    code: Option<ErrorCode>,
-    ms: f64,
-) -> Attempt {
-    Attempt {
-        provider: cand.provider.id.clone(),
-        model: cand.model.clone(),
-        outcome: outcome.into(),
-        status,
-        error_code: code,
-        ms,
-    }
-}
-
 /// Run a call up to its first token, falling back across candidates before that.
 pub async fn open(
     inner: Rc<Inner>,
@@ -550,20 +561,21 @@ async fn open_inner(
         if let Some(k) = ctl.aborted() {
             return Err(abort_error(k, ctl, attempts));
         }
-        match try_planned(
-            inner,
-            req,
-            copts,
-            ctl,
-            planned,
-            attempts,
-            started,
-            &needs,
-            max,
-            wait_deadline,
-        )
-        .await
-        {
+        // Boxed as a trait object: its state machine stays out of open_inner's (smaller wasm).
+        let tried: std::pin::Pin<Box<dyn std::future::Future<Output = Tried> + '_>> =
+            Box::pin(try_planned(
+                inner,
+                req,
+                copts,
+                ctl,
+                planned,
+                attempts,
+                started,
+                &needs,
+                max,
+                wait_deadline,
+            ));
+        match tried.await {
             Tried::Streaming(live) => return Ok(live),
             Tried::Aborted(e) => return Err(e),
             // Everything became unusable between planning and trying (another call learned
@@ -612,7 +624,11 @@ async fn wait_for(
     if !wait_allows(retry_after_ms, deadline) {
         return None;
     }
-    let ms = retry_after_ms.unwrap_or(0) as f64 + 5.0;
+    sleep(inner, ctl, retry_after_ms.unwrap_or(0) as f64 + 5.0).await
+}
+
+/// Sleep `ms` (the `waiting` event, counted in `waitedMs`); the abort kind if aborted meanwhile.
+async fn sleep(inner: &Inner, ctl: &CallCtl, ms: f64) -> Option<transport::AbortKind> {
     inner.events.emit("waiting", now_ms(), |m| {
         m.put("ms", ms.round().into());
     });
@@ -720,12 +736,7 @@ async fn try_planned(
             match soonest {
                 Some((_, at)) if at <= wait_deadline => {
                     let ms = (at - now_ms()).max(0.0) + 5.0;
-                    inner.events.emit("waiting", now_ms(), |m| {
-                        m.put("ms", ms.round().into());
-                    });
-                    inner.waited_ms.set(inner.waited_ms.get() + ms);
-                    let slept = transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await;
-                    if let Wait::Aborted(k) = slept {
+                    if let Some(k) = sleep(inner, ctl, ms).await {
                         return Tried::Aborted(abort_error(k, ctl, attempts));
                     }
                     continue;
@@ -770,86 +781,27 @@ async fn try_planned(
             cap,
         );
         match attempt(inner, ctl, &cand, &body).await {
-            Ok(call::Opened {
-                reader,
-                body,
-                pending,
-                rest,
-                broke,
-                facts,
-            }) => {
-                let now = now_ms();
-                attempts.push(attempt_info(&cand, "ok", Some(200), None, now - t0));
-                let mut live = Live {
-                    inner: inner.clone(),
-                    ctl: ctl.clone(),
-                    reader,
-                    body,
-                    pending,
-                    phase: Phase::Streaming,
-                    cand: cand.clone(),
+            Ok(opened) => {
+                return Tried::Streaming(go_live(
+                    inner,
+                    ctl,
+                    req,
+                    copts,
+                    opened,
+                    cand,
                     attempts,
-                    started_ms: started,
-                    attempt_started_ms: t0,
-                    ttft_ms: now - started,
-                    finished_ms: None,
-                    busy: false,
-                    outbox: Vec::new(),
-                    session: copts.session_id.clone(),
-                    resume: copts.resume_on_error.then(|| call::Resume {
-                        req: req.clone(),
-                        rest: remaining.clone(),
-                        max_attempts: max,
-                    }),
-                    prefix: String::new(),
+                    Timing { started, t0, max },
+                    &remaining,
                     reservation,
                     spend,
-                    facts,
-                };
-                let ttft = live.ttft_ms;
-                let served = live.served_model().to_string();
-                if let Some(sid) = &copts.session_id {
-                    inner
-                        .sessions
-                        .borrow_mut()
-                        .pin(sid, &cand.provider.id, &served);
-                    let changed = planned
-                        .repin_from
-                        .as_ref()
-                        .map(|f| (f.0.clone(), f.1.clone()))
-                        .filter(|f| f.0 != cand.provider.id || f.1 != served);
-                    if let Some(from) = changed {
-                        inner.events.emit("repin", now, |m| {
-                            m.put("sessionId", sid.clone().into());
-                            m.put("from", from.1.into());
-                            m.put("to", served.clone().into());
-                        });
-                    }
-                }
-                inner.events.emit("first_token", now, |m| {
-                    m.put("provider", cand.provider.id.clone().into());
-                    m.put("model", served.into());
-                    m.put("ttftMs", ttft.round().into());
-                });
-                live.absorb(rest);
-                if let Some(e) = broke {
-                    live.fail(e);
-                }
-                let shared = Rc::new(RefCell::new(live));
-                call::flush(&shared);
-                return Tried::Streaming(shared);
+                    planned.repin_from.as_ref(),
+                ));
             }
             Err(Fail::Aborted(k, reached)) => {
                 if let Some((id, _)) = spend {
                     quota::refund_spend(inner, id);
                 }
-                if let Some(r) = reservation {
-                    if reached {
-                        quota::commit(inner, r, None);
-                    } else {
-                        quota::refund(inner, r);
-                    }
-                }
+                close_hold(inner, reservation, reached);
                 attempts.push(attempt_info(
                     &cand,
                     "aborted",
@@ -866,13 +818,7 @@ async fn try_planned(
                     quota::refund_spend(inner, id);
                 }
                 // A request that never reached the provider (no status) does not count.
-                if let Some(r) = reservation {
-                    if c.error.status.is_some() {
-                        quota::commit(inner, r, None);
-                    } else {
-                        quota::refund(inner, r);
-                    }
-                }
+                close_hold(inner, reservation, c.error.status.is_some());
                 quota::learn(inner, &cand.provider.id, &c.facts);
                 attempts.push(attempt_info(
                     &cand,
@@ -910,4 +856,94 @@ async fn try_planned(
         }
     }
     Tried::Failed(last, attempts)
+}
+
+/// When a call went live.
+struct Timing {
+    started: f64,
+    t0: f64,
+    max: usize,
+}
+
+/// The first token arrived: the call goes live (no await: kept out of the async state
+/// machine).
+#[allow(clippy::too_many_arguments)]
+fn go_live(
+    inner: &Rc<Inner>,
+    ctl: &Rc<CallCtl>,
+    req: &Map,
+    copts: &CallOptions,
+    opened: call::Opened,
+    cand: Cand,
+    mut attempts: Vec<Attempt>,
+    Timing { started, t0, max }: Timing,
+    remaining: &[Cand],
+    reservation: Option<crate::core::quota::ReservationId>,
+    spend: Option<(crate::core::quota::SpendId, f64)>,
+    repin_from: Option<&(String, String)>,
+) -> SharedLive {
+    let call::Opened {
+        reader,
+        body,
+        pending,
+        rest,
+        broke,
+        facts,
+    } = opened;
+    let now = now_ms();
+    attempts.push(attempt_info(&cand, "ok", Some(200), None, now - t0));
+    let mut live = Live {
+        inner: inner.clone(),
+        ctl: ctl.clone(),
+        reader,
+        body,
+        pending,
+        phase: Phase::Streaming,
+        cand: cand.clone(),
+        attempts,
+        started_ms: started,
+        attempt_started_ms: t0,
+        ttft_ms: now - started,
+        finished_ms: None,
+        busy: false,
+        outbox: Vec::new(),
+        session: copts.session_id.clone(),
+        resume: copts.resume_on_error.then(|| call::Resume {
+            req: req.clone(),
+            rest: remaining.to_vec(),
+            max_attempts: max,
+        }),
+        prefix: String::new(),
+        reservation,
+        spend,
+        facts,
+    };
+    let ttft = live.ttft_ms;
+    let served = live.served_model().to_string();
+    if let Some(sid) = &copts.session_id {
+        inner
+            .sessions
+            .borrow_mut()
+            .pin(sid, &cand.provider.id, &served);
+        let changed = repin_from.filter(|f| f.0 != cand.provider.id || f.1 != served);
+        if let Some(from) = changed {
+            inner.events.emit("repin", now, |m| {
+                m.put("sessionId", sid.clone().into());
+                m.put("from", from.1.clone().into());
+                m.put("to", served.clone().into());
+            });
+        }
+    }
+    inner.events.emit("first_token", now, |m| {
+        m.put("provider", cand.provider.id.clone().into());
+        m.put("model", served.into());
+        m.put("ttftMs", ttft.round().into());
+    });
+    live.absorb(rest);
+    if let Some(e) = broke {
+        live.fail(e);
+    }
+    let shared = Rc::new(RefCell::new(live));
+    call::flush(&shared);
+    shared
 }

@@ -19,25 +19,25 @@ impl Store {
         if !self.persist {
             return None;
         }
-        glue::storage_get(&format!("{PREFIX}{key}"))
+        glue::storage_get(&full_key(key))
     }
 
     /// Whether the value was stored.
     pub fn set(&self, key: &str, value: &str) -> bool {
-        self.persist && glue::storage_set(&format!("{PREFIX}{key}"), value)
+        self.persist && glue::storage_set(&full_key(key), value)
     }
 
     /// Store soon (coalesced; at once when the page is hidden or closed), for what need not
     /// be written on the request path. `get` sees it before then.
     pub fn set_soon(&self, key: &str, value: &str) {
         if self.persist {
-            glue::storage_set_soon(&format!("{PREFIX}{key}"), value);
+            glue::storage_set_soon(&full_key(key), value);
         }
     }
 
     pub fn remove(&self, key: &str) {
         if self.persist {
-            glue::storage_remove(&format!("{PREFIX}{key}"));
+            glue::storage_remove(&full_key(key));
         }
     }
 }
@@ -50,5 +50,12 @@ pub fn url_tag(s: &str) -> String {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    let mut out = String::with_capacity(16);
+    crate::core::text::push_hex(&mut out, h, 16);
+    out
+}
+
+/// The localStorage key of `key`.
+fn full_key(key: &str) -> String {
+    crate::core::text::join2(PREFIX, key)
 }
