@@ -1057,7 +1057,10 @@ fn haystack(m: &ModelInfo) -> String {
             // The common case, a byte at a time.
             let at = h.len();
             h.push_str(part);
-            h[at..].make_ascii_lowercase();
+            // `get_mut`, not `[at..]`: slicing links str's panic formatting (~2 KB raw).
+            if let Some(t) = h.get_mut(at..) {
+                t.make_ascii_lowercase();
+            }
         } else {
             h.extend(part.chars().map(fold_case));
         }

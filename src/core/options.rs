@@ -188,7 +188,8 @@ fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
         .bytes()
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .unwrap_or(rest.len());
-    let authority = &rest[..end];
+    // `get`: `end` is at an ASCII byte, and slicing would link str's panic formatting.
+    let authority = rest.get(..end).unwrap_or(rest);
     // Credentials (`user@`) are refused below, so the host is read from the whole authority.
     let host = if let Some(h) = authority.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
@@ -423,10 +424,6 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
 impl ClientOptions {
     pub fn from_json(v: &Value) -> Result<ClientOptions> {
         client_options(v).map_err(Error::invalid)
-    }
-
-    pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
-        self.providers.iter().find(|p| p.id == id)
     }
 }
 

@@ -33,9 +33,9 @@ pub fn split_once<'a>(hay: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     Some((hay.get(..i)?, hay.get(i + sep.len()..)?))
 }
 
-/// `s` quoted as `format!("{s:?}")` prints it, without linking `<&str as Debug>` (~0.8 KB of
-/// wasm). `<char as Debug>`, which the crate links anyway (str slicing panics), escapes every
-/// other character as `str` does, between `'`s; printable ASCII passes as is.
+/// `s` quoted for a message, as `format!("{s:?}")` prints it for ASCII, controls and the
+/// invisible format characters; other non-ASCII text passes as is (readable host names).
+/// Debug itself is not linked: its Unicode printable tables cost ~3 KB of gzip.
 pub fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -46,7 +46,27 @@ pub fn quoted(s: &str) -> String {
                 out.push(c);
             }
             ' '..='~' => out.push(c),
-            _ => out.push_str(format!("{c:?}").trim_matches('\'')),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            // Controls and the invisible format characters a spoofed URL would hide behind, as
+            // `{:?}` writes them; other text as is (Debug's printable tables cost ~2 KB).
+            _ if c.is_control()
+                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+                    | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}') =>
+            {
+                out.push_str("\\u{");
+                let mut v = c as u32;
+                let mut digits = 1;
+                while v > 15 {
+                    v >>= 4;
+                    digits += 1;
+                }
+                push_hex(&mut out, u64::from(c as u32), digits);
+                out.push('}');
+            }
+            _ => out.push(c),
         }
     }
     out.push('"');
@@ -106,11 +126,20 @@ mod tests {
             let s = format!("a{}b", char::from(b));
             assert_eq!(quoted(&s), format!("{s:?}"), "byte {b}");
         }
+        let hidden = [
+            '\u{85}', '\u{9f}', '\u{ad}', '\u{200b}', '\u{200e}', '\u{2028}',
+        ];
+        let hidden2 = ['\u{202e}', '\u{2066}', '\u{feff}', '\u{fffa}'];
+        for c in hidden.into_iter().chain(hidden2) {
+            let s = format!("x.test/{c}a");
+            assert_eq!(quoted(&s), format!("{s:?}"), "U+{:X}", c as u32);
+        }
         for s in [
             "",
             "https://x.test/a?b=\"c\"&d='e'",
             "ftp://h\\p",
             "héllo 𝄞 ünï",
+            "https://bücher.example/日本",
         ] {
             assert_eq!(quoted(s), format!("{s:?}"));
         }

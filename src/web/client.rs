@@ -25,6 +25,7 @@ use crate::web::stream::ChatStreamHandle;
 use crate::web::transport::CallCtl;
 
 pub struct Inner {
+    /// Its `providers` is empty once built: they live in `providers` below.
     pub opts: ClientOptions,
     pub providers: Vec<Rc<ProviderConfig>>,
     pub fetch: JsValue,

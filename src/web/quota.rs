@@ -146,7 +146,8 @@ fn ledger_key(opts: &ClientOptions) -> String {
         .collect();
     crate::core::sort::sort(&mut ids);
     let h = sha256::hex_digest(ids.join("\n").as_bytes());
-    format!("quota:{}", &h[..32])
+    // `get`, not `[..32]`: str slicing would link its panic formatting (~2 KB raw).
+    format!("quota:{}", h.get(..32).unwrap_or(&h))
 }
 
 fn declare(ledger: &mut Ledger, p: &ProviderConfig) {
