@@ -8,9 +8,10 @@
 //! in an error or an event.
 
 use crate::core::json::{self, Value};
+use crate::web::glue::future_to_promise;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::text;
