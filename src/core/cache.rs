@@ -30,7 +30,7 @@ pub fn trim(body: &str) -> String {
                 if let J::Obj(m) = item {
                     m.0.retain(|(k, _)| !UNUSED.contains(&k.as_ref()));
                     if let Some(J::Str(d)) = m.get_mut("description") {
-                        if d.chars().count() > DESCRIPTION_CHARS {
+                        if crate::core::text::char_count(d) > DESCRIPTION_CHARS {
                             let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
                             *d = Cow::Owned(format!("{cut}…"));
                         }

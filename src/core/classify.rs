@@ -1587,7 +1587,7 @@ fn clean(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut redact_next = false;
     for w in s.split_whitespace() {
-        if out.chars().count() >= max {
+        if text::char_count(&out) >= max {
             break;
         }
         if !out.is_empty() {
@@ -1600,7 +1600,7 @@ fn clean(s: &str, max: usize) -> String {
         redact_next = w.eq_ignore_ascii_case("bearer");
         out.push_str(if secret { "[redacted]" } else { w });
     }
-    if out.chars().count() > max {
+    if text::char_count(&out) > max {
         let cut: String = out.chars().take(max).collect();
         format!("{}…", cut.trim_end())
     } else {

@@ -966,7 +966,10 @@ fn resumed(
             let mut m = Map::new();
             m.put("from", from.into());
             m.put("to", l.served_model().into());
-            m.put("partialLength", partial.chars().count().into());
+            m.put(
+                "partialLength",
+                crate::core::text::char_count(partial).into(),
+            );
             l.outbox.push(("resume", m));
             l.absorb(rest);
             if let Some(e) = broke {

@@ -157,7 +157,7 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
         )));
     }
     let label = match opt_string(&m, "keyLabel")? {
-        Some(l) if l.chars().count() > MAX_LABEL => {
+        Some(l) if text::char_count(l) > MAX_LABEL => {
             return Err(Error::invalid(format!(
                 "keyLabel must be at most {MAX_LABEL} characters"
             )))
