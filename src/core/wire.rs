@@ -216,10 +216,11 @@ pub struct Accumulator {
 /// chunk, so a chunk with the same bytes around a new string only needs the string read.
 #[derive(Default)]
 struct Template {
+    /// The chunk without its content string literal (quotes included): that is not compared,
+    /// and copying it would cost as much as reading it (an 8 MB string is one chunk).
     bytes: Vec<u8>,
-    /// `bytes[start..end]` is the content string literal, quotes included.
-    start: usize,
-    end: usize,
+    /// Where the literal was: `bytes[..at]` came before it.
+    at: usize,
 }
 
 // Not state a reader of the stream sees: it stays out of `Accumulator`'s Debug output.
@@ -232,7 +233,7 @@ impl std::fmt::Debug for Template {
 impl Template {
     /// The content literal of `data` if `data` is the template with another string in it.
     fn hole<'d>(&self, data: &'d [u8]) -> Option<&'d [u8]> {
-        let (head, tail) = (self.bytes.get(..self.start)?, self.bytes.get(self.end..)?);
+        let (head, tail) = self.bytes.split_at_checked(self.at)?;
         let mid = data.len().checked_sub(tail.len())?;
         if self.bytes.is_empty() || mid < head.len() {
             return None;
@@ -312,8 +313,11 @@ impl Accumulator {
                             && d.tool_calls.is_empty()
                     });
                 if only_content {
-                    self.tpl.bytes.extend_from_slice(data.as_bytes());
-                    (self.tpl.start, self.tpl.end) = (a, b);
+                    let d = data.as_bytes();
+                    let (head, tail) = (d.get(..a), d.get(b..));
+                    self.tpl.bytes.extend_from_slice(head.unwrap_or_default());
+                    self.tpl.bytes.extend_from_slice(tail.unwrap_or_default());
+                    self.tpl.at = a;
                 }
             }
             let choices = choice.as_mut().map(std::slice::from_mut);
