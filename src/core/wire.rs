@@ -142,6 +142,9 @@ impl<'a> Chunk<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatDelta {
     pub content: Option<String>,
+    /// Instead of `content`, a text the accumulator shares ([`Accumulator::share`]): it is
+    /// `Accumulator::content[shared]` (a multi-megabyte text is then held once, not twice).
+    pub shared: Option<std::ops::Range<usize>>,
     pub reasoning: Option<String>,
     /// Tool-call fragments as sent (`{index, id?, type?, function: {name?, arguments?}}`).
     pub tool_calls: Vec<Value>,
@@ -154,8 +157,16 @@ impl ChatDelta {
     /// role-only or empty keep-alive chunk. The router may only fall back before the first one.
     pub fn is_token(&self) -> bool {
         self.content.as_deref().is_some_and(|s| !s.is_empty())
+            || self.shared.is_some()
             || self.reasoning.as_deref().is_some_and(|s| !s.is_empty())
             || !self.tool_calls.is_empty()
+    }
+
+    /// The shared text (if any) as `content`; `text` is the accumulator's content.
+    pub fn unshare(&mut self, text: &str) {
+        if let Some(r) = self.shared.take() {
+            self.content = text.get(r).map(str::to_string);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -208,8 +219,14 @@ pub struct Accumulator {
     pub usage: Option<Value>,
     pub saw_done: bool,
     pub tokens_seen: bool,
+    /// A delta's text over [`SHARE_OVER`] bytes is left in `content` and the delta gets its
+    /// range (`ChatDelta::shared`); for a reader that turns deltas into JS with this at hand.
+    pub share: bool,
     tpl: Template,
 }
+
+/// See [`Accumulator::share`].
+pub const SHARE_OVER: usize = 1 << 20;
 
 /// The last chunk the scanner read whose only news was its content string, cut around that
 /// string. Providers repeat every other byte (id, model, created, role, nulls) chunk after
@@ -415,7 +432,17 @@ impl Accumulator {
 
     fn apply_delta(&mut self, d: RawDelta, out: &mut ChatDelta) {
         if let Some(c) = d.content {
-            if !c.is_empty() {
+            // A second text for the same delta (several choices): back to owned text.
+            out.unshare(&self.content);
+            let from = self.content.len();
+            if self.share && c.len() > SHARE_OVER && out.content.is_none() {
+                // The first text moves in whole: an 8 MB content string is never copied.
+                match c {
+                    Cow::Owned(s) if from == 0 => self.content = s,
+                    c => self.content.push_str(&c),
+                }
+                out.shared = Some(from..self.content.len());
+            } else if !c.is_empty() {
                 self.content.push_str(&c);
                 // An unescaped (owned) text moves into the delta instead of being copied.
                 append(&mut out.content, c);
@@ -1121,6 +1148,40 @@ mod scan {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shared_texts_read_as_owned_ones() {
+        // Big texts with and without escapes, after a small one, and two in one delta (the
+        // full parser's several choices): the same deltas once unshared, the same content.
+        let big = "é word ".repeat(200_000);
+        let esc = big.replace(' ', "\\n");
+        let chunk = |c: &str| format!(r#"{{"choices":[{{"delta":{{"content":"{c}"}}}}]}}"#);
+        let two = format!(
+            r#"{{"choices":[{{"delta":{{"content":"{big}"}}}},{{"delta":{{"content":"x"}}}}]}}"#
+        );
+        for datas in [
+            vec![chunk(&esc), chunk("tail")],
+            vec![chunk(&big), chunk(&esc)],
+            vec![chunk("a"), chunk(&esc), chunk(&big)],
+            vec![two.clone(), chunk(&big)],
+            vec![chunk(&big), two],
+        ] {
+            let (mut plain, mut shared) = (Accumulator::new(), Accumulator::new());
+            shared.share = true;
+            let mut n = 0;
+            for d in &datas {
+                let a = plain.step(d).map_err(|e| e.message);
+                let mut b = shared.step(d).map_err(|e| e.message);
+                if let Ok(Step::Delta(d)) = &mut b {
+                    n += usize::from(d.shared.is_some());
+                    d.unshare(&shared.content);
+                }
+                assert_eq!(a, b);
+            }
+            assert!(n > 0);
+            assert_eq!(plain.content, shared.content);
+        }
+    }
+
     use super::*;
 
     fn run(acc: &mut Accumulator, datas: &[&str]) -> Vec<Step> {

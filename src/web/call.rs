@@ -465,7 +465,10 @@ pub async fn attempt(
     }
     // JS reads the body and feeds each piece here synchronously until the attempt is decided:
     // one promise per attempt, not one per piece (an 8 MiB first event is ~5,700 reads).
-    let state = Rc::new(RefCell::new(Opening::default()));
+    let mut opening = Opening::default();
+    // Deltas reach JS through `delta_to_js`, which reads a shared text from the accumulator.
+    opening.body.acc.share = true;
+    let state = Rc::new(RefCell::new(opening));
     let feed = {
         let state = state.clone();
         Closure::<dyn FnMut(JsValue) -> bool>::new(move |piece: JsValue| {
@@ -650,9 +653,10 @@ impl Opening {
 
 /// Merge runs of plain text deltas that arrived together: fewer objects cross into JS, and the
 /// text a reader sees is the same.
-pub fn coalesce(deltas: Vec<ChatDelta>) -> Vec<ChatDelta> {
+/// `text` is the accumulator's content (for shared texts).
+pub fn coalesce(deltas: Vec<ChatDelta>, text: &str) -> Vec<ChatDelta> {
     let mut out: Vec<ChatDelta> = Vec::with_capacity(deltas.len().min(8));
-    for d in deltas {
+    for mut d in deltas {
         let plain = d.tool_calls.is_empty() && d.finish_reason.is_none() && d.usage.is_none();
         if plain {
             if let Some(last) = out.last_mut() {
@@ -660,6 +664,9 @@ pub fn coalesce(deltas: Vec<ChatDelta>) -> Vec<ChatDelta> {
                     && last.finish_reason.is_none()
                     && last.usage.is_none();
                 if last_plain && last.reasoning.is_none() == d.reasoning.is_none() {
+                    // Merged texts are owned (the copy a merge always made).
+                    last.unshare(text);
+                    d.unshare(text);
                     if let Some(c) = d.content {
                         match &mut last.content {
                             Some(s) => s.push_str(&c),
@@ -684,7 +691,8 @@ pub fn coalesce(deltas: Vec<ChatDelta>) -> Vec<ChatDelta> {
 /// A text above this reaches JS in pieces (see `setBigContent` in glue.js).
 const BIG_TEXT: usize = 1 << 20;
 
-pub fn delta_to_js(d: ChatDelta) -> JsValue {
+/// `text` is the accumulator's content (for a shared text).
+pub fn delta_to_js(d: ChatDelta, text: &str) -> JsValue {
     let (content, big) = match d.content {
         Some(c) if c.len() > BIG_TEXT => (None, Some(c)),
         c => (c, None),
@@ -696,7 +704,7 @@ pub fn delta_to_js(d: ChatDelta) -> JsValue {
         (!d.tool_calls.is_empty()).then(|| Value::Array(d.tool_calls).to_string()),
         d.usage.map(|u| u.to_string()),
     );
-    if let Some(c) = big {
+    if let Some(c) = big.as_deref().or(d.shared.and_then(|r| text.get(r))) {
         // SAFETY: `setBigContent` reads the view at once and does not call into wasm, so
         // nothing can allocate (and move memory) while the view exists.
         let view = unsafe { js_sys::Uint8Array::view(c.as_bytes()) };
@@ -957,6 +965,15 @@ fn resumed(
             l.prefix = partial.to_string();
             l.reservation = reservation;
             l.reader = reader;
+            // Texts still queued from the old body are read from it before it goes.
+            let Live {
+                pending: queued,
+                body: old,
+                ..
+            } = &mut *l;
+            for d in queued {
+                d.unshare(&old.acc.content);
+            }
             l.body = body;
             l.pending.extend(pending);
             l.cand = cand;

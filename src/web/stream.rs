@@ -30,8 +30,9 @@ const READ_TWICE: &str =
 
 fn batch(l: &mut crate::web::call::Live) -> Array {
     let arr = Array::new();
-    for d in coalesce(mem::take(&mut l.pending)) {
-        arr.push(&delta_to_js(d));
+    let text = &l.body.acc.content;
+    for d in coalesce(mem::take(&mut l.pending), text) {
+        arr.push(&delta_to_js(d, text));
     }
     arr
 }
