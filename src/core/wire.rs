@@ -1148,6 +1148,8 @@ mod scan {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn shared_texts_read_as_owned_ones() {
         // Big texts with and without escapes, after a small one, and two in one delta (the
@@ -1181,8 +1183,6 @@ mod tests {
             assert_eq!(plain.content, shared.content);
         }
     }
-
-    use super::*;
 
     fn run(acc: &mut Accumulator, datas: &[&str]) -> Vec<Step> {
         datas.iter().map(|d| acc.step(d).unwrap()).collect()
