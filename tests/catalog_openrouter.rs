@@ -150,7 +150,7 @@ fn capability_counts_over_free_models() {
 #[test]
 fn capability_counts_over_all_models() {
     let c = catalog();
-    let all = |cap: Capability| c.models().iter().filter(|m| m.has(cap)).count();
+    let all = |cap: Capability| c.models().iter().filter(|m| m.caps.has(cap)).count();
     assert_eq!(all(Capability::Tools), 347);
     assert_eq!(all(Capability::ToolChoice), 343);
     assert_eq!(all(Capability::StructuredOutputs), 337);
@@ -419,6 +419,7 @@ fn set_provider_models_replaces_in_place() {
         expires_at_ms: None,
         created: None,
         is_router: false,
+        caps_known: true,
     };
     c.set_provider_models("groq", vec![extra("llama-3.1-8b-instant")]);
     assert_eq!(c.models().len(), 415);
@@ -599,6 +600,75 @@ fn expiration_dates() {
 }
 
 // ---- JSON output -----------------------------------------------------------------------------
+
+/// `openrouter/fusion`, `pareto-code` and `bodybuilder` list no parameters at all, yet fusion
+/// takes tools: an empty list on a router says nothing, so it neither claims nor denies.
+#[test]
+fn routers_with_no_parameters_have_unknown_capabilities() {
+    let c = catalog();
+    let unknown: Vec<&str> = c
+        .models()
+        .iter()
+        .filter(|m| !m.caps_known)
+        .map(|m| m.id.as_str())
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            "openrouter/fusion",
+            "openrouter/pareto-code",
+            "openrouter/bodybuilder"
+        ]
+    );
+    let fusion = c.get("openrouter/fusion", None).expect("present");
+    assert!(fusion.has(Capability::Tools) && fusion.has(Capability::StructuredOutputs));
+    assert!(
+        !fusion.has(Capability::Vision),
+        "vision comes from the modalities"
+    );
+    // An ordinary model that lists parameters but not tools still lacks them.
+    let safety = c
+        .get("nvidia/nemotron-3.5-content-safety:free", None)
+        .expect("present");
+    assert!(safety.caps_known && !safety.has(Capability::Tools));
+
+    let routers_with_tools = ModelFilter {
+        caps: vec![Capability::Tools],
+        include_routers: true,
+        free: None,
+        ..ModelFilter::default()
+    };
+    let hits = ids(&c.query(&routers_with_tools, AUG_20, &no_latency));
+    assert!(hits.contains(&"openrouter/fusion"), "{hits:?}");
+    assert!(hits.contains(&"openrouter/free"));
+
+    let mut out = String::new();
+    write_model_json(
+        &mut out,
+        fusion,
+        ModelStatus::Available,
+        &ModelStats::default(),
+    );
+    let v: Value = free_router::core::json::from_str(&out).expect("valid JSON");
+    let caps = &v["capabilities"];
+    assert_eq!(
+        caps["tools"],
+        Value::Null,
+        "unknown is null, not false: {out}"
+    );
+    assert_eq!(caps["reasoning"], Value::Null);
+    assert_eq!(caps["vision"], Value::Bool(false));
+    let mut out = String::new();
+    let free = c.get("openrouter/free", None).expect("present");
+    write_model_json(
+        &mut out,
+        free,
+        ModelStatus::Available,
+        &ModelStats::default(),
+    );
+    let v: Value = free_router::core::json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["capabilities"]["tools"], Value::Bool(true));
+}
 
 #[test]
 fn write_model_json_has_the_api_keys() {

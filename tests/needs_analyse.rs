@@ -422,6 +422,7 @@ fn model(id: &str, caps: &[Capability], ctx: Option<u64>, free: bool) -> ModelIn
         expires_at_ms: None,
         created: None,
         is_router: false,
+        caps_known: true,
     }
 }
 

@@ -218,6 +218,9 @@ pub struct ModelInfo {
     /// aliases. Aliases are not routers strictly, but they duplicate a model that is listed anyway
     /// and silently change target, so they are hidden by default the same way.
     pub is_router: bool,
+    /// False when the provider did not say what the model supports: a router entry with an
+    /// empty `supported_parameters` (`openrouter/fusion` lists none yet takes tools).
+    pub caps_known: bool,
 }
 
 impl ModelInfo {
@@ -225,8 +228,14 @@ impl ModelInfo {
         self.expires_at_ms.is_some_and(|e| now_ms >= e)
     }
 
+    /// Whether the model may serve `c`: unknown capabilities count, since a failure teaches
+    /// the router otherwise. Vision comes from the input modalities, which are always listed.
     pub fn has(&self, c: Capability) -> bool {
-        self.caps.has(c)
+        self.caps.has(c) || (!self.caps_known && c != Capability::Vision)
+    }
+
+    pub fn has_all(&self, need: CapSet) -> bool {
+        need.iter().all(|c| self.has(c))
     }
 }
 
@@ -500,7 +509,9 @@ pub fn parse_openrouter_models(body: &str, provider_id: &str) -> Result<Vec<Mode
         let top = f("top_provider").obj();
 
         let mut caps = CapSet::EMPTY;
+        let mut listed = 0;
         for p in f("supported_parameters").strs() {
+            listed += 1;
             match p {
                 "tools" => caps.insert(Capability::Tools),
                 "tool_choice" => caps.insert(Capability::ToolChoice),
@@ -528,6 +539,7 @@ pub fn parse_openrouter_models(body: &str, provider_id: &str) -> Result<Vec<Mode
             None => (Pricing::UNKNOWN, false),
         };
         let tokenizer_router = Field::of(arch, "tokenizer").str() == Some("Router");
+        let is_router = id.starts_with("openrouter/") || id.starts_with('~') || tokenizer_router;
         let (expires_at, expires_at_ms) = expiry(f("expiration_date").str());
 
         out.push(ModelInfo {
@@ -547,7 +559,8 @@ pub fn parse_openrouter_models(body: &str, provider_id: &str) -> Result<Vec<Mode
             expires_at,
             expires_at_ms,
             created: f("created").num().filter(|x| x.is_finite()),
-            is_router: id.starts_with("openrouter/") || id.starts_with('~') || tokenizer_router,
+            is_router,
+            caps_known: listed > 0 || !is_router,
         });
     }
     Ok(out)
@@ -832,6 +845,7 @@ pub fn parse_openai_models(
             expires_at_ms,
             created: f("created").num().filter(|x| x.is_finite()),
             is_router: false,
+            caps_known: true,
         });
     }
     Ok(out)
@@ -1165,7 +1179,7 @@ impl Catalog {
         for (i, (m, hay)) in self.models.iter().zip(&self.hay).enumerate() {
             let pass = f.free.is_none_or(|fr| m.free == fr)
                 && f.provider.as_deref().is_none_or(|p| m.provider == p)
-                && m.caps.contains_all(need)
+                && m.has_all(need)
                 && (f.include_routers || !m.is_router)
                 && (f.include_expired || !m.is_expired(now_ms))
                 && f.min_context
@@ -1291,7 +1305,13 @@ pub fn write_model_json(out: &mut String, m: &ModelInfo, status: ModelStatus, st
     .enumerate()
     {
         push_key(out, i == 0, c.as_str());
-        out.push_str(if m.caps.has(c) { "true" } else { "false" });
+        out.push_str(if m.caps.has(c) {
+            "true"
+        } else if m.has(c) {
+            "null"
+        } else {
+            "false"
+        });
     }
     out.push('}');
     push_key(out, false, "pricing");
