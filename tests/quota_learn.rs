@@ -95,23 +95,58 @@ fn documented_defaults_table() {
     assert!(g.iter().all(|w| w.day_reset == DayReset::PacificMidnight));
 }
 
+/// `GET /api/v1/key`'s `free_model_daily_requests` sets the day exactly: its limit (whatever
+/// `is_free_tier` says), and its count, which lags about a minute, so what this client sent in
+/// that minute is added on top and the count never falls below it.
 #[test]
-fn openrouter_tier_from_key_info() {
+fn free_day_from_key_info() {
     let mut l = Ledger::new();
-    l.set_openrouter_tier("openrouter", true, NOW);
-    let rows = l.snapshot(NOW);
-    assert_eq!(row(&rows, "free", "day", "requests").limit, 1000);
-    assert_eq!(row(&rows, "free", "minute", "requests").limit, 20);
-    l.set_openrouter_tier("openrouter", false, NOW + 1.0);
-    assert_eq!(row(&l.snapshot(NOW), "free", "day", "requests").limit, 50);
-    l.set_openrouter_tier("openrouter", true, NOW + 2.0);
+    let free = ScopeKey::new("openrouter", Scope::OpenRouterFree);
     l.ensure_defaults(
         "openrouter",
         ProviderKind::OpenRouter,
         &Scope::OpenRouterFree,
         NOW,
     );
-    assert_eq!(row(&l.snapshot(NOW), "free", "day", "requests").limit, 1000);
+    // Three sent long ago (already in the provider's count), two in the last half minute.
+    for t in [
+        NOW - 600_000.0,
+        NOW - 500_000.0,
+        NOW - 400_000.0,
+        NOW - 30_000.0,
+        NOW - 10_000.0,
+    ] {
+        send(&mut l, std::slice::from_ref(&free), 0, t);
+    }
+    l.set_free_daily("openrouter", 3, 1000, NOW);
+    let rows = l.snapshot(NOW);
+    let day = row(&rows, "free", "day", "requests");
+    assert_eq!((day.limit, day.used), (1000, 5));
+    assert_eq!((day.source.as_str(), day.resets_at), ("provider", RESET));
+    assert_eq!(row(&rows, "free", "minute", "requests").limit, 20);
+
+    // The provider counts more than this client knows of (other devices): its count wins.
+    l.set_free_daily("openrouter", 48, 50, NOW + 1.0);
+    let rows = l.snapshot(NOW + 1.0);
+    let day = row(&rows, "free", "day", "requests");
+    assert_eq!((day.limit, day.used), (50, 50));
+    assert!(matches!(
+        l.check(std::slice::from_ref(&free), 0, NOW + 1.0),
+        Verdict::Exhausted { limit: 50, .. }
+    ));
+
+    // A lower-ranked fact (a 429 header) does not replace the provider's own limit.
+    let mut f = fact(Scope::OpenRouterFree, Window::Day, Unit::Requests);
+    f.limit = Some(200);
+    f.remaining = Some(150);
+    l.learn("openrouter", &f, NOW + 2.0);
+    let day = l.snapshot(NOW + 2.0);
+    assert_eq!(row(&day, "free", "day", "requests").limit, 50);
+
+    // After midnight UTC the provider's count no longer applies; the limit stays.
+    let rows = l.snapshot(RESET + 1.0);
+    let day = row(&rows, "free", "day", "requests");
+    assert_eq!((day.limit, day.used), (50, 0));
 }
 
 #[test]

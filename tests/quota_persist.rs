@@ -212,7 +212,7 @@ fn two_tabs_share_one_free_pool() {
 #[test]
 fn round_trip_keeps_everything() {
     let mut l = base("tab-1");
-    l.set_openrouter_tier("openrouter", true, T0);
+    l.set_free_daily("openrouter", 7, 1000, T0);
     let ops = [
         Op::Send(0, 10),
         Op::Send(1, 20),

@@ -36,6 +36,8 @@ pub enum Source {
     Documented,
     Learned,
     Header,
+    /// The provider's own account endpoint (OpenRouter's `free_model_daily_requests`).
+    Provider,
 }
 
 impl Source {
@@ -44,6 +46,7 @@ impl Source {
             Source::Documented => "documented",
             Source::Learned => "learned",
             Source::Header => "header",
+            Source::Provider => "provider",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod classify;
 pub mod error;
 pub mod json;
+pub mod keyinfo;
 pub mod limits;
 pub(crate) mod map;
 pub mod needs;

@@ -336,11 +336,15 @@ impl Default for Ledger {
     }
 }
 
+/// How far behind OpenRouter's `free_model_daily_requests.used` runs (reference section 0).
+pub const KEY_INFO_LAG_MS: f64 = 60_000.0;
+
 fn rank(s: Source) -> u8 {
     match s {
         Source::Documented => 0,
         Source::Learned => 1,
         Source::Header => 2,
+        Source::Provider => 3,
     }
 }
 
@@ -917,32 +921,41 @@ impl Ledger {
         }
     }
 
-    /// OpenRouter tier from `GET /api/v1/key` (`is_free_tier` false → has credits →
-    /// 1000 free requests/day instead of 50).
-    pub fn set_openrouter_tier(&mut self, provider: &str, has_credits: bool, now_ms: f64) {
-        if has_credits {
+    /// OpenRouter's exact free day from `GET /api/v1/key` (`free_model_daily_requests`): the
+    /// limit as the provider states it, and its count. The count lags about a minute, so it is
+    /// taken as of a minute ago: what this client sent since then is added on top.
+    pub fn set_free_daily(&mut self, provider: &str, used: u64, limit: u64, now_ms: f64) {
+        if limit >= 1000 {
             add_sorted(&mut self.credits, provider);
         } else {
             self.credits.retain(|c| c != provider);
         }
         let scope = Scope::OpenRouterFree;
         self.ensure_defaults(provider, ProviderKind::OpenRouter, &scope, now_ms);
-        let l = if has_credits { 1000 } else { 50 };
         let key = ScopeKey::new(provider, scope);
-        let day = self.rules.get_mut(&key).into_iter().flatten();
-        for r in day.filter(|r| r.w == Window::Day && r.u == Unit::Requests) {
-            // The key endpoint is fresher than an old 429, so it wins over any source.
-            if r.l != l || r.s != Source::Documented {
-                *r = Rule {
-                    l,
-                    s: Source::Documented,
-                    t: now_ms,
-                    g: false,
-                    k: 0,
-                    ..r.clone()
-                };
-            }
-        }
+        let rules = self.rules.entry(key.clone());
+        let Some(rule) =
+            find_slot(rules, Window::Day, Unit::Requests).and_then(|i| rules.get_mut(i))
+        else {
+            return;
+        };
+        *rule = Rule {
+            l: limit,
+            s: Source::Provider,
+            t: now_ms,
+            g: false,
+            k: 0,
+            ..rule.clone()
+        };
+        let until = rule.natural_end(now_ms);
+        let seen = Obs {
+            w: Window::Day,
+            u: Unit::Requests,
+            t: now_ms - KEY_INFO_LAG_MS,
+            n: used,
+            until,
+        };
+        upsert(self.obs.entry(key), &seen, &|_| true);
     }
 
     /// Each window of `key` as it stands at `now_ms`.
@@ -1492,6 +1505,7 @@ fn put_rule(out: &mut String, r: &Rule) {
         Source::Learned if r.g => "\"g\"",
         Source::Learned => "\"l\"",
         Source::Header => "\"h\"",
+        Source::Provider => "\"p\"",
     });
     put_field(out, "r", false);
     out.push_str(match r.r {
@@ -1710,6 +1724,7 @@ fn get_rule(v: &Value) -> Read<'_, Rule> {
         Some("l") => (Source::Learned, false),
         Some("g") => (Source::Learned, true),
         Some("h") => (Source::Header, false),
+        Some("p") => (Source::Provider, false),
         _ => return Err(invalid("s")),
     };
     let r = match o.get("r").map(Value::as_str) {

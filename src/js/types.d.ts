@@ -139,12 +139,16 @@ export interface ModelFilter {
   limit?: number;
 }
 
+/**
+ * `null`: the provider did not say (a router such as `openrouter/fusion` lists no parameters);
+ * filters and routing then treat the model as possibly capable. `vision` is always known.
+ */
 export interface ModelCapabilities {
-  tools: boolean;
-  toolChoice: boolean;
-  structuredOutputs: boolean;
-  jsonMode: boolean;
-  reasoning: boolean;
+  tools: boolean | null;
+  toolChoice: boolean | null;
+  structuredOutputs: boolean | null;
+  jsonMode: boolean | null;
+  reasoning: boolean | null;
   vision: boolean;
 }
 
@@ -349,7 +353,7 @@ export interface QuotaScope {
   remaining: number;
   /** Epoch ms. */
   resetsAt: number;
-  source: "documented" | "learned" | "header";
+  source: "documented" | "learned" | "header" | "provider";
 }
 
 export interface QuotaSnapshot {
@@ -361,9 +365,12 @@ export interface QuotaSnapshot {
 
 export interface KeyInfo {
   provider: string;
-  /** True until credits were ever bought: 50 free requests a day instead of 1000. */
+  /** As OpenRouter reports it; it no longer tells the 50 and 1000 a day tiers apart. */
   isFreeTier: boolean;
+  /** `freeDailyRequests.limit`, or the documented 50 when OpenRouter does not report it. */
   freeRequestsPerDay: number;
+  /** OpenRouter's own count of today's free-model requests (UTC day, about a minute behind). */
+  freeDailyRequests: { used: number; limit: number; remaining: number } | null;
   label?: string;
   usage?: number;
   limit?: number | null;

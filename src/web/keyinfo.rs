@@ -1,13 +1,12 @@
-//! `refreshKeyInfo()`: OpenRouter's `GET /api/v1/key` tells whether credits were ever bought,
-//! which sets the daily free limit (50 or 1000).
+//! `refreshKeyInfo()`: OpenRouter's `GET /api/v1/key` reports the account's free-model day
+//! (`free_model_daily_requests`), which sets the daily window exactly.
 
 use std::rc::Rc;
 
-use crate::core::json::{self, Value};
+use crate::core::json::Value;
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};
-use crate::core::map::Put;
 use crate::core::provider::ProviderKind;
 use crate::web::client::Inner;
 use crate::web::glue;
@@ -59,35 +58,9 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
         )
         .with_status(status));
     }
-    let v: Value = json::from_str(&text)
-        .map_err(|e| fail(ErrorCode::Parse, format!("the answer is not JSON ({e})")))?;
-    // Borrowed, not cloned: only a few fields are read.
-    let data = v.get("data").unwrap_or(&Value::Null);
-    let Some(free_tier) = data.get("is_free_tier").and_then(Value::as_bool) else {
-        return Err(fail(
-            ErrorCode::Parse,
-            "the answer has no data.is_free_tier".into(),
-        ));
-    };
-    quota::set_openrouter_tier(inner, &p.id, !free_tier);
-    let mut out = json::Map::new();
-    out.put("provider", p.id.clone().into());
-    out.put("isFreeTier", free_tier.into());
-    out.put(
-        "freeRequestsPerDay",
-        (if free_tier { 50 } else { 1000 }).into(),
-    );
-    for (k, name) in [
-        ("label", "label"),
-        ("usage", "usage"),
-        ("limit", "limit"),
-        ("limit_remaining", "limitRemaining"),
-        ("usage_daily", "usageDaily"),
-    ] {
-        if let Some(x) = data.get(k) {
-            out.put(name, x.clone());
-        }
+    let info = crate::core::keyinfo::parse(&text).map_err(|m| fail(ErrorCode::Parse, m))?;
+    if let Some(d) = info.free_daily {
+        quota::set_free_daily(inner, &p.id, d.used, d.limit);
     }
-    out.put("fetchedAt", now_ms().into());
-    Ok(Value::Object(out))
+    Ok(info.to_value(&p.id, now_ms()))
 }

@@ -367,10 +367,10 @@ pub fn refund_spend(inner: &Inner, id: SpendId) {
     inner.quota.update_now(|l| l.refund_spend(id, now_ms()));
 }
 
-pub fn set_openrouter_tier(inner: &Inner, provider: &str, has_credits: bool) {
+pub fn set_free_daily(inner: &Inner, provider: &str, used: u64, limit: u64) {
     inner
         .quota
-        .update_now(|l| l.set_openrouter_tier(provider, has_credits, now_ms()));
+        .update_now(|l| l.set_free_daily(provider, used, limit, now_ms()));
     emit_quota(inner);
 }
 

@@ -1126,10 +1126,11 @@ export const routing = {
     const cat = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
     let mode = "ok";
     const reset = Date.now() + 40000;
+    let keyExtra = {};
     const f = fakeFetch((u, init) => {
       if (mode === "429") return jsonResponse(429, { error: { code: 429, message: "Rate limit exceeded: free-models-per-min. ", metadata: { headers: { "X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) } } } });
       return ok("x", bodyOf({ init }).model);
-    }, (u) => (u.endsWith("/key") ? jsonResponse(200, { data: { label: "k", is_free_tier: false, usage: 1.5, limit: null } }) : jsonResponse(200, cat)));
+    }, (u) => (u.endsWith("/key") ? jsonResponse(200, { data: { label: "k", is_free_tier: false, usage: 1.5, limit: null, ...keyExtra } }) : jsonResponse(200, cat)));
     const events = [];
     const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, onEvent: (e) => events.push(e) });
     await c.chat({ messages: [{ role: "user", content: "x" }] });
@@ -1154,11 +1155,23 @@ export const routing = {
     eq(f.calls.length, sent, "no request sent into a known-full window");
     assert(e.retryAfterMs > 20000 && e.retryAfterMs <= 41000, `retryAfterMs ${e.retryAfterMs}`);
     assert(/waitForQuota/.test(e.message), e.message);
-    // refreshKeyInfo: credits bought -> 1000/day.
+    // refreshKeyInfo: is_free_tier no longer decides the day; without the provider's count the
+    // documented 50 stands.
     const info = await c.refreshKeyInfo();
     eq(info.isFreeTier, false, "isFreeTier");
-    eq(info.freeRequestsPerDay, 1000, "1000 per day");
-    eq(c.quota().scopes.find((r) => r.scope === "free" && r.window === "day").limit, 1000, "ledger raised to 1000/day");
+    eq(info.freeDailyRequests, null, "no free_model_daily_requests");
+    eq(info.freeRequestsPerDay, 50, "documented default without the field");
+    eq(c.quota().scopes.find((r) => r.scope === "free" && r.window === "day").limit, 50, "ledger keeps 50/day");
+    // With free_model_daily_requests the day is the provider's: its limit and its count.
+    keyExtra = { free_model_daily_requests: { used: 30, limit: 1000, remaining: 970 } };
+    const exact = await c.refreshKeyInfo();
+    const d = exact.freeDailyRequests;
+    eq(`${d.used}/${d.limit}/${d.remaining}`, "30/1000/970", "freeDailyRequests");
+    eq(exact.freeRequestsPerDay, 1000, "its limit");
+    const day2 = c.quota().scopes.find((r) => r.scope === "free" && r.window === "day");
+    eq(day2.limit, 1000, "ledger set to 1000/day");
+    eq(day2.source, "provider", "source provider");
+    assert(day2.used >= 30 && day2.used <= 32, `used ${day2.used}: the provider's 30 plus this minute's own`);
     eq(f.modelCalls.filter((x) => x.url.endsWith("/key"))[0].init.headers.Authorization, `Bearer ${KEY}`, "key info uses the key");
   },
 

@@ -196,6 +196,7 @@ check<Equal<typeof m.status, "available" | "cooling_down" | "evicted">>(true);
 check<Equal<typeof m.expiresAt, string | null>>(true);
 check<Equal<typeof m.stats.ttftMsP50, number | null>>(true);
 check<Equal<typeof m.capabilities.vision, boolean>>(true);
+check<Equal<typeof m.capabilities.tools, boolean | null>>(true);
 sink(m.id, m.provider, m.name, m.description, m.free, m.maxOutputTokens, m.inputModalities, m.outputModalities);
 sink(m.pricing.promptPerMTok, m.pricing.completionPerMTok, m.pricing.request, m.created);
 // @ts-expect-error: wrong filter key
@@ -380,13 +381,14 @@ const quota = client.quota();
 check<Equal<typeof quota, QuotaSnapshot>>(true);
 const scope: QuotaScope = quota.scopes[0];
 check<Equal<typeof scope.window, "minute" | "hour" | "day" | "custom">>(true);
-check<Equal<typeof scope.source, "documented" | "learned" | "header">>(true);
+check<Equal<typeof scope.source, "documented" | "learned" | "header" | "provider">>(true);
 sink(scope.provider, scope.scope, scope.limit, scope.used, scope.remaining, scope.resetsAt, scope.unit);
 sink(quota.spentUsd, quota.budgetUsd, quota.period satisfies "day" | "month" | "total");
 // @ts-expect-error: quota() is synchronous
 await client.quota().then(() => {});
 const key = await client.refreshKeyInfo();
 check<Equal<typeof key, KeyInfo>>(true);
+check<Equal<typeof key.freeDailyRequests, { used: number; limit: number; remaining: number } | null>>(true);
 check<Equal<typeof key.isFreeTier, boolean>>(true);
 sink(key.freeRequestsPerDay, key.limitRemaining, key.fetchedAt);
 
