@@ -751,3 +751,112 @@ fn utc_midnights() {
         assert_eq!(next_utc_midnight_ms(now), next, "{now}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2026 free tiers: error scopes and provider facts (reference section 0)
+
+#[test]
+fn every_classified_failure_has_the_scope_of_its_action() {
+    use free_router::core::error::ErrorScope as S;
+    let cases: [(ProviderKind, u16, &str, S); 9] = [
+        // OpenRouter's own validation: the request itself.
+        (
+            ProviderKind::OpenRouter,
+            400,
+            r#"{"error":{"code":400,"message":"messages: Required"}}"#,
+            S::Request,
+        ),
+        (
+            ProviderKind::OpenRouter,
+            401,
+            r#"{"error":{"code":401,"message":"User not found."}}"#,
+            S::Provider,
+        ),
+        (
+            ProviderKind::Gemini,
+            400,
+            r#"[{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}]"#,
+            S::Provider,
+        ),
+        (
+            ProviderKind::Cerebras,
+            402,
+            r#"{"message":"Payment required","type":"payment_required_error"}"#,
+            S::Provider,
+        ),
+        (ProviderKind::OpenRouter, 429, PER_DAY, S::Account),
+        (
+            ProviderKind::Groq,
+            429,
+            r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#,
+            S::Model,
+        ),
+        (
+            ProviderKind::OpenRouter,
+            404,
+            r#"{"error":{"code":404,"message":"No endpoints found for vendor/model:free."}}"#,
+            S::Model,
+        ),
+        (
+            ProviderKind::OpenRouter,
+            502,
+            r#"{"error":{"code":502,"message":"Provider returned error"}}"#,
+            S::Model,
+        ),
+        (
+            ProviderKind::OpenRouter,
+            403,
+            r#"{"error":{"code":403,"message":"Input was flagged by moderation","metadata":{"reasons":["violence"]}}}"#,
+            S::Request,
+        ),
+    ];
+    for (kind, status, body, want) in cases {
+        let c = run(kind, status, &[], body);
+        assert_eq!(c.error.scope, Some(want), "{kind:?} {status} {body}");
+        assert_eq!(c.action.scope(), want);
+    }
+    let n = network_error("groq", "m", "TypeError: Failed to fetch", NOW, 30_000);
+    assert_eq!(n.error.scope, Some(S::Model));
+}
+
+/// A Gemini 429 whose quota is `limit: 0` is not a busy model: the project has no free tier for
+/// it, so waiting never helps (continuedev/continue#12643's shape).
+#[test]
+fn gemini_limit_zero_evicts_instead_of_cooling_down() {
+    let body = r#"[{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details. * Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: gemini-2.5-pro\nPlease retry in 11.6s.","status":"RESOURCE_EXHAUSTED"}}]"#;
+    let c = run(ProviderKind::Gemini, 429, &[], body);
+    assert_eq!(
+        (c.error.code, &c.action),
+        (C::QuotaExhausted, &Action::Evict)
+    );
+    assert!(
+        c.error.message.contains("no free quota"),
+        "{}",
+        c.error.message
+    );
+    assert_eq!(c.error.retry_after_ms, None, "no wait would help");
+    // The same wait without `limit: 0` is an ordinary cooldown.
+    let busy = body.replace("limit: 0, ", "limit: 15, ");
+    let c = run(ProviderKind::Gemini, 429, &[], &busy);
+    assert_eq!(c.error.code, C::RateLimited);
+    assert!(matches!(c.action, Action::Cooldown { .. }));
+}
+
+#[test]
+fn cerebras_402_says_a_card_is_needed() {
+    let c = run(
+        ProviderKind::Cerebras,
+        402,
+        &[],
+        r#"{"message":"Payment required","type":"payment_required_error","code":"payment_required"}"#,
+    );
+    assert_eq!(
+        (c.error.code, &c.action),
+        (C::PaymentRequired, &Action::ProviderOut)
+    );
+    assert!(
+        c.error.message.contains("payment card"),
+        "{}",
+        c.error.message
+    );
+}

@@ -33,6 +33,7 @@
 //! | 429 free-models-per-min                         | rate_limited           | Cooldown + pool fact  |
 //! | 429 upstream, Groq, Gemini array, anything else | rate_limited           | Cooldown (60 s)       |
 //! | 429 `insufficient_quota`                        | quota_exhausted        | ProviderOut           |
+//! | 429 Gemini "limit: 0" (no free tier for it)     | quota_exhausted        | Evict                 |
 //! | 5xx (502/503/504/524/529 ...)                   | provider_error         | Cooldown (30 s)       |
 //! | 2xx with no recognisable error                  | parse                  | TryNext               |
 //!
@@ -44,7 +45,7 @@
 use crate::core::json::{self, Value};
 
 use crate::core::catalog::Capability;
-use crate::core::error::{Error, ErrorCode};
+use crate::core::error::{Error, ErrorCode, ErrorScope};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::num;
 use crate::core::provider::ProviderKind;
@@ -76,6 +77,18 @@ pub enum Action {
     Stop,
 }
 
+impl Action {
+    /// What the failure sets aside (API.md "Error scope").
+    pub fn scope(&self) -> ErrorScope {
+        match self {
+            Action::Stop => ErrorScope::Request,
+            Action::ProviderOut => ErrorScope::Provider,
+            Action::FreePoolExhausted { .. } => ErrorScope::Account,
+            _ => ErrorScope::Model,
+        }
+    }
+}
+
 /// Everything known about one failed response. No key is ever part of it.
 #[derive(Clone, Copy, Debug)]
 pub struct ErrorInput<'a> {
@@ -103,6 +116,18 @@ pub struct Classified {
     pub error: Error,
     pub action: Action,
     pub facts: Vec<LimitFact>,
+}
+
+impl Classified {
+    /// The error carries the action's scope, so every classified failure says what it set aside.
+    pub fn new(mut error: Error, action: Action, facts: Vec<LimitFact>) -> Classified {
+        error.scope = Some(action.scope());
+        Classified {
+            error,
+            action,
+            facts,
+        }
+    }
 }
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -216,15 +241,15 @@ pub fn network_error(
         clean(detail, 200),
         fmt_dur(cooldown_ms)
     );
-    Classified {
-        error: Error::new(ErrorCode::Network, msg)
+    Classified::new(
+        Error::new(ErrorCode::Network, msg)
             .with_provider(provider)
             .with_model(model),
-        action: Action::Cooldown {
+        Action::Cooldown {
             until_ms: now_ms + cooldown_ms as f64,
         },
-        facts: Vec::new(),
-    }
+        Vec::new(),
+    )
 }
 
 /// Rate-limit facts from response headers of ANY response (success too): OpenRouter
@@ -579,11 +604,7 @@ fn run(input: &ErrorInput, mut info: Info) -> Classified {
     let num = info.num.filter(|n| !failed && (400..=599).contains(n));
     error.status = Some(num.unwrap_or(input.status));
     error.retry_after_ms = v.retry;
-    Classified {
-        error,
-        action: v.action,
-        facts,
-    }
+    Classified::new(error, v.action, facts)
 }
 
 /// "groq rate-limited x (HTTP 429: <their words>)".
@@ -784,6 +805,9 @@ fn decide(
             let what = if input.kind == ProviderKind::OpenRouter {
                 "Add credits at https://openrouter.ai/settings/credits (a negative balance blocks \
                  free models too), lower max_tokens, or add another provider"
+            } else if input.kind == ProviderKind::Cerebras {
+                "Cerebras' free tier needs a payment card on file since 2026-09; add one in the \
+                 Cerebras console, or add another provider"
             } else {
                 "Check the account's billing, or add another provider"
             };
@@ -999,6 +1023,18 @@ fn rate_limited(
             Action::ProviderOut,
             said(info, format!("{p} says the account's quota is used up")),
             format!("Check the plan and billing of the \"{p}\" account; {p} is skipped for now"),
+        );
+    }
+    if input.kind == ProviderKind::Gemini && info.has(&["limit: 0", "limit:0"]) {
+        // A quota of zero is not a busy model: this project has no free tier for it.
+        return Verdict::new(
+            ErrorCode::QuotaExhausted,
+            Action::Evict,
+            said(
+                info,
+                format!("{p} has no free quota for {m} on this project"),
+            ),
+            format!("{m} is dropped; use another model, or enable billing for it"),
         );
     }
     let hint = retry_hint(info, headers, now);
@@ -1350,14 +1386,14 @@ fn no_error(input: &ErrorInput, text: &str) -> Classified {
         "{} answered HTTP {} for {} with {shown}",
         input.provider, input.status, input.model
     );
-    Classified {
-        error: Error::parse(msg)
+    Classified::new(
+        Error::parse(msg)
             .with_status(input.status)
             .with_provider(input.provider)
             .with_model(input.model),
-        action: Action::TryNext,
-        facts: Vec::new(),
-    }
+        Action::TryNext,
+        Vec::new(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

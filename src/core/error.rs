@@ -78,6 +78,27 @@ impl fmt::Display for ErrorCode {
 }
 
 /// One try of one candidate, as reported in `route.attempts` and in errors.
+/// What a failure sets aside: the call (`Request`), one model, a provider's key or account
+/// for the session, or a provider-wide quota (`Account`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorScope {
+    Request,
+    Model,
+    Provider,
+    Account,
+}
+
+impl ErrorScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorScope::Request => "request",
+            ErrorScope::Model => "model",
+            ErrorScope::Provider => "provider",
+            ErrorScope::Account => "account",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attempt {
     pub provider: String,
@@ -101,6 +122,7 @@ pub struct Error {
     pub attempts: Vec<Attempt>,
     /// Text produced before a stream broke (`stream_interrupted`).
     pub partial: Option<String>,
+    pub scope: Option<ErrorScope>,
 }
 
 impl Error {
@@ -120,6 +142,7 @@ impl Error {
             retry_after_ms: None,
             attempts: Vec::new(),
             partial: None,
+            scope: None,
         }
     }
 

@@ -1,7 +1,7 @@
 // JavaScript that the wasm binding imports. Kept small: things that are awkward or slow to do
 // through wasm-bindgen (Error subclassing, async iteration, racing promises against a signal).
 
-const EXTRA_KEYS = ["status", "provider", "model", "retryAfterMs", "attempts", "partial"];
+const EXTRA_KEYS = ["status", "provider", "model", "retryAfterMs", "attempts", "partial", "scope"];
 
 /** Every rejection from free-router is one of these. */
 export class FreeRouterError extends Error {

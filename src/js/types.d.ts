@@ -38,8 +38,16 @@ export interface FreeRouterErrorDetails {
   retryAfterMs?: number;
   attempts?: AttemptInfo[];
   partial?: string;
+  scope?: FreeRouterErrorScope;
   cause?: unknown;
 }
+
+/**
+ * What a failure set aside: `request` (the request itself is wrong: no other model was tried),
+ * `model` (that model cools down or is dropped), `provider` (its key or account: out for the
+ * session), `account` (a provider-wide quota, such as OpenRouter's free day).
+ */
+export type FreeRouterErrorScope = "request" | "model" | "provider" | "account";
 
 /**
  * Every rejection from free-router. Aborts have `name === "AbortError"` and code `aborted`;
@@ -58,6 +66,8 @@ export class FreeRouterError extends Error {
   readonly attempts?: AttemptInfo[];
   /** Text streamed before a `stream_interrupted` error. */
   readonly partial?: string;
+  /** Where known: what the failure set aside. */
+  readonly scope?: FreeRouterErrorScope;
 }
 
 export type ProviderId = "openrouter" | "groq" | "gemini" | "mistral" | "cerebras";

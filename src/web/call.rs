@@ -47,11 +47,11 @@ fn fail(c: Classified) -> Fail {
 
 /// A classified failure that is not about the provider's answer (parse trouble, empty body).
 fn local_failure(p: &ProviderConfig, model: &str, e: Error, action: Action) -> Classified {
-    Classified {
-        error: e.with_provider(p.id.clone()).with_model(model),
+    Classified::new(
+        e.with_provider(p.id.clone()).with_model(model),
         action,
-        facts: Vec::new(),
-    }
+        Vec::new(),
+    )
 }
 
 pub fn abort_error(kind: AbortKind, ctl: &CallCtl, attempts: Vec<Attempt>) -> JsValue {

@@ -50,6 +50,9 @@ pub fn to_js_with_cause(e: &Error, cause: &JsValue) -> JsValue {
     if let Some(p) = &e.partial {
         extra.put("partial", p.clone().into());
     }
+    if let Some(s) = e.scope {
+        extra.put("scope", s.as_str().into());
+    }
     glue::make_error(
         e.code.as_str(),
         &e.message,
