@@ -15,6 +15,7 @@ pub mod needs;
 pub mod num;
 pub mod options;
 pub mod output;
+pub mod params;
 pub mod provider;
 pub mod quota;
 pub mod route;
