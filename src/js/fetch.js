@@ -4,6 +4,7 @@
 // request's JSON body is used: the SDK's own headers (x-stainless-*, user-agent) reach no provider.
 
 // FreeRouterError code -> the HTTP status OpenAI clients map to their error classes; others 502.
+// The error's `type` is its code too: neither SDK reads `type`, and a table of OpenAI's names cost 100 B.
 const STATUS = {
   invalid_argument: 400,
   context_length: 400,
@@ -19,22 +20,7 @@ const STATUS = {
   rate_limited: 429,
   quota_exhausted: 429,
 };
-const TYPE = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  402: "insufficient_quota",
-  403: "permission_error",
-  404: "not_found_error",
-  408: "timeout_error",
-  429: "rate_limit_error",
-};
 
-class Refusal extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
 
 export function bindFetch(client) {
   return async (input, init) => {
@@ -51,25 +37,15 @@ export function bindFetch(client) {
   };
 }
 
-/** url, method, JSON body and signal of a fetch call, whatever form its arguments take. */
+/** url path, method, signal and body text of a fetch call; Request validates and merges them. */
 async function request(input, init) {
-  init = init == null ? {} : init;
-  if (typeof init !== "object") throw new Refusal("invalid_argument", "client.fetch: init must be an object like { method, body, signal }");
-  const isRequest = typeof Request === "function" && input instanceof Request;
-  let url;
+  let r;
   try {
-    url = new URL(isRequest ? input.url : String(input), "http://localhost/").pathname.replace(/\/+$/, "");
-  } catch {
-    throw new Refusal("invalid_argument", "client.fetch: input must be a URL, a URL string or a Request");
+    r = new Request(input, init);
+  } catch (e) {
+    throw refusal("invalid_argument", `client.fetch(input, init) takes a URL or Request and a RequestInit: ${e && e.message}`);
   }
-  const method = String(init.method || (isRequest ? input.method : "GET")).toUpperCase();
-  const signal = init.signal || (isRequest ? input.signal : undefined);
-  let body = init.body;
-  if (body == null && isRequest && input.body) body = input;
-  let text = "";
-  // Response reads every BodyInit (string, bytes, Blob, stream...); a Request reads its own.
-  if (body != null) text = await (body === input ? input.text() : new Response(body).text());
-  return { url, method, signal, text };
+  return { url: new URL(r.url).pathname.replace(/\/+$/, ""), method: r.method, signal: r.signal, text: await r.text() };
 }
 
 async function answer(client, { url, method, signal, text }) {
@@ -80,14 +56,12 @@ async function answer(client, { url, method, signal, text }) {
       req = JSON.parse(text);
     } catch {}
     if (!req || typeof req !== "object" || Array.isArray(req)) {
-      throw new Refusal("invalid_argument", "client.fetch: the body of POST /chat/completions must be a JSON object like { messages: [...] }");
+      throw refusal("invalid_argument", "client.fetch: the body of POST /chat/completions must be a JSON object like { messages: [...] }");
     }
     const { stream, stream_options: streamOptions, ...rest } = req;
     const options = { signal };
     if (stream !== true) {
       const result = await client.chat(rest, options);
-      result.id ||= newId();
-      result.created ||= seconds();
       return json(result, 200, routeHeaders(result.route));
     }
     const usage = !!(streamOptions && streamOptions.include_usage === true);
@@ -97,13 +71,13 @@ async function answer(client, { url, method, signal, text }) {
     const data = (await client.listModels()).map((m) => ({ id: m.id, object: "model", created: m.created || 0, owned_by: m.provider }));
     return json({ object: "list", data }, 200, {});
   }
-  throw new Refusal("not_found", `client.fetch answers POST …/chat/completions and GET …/models, not ${method} ${url || "/"}`);
+  throw refusal("not_found", `client.fetch answers POST …/chat/completions and GET …/models, not ${method} ${url || "/"}`);
 }
 
 /** A chat stream as OpenAI's server-sent events: chunks, the usage chunk if asked, [DONE]. */
 function events(stream, withUsage) {
-  const id = newId();
-  const created = seconds();
+  const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
+  const created = (Date.now() / 1000) | 0;
   const it = stream[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   let role = { role: "assistant" };
@@ -134,7 +108,7 @@ function events(stream, withUsage) {
       } catch (e) {
         // Aborts error the body as a real fetch does; anything else is an error event, as OpenRouter sends.
         if (e && e.name === "AbortError") return controller.error(e);
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(errorBody(e).body)}\n\n`));
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(errorBody(e)[1])}\n\n`));
         controller.close();
       }
     },
@@ -142,8 +116,7 @@ function events(stream, withUsage) {
       it.return();
     },
   });
-  const headers = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...routeHeaders(stream.route) };
-  return new Response(body, { status: 200, headers });
+  return new Response(body, { headers: { "content-type": "text/event-stream", ...routeHeaders(stream.route) } });
 }
 
 function routeHeaders(route) {
@@ -154,33 +127,22 @@ function routeHeaders(route) {
   };
 }
 
+/** The OpenAI error JSON and status for `e` (a FreeRouterError, a refusal here, or a TypeError). */
 function errorBody(e) {
-  let code = "invalid_argument";
-  let message = "client.fetch failed";
-  try {
-    if (e && typeof e.code === "string") code = e.code;
-    if (e && typeof e.message === "string") message = e.message;
-  } catch {}
-  const status = STATUS[code] || 502;
-  return { status, body: { error: { message, type: TYPE[status] || "server_error", code, param: null } }, retry: e && e.retryAfterMs };
+  const code = e && typeof e.code === "string" ? e.code : "invalid_argument";
+  return [STATUS[code] || 502, { error: { message: String(e && e.message), type: code, code, param: null } }];
 }
 
 /** An OpenAI-shaped error Response; the SDK should not retry what the client already fell back from. */
 function failure(e) {
-  const { status, body, retry } = errorBody(e);
+  const [status, body] = errorBody(e);
   const headers = { "x-should-retry": "false" };
-  if (status === 429 && retry > 0) headers["retry-after"] = String(Math.ceil(retry / 1000));
+  if (status === 429 && e.retryAfterMs > 0) headers["retry-after"] = String(Math.ceil(e.retryAfterMs / 1000));
   return json(body, status, headers);
 }
 
+const refusal = (code, message) => ({ code, message });
+
 function json(value, status, headers) {
   return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json", ...headers } });
-}
-
-function newId() {
-  return `chatcmpl-fr${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-}
-
-function seconds() {
-  return Math.floor(Date.now() / 1000);
 }

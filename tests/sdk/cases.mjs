@@ -335,9 +335,10 @@ function rawCases(env) {
       await refused(await post(client, "not json"), 400, "invalid_argument", /JSON object/);
       await refused(await post(client, "[1,2]"), 400, "invalid_argument", /JSON object/);
       await refused(await post(client, "null"), 400, "invalid_argument", /JSON object/);
-      await refused(await client.fetch(`${BASE}/chat/completions`, "POST"), 400, "invalid_argument", /init must be an object/);
+      await refused(await client.fetch(`${BASE}/chat/completions`, "POST"), 400, "invalid_argument", /takes a URL or Request and a RequestInit/);
       const hostile = { toString() { throw new Error("boom"); } };
-      await refused(await client.fetch(hostile), 400, "invalid_argument", /input must be a URL/);
+      await refused(await client.fetch(hostile), 400, "invalid_argument", /takes a URL or Request.*boom/);
+      await refused(await client.fetch("https://x/v1/models", { method: "GET", body: "{}" }), 400, "invalid_argument", /RequestInit/);
       await refused(await post(client, JSON.stringify({ messages: MESSAGES }), { signal: "soon" }), 400, "invalid_argument", /signal/);
       await refused(await post(client, JSON.stringify({ messages: "Hi" })), 400, "invalid_argument", /messages/);
       eq(up.chats().length, 0, "nothing reached a provider");
