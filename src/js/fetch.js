@@ -30,7 +30,7 @@ export function bindFetch(client) {
       signal = call.signal;
       return await answer(client, call);
     } catch (e) {
-      if (signal && signal.aborted) throw signal.reason;
+      if (aborted(signal)) throw signal.reason;
       if (e && e.name === "AbortError") throw e;
       return failure(e);
     }
@@ -53,10 +53,13 @@ async function request(input, init) {
   return { url: path(r.url), method: r.method, signal: r.signal, text: await r.text() };
 }
 
+// Not duck-typed: `{ aborted: true }` is a bad signal (400), not an abort with an undefined reason.
+const aborted = (signal) => signal instanceof AbortSignal && signal.aborted;
+
 const path = (url) => new URL(url, "http://localhost").pathname.replace(/\/+$/, "");
 
 async function answer(client, { url, method, signal, text }) {
-  if (signal && signal.aborted) throw signal.reason;
+  if (aborted(signal)) throw signal.reason;
   if (method === "POST" && url.endsWith("/chat/completions")) {
     let req;
     try {

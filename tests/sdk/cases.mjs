@@ -340,6 +340,7 @@ function rawCases(env) {
       await refused(await client.fetch(hostile), 400, "invalid_argument", /takes a URL or Request.*boom/);
       await refused(await client.fetch(new URL("https://x/v1/models"), { method: "GET", body: "{}" }), 400, "invalid_argument", /RequestInit/);
       await refused(await post(client, JSON.stringify({ messages: MESSAGES }), { signal: "soon" }), 400, "invalid_argument", /signal/);
+      await refused(await post(client, JSON.stringify({ messages: MESSAGES }), { signal: { aborted: true } }), 400, "invalid_argument", /signal/);
       await refused(await post(client, JSON.stringify({ messages: "Hi" })), 400, "invalid_argument", /messages/);
       eq(up.chats().length, 0, "nothing reached a provider");
     }),
