@@ -152,6 +152,26 @@ function openaiCases(env, version) {
         ok(/^\d+$/.test(e.headers.get("retry-after") ?? ""), `retry-after ${e.headers.get("retry-after")}`);
       });
     }),
+    t("a fallback after a 429 answers 200 with both attempts in the headers and route", async () => {
+      const { up, client } = setup(env);
+      up.script.push(recordedError(env.fx, 429, "temporarily rate-limited upstream"));
+      const { data, response } = await make(client).chat.completions.create({ model: "auto", messages: MESSAGES }).withResponse();
+      eq(data.choices[0].message.content, sseText(env.fx.text), "the second model's answer");
+      eq(response.headers.get("x-free-router-attempts"), "2", "attempts header");
+      eq(data.route.attempts.length, 2, "route.attempts");
+      eq(data.route.attempts[0].outcome, "rate_limited", "first attempt");
+      const sent = up.chats().map((c) => JSON.parse(c.body).model);
+      ok(sent[0] !== sent[1], `a different model the second time: ${sent}`);
+    }),
+    t("402 -> APIError with status 402", async () => {
+      const { up, client } = setup(env);
+      up.script.push(recordedError(env.fx, 402, "Insufficient credits"));
+      await rejects(make(client).chat.completions.create({ model: "auto", messages: MESSAGES }), (e) => {
+        ok(e instanceof SDK.APIError, `APIError, got ${e && e.constructor.name}`);
+        eq(e.status, 402, "status");
+        eq(e.code, "payment_required", "code");
+      });
+    }),
     t("401 -> AuthenticationError", async () => {
       const { up, client } = setup(env);
       up.script.push(recordedError(env.fx, 401, "User not found"));
