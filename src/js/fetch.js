@@ -1,3 +1,5 @@
+import { describe } from "./glue.js";
+
 // client.fetch: a standard fetch answering OpenAI's chat-completions and models endpoints from a
 // FreeRouterClient, so openai-node, the AI SDK and other OpenAI clients run on its routing. It
 // goes through the client's public chat/chatStream/listModels: no second routing path. Only the
@@ -24,10 +26,15 @@ const STATUS = {
 
 export function bindFetch(client) {
   return async (input, init) => {
-    let signal;
+    let call;
     try {
-      const call = await request(input, init);
-      signal = call.signal;
+      call = await request(input, init);
+    } catch (e) {
+      // Whatever the arguments threw (a bad URL, a hostile getter): the caller's mistake.
+      return failure(refusal("invalid_argument", `client.fetch(input, init) takes a URL or Request and a RequestInit: ${describe(e)}`));
+    }
+    const { signal } = call;
+    try {
       return await answer(client, call);
     } catch (e) {
       if (aborted(signal)) throw signal.reason;
@@ -37,19 +44,14 @@ export function bindFetch(client) {
   };
 }
 
-/** url path, method, signal and body text of a fetch call; Request validates and merges them. */
+/** url path, method, signal and body text of a fetch call; Request validates and merges the rest. */
 async function request(input, init) {
   // What the SDKs pass (a URL string and a string body) is read directly: a Request's text()
   // costs Chromium a task per call.
   if (typeof input === "string" && init && typeof init.body === "string") {
     return { url: path(input), method: String(init.method || "GET").toUpperCase(), signal: init.signal, text: init.body };
   }
-  let r;
-  try {
-    r = new Request(input, init);
-  } catch (e) {
-    throw refusal("invalid_argument", `client.fetch(input, init) takes a URL or Request and a RequestInit: ${e && e.message}`);
-  }
+  const r = new Request(input, init);
   return { url: path(r.url), method: r.method, signal: r.signal, text: await r.text() };
 }
 
@@ -137,7 +139,7 @@ function routeHeaders(route) {
   };
 }
 
-/** The OpenAI error JSON and status for `e` (a FreeRouterError, a refusal here, or a TypeError). */
+/** The OpenAI error JSON and status for `e` (a FreeRouterError or a refusal here). */
 function errorBody(e) {
   const code = e && typeof e.code === "string" ? e.code : "invalid_argument";
   return [STATUS[code] || 502, { error: { message: String(e && e.message), type: code, code, param: null } }];

@@ -358,6 +358,9 @@ function rawCases(env) {
       await refused(await client.fetch(`${BASE}/chat/completions`, "POST"), 400, "invalid_argument", /takes a URL or Request and a RequestInit/);
       const hostile = { toString() { throw new Error("boom"); } };
       await refused(await client.fetch(hostile), 400, "invalid_argument", /takes a URL or Request.*boom/);
+      await refused(await client.fetch("http://[", { method: "POST", body: "{}" }), 400, "invalid_argument", /takes a URL or Request/);
+      const sneaky = { method: "POST", get body() { throw Symbol("no"); } };
+      await refused(await client.fetch(`${BASE}/chat/completions`, sneaky), 400, "invalid_argument", /takes a URL or Request/);
       await refused(await client.fetch(new URL("https://x/v1/models"), { method: "GET", body: "{}" }), 400, "invalid_argument", /RequestInit/);
       await refused(await post(client, JSON.stringify({ messages: MESSAGES }), { signal: "soon" }), 400, "invalid_argument", /signal/);
       await refused(await post(client, JSON.stringify({ messages: MESSAGES }), { signal: { aborted: true } }), 400, "invalid_argument", /signal/);
