@@ -52,11 +52,18 @@ function checkUpstreamHeaders(up) {
   }
 }
 
-function openaiCases(env, version) {
+/** What every openai-node case needs: the client factory, the SDK's classes, a name prefix. */
+function openaiKit(env, version) {
   const make = (client, options = {}) =>
     new env.openai[version]({ apiKey: "unused", baseURL: BASE, fetch: client.fetch, maxRetries: 0, dangerouslyAllowBrowser: true, ...options });
   const SDK = env.openai[version];
   const t = (name, run) => ({ name: `${version}: ${name}`, run });
+  return { make, SDK, t };
+}
+
+/** Answers through openai-node: completions, streams, tools, reasoning, the models list. */
+function openaiAnswerCases(env, version) {
+  const { make, t } = openaiKit(env, version);
   return [
     t("create, non-stream, withResponse: completion JSON, route headers, answering model", async () => {
       const { up, client } = setup(env);
@@ -142,6 +149,13 @@ function openaiCases(env, version) {
       eq(ids.join(), free.join(), "the free catalog");
       ok(ids.length > 5, `${ids.length} models`);
     }),
+  ];
+}
+
+/** Failures, fallback and aborts through openai-node: its error classes, the upstream signal. */
+function openaiFailureCases(env, version) {
+  const { make, SDK, t } = openaiKit(env, version);
+  return [
     t("429 (quota exhausted) -> RateLimitError with Retry-After", async () => {
       const { up, client } = setup(env);
       up.script.push(recordedError(env.fx, 429, "free-models-per-day. Add 10 credits"));
@@ -393,5 +407,5 @@ function rawCases(env) {
 }
 
 export function cases(env) {
-  return [...openaiCases(env, "openai6"), ...openaiCases(env, "openai7"), ...aiCases(env), ...rawCases(env)];
+  return [...openaiAnswerCases(env, "openai6"), ...openaiFailureCases(env, "openai6"), ...openaiAnswerCases(env, "openai7"), ...openaiFailureCases(env, "openai7"), ...aiCases(env), ...rawCases(env)];
 }
