@@ -2,7 +2,7 @@
 //
 //   --pages N      fresh pages per in-page suite (default 3)
 //   --runs N       timed runs per page (default 7)
-//   --only a,b     suites: decode,large,overhead,catalog,memory,startup,size (default all)
+//   --only a,b     suites: decode,large,overhead,sdk,catalog,memory,startup,size (default all)
 //   --pkg DIR      the built package to measure (default: $FREE_ROUTER_PKG or <repo>/pkg)
 //   --profile CASE CPU-profile one case (decode|decode64|large|overhead|catalog|refilter) instead of the
 //                  suite; with --prof-pkg DIR (a build with wasm names, see prof-build.sh)
@@ -122,6 +122,8 @@ async function prepare(pkgDir) {
   const openai = await bundle(path.join(BENCH, "page/openai-client.js"), path.join(OUT, "openai-client.min.js"));
   const openaiStream = await bundle(path.join(BENCH, "page/openai-stream.js"), path.join(OUT, "openai-stream.min.js"));
   const esp = await bundle(path.join(BENCH, "page/esp.js"), path.join(OUT, "esp.min.js"));
+  const openai7 = await bundle(path.join(BENCH, "page/openai7-client.js"), path.join(OUT, "openai7-client.min.js"));
+  const ai = await bundle(path.join(BENCH, "page/ai-client.js"), path.join(OUT, "ai-client.min.js"));
   const wasm = readFileSync(path.join(pkgDir, "free_router_bg.wasm"));
   const gz = (b) => gzipSync(b, { level: 9 }).length;
   return {
@@ -131,6 +133,8 @@ async function prepare(pkgDir) {
     openai: { raw: openai.length, gzip: gz(openai) },
     openaiStream: { raw: openaiStream.length, gzip: gz(openaiStream) },
     esp: { raw: esp.length, gzip: gz(esp) },
+    openai7: { raw: openai7.length, gzip: gz(openai7) },
+    ai: { raw: ai.length, gzip: gz(ai) },
   };
 }
 
@@ -190,10 +194,12 @@ async function startup(n) {
   const variants = [
     { key: "free-router", url: "/bench/out/fr/free_router.js", init: true },
     { key: "openai", url: "/bench/out/openai-client.min.js", init: false },
+    { key: "openai7", url: "/bench/out/openai7-client.min.js", init: false },
+    { key: "ai", url: "/bench/out/ai-client.min.js", init: false },
   ];
-  const times = { "free-router": [], openai: [] };
+  const times = Object.fromEntries(variants.map((v) => [v.key, []]));
   for (let i = 0; i < n; i++) {
-    const order = i % 2 ? [variants[1], variants[0]] : variants;
+    const order = variants.map((_, j) => variants[(i + j) % variants.length]);
     for (const v of order) {
       const { page, context, errors } = await freshPage("blank.html");
       try {
@@ -204,7 +210,7 @@ async function startup(n) {
           const dt = performance.now() - t0;
           // Not timed: prove the module works.
           if (init) new m.FreeRouterClient({ providers: [{ id: "openrouter" }], storage: "memory" });
-          else if (typeof m.OpenAI !== "function") throw new Error("no OpenAI export");
+          else if (typeof m.OpenAI !== "function" && typeof m.streamText !== "function") throw new Error("no OpenAI or streamText export");
           return dt;
         }, v);
         times[v.key].push(dt);
@@ -394,6 +400,10 @@ async function main() {
       log("overhead: call -> first delta, instant fetch");
       res.overhead = await pagesOf("overhead", "overhead", { runs: R, warmup: 1, perRun: 40 });
     }
+    if (want("sdk")) {
+      log("sdk: openai 6, openai 7 and AI SDK 7 over client.fetch vs on the fetch directly");
+      res.sdk = await pagesOf("sdk", "sdk", { runs: R, warmup: 1 });
+    }
     if (want("catalog")) {
       log("catalog: 400 and 1,000 models");
       res.catalog = await pagesOf("catalog", "catalog", { runs: R, warmup: 1, fixtureUrl: "/tests/fixtures/models_2026-08.json" });
@@ -450,7 +460,7 @@ function evaluate(res) {
     const T = d.times;
     lines.push(`### Streaming decode (${(d.meta.bytes / 2 ** 20).toFixed(2)} MiB, ${d.meta.chunks} chunks, median ms)`);
     lines.push("", "| variant | 1 KiB pieces | 64 KiB pieces |", "| --- | --- | --- |");
-    for (const v of ["free-router", "eventsource-parser", "openai", "floor"]) {
+    for (const v of ["free-router", "eventsource-parser", "openai", "openai7", "floor"]) {
       lines.push(`| ${v} | ${fmtMs(median(flat(T[`${v}@1024`])))} | ${fmtMs(median(flat(T[`${v}@65536`])))} |`);
     }
     lines.push("");
@@ -465,6 +475,8 @@ function evaluate(res) {
       const oa = pairedRatio(T[`openai@${s}`], fr);
       const ot = s === 1024 ? 5 : 20;
       row(`decode-openai-${s}`, `decode vs openai Stream, ${label}`, fmtX(oa.median), `>= ${ot}x`, oa.median >= ot);
+      const oa7 = pairedRatio(T[`openai7@${s}`], fr);
+      row(`decode-openai7-${s}`, `decode vs openai 7 Stream, ${label}`, fmtX(oa7.median), `>= ${ot}x`, oa7.median >= ot);
     }
     const pb = pairedRatio(T["free-router@65536"], T["free-router@1024"]);
     row("decode-64k-vs-1k", "64 KiB time / 1 KiB time (same bytes)", fmtX(pb.median), "<= 1.2x", pb.median <= 1.2);
@@ -483,14 +495,17 @@ function evaluate(res) {
       `| openai 6.49.0 client (esbuild --minify) | ${z.openai.raw} | ${z.openai.gzip} |`,
       `| openai 6.49.0 Stream only | ${z.openaiStream.raw} | ${z.openaiStream.gzip} |`,
       `| eventsource-parser 3.1.1 | ${z.esp.raw} | ${z.esp.gzip} |`,
+      `| openai 7.60.0 client (esbuild --minify) | ${z.openai7.raw} | ${z.openai7.gzip} |`,
+      `| ai 7.0.185 streamText + @ai-sdk/openai-compatible 3.0.97 (esbuild --minify) | ${z.ai.raw} | ${z.ai.gzip} |`,
       "",
     );
   }
   if (res.startup) {
     const s = res.startup;
-    const r = s["free-router"].map((t, i) => t / s.openai[i]);
-    const m = median(r);
-    row("startup", "start-up (fetch+compile+init) / openai cold import()", fmtX(m), "<= 1.0x", m <= 1.0, `${fmtMs(median(s["free-router"]))} ms vs ${fmtMs(median(s.openai))} ms`);
+    for (const [k, name] of [["openai", "openai"], ["openai7", "openai 7"], ["ai", "AI SDK 7"]]) {
+      const m = median(s["free-router"].map((t, i) => t / s[k][i]));
+      row(k === "openai" ? "startup" : `startup-${k}`, `start-up (fetch+compile+init) / ${name} cold import()`, fmtX(m), "<= 1.0x", m <= 1.0, `${fmtMs(median(s["free-router"]))} ms vs ${fmtMs(median(s[k]))} ms`);
+    }
     if (s.parts) {
       const P = s.parts;
       lines.push(
@@ -529,15 +544,38 @@ function evaluate(res) {
     const T = o.times;
     const r = pairedRatio(T["free-router"], T.openai);
     row("overhead", "call -> first delta / openai", fmtX(r.median), "<= 1.0x", r.median <= 1.0, `${fmtMs(median(flat(T["free-router"])))} ms vs ${fmtMs(median(flat(T.openai)))} ms; fetch+split ${fmtMs(median(flat(T["fetch+split"])))} ms`);
+    for (const [k, name] of [["openai7", "openai 7"], ["ai", "AI SDK 7 streamText"]]) {
+      const rk = pairedRatio(T["free-router"], T[k]);
+      row(`overhead-${k}`, `call -> first delta / ${name}`, fmtX(rk.median), "<= 1.0x", rk.median <= 1.0, `${fmtMs(median(flat(T["free-router"])))} ms vs ${fmtMs(median(flat(T[k])))} ms`);
+    }
     const rm = pairedRatio(T["free-router/memory"], T.openai);
     lines.push(
       "### Per-request overhead (median ms from the call to the first delta)",
       "",
-      "| free-router (default storage) | free-router (storage: memory, no shared ledger) | fetch + split | openai |",
-      "| --- | --- | --- | --- |",
-      `| ${fmtMs(median(flat(T["free-router"])))} | ${fmtMs(median(flat(T["free-router/memory"])))} (${fmtX(rm.median)} openai) | ${fmtMs(median(flat(T["fetch+split"])))} | ${fmtMs(median(flat(T.openai)))} |`,
+      "| free-router (default storage) | free-router (storage: memory, no shared ledger) | fetch + split | openai | openai 7 | AI SDK 7 streamText |",
+      "| --- | --- | --- | --- | --- | --- |",
+      `| ${fmtMs(median(flat(T["free-router"])))} | ${fmtMs(median(flat(T["free-router/memory"])))} (${fmtX(rm.median)} openai) | ${fmtMs(median(flat(T["fetch+split"])))} | ${fmtMs(median(flat(T.openai)))} | ${fmtMs(median(flat(T.openai7)))} | ${fmtMs(median(flat(T.ai)))} |`,
       "",
     );
+  }
+  const k = res.sdk;
+  if (k) {
+    const T = k.times;
+    lines.push(
+      `### The SDKs over client.fetch vs on the fetch directly (median ms; decode: ${(k.meta.bytes / 2 ** 20).toFixed(2)} MiB, ${k.meta.chunks} chunks, ${k.meta.pieces} pieces; first: call -> first content)`,
+      "",
+      "| SDK | decode direct | decode over client.fetch | first direct | first over client.fetch |",
+      "| --- | --- | --- | --- | --- |",
+    );
+    for (const [sdk, name] of [["openai6", "openai 6.49.0"], ["openai7", "openai 7.60.0"], ["ai", "AI SDK 7 streamText"]]) {
+      const m = (key) => fmtMs(median(flat(T[key])));
+      lines.push(`| ${name} | ${m(`decode:${sdk}/direct`)} | ${m(`decode:${sdk}/client.fetch`)} | ${m(`first:${sdk}/direct`)} | ${m(`first:${sdk}/client.fetch`)} |`);
+      const per = pairedRatio(T[`first:${sdk}/client.fetch`], T[`first:${sdk}/direct`]);
+      row(`fetch-overhead-${sdk}`, `${name} over client.fetch / direct, per request`, fmtX(per.median), "<= 1.2x", per.median <= 1.2);
+      const thr = pairedRatio(T[`decode:${sdk}/direct`], T[`decode:${sdk}/client.fetch`]);
+      row(`fetch-decode-${sdk}`, `${name} decode throughput over client.fetch / direct`, fmtX(thr.median), ">= 0.8x", thr.median >= 0.8);
+    }
+    lines.push("");
   }
   const l = res.large;
   if (l) {

@@ -47,4 +47,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The real SDKs client.fetch is tested under (openai 6 and 7, AI SDK 7), pinned by their own lockfile.
+if [ ! -d tests/sdk/node_modules ] || [ tests/sdk/package-lock.json -nt tests/sdk/node_modules/.package-lock.json ]; then
+  say "installing the SDKs of tests/sdk"
+  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
+fi
 say "ready"

@@ -39,6 +39,8 @@ stage browser-tests env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIM
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test web --test web_oauth
 stage build bash scripts/build.sh
+# client.fetch under the real openai-node 6 and 7 and AI SDK 7 packages, in Node and headless Chromium.
+stage sdk-tests node --test --test-reporter=tap --test-concurrency=1 tests/sdk/node.test.mjs tests/sdk/browser.test.mjs
 # The generated .d.ts against its snapshot, and tests/types/usage.ts under tsc --strict.
 stage types node tests/types/check.mjs
 # npm pack of pkg/, installed into fresh temp projects: Vite 7 (build + dev), a plain module

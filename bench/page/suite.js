@@ -11,7 +11,8 @@ const MiB = 1024 * 1024;
 
 let FR; // the free-router module (pkg, bundled)
 let wasm; // its wasm exports (init() resolves to them): memory is among them
-let A; // anchors bundle: createParser (eventsource-parser), Stream (openai/core/streaming), OpenAI
+let A; // anchors bundle: createParser (eventsource-parser), Stream/Stream7 (openai 6/7 core/streaming), OpenAI/OpenAI7,
+// streamText and createOpenAICompatible (AI SDK 7)
 
 export async function setup({ pkgUrl, anchorsUrl }) {
   FR = await import(pkgUrl);
@@ -122,6 +123,17 @@ function makeDecoders(client) {
       }
       return out;
     },
+    async openai7(pieces) {
+      nextPieces = pieces;
+      const res = await fakeFetch();
+      const s = A.Stream7.fromSSEResponse(res, new AbortController());
+      let out = "";
+      for await (const chunk of s) {
+        const c = chunk.choices?.[0]?.delta?.content;
+        if (c) out += c;
+      }
+      return out;
+    },
     /** The floor: the same body read and UTF-8 decoded, nothing else. Returns the char count. */
     async floor(pieces) {
       nextPieces = pieces;
@@ -224,7 +236,24 @@ export async function overhead({ runs = 7, warmup = 1, perRun = 40 } = {}) {
     fetch: instant,
   });
   const oa = new A.OpenAI({ apiKey: "sk-bench", baseURL: BASE_URL, dangerouslyAllowBrowser: true, fetch: instant, maxRetries: 0 });
+  const oa7 = new A.OpenAI7({ apiKey: "sk-bench", baseURL: BASE_URL, dangerouslyAllowBrowser: true, fetch: instant, maxRetries: 0 });
+  const aiModel = A.createOpenAICompatible({ name: "bench", baseURL: BASE_URL, fetch: instant })(MODEL);
   const req = { model: MODEL, messages: MESSAGES };
+  const openaiFirst = async (client) => {
+    const t0 = now();
+    const s = await client.chat.completions.create({ ...req, stream: true });
+    const it = s[Symbol.asyncIterator]();
+    let got;
+    while (got === undefined) {
+      const { done, value } = await it.next();
+      if (done) break;
+      const c = value.choices?.[0]?.delta?.content;
+      if (c) got = c;
+    }
+    const dt = now() - t0;
+    while (!(await it.next()).done);
+    return [dt, got];
+  };
 
   const frFirst = async (c) => {
     const t0 = now();
@@ -270,16 +299,16 @@ export async function overhead({ runs = 7, warmup = 1, perRun = 40 } = {}) {
       reader.cancel();
       return [dt, got];
     },
-    async openai() {
+    openai: () => openaiFirst(oa),
+    openai7: () => openaiFirst(oa7),
+    async ai() {
       const t0 = now();
-      const s = await oa.chat.completions.create({ ...req, stream: true });
-      const it = s[Symbol.asyncIterator]();
+      const it = A.streamText({ model: aiModel, messages: MESSAGES, maxRetries: 0 }).textStream[Symbol.asyncIterator]();
       let got;
       while (got === undefined) {
         const { done, value } = await it.next();
         if (done) break;
-        const c = value.choices?.[0]?.delta?.content;
-        if (c) got = c;
+        if (value) got = value;
       }
       const dt = now() - t0;
       while (!(await it.next()).done);
@@ -312,6 +341,95 @@ export async function overhead({ runs = 7, warmup = 1, perRun = 40 } = {}) {
     await tick();
   }
   return { times, samples, meta: { perRun, bodyBytes: body.length } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. The SDKs over client.fetch (issue 17) against the same SDKs on the injected fetch directly.
+
+/** The SDK consumers, each on `fetch`: content out, and the time to the first content. */
+function sdkConsumers(fetch) {
+  const oa6 = new A.OpenAI({ apiKey: "sk-bench", baseURL: BASE_URL, dangerouslyAllowBrowser: true, fetch, maxRetries: 0 });
+  const oa7 = new A.OpenAI7({ apiKey: "sk-bench", baseURL: BASE_URL, dangerouslyAllowBrowser: true, fetch, maxRetries: 0 });
+  const provider = A.createOpenAICompatible({ name: "bench", baseURL: BASE_URL, fetch });
+  const openai = (oa) => async () => {
+    const t0 = now();
+    let first = 0;
+    let out = "";
+    const s = await oa.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true });
+    for await (const chunk of s) {
+      const c = chunk.choices?.[0]?.delta?.content;
+      if (c) {
+        if (!out) first = now() - t0;
+        out += c;
+      }
+    }
+    return [first, out];
+  };
+  return {
+    openai6: openai(oa6),
+    openai7: openai(oa7),
+    async ai() {
+      const t0 = now();
+      let first = 0;
+      let out = "";
+      const r = A.streamText({ model: provider(MODEL), messages: MESSAGES, maxRetries: 0 });
+      for await (const c of r.textStream) {
+        if (c && !out) first = now() - t0;
+        out += c;
+      }
+      return [first, out];
+    },
+  };
+}
+
+/** Each SDK over client.fetch (a client on the fake fetch) and on the fake fetch directly:
+ * `decode` times a whole ~2 MiB stream, `first` the call to the first content (instant body). */
+export async function sdk({ runs = 7, warmup = 1, bytes = 2 * MiB, piece = 65536, perRun = 20 } = {}) {
+  const t = makeTranscript(bytes, 2);
+  const pieces = cut(t.bytes, piece);
+  const enc = new TextEncoder();
+  const short = enc.encode(
+    `data: {"id":"gen-1","object":"chat.completion.chunk","created":1786000002,"model":"openai/gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hello","role":"assistant"},"finish_reason":null}]}\n\n` +
+      `data: {"id":"gen-1","object":"chat.completion.chunk","created":1786000002,"model":"openai/gpt-4o-mini","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`,
+  );
+  let body = pieces;
+  const fake = () => Promise.resolve(sseResponse(body));
+  const direct = sdkConsumers(fake);
+  const via = sdkConsumers(streamClient(fake).fetch);
+  const variants = [];
+  for (const name of Object.keys(direct)) {
+    variants.push({ key: `${name}/direct`, run: direct[name] }, { key: `${name}/client.fetch`, run: via[name] });
+  }
+  // Decode: whole streams, interleaved, outputs checked.
+  const decodeTimes = await interleave(
+    variants.map((v) => ({
+      key: `decode:${v.key}`,
+      run: async () => (await v.run())[1],
+      expect: (o) => o === t.text,
+      describe: (o) => firstDiff(o, t.text),
+    })),
+    runs,
+    warmup,
+  );
+  // Per request: call -> first content, a short body answered at once; `perRun` calls averaged.
+  body = [short];
+  const times = { ...decodeTimes };
+  for (const v of variants) times[`first:${v.key}`] = [];
+  for (let w = 0; w < warmup * 5; w++) for (const v of variants) check((await v.run())[1] === "Hello", `${v.key} (warm-up)`);
+  for (let r = 0; r < runs; r++) {
+    const sum = Object.fromEntries(variants.map((v) => [v.key, 0]));
+    for (let k = 0; k < perRun; k++) {
+      for (let j = 0; j < variants.length; j++) {
+        const v = variants[(j + k + r) % variants.length];
+        const [dt, out] = await v.run();
+        check(out === "Hello", `${v.key} (run ${r}) answered ${JSON.stringify(out)}`);
+        sum[v.key] += dt;
+      }
+    }
+    for (const v of variants) times[`first:${v.key}`].push(sum[v.key] / perRun);
+    await tick();
+  }
+  return { times, meta: { bytes: t.bytes.length, chunks: t.chunks, pieces: pieces.length, perRun } };
 }
 
 /** 2. Catalog: bytes in -> listModels(filter) out, and re-filtering the parsed catalog. */

@@ -430,3 +430,10 @@ export interface CompleteOpenRouterAuthOptions {
   /** Give up on the key exchange after this many ms (default 30000). */
   timeoutMs?: number;
 }
+
+/**
+ * `client.fetch`: a standard fetch bound to the client, for openai-node, the AI SDK and other
+ * OpenAI clients. `POST …/chat/completions` (JSON, or server-sent events with `stream: true`) and
+ * `GET …/models` run through the client; failures answer OpenAI-shaped error JSON.
+ */
+export type FreeRouterFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;

@@ -341,6 +341,19 @@ impl FreeRouterClient {
         )
     }
 
+    /// A standard `fetch` bound to this client, for openai-node, the AI SDK and other OpenAI
+    /// clients: `POST …/chat/completions` and `GET …/models` run through the client.
+    ///
+    /// ```js
+    /// const openai = new OpenAI({ apiKey: "unused", baseURL: "https://free-router.invalid/v1", fetch: client.fetch, maxRetries: 0 });
+    /// ```
+    #[wasm_bindgen(getter, unchecked_return_type = "FreeRouterFetch")]
+    pub fn fetch(&self) -> JsValue {
+        crate::web::fetch::bind(FreeRouterClient {
+            inner: self.inner.clone(),
+        })
+    }
+
     /// Listen to one event type (see `FreeRouterEvent`).
     #[wasm_bindgen(js_name = addEventListener)]
     pub fn add_event_listener(

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod client;
 pub mod error;
 pub mod events;
+pub mod fetch;
 pub mod glue;
 pub mod keyinfo;
 pub mod oauth;

@@ -62,6 +62,8 @@ test("every README code sample runs", { timeout: 120_000 }, async () => {
     output: { textContent: "" },
     location,
     console: { log: (...a) => logs.push(a.join(" ")) },
+    // The client.fetch samples' SDKs (tests/sdk/node_modules, from scripts/setup.sh).
+    ...(await import(new URL("tests/sdk/modules.mjs", root).href)),
   };
   scope.client = new lib.FreeRouterClient({ providers: [{ id: "openrouter", apiKey: scope.userKey }], storage: "memory" });
   try {

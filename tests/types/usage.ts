@@ -22,6 +22,7 @@ import init, {
   type FreeRouterEvent,
   type FreeRouterEventOf,
   type FreeRouterEventType,
+  type FreeRouterFetch,
   type FreeRouterOptions,
   type KeyInfo,
   type ModelFilter,
@@ -445,3 +446,13 @@ const made = new FreeRouterError("invalid_argument", "options.providers is empty
 sink(made);
 // @ts-expect-error: unknown error code
 new FreeRouterError("oops", "message");
+
+// client.fetch: a standard fetch, handed to OpenAI clients as their `fetch` option.
+const routedFetch: FreeRouterFetch = client.fetch;
+check<Equal<typeof client.fetch, FreeRouterFetch>>(true);
+const viaFetch: Promise<Response> = routedFetch("https://free-router.invalid/v1/models");
+sink(viaFetch, client.fetch(new Request("https://free-router.invalid/v1/chat/completions"), { method: "POST", body: "{}" }));
+const globalShaped: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> = client.fetch;
+sink(globalShaped);
+// @ts-expect-error: fetch is read-only
+client.fetch = globalThis.fetch;
