@@ -52,6 +52,7 @@ export async function startLiteLLM({ corsOrigins = [] } = {}) {
     LITELLM_CORS_ORIGINS: corsOrigins.join(","),
     PYTHONPATH: HERE, // lab_provider.py and lab_auth.py
     PYTHONUNBUFFERED: "1",
+    PYTHONDONTWRITEBYTECODE: "1", // no __pycache__ in the work tree
     NO_COLOR: "1",
   };
   // Its own process group, so stop() ends the proxy and anything it spawned.

@@ -207,8 +207,11 @@ export const scenarios = {
   },
 
   async endpointDown(lib, lab) {
-    const c = client(lib, lab, { providers: [provider({ baseUrl: lab.downUrl }, { apiKey: lab.key })] });
-    return failure(c.chat({ messages: text("Anyone there?") }));
+    const down = () => client(lib, lab, { providers: [provider({ baseUrl: lab.downUrl }, { apiKey: lab.key })] });
+    return {
+      chat: await failure(down().chat({ messages: text("Anyone there?") })),
+      listModels: await failure(down().listModels()),
+    };
   },
 
   async catalogSource(lib, lab) {
@@ -235,14 +238,20 @@ export const scenarios = {
     const fresh = client(lib, lab);
     const serverRefusal = await failure(fresh.chat({ model, messages: text("Second, fresh client") }));
     const afterRefusal = fresh.quota().scopes.filter((s) => s.provider === "lab");
-    return { content: ok.choices[0].message.content, afterOk, ledgerRefusal, serverRefusal, afterRefusal };
+    const localRefusal = await failure(fresh.chat({ model, messages: text("Third, after the 429") }));
+    return { content: ok.choices[0].message.content, afterOk, ledgerRefusal, serverRefusal, afterRefusal, localRefusal };
   },
 
-  /** A call that waits out LiteLLM's 429 (a minute) and is then sent and answered. */
+  /**
+   * A call that waits for the minute window, then is sent and answered. `learnFirst`: the client
+   * first learns the window from a 200's x-ratelimit-* headers (Node only); otherwise its first
+   * word from the server is LiteLLM's 429.
+   */
   async waitForQuota(lib, lab) {
     const model = lab.limitedModel;
     const events = [];
     const c = client(lib, lab, { events });
+    if (lab.learnFirst) await c.chat({ model, messages: text("Learn the window") });
     const started = Date.now();
     const res = await failure(c.chat({ model, messages: text("Worth the wait") }, { waitForQuota: 90_000 }));
     return {
