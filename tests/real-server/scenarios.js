@@ -144,6 +144,9 @@ export const scenarios = {
     const res = await failure(c.chat({ models: ["lab-broken", "lab-text"], messages: text("Cross over") }, { fallback: true }));
     return {
       res,
+      sequence: events
+        .filter((e) => e.type === "fallback" || e.type === "attempt")
+        .map((e) => (e.type === "attempt" ? { attempt: e.model, provider: e.provider } : { fallbackTo: e.to, provider: e.toProvider })),
       fallbacks: events.filter((e) => e.type === "fallback"),
       attempted: events.filter((e) => e.type === "attempt").map((e) => ({ model: e.model, provider: e.provider })),
     };
@@ -207,10 +210,12 @@ export const scenarios = {
   },
 
   async endpointDown(lib, lab) {
-    const down = () => client(lib, lab, { providers: [provider({ baseUrl: lab.downUrl }, { apiKey: lab.key })] });
+    const down = (apiKey) => client(lib, lab, { providers: [provider({ baseUrl: lab.downUrl }, { apiKey })] });
     return {
-      chat: await failure(down().chat({ messages: text("Anyone there?") })),
-      listModels: await failure(down().listModels()),
+      chat: await failure(down(lab.key).chat({ messages: text("Anyone there?") })),
+      listModels: await failure(down(lab.key).listModels()),
+      // An endpoint without a key (a local server) is as likely to be down.
+      keylessChat: await failure(down(undefined).chat({ messages: text("Anyone there?") })),
     };
   },
 
