@@ -3,7 +3,9 @@
 // Nothing it does leaves the machine: the LITELLM_LOCAL_* settings keep its start-up from
 // fetching the model cost map and the other files it otherwise downloads.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,11 +37,21 @@ function litellmBin() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** strace can trace this process's children (it is installed and ptrace is allowed). */
+export function canTrace() {
+  try {
+    execFileSync("strace", ["-f", "--seccomp-bpf", "-e", "trace=connect", "-o", "/dev/null", "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Start the proxy; resolves { baseUrl, port, log(), waitForLog(re), stop() } once it answers
  * /health/liveliness. `corsOrigins` is the page origin allowed to call it cross-origin.
  */
-export async function startLiteLLM({ corsOrigins = [] } = {}) {
+export async function startLiteLLM({ corsOrigins = [], traceSockets = false } = {}) {
   const bin = litellmBin();
   const port = await freePort();
   const env = {
@@ -55,8 +67,13 @@ export async function startLiteLLM({ corsOrigins = [] } = {}) {
     PYTHONDONTWRITEBYTECODE: "1", // no __pycache__ in the work tree
     NO_COLOR: "1",
   };
+  const args = ["--config", path.join(HERE, "config.yaml"), "--host", "127.0.0.1", "--port", String(port)];
+  // Under strace (where installed) every socket the proxy binds or connects is on record, so a
+  // test can show it reached nothing beyond loopback; the bind of its own port proves the trace.
+  const traceFile = traceSockets ? path.join(await mkdtemp(path.join(tmpdir(), "litellm-trace-")), "sockets") : null;
+  const command = traceFile ? ["strace", ["-f", "--seccomp-bpf", "-e", "trace=connect,bind", "-o", traceFile, bin, ...args]] : [bin, args];
   // Its own process group, so stop() ends the proxy and anything it spawned.
-  const child = spawn(bin, ["--config", path.join(HERE, "config.yaml"), "--host", "127.0.0.1", "--port", String(port)], {
+  const child = spawn(command[0], command[1], {
     cwd: HERE,
     env,
     detached: true,
@@ -116,6 +133,8 @@ export async function startLiteLLM({ corsOrigins = [] } = {}) {
     port,
     startupMs: Date.now() - started,
     log: () => output,
+    /** The traced bind/connect calls (null when not traced). */
+    sockets: () => (traceFile ? readFileSync(traceFile, "utf8").split("\n").filter((line) => /\b(bind|connect)\(/.test(line)) : null),
     /** Resolves with the first match of `re` in the proxy's output (waits up to `timeoutMs`). */
     waitForLog(re, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {

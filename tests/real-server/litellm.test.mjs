@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { recordExchanges } from "./exchanges.mjs";
-import { GOOD_KEY, HERE, REPO, awayFromMinuteEdge, freePort, startLiteLLM } from "./litellm.mjs";
+import { GOOD_KEY, HERE, REPO, awayFromMinuteEdge, canTrace, freePort, startLiteLLM } from "./litellm.mjs";
 import { runScenario } from "./scenarios.js";
 
 const PKG = path.join(REPO, "pkg");
@@ -73,8 +73,8 @@ before(async () => {
   site = await servePage();
   downUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens there
   const started = Date.now();
-  server = await startLiteLLM({ corsOrigins: [site.origin] });
-  console.log(`# LiteLLM ready after ${Date.now() - started} ms`);
+  server = await startLiteLLM({ corsOrigins: [site.origin], traceSockets: canTrace() });
+  console.log(`LiteLLM ready after ${Date.now() - started} ms`);
   lib = await import(pathToFileURL(path.join(PKG, "free_router.js")).href);
   lib.initSync({ module: readFileSync(path.join(PKG, "free_router_bg.wasm")) });
   const { chromium } = await import("playwright-core");
@@ -388,5 +388,15 @@ describe("LiteLLM proxy", { concurrency: true }, () => {
 
   test("LiteLLM fetched nothing from the internet at start-up", () => {
     assert.doesNotMatch(server.log(), /fetch attempt|Failed to fetch remote|falling back to local/i);
+  });
+
+  test("LiteLLM bound and connected nothing but loopback (strace)", { skip: canTrace() ? false : "strace cannot trace here" }, () => {
+    const sockets = server.sockets();
+    assert.ok(
+      sockets.some((line) => line.includes(`htons(${server.port})`) && line.includes("bind(")),
+      `the trace holds the bind of port ${server.port}:\n${sockets.join("\n")}`,
+    );
+    const offLoopback = sockets.filter((line) => /AF_INET6?/.test(line) && !/"127\.0\.0\.1"|"::1"|"::ffff:127\.0\.0\.1"/.test(line));
+    assert.deepEqual(offLoopback, []);
   });
 });
