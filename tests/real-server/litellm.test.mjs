@@ -34,6 +34,7 @@ let browser;
 let page;
 let lib;
 let downUrl;
+const offsite = []; // requests the page made beyond 127.0.0.1
 
 /** The page's origin: the package, scenarios.js and a page that loads both; nothing else. */
 function servePage() {
@@ -83,6 +84,9 @@ before(async () => {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
   });
   page = await browser.newPage();
+  page.on("request", (r) => {
+    if (new URL(r.url()).hostname !== "127.0.0.1") offsite.push(r.url());
+  });
   await page.goto(`${site.origin}/`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
 });
@@ -311,7 +315,15 @@ function quotaSnapshotFields() {
 
 describe("LiteLLM proxy", { concurrency: true }, () => {
   describe("from Node", { concurrency: false }, () => commonSuite("node"));
-  describe("from a page on another origin", { concurrency: false }, () => commonSuite("page"));
+  describe("from a page on another origin", { concurrency: false }, () => {
+    commonSuite("page");
+
+    test("page: its calls were cross-origin, behind real CORS preflights", () => {
+      assert.match(server.log(), /"OPTIONS \/v1\/chat\/completions HTTP\/1\.1" 200/, "LiteLLM answered a preflight for chat");
+      assert.match(server.log(), /"OPTIONS \/v1\/models HTTP\/1\.1" 200/, "LiteLLM answered a preflight for the catalog");
+      assert.deepEqual(offsite, [], "no request left 127.0.0.1");
+    });
+  });
 
   describe("an rpm-limited model, from Node (all headers visible)", { concurrency: false }, () => {
     let limit;
