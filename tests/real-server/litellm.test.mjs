@@ -145,8 +145,25 @@ function assertError(e, expected, what) {
   for (const [key, value] of Object.entries(expected)) assert.equal(e[key], value, `${what}: ${key} (${e.message})`);
 }
 
+function assertCatalogDown(e, downUrl, call, code = "network") {
+  const host = new URL(downUrl).host;
+  assertError(e, { provider: "lab" }, call);
+  if (code) assert.equal(e.code, code, `${call}: ${e.message}`);
+  assert.notEqual(e.code, "no_candidates", `${call}: ${e.message}`);
+  assert.match(e.message, /model list|catalog/i, `${call}: says the catalog could not be loaded`);
+  assert.ok(e.message.includes(host), `${call}: names ${host}: ${e.message}`);
+  assert.match(e.message, /fail|refused|unreachable/i, `${call}: says why`);
+}
+
 /** The same behaviour from Node and from the page. */
 function commonSuite(where) {
+  callSuite(where);
+  errorSuite(where);
+  routingSuite(where);
+}
+
+/** Catalog, chat, streams, aborts, fallback. */
+function callSuite(where) {
   test(`${where}: listModels() lists the endpoint's models`, async () => {
     const { result } = await run(where, "catalog");
     assert.deepEqual(result.ids, LAB_MODELS);
@@ -222,6 +239,10 @@ function commonSuite(where) {
     });
   });
 
+}
+
+/** What each failure LiteLLM sends becomes, and what an attempt records. */
+function errorSuite(where) {
   test(`${where}: LiteLLM's errors map to their codes (context length, 5xx, mid-stream)`, async () => {
     const { result } = await run(where, "errors");
     assertError(result.contextLength, { code: "context_length", status: 400, provider: "lab", model: "lab-small" }, "context-length 400");
@@ -258,6 +279,10 @@ function commonSuite(where) {
     assert.equal(sentWithKey(lab.badKey, "/v1/chat/completions"), false, "chat() sent the refused key again");
   });
 
+}
+
+/** What the client remembers between calls: unserved models, cooldowns, catalogs. */
+function routingSuite(where) {
   test(`${where}: a model the server does not serve is not tried on every call`, TODO('a model the server does not serve (400 "Invalid model name") is tried again on every call'), async () => {
     const { result } = await run(where, "unservedModel");
     // Both calls are answered by lab-text; lab-ghost costs a request once at most.
@@ -282,16 +307,6 @@ function commonSuite(where) {
     assertError(result, { code: "not_found" }, "lab-txt");
     assert.match(result.message, /lab-text/);
   });
-
-  function assertCatalogDown(e, downUrl, call, code = "network") {
-    const host = new URL(downUrl).host;
-    assertError(e, { provider: "lab" }, call);
-    if (code) assert.equal(e.code, code, `${call}: ${e.message}`);
-    assert.notEqual(e.code, "no_candidates", `${call}: ${e.message}`);
-    assert.match(e.message, /model list|catalog/i, `${call}: says the catalog could not be loaded`);
-    assert.ok(e.message.includes(host), `${call}: names ${host}: ${e.message}`);
-    assert.match(e.message, /fail|refused|unreachable/i, `${call}: says why`);
-  }
 
   test(`${where}: an endpoint that is down: the error says the catalog could not be loaded, from where and why`, async () => {
     const { result, lab } = await run(where, "endpointDown");
@@ -320,25 +335,8 @@ function commonSuite(where) {
   });
 }
 
-/** The fields of `interface QuotaSnapshot` in the shipped .d.ts. */
-function quotaSnapshotFields() {
-  const dts = readFileSync(path.join(PKG, "free_router.d.ts"), "utf8");
-  const body = dts.match(/interface QuotaSnapshot \{([^}]*)\}/)?.[1] ?? "";
-  return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]);
-}
-
-describe("LiteLLM proxy", { concurrency: true }, () => {
-  describe("from Node", { concurrency: false }, () => commonSuite("node"));
-  describe("from a page on another origin", { concurrency: false }, () => {
-    commonSuite("page");
-
-    test("page: its calls were cross-origin, behind real CORS preflights", () => {
-      assert.match(server.log(), /"OPTIONS \/v1\/chat\/completions HTTP\/1\.1" 200/, "LiteLLM answered a preflight for chat");
-      assert.match(server.log(), /"OPTIONS \/v1\/models HTTP\/1\.1" 200/, "LiteLLM answered a preflight for the catalog");
-      assert.deepEqual(offsite, [], "no request left 127.0.0.1");
-    });
-  });
-
+/** The rpm-limited models: one minute window each, so each chain has its own model. */
+function rpmSuites() {
   describe("an rpm-limited model, from Node (all headers visible)", { concurrency: false }, () => {
     let limit;
     test("the ledger learns LiteLLM's x-ratelimit-* headers and refuses the request it would waste", async () => {
@@ -404,6 +402,28 @@ describe("LiteLLM proxy", { concurrency: true }, () => {
       assert.ok(wait > 0 && wait <= 60_000, `retryAfterMs ${wait} (${limit.serverRefusal.message})`);
     });
   });
+}
+
+/** The fields of `interface QuotaSnapshot` in the shipped .d.ts. */
+function quotaSnapshotFields() {
+  const dts = readFileSync(path.join(PKG, "free_router.d.ts"), "utf8");
+  const body = dts.match(/interface QuotaSnapshot \{([^}]*)\}/)?.[1] ?? "";
+  return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]);
+}
+
+describe("LiteLLM proxy", { concurrency: true }, () => {
+  describe("from Node", { concurrency: false }, () => commonSuite("node"));
+  describe("from a page on another origin", { concurrency: false }, () => {
+    commonSuite("page");
+
+    test("page: its calls were cross-origin, behind real CORS preflights", () => {
+      assert.match(server.log(), /"OPTIONS \/v1\/chat\/completions HTTP\/1\.1" 200/, "LiteLLM answered a preflight for chat");
+      assert.match(server.log(), /"OPTIONS \/v1\/models HTTP\/1\.1" 200/, "LiteLLM answered a preflight for the catalog");
+      assert.deepEqual(offsite, [], "no request left 127.0.0.1");
+    });
+  });
+
+  rpmSuites();
 
   test("LiteLLM answers as recorded in fixtures/litellm-exchanges.json", async () => {
     await awayFromMinuteEdge();
@@ -411,18 +431,19 @@ describe("LiteLLM proxy", { concurrency: true }, () => {
     const recorded = JSON.parse(readFileSync(path.join(HERE, "fixtures/litellm-exchanges.json"), "utf8"));
     assert.deepEqual(live, recorded);
   });
+});
 
-  test("LiteLLM fetched nothing from the internet at start-up", () => {
-    assert.doesNotMatch(server.log(), /fetch attempt|Failed to fetch remote|falling back to local/i);
-  });
+// After every suite above has finished: what LiteLLM reached over the whole run.
+test("LiteLLM fetched nothing from the internet", () => {
+  assert.doesNotMatch(server.log(), /fetch attempt|Failed to fetch remote|falling back to local/i);
+});
 
-  test("LiteLLM bound and connected nothing but loopback (strace)", { skip: canTrace() ? false : "strace cannot trace here" }, () => {
-    const sockets = server.sockets();
-    assert.ok(
-      sockets.some((line) => line.includes(`htons(${server.port})`) && line.includes("bind(")),
-      `the trace holds the bind of port ${server.port}:\n${sockets.join("\n")}`,
-    );
-    const offLoopback = sockets.filter((line) => /AF_INET6?/.test(line) && !/"127\.0\.0\.1"|"::1"|"::ffff:127\.0\.0\.1"/.test(line));
-    assert.deepEqual(offLoopback, []);
-  });
+test("LiteLLM bound and connected nothing but loopback over the whole run (strace)", { skip: canTrace() ? false : "strace cannot trace here" }, () => {
+  const sockets = server.sockets();
+  assert.ok(
+    sockets.some((line) => line.includes(`htons(${server.port})`) && line.includes("bind(")),
+    `the trace holds the bind of port ${server.port}:\n${sockets.join("\n")}`,
+  );
+  const offLoopback = sockets.filter((line) => /AF_INET6?/.test(line) && !/"127\.0\.0\.1"|"::1"|"::ffff:127\.0\.0\.1"/.test(line));
+  assert.deepEqual(offLoopback, []);
 });
