@@ -199,14 +199,17 @@ function callSuite(where) {
   test(`${where}: aborting a stream closes it on the server`, async () => {
     const { result, lab } = await run(where, "abort");
     assertError(result.result, { name: "AbortError", code: "aborted" }, "abort");
-    assert.deepEqual(result.pieces, ["tick0 ", "tick1 ", "tick2 "]);
+    // Under load two server chunks can arrive in one read and come out as one delta.
+    assert.equal(result.pieces.length, 3, "aborted after the third delta");
+    assert.match(result.pieces.join(""), /^tick0 tick1 tick2 /);
     const [, chunks] = await server.waitForLog(new RegExp(`slow stream \\[abort ${lab.tag}\\] closed after (\\d+) chunks`), 5_000);
     assert.ok(Number(chunks) < SLOW_CHUNKS, `LiteLLM stopped the stream after ${chunks} of ${SLOW_CHUNKS} chunks`);
   });
 
   test(`${where}: break out of for await closes the stream on the server`, async () => {
     const { result, lab } = await run(where, "breakOut");
-    assert.deepEqual(result.pieces, ["tick0 ", "tick1 "]);
+    assert.equal(result.pieces.length, 2, "left after the second delta");
+    assert.match(result.pieces.join(""), /^tick0 tick1 /);
     const [, chunks] = await server.waitForLog(new RegExp(`slow stream \\[break ${lab.tag}\\] closed after (\\d+) chunks`), 5_000);
     assert.ok(Number(chunks) < SLOW_CHUNKS, `LiteLLM stopped the stream after ${chunks} of ${SLOW_CHUNKS} chunks`);
   });
