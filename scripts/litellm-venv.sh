@@ -12,20 +12,23 @@ requirements=tests/real-server/requirements.txt
 say() { printf '[setup] %s\n' "$*"; }
 
 python_bin() {
-  # A python3 whose venv module can bootstrap pip; Debian ships that part as python3-venv.
+  # A python3 whose venv module can bootstrap pip (Debian ships that part as python3-venv).
   local candidate
   for candidate in python3 /usr/bin/python3; do
     if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
       command -v "$candidate"
-      return
+      return 0
     fi
   done
-  say "installing Debian's python3-venv" >&2
+  return 1
+}
+
+install_python_venv() {
+  say "installing Debian's python3-venv"
   local sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3 python3-venv >/dev/null
-  command -v /usr/bin/python3
 }
 
 venv_dir() {
@@ -37,7 +40,11 @@ venv_dir() {
     "$litellm_version" "$python_version" "$pins_hash"
 }
 
-python=$(python_bin)
+if [ "${1:-}" = install ] && ! python_bin >/dev/null; then
+  install_python_venv
+fi
+# Without a usable one, `path` still answers (for python3), and the tests say to run setup.
+python=$(python_bin || command -v python3)
 dir=$(venv_dir "$python")
 
 case "${1:-}" in
