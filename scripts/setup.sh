@@ -2,6 +2,8 @@
 # Installs what building and testing need, skipping whatever is already there.
 #   scripts/setup.sh            Rust target, wasm-pack, wasm-bindgen CLI, npm devDependencies
 #   scripts/setup.sh --browser  ... and Debian's chromium + chromium-driver for browser tests
+#   scripts/setup.sh --litellm  ... and the LiteLLM proxy of the real-server tests (a Python venv)
+# The flags combine: scripts/test.sh passes both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,16 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg_version
   cargo_install wasm-bindgen-cli --version "$wbg_version" --force
 fi
 
-if [ "${1:-}" = "--browser" ]; then
+want_browser=false; want_litellm=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=true ;;
+    --litellm) want_litellm=true ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+if $want_browser; then
   if ! have chromium || ! have chromedriver; then
     say "installing Debian's chromium and chromium-driver"
     export DEBIAN_FRONTEND=noninteractive
@@ -40,6 +51,10 @@ if [ "${1:-}" = "--browser" ]; then
     $sudo_cmd apt-get update -qq
     $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+fi
+
+if $want_litellm; then
+  bash scripts/litellm-venv.sh install
 fi
 
 # npm devDependencies (wasm-opt from the npm binaryen package, playwright-core, typescript...).

@@ -4,7 +4,7 @@
 # playwright suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser || exit 1
+bash scripts/setup.sh --browser --litellm || exit 1
 
 out=test-output; mkdir -p "$out"
 passed=0; failed=0; broken=()
@@ -49,6 +49,9 @@ stage packaging node --test --test-reporter=tap --test-concurrency=1 tests/packa
 stage size node scripts/size.mjs
 stage node-tests node --test --test-reporter=tap tests/node/
 stage e2e-tests node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+# The built package from Node and from a page on another loopback origin against a real LiteLLM
+# proxy (mock models, tests/real-server/config.yaml) that the test starts and stops.
+stage real-server node --test --test-reporter=tap tests/real-server/
 
 printf '\n'
 if [ ${#broken[@]} -gt 0 ]; then
