@@ -17,8 +17,11 @@ import { createUsagePanel } from "./usage-panel.js";
 const DEMO_BASE_URL = "https://demo.free-router.invalid/api/v1";
 
 const settings = readSettings();
+// ?log=1: the chat request bodies the fake received, for tests (window.demoRequests).
+const demoRequests = settings.log ? (globalThis.demoRequests = []) : undefined;
 // One fake server per page load, so its seeded sequence and its account window run across requests.
 const demoFetch = createDemoFetch({
+  log: demoRequests,
   seed: settings.seed,
   speed: settings.speed,
   faults: settings.faults,

@@ -241,7 +241,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     const bModel = el("span", "badge-model");
     const bProvider = el("span", "badge-provider");
     const bAttempts = el("span", "badge-attempts");
-    badge.append(bModel, bProvider, bAttempts);
+    badge.append(bModel, bProvider, bAttempts, el("span", "visually-hidden", ", show the route"));
     const routeId = `route-${turn.id}`;
     badge.setAttribute("aria-expanded", "false");
     badge.setAttribute("aria-controls", routeId);
@@ -312,7 +312,6 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
           if (bAttempts.textContent !== a) bAttempts.textContent = a;
           badge.dataset.mode = turn.mode ?? "";
           badge.dataset.attempts = String(n);
-          badge.setAttribute("aria-label", `Answered by ${turn.model} ${via}, ${a}. Show the route`);
           badge.hidden = false;
         }
         if (!route.hidden) renderRoute(route, turn);
@@ -773,7 +772,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     if (turn.limit) turn.note = "";
     views.get(user.id)?.update();
     setErrorStatus(e);
-    if (turn.limit) setStatus(turn.limit.text, "error");
+    if (turn.limit) setStatus("Not sent: a free-tier limit is reached. The message below says when it resets.", "error");
     else status.title = friendlyError(code);
     announce.textContent = `The message was not answered. ${turn.limit?.text ?? `${code}: ${message}`}`;
     restoreDraft(user);

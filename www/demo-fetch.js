@@ -28,6 +28,7 @@ import { composeAnswer, imageAnswer, reasoningFor, toolResultAnswer } from "./de
  *   random ones: "429" (a model throttled upstream, with Retry-After), "429-tier" (the free tier's
  *   per-minute window, closed until `tierResetMs` from now), "404" (No endpoints found),
  *   "midstream" (a broken stream), "ok"
+ * @property {object[]} [log]         when given, each chat request's body is pushed to it (tests)
  * @property {number} [tierResetMs]    how long a scripted "429-tier" keeps the account window
  *   closed (default: until the next minute)
  *
@@ -90,7 +91,8 @@ export function createDemoFetch(options = {}) {
   const tierResetMs = Number(options.tierResetMs) > 0 ? Number(options.tierResetMs) : null;
   // The account's free-model requests: a sliding minute, the UTC day, a scripted closure.
   const account = { recent: [], day: "", dayCount: 0, closedUntil: 0 };
-  const env = { seed, faults, script, now, faultRng, paceRng, idRng, timers, ms, loadModels, tierResetMs, account };
+  const log = Array.isArray(options.log) ? options.log : null;
+  const env = { seed, faults, script, now, faultRng, paceRng, idRng, timers, ms, loadModels, tierResetMs, account, log };
 
   const demoFetch = async (input, init = undefined) => {
     const req = await readRequest(input, init);
@@ -140,6 +142,7 @@ async function chatCompletions(env, req) {
     return json(400, { error: { message: "Invalid JSON in request body", code: 400 } });
   }
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  env.log?.push(body);
   if (messages.length === 0) {
     await sleep(ms(PACE.error), req.signal, timers);
     return json(400, { error: { message: 'Input required: specify "prompt" or "messages"', code: 400 } });
@@ -332,9 +335,13 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
   const plan = { kind: "text", text: "", reasoning: "", contentPieces: [], reasoningPieces: [], finish: "stop" };
 
   const forced = body.tool_choice && typeof body.tool_choice === "object" ? body.tool_choice.function?.name : null;
-  const wantsTool = tools.length > 0 && body.tool_choice !== "none" && last?.role !== "tool";
+  // Like a model, call a tool only when the prompt is about it (a word of its name, e.g.
+  // "weather" for get_weather), or when tool_choice asks for one.
+  const required = forced || body.tool_choice === "required";
+  const relevant = tools.find((t) => toolWords(t.function.name).some((w) => prompt.toLowerCase().includes(w)));
+  const wantsTool = tools.length > 0 && body.tool_choice !== "none" && last?.role !== "tool" && (required || relevant);
   if (wantsTool) {
-    const tool = tools.find((t) => t.function.name === forced) ?? tools[0];
+    const tool = tools.find((t) => t.function.name === forced) ?? relevant ?? tools[0];
     const args = JSON.stringify(argsFor(tool.function.parameters, prompt, env.now()));
     plan.kind = "tool";
     plan.tool = { id: `call_${randomId(env.idRng, 24)}`, name: tool.function.name, arguments: args };
@@ -373,6 +380,14 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
     plan.finish = "length";
   }
   return plan;
+}
+
+/** The words of a tool's name worth matching: get_weather -> ["weather"]. */
+function toolWords(name) {
+  return String(name)
+    .toLowerCase()
+    .split(/[^a-z0-9]+|(?=[A-Z])/)
+    .filter((w) => w.length > 3 && !["get", "set", "fetch", "list", "tool"].includes(w));
 }
 
 /** The rest of `text` after `prefix` (matched exactly, else by length: another model's words). */

@@ -9,6 +9,7 @@
  * @property {string|undefined} model   initial model id (default "auto")
  * @property {string[]} script          demo faults for the first chat requests, in order
  * @property {number|undefined} tierResetMs  how long a scripted "429-tier" closes the minute window
+ * @property {boolean} log              keep the demo's chat request bodies in window.demoRequests
  */
 
 /** @returns {Settings} */
@@ -43,5 +44,6 @@ export function readSettings(search = globalThis.location?.search ?? "") {
     .filter((x) => /^(429|429-tier|404|midstream|ok)$/.test(x));
   const tierReset = num("tierReset");
   const tierResetMs = tierReset && tierReset > 0 ? tierReset : undefined;
-  return { seed, faults, speed: speed && speed > 0 ? speed : 1, model, script, tierResetMs };
+  const log = q.get("log") === "1";
+  return { seed, faults, speed: speed && speed > 0 ? speed : 1, model, script, tierResetMs, log };
 }

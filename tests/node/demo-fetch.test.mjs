@@ -225,6 +225,18 @@ test("tools: the first tool is called with streamed argument fragments", async (
   assert.match((await noTools.json()).error.message, /^No endpoints found that support tool use/);
 });
 
+test("tools: called only when the prompt is about one (or tool_choice asks); otherwise a text answer", async () => {
+  const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+  const model = "z-ai/glm-5.2:free";
+  const ask = async (content, extra = {}) =>
+    (await (await chat(createDemoFetch({ seed: 5, speed: FAST }), { model, tools, messages: user(content), ...extra })).json()).choices[0];
+  const code = await ask("Write a retry function in JavaScript");
+  assert.equal(code.finish_reason, "stop");
+  assert.match(code.message.content, /async function withRetry/, "a code question gets code, not a weather call");
+  assert.equal((await ask("Is there rain in the weather forecast?")).finish_reason, "tool_calls");
+  assert.equal((await ask("Write a retry function", { tool_choice: "required" })).finish_reason, "tool_calls");
+});
+
 test("images: a vision model answers that the demo can't see; others 404", async () => {
   const messages = [
     {
