@@ -218,7 +218,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
       update() {
         art.dataset.status = turn.status;
         note.hidden = turn.status !== "failed";
-        note.textContent = turn.status === "failed" ? "Not sent: nothing was kept of this exchange." : "";
+        note.textContent = turn.status === "failed" ? "Not sent: this exchange is left out of the conversation." : "";
         note.dataset.kind = "warn";
       },
       actions(isLast) {
@@ -410,7 +410,13 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     for (const t of tickers) t();
     if (run?.waitUntil) {
       const left = run.waitUntil - Date.now();
-      if (left > 0) setStatus(`Waiting ${countdown(left)} for the free-tier limit to reset… (Stop cancels)`, "warn");
+      if (left > 0) {
+        const text = `Waiting ${countdown(left)} for the free-tier limit to reset… (Stop cancels)`;
+        setStatus(text, "warn");
+        run.turn.note = `${text.slice(0, -16)}; the message goes out then.`;
+        run.turn.noteKind = "warn";
+        run.view.update();
+      }
     }
   }, 250);
 
@@ -688,6 +694,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     try {
       const stream = await target(handle).chatStream(req, opts);
       me.stream = stream;
+      if (me.waitUntil) turn.note = ""; // the wait is over
       me.waitUntil = 0;
       if (me.stopped) stream.abort();
       const live = () => {

@@ -80,8 +80,8 @@ export function createProvidersPanel({ faults, onChange, onSignIn, onRemember })
       setMode("demo", "Offline demo");
       title.textContent = "Offline demo: no key, no network; answers are canned.";
       body.textContent = faults
-        ? "The real library runs against a built-in fake of the OpenRouter API with model auto: it picks a model, and the fake now and then answers 429, 404 or breaks a stream so you can watch fallback in the event timeline."
-        : "The real library runs against a built-in fake of the OpenRouter API with model auto. Fault injection is off.";
+        ? "The real library runs against a built-in fake of the OpenRouter API. Now and then one model answers 429 or 404, or breaks its stream, so you can watch the library fall back (open an answer's badge). The free tier's limits, 20 requests a minute and 50 a day, apply only when you really send that many."
+        : "The real library runs against a built-in fake of the OpenRouter API. Random faults are off.";
     }
   }
 
@@ -110,9 +110,9 @@ export function createProvidersPanel({ faults, onChange, onSignIn, onRemember })
     setMode("trouble", "Can't connect");
     title.textContent = `Live, but ${names} can't be reached from this page.`;
     body.textContent =
-      `The ${catalogError ? "model catalog" : "key information"} did not load (${detail}). ` +
+      `The ${catalogError ? "model catalog" : "key information"} did not load, so chat requests will fail too. ` +
       "Check the internet connection; a privacy or ad blocker, a firewall or a proxy may be stopping requests " +
-      "to the provider. Press Forget keys to go back to the offline demo.";
+      `to the provider. Press Forget keys to go back to the offline demo. (Details: ${detail})`;
     return `Can't reach ${names}: see Providers for what to check.`;
   }
 
