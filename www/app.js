@@ -168,6 +168,8 @@ async function main() {
       usage.render(s);
     },
     onQuotaChange: () => quota?.read(),
+    // A chat request that can't reach the provider (or is refused) updates the notice too.
+    onTrouble: (e) => providers.health({ catalogError: e }),
   });
   let wasm = null;
   try {

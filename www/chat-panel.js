@@ -33,7 +33,7 @@ const ROUTERS = new Set(["auto", "openrouter/free"]);
  *   initial: { model?: string, strategy?: string }, onSettings: (s: object) => void,
  *   onQuotaChange: () => void }} opts
  */
-export function createChatPanel({ getClient, store, initial, onSettings, onQuotaChange }) {
+export function createChatPanel({ getClient, store, initial, onSettings, onQuotaChange, onTrouble = () => {} }) {
   const $ = (id) => document.getElementById(id);
   const form = /** @type {HTMLFormElement} */ ($("chat-form"));
   const chatSection = $("chat");
@@ -367,14 +367,15 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
       ol.append(li);
     }
     parts.push(ol);
-    const skipped = Array.isArray(r.skipped) ? r.skipped : [];
-    if (skipped.length) {
+    // route.skipped is newer than some builds of the library: say nothing when it is absent.
+    const skipped = Array.isArray(r.skipped) ? r.skipped : null;
+    if (skipped?.length) {
       parts.push(el("p", "route-title", `Skipped (${skipped.length})`));
       const ul = el("ul", "skipped");
       for (const s of skipped.slice(0, 12)) ul.append(el("li", "", `${s.model} · ${s.provider}: ${skipWords(s.reason)}`));
       if (skipped.length > 12) ul.append(el("li", "", `and ${skipped.length - 12} more`));
       parts.push(ul);
-    } else {
+    } else if (skipped) {
       parts.push(el("p", "help", "No candidate was skipped."));
     }
     box.replaceChildren(...parts);
@@ -782,6 +783,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     if (turn.limit) setStatus("Not sent: a free-tier limit is reached. The message below says when it resets.", "error");
     else status.title = friendlyError(code);
     announce.textContent = `The message was not answered. ${turn.limit?.text ?? `${code}: ${message}`}`;
+    if (["network", "auth", "forbidden", "payment_required"].includes(code)) onTrouble(e);
     restoreDraft(user);
   }
 
