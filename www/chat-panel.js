@@ -676,10 +676,26 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
 
   /** One request; resolves true when tool results were added and the model should continue. */
   async function request(handle, me, user, extra, started) {
-    const { turn, view } = me;
+    const { turn } = me;
+    const { req, opts } = buildRequest(turn, me, extra);
+    setStatus(req.model === "auto" ? "Choosing a free model…" : `Asking ${req.model}…`);
+    me.stream = null;
+    const textBefore = turn.text;
+    try {
+      const stream = await target(handle).chatStream(req, opts);
+      const usage = await consume(me, stream);
+      const result = await stream.final();
+      return complete(me, stream, result, { usage, textBefore, started });
+    } catch (e) {
+      failed(handle, me, user, e);
+      return false;
+    }
+  }
+
+  /** The chat request and call options for the next round of `turn`. */
+  function buildRequest(turn, me, extra) {
     const model = turn.requested;
-    const upTo = turns.indexOf(turn);
-    const req = { model, messages: [...history(upTo), ...turn.messages] };
+    const req = { model, messages: [...history(turns.indexOf(turn)), ...turn.messages] };
     if (toolsBox.checked) req.tools = [WEATHER_TOOL];
     const opts = {
       signal: me.controller.signal,
@@ -689,83 +705,88 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     };
     if (extra.waitForQuota) opts.waitForQuota = extra.waitForQuota;
     else if (autoWaitBox.checked) opts.waitForQuota = AUTO_WAIT_MS;
-    setStatus(model === "auto" ? "Choosing a free model…" : `Asking ${model}…`);
-    me.stream = null;
-    const textBefore = turn.text;
-    try {
-      const stream = await target(handle).chatStream(req, opts);
-      me.stream = stream;
-      if (me.waitUntil) turn.note = ""; // the wait is over
-      me.waitUntil = 0;
-      if (me.stopped) stream.abort();
-      const live = () => {
-        turn.model = stream.model;
-        turn.provider = stream.provider;
-        turn.attempts = stream.route?.attempts?.length;
-      };
-      live();
+    return { req, opts };
+  }
+
+  /** Reads the stream into the turn, repainting once a frame; resolves with the usage seen. */
+  async function consume(me, stream) {
+    const { turn, view } = me;
+    me.stream = stream;
+    if (me.waitUntil) turn.note = ""; // the wait is over
+    me.waitUntil = 0;
+    if (me.stopped) stream.abort();
+    const live = () => {
+      turn.model = stream.model;
+      turn.provider = stream.provider;
+      turn.attempts = stream.route?.attempts?.length;
       view.update();
-      if (!me.stopped) setStatus(`Streaming from ${stream.model}…`);
-      let usage = null;
-      for await (const d of stream) {
-        if (d.reasoning) turn.reasoning += d.reasoning;
-        if (d.content) turn.text += d.content;
-        if (d.usage) usage = d.usage;
-        if (stream.model !== turn.model) {
-          live();
-          view.update();
-        }
-        view.text();
-      }
-      const result = await stream.final();
-      const route = result.route ?? stream.route;
-      turn.route = route;
-      turn.model = route?.model ?? stream.model;
-      turn.provider = route?.provider ?? stream.provider;
-      turn.attempts = route?.attempts?.length;
-      const msg = result.choices?.[0]?.message ?? { content: turn.text.slice(textBefore.length) };
-      const calls = Array.isArray(msg.tool_calls) ? msg.tool_calls : [];
-      if (calls.length && toolsBox.checked && !me.stopped) {
-        turn.messages.push({ role: "assistant", content: msg.content || null, tool_calls: calls });
-        for (const call of calls) {
-          const out = runTool(call);
-          turn.tools.push({ name: call.function?.name ?? "tool", args: call.function?.arguments ?? "", result: out });
-          turn.messages.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify(out) });
-        }
-        view.update();
-        return true;
-      }
-      turn.messages.push({ role: "assistant", content: msg.content ?? turn.text.slice(textBefore.length) });
-      turn.status = "ok";
-      noteReplacement(turn);
-      view.update();
-      setStatus(summary(started, usage ?? result.usage, route), "ok");
-      announce.textContent = `Answer from ${turn.model}: ${view.art.querySelector(".content")?.textContent.slice(0, 800) ?? ""}`;
-      return false;
-    } catch (e) {
-      me.waitUntil = 0;
-      if (me.stream) {
-        turn.model = me.stream.model;
-        turn.provider = me.stream.provider;
-        turn.attempts = me.stream.route?.attempts?.length;
-        turn.route = me.stream.route;
-      } else if (Array.isArray(e?.attempts)) {
-        turn.route = { attempts: e.attempts, skipped: e.skipped ?? [] };
-      }
-      if (me.stopped || e?.name === "AbortError" || e?.code === "aborted") {
-        turn.status = turn.text ? "stopped" : "failed";
-        if (turn.text) turn.messages.push({ role: "assistant", content: turn.text });
-        else user.status = "failed";
-        turn.note = turn.text ? "Stopped. What was written so far stays in the conversation." : "Stopped before the first word.";
-        turn.noteKind = "warn";
-        setStatus("Aborted: you stopped the stream.", "warn");
-        if (!turn.text) restoreDraft(user);
-      } else {
-        failTurn(handle, user, turn, e);
-      }
-      view.update();
-      return false;
+    };
+    live();
+    if (!me.stopped) setStatus(`Streaming from ${stream.model}…`);
+    let usage = null;
+    for await (const d of stream) {
+      if (d.reasoning) turn.reasoning += d.reasoning;
+      if (d.content) turn.text += d.content;
+      if (d.usage) usage = d.usage;
+      if (stream.model !== turn.model) live();
+      view.text();
     }
+    return usage;
+  }
+
+  /** A round ended: run tool calls (true: ask again) or finish the turn (false). */
+  function complete(me, stream, result, { usage, textBefore, started }) {
+    const { turn, view } = me;
+    const route = result.route ?? stream.route;
+    turn.route = route;
+    turn.model = route?.model ?? stream.model;
+    turn.provider = route?.provider ?? stream.provider;
+    turn.attempts = route?.attempts?.length;
+    const msg = result.choices?.[0]?.message ?? { content: turn.text.slice(textBefore.length) };
+    const calls = Array.isArray(msg.tool_calls) ? msg.tool_calls : [];
+    if (calls.length && toolsBox.checked && !me.stopped) {
+      turn.messages.push({ role: "assistant", content: msg.content || null, tool_calls: calls });
+      for (const call of calls) {
+        const out = runTool(call);
+        turn.tools.push({ name: call.function?.name ?? "tool", args: call.function?.arguments ?? "", result: out });
+        turn.messages.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify(out) });
+      }
+      view.update();
+      return true;
+    }
+    turn.messages.push({ role: "assistant", content: msg.content ?? turn.text.slice(textBefore.length) });
+    turn.status = "ok";
+    noteReplacement(turn);
+    view.update();
+    setStatus(summary(started, usage ?? result.usage, route), "ok");
+    announce.textContent = `Answer from ${turn.model}: ${view.art.querySelector(".content")?.textContent.slice(0, 800) ?? ""}`;
+    return false;
+  }
+
+  /** Stopped by the visitor (the partial text stays) or failed (the exchange leaves the history). */
+  function failed(handle, me, user, e) {
+    const { turn, view } = me;
+    me.waitUntil = 0;
+    if (me.stream) {
+      turn.model = me.stream.model;
+      turn.provider = me.stream.provider;
+      turn.attempts = me.stream.route?.attempts?.length;
+      turn.route = me.stream.route;
+    } else if (Array.isArray(e?.attempts)) {
+      turn.route = { attempts: e.attempts, skipped: e.skipped };
+    }
+    if (me.stopped || e?.name === "AbortError" || e?.code === "aborted") {
+      turn.status = turn.text ? "stopped" : "failed";
+      if (turn.text) turn.messages.push({ role: "assistant", content: turn.text });
+      else user.status = "failed";
+      turn.note = turn.text ? "Stopped. What was written so far stays in the conversation." : "Stopped before the first word.";
+      turn.noteKind = "warn";
+      setStatus("Aborted: you stopped the stream.", "warn");
+      if (!turn.text) restoreDraft(user);
+    } else {
+      failTurn(handle, user, turn, e);
+    }
+    view.update();
   }
 
   /** A failed exchange: kept on screen, left out of the history, the prompt back in the composer. */
