@@ -229,12 +229,8 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     return view;
   }
 
-  function renderAssistant(turn) {
-    const art = el("article", "msg msg-assistant");
-    art.setAttribute("aria-label", "Assistant");
-    art.dataset.id = turn.id;
-    const head = el("div", "msg-head");
-    head.append(el("p", "msg-role", "Assistant"));
+  /** The badge (model, provider, attempts) and the route it opens. */
+  function routeBadge(turn) {
     const badge = el("button", "badge");
     badge.type = "button";
     badge.hidden = true;
@@ -242,19 +238,41 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     const bProvider = el("span", "badge-provider");
     const bAttempts = el("span", "badge-attempts");
     badge.append(bModel, bProvider, bAttempts, el("span", "visually-hidden", ", show the route"));
-    const routeId = `route-${turn.id}`;
-    badge.setAttribute("aria-expanded", "false");
-    badge.setAttribute("aria-controls", routeId);
-    head.append(badge);
     const route = el("div", "route");
-    route.id = routeId;
+    route.id = `route-${turn.id}`;
     route.hidden = true;
+    badge.setAttribute("aria-expanded", "false");
+    badge.setAttribute("aria-controls", route.id);
     badge.addEventListener("click", () => {
       const open = badge.getAttribute("aria-expanded") !== "true";
       badge.setAttribute("aria-expanded", String(open));
       route.hidden = !open;
       if (open) renderRoute(route, turn);
     });
+    const update = () => {
+      if (turn.model) {
+        if (bModel.textContent !== turn.model) bModel.textContent = turn.model;
+        const via = turn.provider ? `via ${turn.provider}` : "";
+        if (bProvider.textContent !== via) bProvider.textContent = via;
+        const n = Number(turn.attempts) || 1;
+        const a = `${n} attempt${n === 1 ? "" : "s"}`;
+        if (bAttempts.textContent !== a) bAttempts.textContent = a;
+        badge.dataset.mode = turn.mode ?? "";
+        badge.dataset.attempts = String(n);
+        badge.hidden = false;
+      }
+      if (!route.hidden) renderRoute(route, turn);
+    };
+    return { badge, route, update };
+  }
+
+  function renderAssistant(turn) {
+    const art = el("article", "msg msg-assistant");
+    art.setAttribute("aria-label", "Assistant");
+    art.dataset.id = turn.id;
+    const head = el("div", "msg-head");
+    const { badge, route, update: updateBadge } = routeBadge(turn);
+    head.append(el("p", "msg-role", "Assistant"), badge);
     const reasoning = el("details", "reasoning");
     reasoning.hidden = true;
     reasoning.append(el("summary", "", "Reasoning"));
@@ -303,18 +321,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
       },
       update() {
         art.dataset.status = turn.status;
-        if (turn.model) {
-          if (bModel.textContent !== turn.model) bModel.textContent = turn.model;
-          const via = turn.provider ? `via ${turn.provider}` : "";
-          if (bProvider.textContent !== via) bProvider.textContent = via;
-          const n = Number(turn.attempts) || 1;
-          const a = `${n} attempt${n === 1 ? "" : "s"}`;
-          if (bAttempts.textContent !== a) bAttempts.textContent = a;
-          badge.dataset.mode = turn.mode ?? "";
-          badge.dataset.attempts = String(n);
-          badge.hidden = false;
-        }
-        if (!route.hidden) renderRoute(route, turn);
+        updateBadge();
         renderTools(tools, turn.tools ?? []);
         note.hidden = !turn.note;
         note.textContent = turn.note ?? "";
