@@ -286,8 +286,8 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     limit.hidden = true;
     const actions = el("div", "msg-actions");
     const copy = actionButton("Copy", () => copyText(turn.text, copy));
-    const retry = actionButton("Retry", () => retryTurn(turn, null), "retry");
-    retry.setAttribute("aria-label", "Retry this answer");
+    // Retry asks the model that answered again (the same settings when nothing answered).
+    const retry = actionButton("Retry", () => retryTurn(turn, turn.status === "ok" && turn.model ? turn.model : null), "retry");
     const other = actionButton("Try another model", () => retryTurn(turn, pickOtherModel(turn)), "retry-other");
     actions.append(copy, retry, other);
     art.append(head, route, reasoning, content, tools, note, limit, actions);

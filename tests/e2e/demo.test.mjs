@@ -205,6 +205,7 @@ describe("playground, static folder on a plain static server", { timeout: 600_00
     await page.click(`${lastAnswer} >> .retry`);
     await waitDone(page);
     assert.equal(await page.locator(".msg-assistant").count(), 1, "retry replaces the answer");
+    assert.equal((await page.textContent(`${lastAnswer} >> .badge-model`)).trim(), firstModel, "retry asks the same model");
     await page.click(`${lastAnswer} >> .retry-other`);
     await waitDone(page);
     assert.equal(await page.locator(".msg-assistant").count(), 1);
@@ -511,6 +512,17 @@ describe("playground, static folder on a plain static server", { timeout: 600_00
     await page.selectOption("#model-sort", "newest");
     await page.waitForTimeout(200);
     assert.notDeepEqual((await contexts()).map(tokens), ctx, "another order");
+    // Price, free and paid: the free ones first, then the cheapest paid.
+    await page.click('.chip[data-filter="free"]');
+    await page.selectOption("#model-sort", "price");
+    await page.waitForTimeout(300);
+    const prices = await page.$$eval("#model-rows tr", (trs) => trs.map((tr) => tr.children[4].textContent));
+    const firstPaid = prices.findIndex((p) => p !== "free");
+    assert.ok(firstPaid > 0 && prices.slice(firstPaid).every((p) => p !== "free"), `free first: ${prices}`);
+    // The library orders by prompt + completion price per million tokens.
+    const paid = prices.slice(firstPaid).map((p) => [...p.matchAll(/\$([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0));
+    assert.deepEqual(paid, [...paid].sort((a, b) => a - b), `cheapest first: ${prices.slice(firstPaid)}`);
+    await page.click('.chip[data-filter="free"]');
 
     await page.fill("#model-search", "gpt oss");
     await page.waitForFunction(() => /match/.test(document.querySelector("#models-count").textContent) && document.querySelectorAll("#model-rows tr").length < 5);
@@ -525,7 +537,7 @@ describe("playground, static folder on a plain static server", { timeout: 600_00
     await page.fill("#model-search", "gpt oss");
     await page.click('.chip[data-filter="vision"]');
     await page.waitForFunction(() => /hidden by/.test(document.querySelector("#models-count").textContent));
-    assert.match(await page.textContent("#models-count"), /^0 models match\. \d+ more match “gpt oss” but are hidden by: .*vision \(\d+\)\./);
+    assert.match(await page.textContent("#models-count"), /^0 models match\. \d+ more match “gpt oss” but are hidden by: .*vision \(\d+\)/);
     await page.click('.chip[data-filter="vision"]');
     // "Use" puts a model into the chat.
     await page.locator("#model-rows tr").first().locator("button").click();
