@@ -102,7 +102,10 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
   function persist(now = false) {
     const saved = turns.map((t) => {
       const { view, ...rest } = t;
-      return rest.status === "streaming" ? { ...rest, status: "stopped", note: "Interrupted by a reload." } : rest;
+      if (rest.status !== "streaming") return rest;
+      // Cut off by a reload: what was written so far stays, like a stopped answer.
+      const messages = rest.text ? [...rest.messages, { role: "assistant", content: rest.text }] : rest.messages;
+      return { ...rest, status: rest.text ? "stopped" : "failed", messages, note: "Interrupted by a reload.", noteKind: "warn" };
     });
     store.save({ turns: saved, draft: promptInput.value, settings: settings() }, now);
   }
@@ -667,6 +670,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     me.turn = turn;
     me.view = view;
     refreshActions();
+    persist();
     try {
       for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
         const more = await request(handle, me, user, extra, started);
@@ -737,6 +741,7 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
       if (d.usage) usage = d.usage;
       if (stream.model !== turn.model) live();
       view.text();
+      persist(); // debounced: a reload mid-answer keeps what was written
     }
     return usage;
   }
@@ -998,6 +1003,9 @@ export function createChatPanel({ getClient, store, initial, onSettings, onQuota
     showPin();
     settingsChanged();
   });
+
+  // The page is going away (reload, sign-in): save now, not after the debounce.
+  window.addEventListener("pagehide", () => persist(true));
 
   // ---------------------------------------------------------------- restore
 

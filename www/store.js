@@ -13,6 +13,17 @@ function area(name) {
   }
 }
 
+/** A big attached image is not kept across reloads: storage is a few MB. */
+function withoutBigImages(m) {
+  if (!Array.isArray(m?.content)) return m;
+  const content = m.content.map((p) =>
+    p?.type === "image_url" && String(p.image_url?.url ?? "").length > MAX_IMAGE_CHARS
+      ? { type: "text", text: "(an image was attached here)" }
+      : p,
+  );
+  return { ...m, content };
+}
+
 export function createStore() {
   let remember = false;
   let timer = 0;
@@ -37,7 +48,9 @@ export function createStore() {
 
   function write(state) {
     const turns = (state.turns ?? []).map((t) =>
-      t.image && t.image.dataUrl?.length > MAX_IMAGE_CHARS ? { ...t, image: { name: t.image.name, dataUrl: "" } } : t,
+      t.image && t.image.dataUrl?.length > MAX_IMAGE_CHARS
+        ? { ...t, image: { name: t.image.name, dataUrl: "" }, messages: (t.messages ?? []).map(withoutBigImages) }
+        : t,
     );
     const text = JSON.stringify({ v: 1, ...state, turns });
     try {

@@ -415,6 +415,34 @@ describe("playground, static folder on a plain static server", { timeout: 600_00
     assert.equal(await page.locator(".msg").count(), 0, "a new conversation stays new after a reload");
     await assertClean(page, problems);
     await page.context().close();
+
+    // A reload in the middle of an answer keeps what was written, and it is sent as history.
+    const slow = await openPage(browser, base, `${SLOW}&log=1`);
+    await ask(slow.page, "Why is the sky blue?");
+    await slow.page.waitForFunction(() => (document.querySelector(".msg-assistant .content")?.textContent.length ?? 0) > 80, null, { timeout: 20_000 });
+    await slow.page.waitForTimeout(300);
+    await slow.page.goto(`${base}${FAST}&log=1`);
+    await waitReady(slow.page, slow.problems);
+    assert.match(await slow.page.textContent(".msg-assistant .msg-note"), /Interrupted by a reload/);
+    const partial = await slow.page.textContent(".msg-assistant .content");
+    assert.ok(partial.length > 80);
+    // A big image is not kept across reloads, but the conversation still is.
+    const big = Buffer.alloc(400_000, 7);
+    await slow.page.setInputFiles("#image", { name: "big.png", mimeType: "image/png", buffer: big });
+    await slow.page.waitForSelector("#attached:not([hidden])");
+    await ask(slow.page, "What is in this picture?");
+    await waitDone(slow.page);
+    const sent = await slow.page.evaluate(() => window.demoRequests.at(-1).messages);
+    assert.equal(sent[1].role, "assistant");
+    assert.match(sent[1].content, /^\(Offline demo — no model was called\.\) \*\*Why the sky is blue\*\*/, "the partial answer is in the history");
+    assert.ok(!/two follow-ups/i.test(sent[1].content), "only the part written before the reload");
+    await slow.page.waitForTimeout(400);
+    await slow.page.reload();
+    await waitReady(slow.page, slow.problems);
+    assert.equal(await slow.page.locator(".msg-user").count(), 2, "the conversation was saved despite the image");
+    assert.match(await slow.page.textContent(".msg-user >> nth=1"), /too large to keep across reloads/);
+    await assertClean(slow.page, slow.problems);
+    await slow.page.context().close();
   });
 
   test("9: live mode with no network says so in words, with next steps", async () => {
