@@ -3,7 +3,8 @@
 //
 //   node scripts/serve.mjs [--port 8080] [--host 127.0.0.1] [--root .] [--csp]
 //
-// Serves the repository root so www/ can import ../pkg/. `/` redirects to /www/.
+// Serves a folder: the static playground that scripts/build-demo.mjs writes (dist/playground,
+// what scripts/demo.sh serves), or any root with a www/ folder, to which `/` then redirects.
 // --port 0 picks a free port; the "Serving …" line always shows the real one
 // (tests read it). --csp adds the strict Content-Security-Policy the demo must
 // survive in production.
@@ -64,6 +65,7 @@ function send(res, status, headers, body) {
 
 export function createServer({ root, csp }) {
   const rootAbs = path.resolve(root);
+  const hasWww = fs.existsSync(path.join(rootAbs, "www"));
   const base = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
   if (csp) base["Content-Security-Policy"] = CSP;
   const text = (res, status, msg, extra = {}) =>
@@ -78,7 +80,7 @@ export function createServer({ root, csp }) {
     } catch {
       return text(res, 400, "Bad Request");
     }
-    if (pathname === "/") return send(res, 302, { ...base, Location: "/www/" }, "");
+    if (pathname === "/" && hasWww) return send(res, 302, { ...base, Location: "/www/" }, "");
     if (pathname.includes("\0")) return text(res, 400, "Bad Request");
 
     // Resolve lexically and refuse anything that leaves the root ("..", encoded or not).
@@ -126,7 +128,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   server.listen(opts.port, opts.host, () => {
     const { port } = server.address();
     const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-    console.log(`Serving http://${host}:${port}/www/`);
+    const www = fs.existsSync(path.join(path.resolve(opts.root), "www")) ? "www/" : "";
+    console.log(`Serving http://${host}:${port}/${www}`);
     if (opts.csp) console.log(`Content-Security-Policy: ${CSP}`);
   });
   const stop = () => {

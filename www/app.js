@@ -1,28 +1,36 @@
 // Playground entry point: loads the wasm library, finishes "Sign in with OpenRouter" when the
-// page is the OAuth callback, and wires the panels (providers, chat, models, quota, events).
-// Plain ES modules, no build step, no inline code: it runs under the strict CSP that
-// scripts/serve.mjs --csp sends.
+// page is the OAuth callback, and wires the panels (chat, providers, quota, "use it", events,
+// models). scripts/build-demo.mjs bundles this module and its imports (markdown, sanitiser,
+// highlighter) into one file; the library itself stays ./pkg/free_router.js next to its wasm.
+// No inline code: it runs under the strict CSP that scripts/serve.mjs --csp sends.
 import init, { FreeRouterClient } from "../pkg/free_router.js";
 import { createDemoFetch } from "./demo-fetch.js";
 import { readSettings } from "./settings.js";
+import { createStore } from "./store.js";
 import { createProvidersPanel } from "./providers-panel.js";
 import { createChatPanel } from "./chat-panel.js";
 import { createModelsPanel } from "./models-panel.js";
 import { createQuotaPanel } from "./quota-panel.js";
 import { createTimeline } from "./timeline-panel.js";
+import { createUsagePanel } from "./usage-panel.js";
 
 const DEMO_BASE_URL = "https://demo.free-router.invalid/api/v1";
 
 const settings = readSettings();
-// One fake server per page load, so its seeded sequence runs across requests.
+// ?log=1: the chat request bodies the fake received, for tests (window.demoRequests).
+const demoRequests = settings.log ? (globalThis.demoRequests = []) : undefined;
+// One fake server per page load, so its seeded sequence and its account window run across requests.
 const demoFetch = createDemoFetch({
+  log: demoRequests,
   seed: settings.seed,
   speed: settings.speed,
   faults: settings.faults,
   script: settings.script,
+  tierResetMs: settings.tierResetMs,
 });
 
 const timeline = createTimeline();
+const store = createStore();
 let chat = null;
 let models = null;
 let quota = null;
@@ -45,7 +53,28 @@ const providers = createProvidersPanel({
     clientChanged();
   },
   onSignIn: signIn,
+  onRemember: (on) => chat?.setRemember(on),
 });
+if (providers.remembered()) store.setRemember(true);
+
+/** Providers for the code sample: ids and endpoints only, never a key. */
+function publicProviders() {
+  const cfg = providers.config();
+  if (cfg.mode !== "live") return [];
+  return cfg.providers.map((p) => {
+    if (p.id !== "custom") return { id: p.id };
+    let baseUrl = "";
+    try {
+      const u = new URL(p.baseUrl);
+      baseUrl = u.origin + u.pathname; // no user:password@, no query
+    } catch {
+      baseUrl = "https://your-endpoint.example/v1";
+    }
+    return { id: "custom", baseUrl, models: p.models };
+  });
+}
+const usage = createUsagePanel({ getProviders: publicProviders });
+let chatSettings = null;
 
 function getClient() {
   const cfg = providers.config();
@@ -78,29 +107,23 @@ function getClient() {
   return cached.handle;
 }
 
-/** New client: everything that shows its state reloads. */
-function clientChanged() {
+/** New client: everything that shows its state reloads, and live mode says if it can't connect. */
+async function clientChanged() {
   chat?.clientChanged();
-  models?.reload();
+  usage.render(chatSettings ?? undefined);
   quota?.read();
-  quota?.refreshTier();
-  loadModelIds();
-}
-
-async function loadModelIds() {
-  try {
-    const list = await getClient().client.listModels();
-    chat?.setModelIds(["auto", "openrouter/free", ...list.map((m) => m.id)]);
-  } catch {
-    chat?.setModelIds(["auto", "openrouter/free"]);
-  }
+  const [catalog, keyError] = await Promise.all([models?.reload(), quota?.refreshTier()]);
+  const trouble = providers.health({ catalogError: catalog?.ok === false ? catalog.error : null, keyError });
+  if (trouble) chat?.setStatus(trouble, "error");
+  else chat?.ready();
 }
 
 async function signIn() {
   providers.setSignInBusy(true);
   providers.setSignInStatus("Opening OpenRouter…");
   try {
-    // Back to this page, without the query (OpenRouter appends ?code=).
+    // Back to this page, without the query (OpenRouter appends ?code=). The conversation and
+    // the draft are in sessionStorage, so they are still here when the page comes back.
     const { url } = await FreeRouterClient.openRouterAuthUrl({
       callbackUrl: location.origin + location.pathname,
       keyLabel: "free-router playground",
@@ -138,8 +161,15 @@ async function main() {
   const root = document.documentElement;
   chat = createChatPanel({
     getClient,
-    defaultModel: settings.model ?? "auto",
-    defaultStrategy: settings.seed !== undefined ? "seeded" : "random",
+    store,
+    initial: { model: settings.model, strategy: settings.seed !== undefined ? "seeded" : undefined },
+    onSettings: (s) => {
+      chatSettings = s;
+      usage.render(s);
+    },
+    onQuotaChange: () => quota?.read(),
+    // A chat request that can't reach the provider (or is refused) updates the notice too.
+    onTrouble: (e) => providers.health({ catalogError: e }),
   });
   let wasm = null;
   try {
@@ -152,11 +182,14 @@ async function main() {
     root.dataset.ready = "error";
     return;
   }
-  models = createModelsPanel({ getClient, onUse: (id) => chat.useModel(id) });
+  models = createModelsPanel({
+    getClient,
+    onUse: (id) => chat.useModel(id),
+    onCatalog: (list) => chat.setModels(list),
+  });
   quota = createQuotaPanel({ getClient });
   await finishSignIn();
-  chat.ready();
-  clientChanged();
+  await clientChanged();
   root.dataset.ready = "true"; // tests wait for this
 }
 

@@ -152,6 +152,24 @@ Paste a key above to ask a real model for a poem on your own theme.`,
 free-router keeps a ledger of these windows in the browser, cools down models that fail, falls back to the next candidate, and never spends money unless you set \`budget.maxUsd\`.`,
   },
   {
+    id: "safety",
+    label: "safe rendering of model output",
+    keywords: ["xss", "sanitize", "sanitise", "safe", "html", "markdown", "table", "render"],
+    text: `**How this page shows model output safely**
+
+Answers are markdown, rendered while they stream, then cleaned by [DOMPurify](https://github.com/cure53/DOMPurify) before they reach the page:
+
+| Model sends | The page shows |
+| --- | --- |
+| \`**bold**\`, lists, tables | formatted text |
+| a fenced code block | highlighted code with a Copy button |
+| raw \`<script>\` or \`<img onerror>\` | nothing: the tags are dropped |
+
+Right after this sentence the demo sent a raw image tag with an \`onerror\` handler; you should see nothing here: <img src="x" onerror="document.title='pwned'">
+
+Links open in a new tab without a referrer.`,
+  },
+  {
     id: "language",
     label: "languages",
     keywords: ["translate", "translation", "french", "spanish", "japanese", "german", "language", "how do you say", "meaning of"],

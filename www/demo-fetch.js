@@ -14,9 +14,9 @@ import { composeAnswer, imageAnswer, reasoningFor, toolResultAnswer } from "./de
 
 /**
  * @typedef {object} DemoFaults
- * @property {number} [rate429]        share of chat requests answered 429 (free-tier per-minute or upstream)
- * @property {number} [rate404]        share answered 404 "No endpoints found for <model>."
- * @property {number} [rateMidstream]  share of streams broken mid-way by an in-stream error chunk
+ * @property {number} [rate429]        share of chat requests answered 429 by a model's upstream (scaled per model)
+ * @property {number} [rate404]        share answered 404 "No endpoints found for <model>." (scaled per model)
+ * @property {number} [rateMidstream]  share of streams broken mid-way by an in-stream error chunk (scaled per model)
  *
  * @typedef {object} DemoFetchOptions
  * @property {number|string} [seed]    makes answers, pacing and faults reproducible
@@ -26,10 +26,20 @@ import { composeAnswer, imageAnswer, reasoningFor, toolResultAnswer } from "./de
  * @property {() => number} [now]      clock (epoch ms) for `created` and rate-limit resets
  * @property {string[]} [script]       faults for the first chat requests, in order, before the
  *   random ones: "429" (a model throttled upstream, with Retry-After), "429-tier" (the free tier's
- *   per-minute window), "404" (No endpoints found), "midstream" (a broken stream), "ok"
+ *   per-minute window, closed until `tierResetMs` from now), "404" (No endpoints found),
+ *   "midstream" (a broken stream), "ok"
+ * @property {object[]} [log]         when given, each chat request's body is pushed to it (tests)
+ * @property {number} [tierResetMs]    how long a scripted "429-tier" keeps the account window
+ *   closed (default: until the next minute)
+ *
+ * Random faults only ever hit one model (upstream 429, 404, a broken stream), so the library's
+ * fallback has somewhere to go. The account-wide free-tier limits (20 requests a minute, 50 a
+ * day, as on OpenRouter) answer 429 only when that many requests were really made, or when a
+ * script says so: the demo never locks itself by chance.
  */
 
 export const DEFAULT_FAULTS = Object.freeze({ rate429: 0.08, rate404: 0.04, rateMidstream: 0.05 });
+export const ACCOUNT_LIMITS = Object.freeze({ perMinute: 20, perDay: 50 });
 
 // Pacing at speed 1, in ms, modelled on the recorded OpenRouter streams.
 const PACE = {
@@ -78,7 +88,11 @@ export function createDemoFetch(options = {}) {
     return speed === Infinity ? 0 : base / speed;
   };
   const script = Array.isArray(options.script) ? options.script.map((x) => String(x).trim()) : [];
-  const env = { seed, faults, script, now, faultRng, paceRng, idRng, timers, ms, loadModels };
+  const tierResetMs = Number(options.tierResetMs) > 0 ? Number(options.tierResetMs) : null;
+  // The account's free-model requests: a sliding minute, the UTC day, a scripted closure.
+  const account = { recent: [], day: "", dayCount: 0, closedUntil: 0 };
+  const log = Array.isArray(options.log) ? options.log : null;
+  const env = { seed, faults, script, now, faultRng, paceRng, idRng, timers, ms, loadModels, tierResetMs, account, log };
 
   const demoFetch = async (input, init = undefined) => {
     const req = await readRequest(input, init);
@@ -103,7 +117,7 @@ export function createDemoFetch(options = {}) {
     if (path.endsWith("/key") || path.endsWith("/auth/key")) {
       if (method !== "GET") return methodNotAllowed();
       await sleep(ms(PACE.small), req.signal, timers);
-      return json(200, keyInfo());
+      return json(200, keyInfo(env));
     }
     await sleep(ms(PACE.small), req.signal, timers);
     return json(404, { error: { message: "Not Found", code: 404 } });
@@ -128,6 +142,7 @@ async function chatCompletions(env, req) {
     return json(400, { error: { message: "Invalid JSON in request body", code: 400 } });
   }
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  env.log?.push(body);
   if (messages.length === 0) {
     await sleep(ms(PACE.error), req.signal, timers);
     return json(400, { error: { message: 'Input required: specify "prompt" or "messages"', code: 400 } });
@@ -195,14 +210,16 @@ async function chatCompletions(env, req) {
   const id = `gen-${created}-${randomId(env.idRng, 20)}`;
 
   // Faults: one draw per request, even when faults are off, so the PRNG sequence
-  // (and so everything else) does not depend on the fault settings.
+  // (and so everything else) does not depend on the fault settings. Each model has its own
+  // temperament: the rates are scaled by a per-model factor between 0.25 and 1.75.
   const roll = faultRng();
   const roll2 = faultRng();
   let fault = null;
   if (faults) {
-    const r429 = faults.rate429;
-    const r404 = r429 + (isRouter ? 0 : faults.rate404);
-    const rMid = r404 + faults.rateMidstream;
+    const k = 0.25 + 1.5 * makeRng(hashString(`${env.seed}|temper|${model.id}`))();
+    const r429 = faults.rate429 * k;
+    const r404 = r429 + (isRouter ? 0 : faults.rate404 * k);
+    const rMid = r404 + faults.rateMidstream * k;
     if (roll < r429) fault = "429";
     else if (roll < r404) fault = "404";
     else if (roll < rMid) fault = "midstream";
@@ -211,13 +228,17 @@ async function chatCompletions(env, req) {
   let forced = null;
   if (env.script.length) {
     forced = env.script.shift();
-    fault = forced === "ok" ? null : forced === "429-tier" ? "429" : forced;
+    fault = forced === "ok" ? null : forced === "429-tier" ? "tier" : forced;
+  }
+  // The account-wide window counts every request to a free model, like OpenRouter's.
+  const window = isFreeModel(model) ? spendAccount(env, fault === "tier") : null;
+  if (window) {
+    await sleep(ms(PACE.error), req.signal, timers);
+    return accountLimited(window);
   }
   if (fault === "429") {
     await sleep(ms(PACE.error), req.signal, timers);
-    // Scripted: "429" is the upstream throttle of one model, "429-tier" the account's window.
-    const r = forced === "429" ? 0.9 : forced === "429-tier" ? 0 : roll2;
-    return rateLimited(env, model, provider, r);
+    return upstreamLimited(model, provider, forced === "429" ? 0.9 : roll2);
   }
   if (fault === "404") {
     await sleep(ms(PACE.error), req.signal, timers);
@@ -250,38 +271,59 @@ async function chatCompletions(env, req) {
   return json(200, completionBody(meta, plan, usage), { "X-Generation-Id": id });
 }
 
-function rateLimited(env, model, provider, roll) {
-  const headers = jsonHeaders();
-  let body;
-  if (model.id.endsWith(":free") && roll < 0.5) {
-    // The account-wide free-tier window: the real body mirrors the headers in
-    // metadata because browsers often can't read X-RateLimit-* across origins.
-    const reset = String((Math.floor(env.now() / 60_000) + 1) * 60_000);
-    const rl = { "X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset };
-    Object.assign(headers, rl);
-    body = {
-      error: {
-        message: "Rate limit exceeded: free-models-per-min. ",
-        code: 429,
-        metadata: { headers: rl, provider_name: null },
-      },
-      user_id: USER_ID,
-    };
-  } else {
-    const retryAfter = 2 + Math.floor(roll * 8);
-    headers["Retry-After"] = String(retryAfter);
-    body = {
-      error: {
-        message: "Provider returned error",
-        code: 429,
-        metadata: {
-          raw: `${model.id} is temporarily rate-limited upstream. Please retry shortly, or add your own key to accumulate your rate limits: https://openrouter.ai/settings/integrations`,
-          provider_name: provider,
-        },
-      },
-      user_id: USER_ID,
-    };
+const isFreeModel = (m) => m.id.endsWith(":free") || m.id === "openrouter/free";
+
+/**
+ * Counts one request against the account's free-model windows. Returns the window that
+ * refuses it ({ kind, limit, reset }), or null when the request may go ahead (and was counted).
+ * `close` (a scripted "429-tier") shuts the minute window now.
+ */
+function spendAccount(env, close) {
+  const a = env.account;
+  const now = env.now();
+  if (close) a.closedUntil = now + (env.tierResetMs ?? 60_000 - (now % 60_000));
+  a.recent = a.recent.filter((t) => t > now - 60_000);
+  const day = new Date(now).toISOString().slice(0, 10);
+  if (a.day !== day) {
+    a.day = day;
+    a.dayCount = 0;
   }
+  if (a.closedUntil > now) return { kind: "min", limit: ACCOUNT_LIMITS.perMinute, reset: a.closedUntil };
+  if (a.recent.length >= ACCOUNT_LIMITS.perMinute) return { kind: "min", limit: ACCOUNT_LIMITS.perMinute, reset: a.recent[0] + 60_000 };
+  if (a.dayCount >= ACCOUNT_LIMITS.perDay) {
+    return { kind: "day", limit: ACCOUNT_LIMITS.perDay, reset: Date.parse(`${day}T00:00:00Z`) + 86_400_000 };
+  }
+  a.recent.push(now);
+  a.dayCount++;
+  return null;
+}
+
+/** The account-wide free-tier 429: the body mirrors the headers in metadata because browsers
+ *  often can't read X-RateLimit-* across origins. */
+function accountLimited({ kind, limit, reset }) {
+  const rl = { "X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) };
+  const message =
+    kind === "day"
+      ? "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day"
+      : "Rate limit exceeded: free-models-per-min. ";
+  const body = { error: { message, code: 429, metadata: { headers: rl, provider_name: null } }, user_id: USER_ID };
+  return new Response(JSON.stringify(body), { status: 429, headers: { ...jsonHeaders(), ...rl } });
+}
+
+/** One model throttled by its upstream provider, with a Retry-After of 2-9 s. */
+function upstreamLimited(model, provider, roll) {
+  const body = {
+    error: {
+      message: "Provider returned error",
+      code: 429,
+      metadata: {
+        raw: `${model.id} is temporarily rate-limited upstream. Please retry shortly, or add your own key to accumulate your rate limits: https://openrouter.ai/settings/integrations`,
+        provider_name: provider,
+      },
+    },
+    user_id: USER_ID,
+  };
+  const headers = { ...jsonHeaders(), "Retry-After": String(2 + Math.floor(roll * 8)) };
   return new Response(JSON.stringify(body), { status: 429, headers });
 }
 
@@ -293,9 +335,13 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
   const plan = { kind: "text", text: "", reasoning: "", contentPieces: [], reasoningPieces: [], finish: "stop" };
 
   const forced = body.tool_choice && typeof body.tool_choice === "object" ? body.tool_choice.function?.name : null;
-  const wantsTool = tools.length > 0 && body.tool_choice !== "none" && last?.role !== "tool";
+  // Like a model, call a tool only when the prompt is about it (a word of its name, e.g.
+  // "weather" for get_weather), or when tool_choice asks for one.
+  const required = forced || body.tool_choice === "required";
+  const relevant = tools.find((t) => toolWords(t.function.name).some((w) => prompt.toLowerCase().includes(w)));
+  const wantsTool = tools.length > 0 && body.tool_choice !== "none" && last?.role !== "tool" && (required || relevant);
   if (wantsTool) {
-    const tool = tools.find((t) => t.function.name === forced) ?? tools[0];
+    const tool = tools.find((t) => t.function.name === forced) ?? relevant ?? tools[0];
     const args = JSON.stringify(argsFor(tool.function.parameters, prompt, env.now()));
     plan.kind = "tool";
     plan.tool = { id: `call_${randomId(env.idRng, 24)}`, name: tool.function.name, arguments: args };
@@ -304,6 +350,8 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
     return plan;
   }
 
+  // A resumed stream sends the partial answer as a trailing assistant message: continue it.
+  const prefix = last?.role === "assistant" && typeof last.content === "string" ? last.content : "";
   let topic = null;
   if (last?.role === "tool") {
     const call = findToolCall(messages, last.tool_call_id);
@@ -315,6 +363,7 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
     topic = answer.topic;
     plan.text = answer.text;
   }
+  if (prefix) plan.text = continuation(plan.text, prefix);
   plan.contentPieces = tokenize(plan.text, rng);
 
   if (wantsReasoning(body, model)) {
@@ -331,6 +380,20 @@ function planAnswer(env, body, messages, model, tools, hasImage) {
     plan.finish = "length";
   }
   return plan;
+}
+
+/** The words of a tool's name worth matching: get_weather -> ["weather"]. */
+function toolWords(name) {
+  return String(name)
+    .toLowerCase()
+    .split(/[^a-z0-9]+|(?=[A-Z])/)
+    .filter((w) => w.length > 3 && !["get", "set", "fetch", "list", "tool"].includes(w));
+}
+
+/** The rest of `text` after `prefix` (matched exactly, else by length: another model's words). */
+function continuation(text, prefix) {
+  if (text.startsWith(prefix)) return text.slice(prefix.length) || " (nothing more to add)";
+  return text.slice(Math.min(prefix.length, text.length)) || " (nothing more to add)";
 }
 
 function wantsReasoning(body, model) {
@@ -560,9 +623,12 @@ function pacedStream(chunks, signal, timers) {
 
 // ---------------------------------------------------------------- key endpoints
 
-function keyInfo() {
+function keyInfo(env) {
+  const a = env.account;
+  const used = a.day === new Date(env.now()).toISOString().slice(0, 10) ? a.dayCount : 0;
   return {
     data: {
+      free_model_daily_requests: { used, limit: ACCOUNT_LIMITS.perDay, remaining: Math.max(0, ACCOUNT_LIMITS.perDay - used) },
       label: "offline demo",
       limit: null,
       limit_reset: null,

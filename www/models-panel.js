@@ -1,5 +1,6 @@
-// Model browser: the live catalog through client.listModels(filter) as a table, with filter
-// chips, a minimum-context slider and a search box that re-filter as you type.
+// Model browser: the live catalog from client.listModels (sorted by the library) as a table,
+// with filter chips, a minimum-context slider, a sort order and a word search across id, name
+// and capabilities; when filters hide search matches it says which.
 
 const CONTEXT_STEPS = [0, 8192, 16384, 32768, 65536, 131072, 200000, 262144, 1000000];
 const CONTEXT_LABELS = ["any", "8k", "16k", "32k", "64k", "128k", "200k", "256k", "1M"];
@@ -11,15 +12,49 @@ const CAPS = [
   ["reasoning", "reasoning"],
 ];
 
+const FILTER_WORDS = {
+  free: "free",
+  vision: "vision",
+  tools: "tools",
+  structuredOutputs: "structured outputs",
+  reasoning: "reasoning",
+  minContext: "min context",
+};
+
+/** Lower-case words of a model: id, name, provider, capabilities, free or paid. */
+function haystack(m) {
+  const caps = CAPS.filter(([k]) => m.capabilities?.[k]).map(([, label]) => label);
+  if (m.capabilities?.structuredOutputs) caps.push("structured outputs");
+  return normalize([m.id, m.name, m.provider, ...caps, m.free ? "free" : "paid"].join(" "));
+}
+const normalize = (s) => ` ${String(s ?? "").toLowerCase().replace(/[^\p{L}\p{N}.]+/gu, " ")} `;
+
+/** Every word of the query appears somewhere ("gpt oss" finds gpt-oss-20b). */
+export function matchesWords(m, words) {
+  if (!words.length) return true;
+  const hay = haystack(m);
+  return words.every((w) => hay.includes(w));
+}
+
+/** The active filters a model fails, by name. */
+function failedFilters(m, f) {
+  const out = [];
+  if (f.free && !m.free) out.push("free");
+  for (const k of ["vision", "tools", "structuredOutputs", "reasoning"]) if (f[k] && !m.capabilities?.[k]) out.push(k);
+  if (f.minContext && !(Number(m.contextLength) >= f.minContext)) out.push("minContext");
+  return out;
+}
+
 /**
- * @param {{ getClient: () => { client: any }, onUse: (id: string) => void }} opts
+ * @param {{ getClient: () => { client: any }, onUse: (id: string) => void, onCatalog?: (models: any[]) => void }} opts
  */
-export function createModelsPanel({ getClient, onUse }) {
+export function createModelsPanel({ getClient, onUse, onCatalog }) {
   const $ = (id) => document.getElementById(id);
   const chips = /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll("#models .chip")]);
   const slider = /** @type {HTMLInputElement} */ ($("min-context"));
   const sliderOut = $("min-context-out");
   const search = /** @type {HTMLInputElement} */ ($("model-search"));
+  const sortSel = /** @type {HTMLSelectElement} */ ($("model-sort"));
   const rows = $("model-rows");
   const count = $("models-count");
 
@@ -29,17 +64,12 @@ export function createModelsPanel({ getClient, onUse }) {
 
   function filter() {
     const f = {};
-    for (const c of chips) {
-      const on = c.getAttribute("aria-pressed") === "true";
-      if (c.dataset.filter === "free") f.free = on ? true : null; // null: free and paid
-      else if (on) f[c.dataset.filter] = true;
-    }
+    for (const c of chips) if (c.getAttribute("aria-pressed") === "true") f[c.dataset.filter] = true;
     const min = CONTEXT_STEPS[Number(slider.value)] ?? 0;
     if (min > 0) f.minContext = min;
-    const q = search.value.trim();
-    if (q) f.search = q;
     return f;
   }
+  const words = () => normalize(search.value).trim().split(/\s+/).filter(Boolean);
 
   function showSlider() {
     const i = Number(slider.value);
@@ -48,32 +78,51 @@ export function createModelsPanel({ getClient, onUse }) {
     slider.setAttribute("aria-valuetext", text);
   }
 
+  function fail(e) {
+    count.textContent = `The catalog can't load: ${e?.code ?? "error"}: ${e?.message ?? e}`;
+    count.dataset.kind = "error";
+    rows.replaceChildren();
+  }
+
   async function reload() {
     const my = ++seq;
     let handle;
     try {
       handle = getClient();
     } catch (e) {
-      count.textContent = `The catalog can't load: ${e?.code ?? "error"}: ${e?.message ?? e}`;
-      count.dataset.kind = "error";
-      rows.replaceChildren();
-      return;
+      fail(e);
+      return { ok: false, error: e };
     }
-    const f = filter();
-    let models;
+    let all;
     try {
-      models = await handle.client.listModels(f);
+      // Free and paid, sorted by the library; filters and word search are applied here so the
+      // page can say which filter hides a match.
+      const sort = sortSel.value || undefined;
+      all = await handle.client.listModels(sort ? { free: null, sort } : { free: null });
     } catch (e) {
-      if (my !== seq) return;
-      count.textContent = `The catalog can't load: ${e?.code ?? "error"}: ${e?.message ?? e}`;
-      count.dataset.kind = "error";
-      rows.replaceChildren();
-      return;
+      if (my === seq) fail(e);
+      return { ok: false, error: e };
     }
-    if (my !== seq) return; // a newer query is on its way
-    render(models);
+    if (my !== seq) return { ok: true };
+    onCatalog?.(all);
+    if (!sortSel.value) all = [...all].sort((a, b) => String(a.name || a.id).localeCompare(String(b.name || b.id)));
+    const f = filter();
+    const w = words();
+    const found = all.filter((m) => matchesWords(m, w));
+    const shown = found.filter((m) => failedFilters(m, f).length === 0);
+    render(shown);
     count.dataset.kind = "info";
-    count.textContent = `${models.length} model${models.length === 1 ? "" : "s"} match.`;
+    let text = `${shown.length} model${shown.length === 1 ? "" : "s"} match.`;
+    const hidden = found.length - shown.length;
+    if (w.length && hidden > 0) {
+      const by = new Map();
+      for (const m of found) for (const k of failedFilters(m, f)) by.set(k, (by.get(k) ?? 0) + 1);
+      const list = [...by].map(([k, n]) => `${FILTER_WORDS[k] ?? k} (${n})`).join(", ");
+      text += ` ${hidden} more match “${search.value.trim()}” but are hidden by: ${list}.`;
+      count.dataset.kind = "warn";
+    }
+    count.textContent = text;
+    return { ok: true };
   }
 
   /** Re-filter soon (typing, dragging): one query per pause. */
@@ -160,6 +209,7 @@ export function createModelsPanel({ getClient, onUse }) {
     soon();
   });
   search.addEventListener("input", () => soon());
+  sortSel.addEventListener("change", () => reload());
   $("refresh-models").addEventListener("click", async () => {
     count.textContent = "Refreshing the catalog…";
     try {

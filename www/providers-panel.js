@@ -8,9 +8,9 @@ const NAMES = { openrouter: "OpenRouter", groq: "Groq", gemini: "Gemini", mistra
 
 /**
  * @typedef {{ mode: "demo" } | { mode: "live", providers: object[], names: string[] }} ProvidersConfig
- * @param {{ faults: boolean|object, onChange: () => void, onSignIn: () => void }} opts
+ * @param {{ faults: boolean|object, onChange: () => void, onSignIn: () => void, onRemember?: (on: boolean) => void }} opts
  */
-export function createProvidersPanel({ faults, onChange, onSignIn }) {
+export function createProvidersPanel({ faults, onChange, onSignIn, onRemember }) {
   const $ = (id) => document.getElementById(id);
   const form = $("key-form");
   const keyInputs = /** @type {HTMLInputElement[]} */ ([...form.querySelectorAll("input.key")]);
@@ -24,6 +24,7 @@ export function createProvidersPanel({ faults, onChange, onSignIn }) {
   const body = $("mode-body");
   const signIn = /** @type {HTMLButtonElement} */ ($("signin"));
   const signInStatus = $("signin-status");
+  const pill = $("mode-pill");
 
   const input = (provider) => keyInputs.find((i) => i.dataset.provider === provider);
   const value = (provider) => input(provider)?.value.trim() ?? "";
@@ -55,27 +56,64 @@ export function createProvidersPanel({ faults, onChange, onSignIn }) {
     return providers.length ? { mode: "live", providers, names } : { mode: "demo" };
   }
 
+  function setMode(mode, pillText) {
+    notice.dataset.mode = mode;
+    pill.dataset.mode = mode;
+    pill.textContent = pillText;
+  }
+
   function render(error) {
     const cfg = config();
     if (error) {
-      notice.dataset.mode = "error";
+      setMode("error", "Settings don't work");
       title.textContent = "These provider settings don't work.";
       body.textContent = `${error.code ?? "error"}: ${error.message ?? String(error)}`;
       return;
     }
     if (cfg.mode === "live") {
-      notice.dataset.mode = "live";
+      setMode("live", "Live");
       title.textContent = `Live: requests go straight from this browser to ${cfg.names.join(", ")}.`;
       body.textContent = cfg.names.includes("OpenRouter")
         ? "Only free models are used (the budget is 0 USD). OpenRouter's free models share one account-wide budget: 20 requests per minute and 50 per day (1000 once you have bought 10 credits)."
         : "Only free models are used (the budget is 0 USD). Each provider's free tier has its own limits.";
     } else {
-      notice.dataset.mode = "demo";
+      setMode("demo", "Offline demo");
       title.textContent = "Offline demo: no key, no network; answers are canned.";
       body.textContent = faults
-        ? "The real library runs against a built-in fake of the OpenRouter API with model auto: it picks a model, and the fake now and then answers 429, 404 or breaks a stream so you can watch fallback in the event timeline."
-        : "The real library runs against a built-in fake of the OpenRouter API with model auto. Fault injection is off.";
+        ? "The real library runs against a built-in fake of the OpenRouter API. Now and then one model answers 429 or 404, or breaks its stream, so you can watch the library fall back (open an answer's badge). The free tier's limits, 20 requests a minute and 50 a day, apply only when you really send that many."
+        : "The real library runs against a built-in fake of the OpenRouter API. Random faults are off.";
     }
+  }
+
+  /**
+   * What loading the catalog and the key info showed. Live mode says in words when the
+   * providers can't be reached or refuse the key, and what to do; it never stays "Live".
+   * @returns {string|null} a short status for the chat, or null when all is well
+   */
+  function health({ catalogError = null, keyError = null } = {}) {
+    const cfg = config();
+    if (cfg.mode !== "live") return null;
+    const names = cfg.names.join(", ");
+    const problem = catalogError ?? keyError;
+    if (!problem) {
+      render();
+      return null;
+    }
+    const code = problem?.code ?? "error";
+    const detail = `${code}: ${problem?.message ?? problem}`;
+    if (code === "auth" || code === "forbidden" || code === "payment_required") {
+      setMode("trouble", "Key refused");
+      title.textContent = `${names} refused the key.`;
+      body.textContent = `Check the key or sign in again; press Forget keys to go back to the offline demo. (${detail})`;
+      return `${names} refused the key: see Providers.`;
+    }
+    setMode("trouble", "Can't connect");
+    title.textContent = `Live, but ${names} can't be reached from this page.`;
+    body.textContent =
+      `The ${catalogError ? "model catalog" : "key information"} did not load, so chat requests will fail too. ` +
+      "Check the internet connection; a privacy or ad blocker, a firewall or a proxy may be stopping requests " +
+      `to the provider. Press Forget keys to go back to the offline demo. (Details: ${detail})`;
+    return `Can't reach ${names}: see Providers for what to check.`;
   }
 
   // ---------------------------------------------------------------- remember on this device
@@ -133,12 +171,16 @@ export function createProvidersPanel({ faults, onChange, onSignIn }) {
     customModels.value = "";
     remember.checked = false;
     changed();
+    onRemember?.(false);
     setSignInStatus("Keys forgotten. The page is back on the offline demo.", "info");
   });
   showKeys.addEventListener("change", () => {
     for (const i of keyInputs) i.type = showKeys.checked ? "text" : "password";
   });
-  remember.addEventListener("change", saveRemembered);
+  remember.addEventListener("change", () => {
+    saveRemembered();
+    onRemember?.(remember.checked);
+  });
   signIn.addEventListener("click", () => onSignIn());
 
   function setSignInStatus(text, kind = "info") {
@@ -153,6 +195,8 @@ export function createProvidersPanel({ faults, onChange, onSignIn }) {
   return {
     config,
     render,
+    health,
+    remembered: () => remember.checked,
     /** A key from "Sign in with OpenRouter": into the field, then the client is rebuilt. */
     setKey(provider, key) {
       const i = input(provider);

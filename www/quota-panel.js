@@ -2,6 +2,7 @@
 // day…), time to reset counting down, spend against the budget, and the OpenRouter tier from
 // client.refreshKeyInfo(). Refreshed on `quota` events and once a second.
 
+const PROVIDER_NAMES = { demo: "Offline demo", openrouter: "OpenRouter", groq: "Groq", gemini: "Gemini", mistral: "Mistral", cerebras: "Cerebras" };
 const WINDOW = { minute: "per minute", hour: "per hour", day: "per day", custom: "in a learned window" };
 
 /** @param {{ getClient: () => { client: any, mode: string } }} opts */
@@ -57,7 +58,9 @@ export function createQuotaPanel({ getClient }) {
       const it = item(key);
       const used = Math.max(0, Math.min(s.limit, Number(s.used) || 0));
       const unit = s.unit === "tokens" ? "tokens" : "requests";
-      const name = `${s.provider} · ${s.scope} · ${unit} ${WINDOW[s.window] ?? s.window}`;
+      const who = PROVIDER_NAMES[s.provider] ?? s.provider;
+      const what = s.scope === "free" ? "free models" : s.scope;
+      const name = `${who} · ${what}: ${unit} ${WINDOW[s.window] ?? s.window}`;
       if (it.label.textContent !== name) it.label.textContent = name;
       const id = `meter-${items.size}-${key.replace(/[^a-z0-9]+/gi, "-")}`;
       if (!it.label.id) it.label.id = id;
@@ -112,7 +115,7 @@ export function createQuotaPanel({ getClient }) {
       handle = getClient();
     } catch {
       tier.textContent = "";
-      return;
+      return null;
     }
     tier.textContent = "";
     try {
@@ -121,10 +124,15 @@ export function createQuotaPanel({ getClient }) {
         ? `OpenRouter free tier${handle.mode === "demo" ? " (offline demo)" : ""}: ${info.freeRequestsPerDay} free requests a day; buying 10 credits once raises it to 1000.`
         : `OpenRouter: credits bought, ${info.freeRequestsPerDay} free requests a day.`;
       read();
+      return null;
     } catch (e) {
       // No OpenRouter key (only other providers) is normal: say nothing alarming.
-      tier.textContent =
-        e?.code === "invalid_argument" ? "" : `Key info unavailable: ${e?.code ?? "error"}: ${e?.message ?? e}`;
+      if (e?.code === "invalid_argument") {
+        tier.textContent = "";
+        return null;
+      }
+      tier.textContent = `Key info unavailable: ${e?.code ?? "error"}: ${e?.message ?? e}`;
+      return e;
     }
   }
 

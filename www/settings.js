@@ -1,4 +1,4 @@
-// Page settings from the query string, e.g. ?seed=1&faults=0&speed=10&script=429,ok.
+// Page settings from the query string, e.g. ?seed=1&faults=0&speed=10&script=429,ok&tierReset=4000.
 // Tests use them to make the offline demo deterministic and fast.
 
 /**
@@ -8,6 +8,8 @@
  * @property {number} speed             demo pacing divisor (1 = realistic)
  * @property {string|undefined} model   initial model id (default "auto")
  * @property {string[]} script          demo faults for the first chat requests, in order
+ * @property {number|undefined} tierResetMs  how long a scripted "429-tier" closes the minute window
+ * @property {boolean} log              keep the demo's chat request bodies in window.demoRequests
  */
 
 /** @returns {Settings} */
@@ -40,5 +42,8 @@ export function readSettings(search = globalThis.location?.search ?? "") {
     .split(",")
     .map((x) => x.trim())
     .filter((x) => /^(429|429-tier|404|midstream|ok)$/.test(x));
-  return { seed, faults, speed: speed && speed > 0 ? speed : 1, model, script };
+  const tierReset = num("tierReset");
+  const tierResetMs = tierReset && tierReset > 0 ? tierReset : undefined;
+  const log = q.get("log") === "1";
+  return { seed, faults, speed: speed && speed > 0 ? speed : 1, model, script, tierResetMs, log };
 }

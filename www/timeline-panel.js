@@ -70,10 +70,11 @@ export function createTimeline() {
     body.className = "event-text";
     body.textContent = text;
     li.append(time, tag, body);
-    const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
+    const box = list.parentElement ?? list; // the scrolling wrapper
+    const stick = box.scrollHeight - box.scrollTop - box.clientHeight < 24;
     list.append(li);
     while (list.childElementCount > MAX_ENTRIES) list.firstElementChild.remove();
-    if (stick) list.scrollTop = list.scrollHeight;
+    if (stick) box.scrollTop = box.scrollHeight;
   }
 
   function median(xs) {

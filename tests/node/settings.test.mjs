@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { readSettings } from "../../www/settings.js";
 
 test("defaults: faults on, realistic speed, random seed", () => {
-  assert.deepEqual(readSettings(""), { seed: undefined, faults: true, speed: 1, model: undefined, script: [] });
+  assert.deepEqual(readSettings(""), { seed: undefined, faults: true, speed: 1, model: undefined, script: [], tierResetMs: undefined, log: false });
 });
 
 test("test parameters: seed, faults off, speed", () => {
-  assert.deepEqual(readSettings("?seed=1&faults=0&speed=10"), { seed: 1, faults: false, speed: 10, model: undefined, script: [] });
+  assert.deepEqual(readSettings("?seed=1&faults=0&speed=10"), { seed: 1, faults: false, speed: 10, model: undefined, script: [], tierResetMs: undefined, log: false });
   assert.equal(readSettings("?faults=off").faults, false);
   assert.equal(readSettings("?faults=1").faults, true);
 });
@@ -27,4 +27,9 @@ test("junk is ignored", () => {
 
 test("a fault script for deterministic tests; unknown steps are dropped", () => {
   assert.deepEqual(readSettings("?script=429,midstream,bogus,ok").script, ["429", "midstream", "ok"]);
+});
+
+test("tierReset sets how long a scripted 429-tier closes the minute window", () => {
+  assert.equal(readSettings("?script=429-tier&tierReset=4000").tierResetMs, 4000);
+  assert.equal(readSettings("?tierReset=-1").tierResetMs, undefined);
 });
