@@ -1111,6 +1111,15 @@ impl Catalog {
         self.hay.retain(|_| keep.next().unwrap_or(true));
         self.models.retain(|m| m.provider != provider);
         let at = at.min(self.models.len());
+        // A model the provider lists twice is listed once: the first entry wins.
+        let mut seen: Vec<String> = Vec::with_capacity(models.len());
+        models.retain(|m| match seen.binary_search(&m.id) {
+            Ok(_) => false,
+            Err(i) => {
+                seen.insert(i, m.id.clone());
+                true
+            }
+        });
         for m in &mut models {
             if m.provider != provider {
                 m.provider = provider.to_owned();

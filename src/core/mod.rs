@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod body;
+pub mod boundary;
 pub mod budget;
 pub mod cache;
 pub mod catalog;
@@ -15,6 +16,7 @@ pub mod num;
 pub mod options;
 pub mod provider;
 pub mod quota;
+pub mod redact;
 pub mod route;
 pub mod sha256;
 pub mod sort;
