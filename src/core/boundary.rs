@@ -12,7 +12,7 @@ use crate::core::json::{self, ParseError, Value};
 /// escapes (including an escaped backslash followed by `u`) and everything else stay as they are.
 pub fn well_formed_escapes(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    if !text.contains("\\u") {
+    if !crate::core::text::contains(text, "\\u") {
         return Cow::Borrowed(text);
     }
     let mut out: Option<String> = None;
@@ -59,8 +59,17 @@ fn hex_escape(bytes: &[u8], at: usize) -> Option<u16> {
     if esc.first() != Some(&b'\\') || esc.get(1) != Some(&b'u') {
         return None;
     }
-    let hex = std::str::from_utf8(esc.get(2..)?).ok()?;
-    u16::from_str_radix(hex, 16).ok()
+    let mut unit = 0u16;
+    for &b in esc.get(2..)? {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        unit = unit << 4 | u16::from(digit);
+    }
+    Some(unit)
 }
 
 /// JSON text from JS as a value, or `invalid_argument` "{what} not valid JSON: ..." that names
@@ -74,7 +83,9 @@ pub fn parse_argument(text: &str, what: &str, root: &str) -> Result<Value, Error
 /// U+FFFD instead of an error.
 pub fn parse_upstream(text: &str) -> Result<Value, ParseError> {
     match json::from_str(text) {
-        Err(_) if text.contains("\\u") => json::from_str(&well_formed_escapes(text)),
+        Err(_) if crate::core::text::contains(text, "\\u") => {
+            json::from_str(&well_formed_escapes(text))
+        }
         r => r,
     }
 }
@@ -127,10 +138,8 @@ pub fn path_at(text: &str, at: usize, root: &str) -> String {
                 let end = string_end(bytes, i);
                 if expect_key {
                     if let Some(Frame::Object(k)) = stack.last_mut() {
-                        let raw = text.get(i..end).unwrap_or("\"\"");
-                        *k = json::from_str(raw)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string));
+                        // The raw key (escapes left as written): enough to find the field.
+                        *k = text.get(i + 1..end.saturating_sub(1)).map(str::to_string);
                     }
                     expect_key = false;
                 }
@@ -153,7 +162,11 @@ pub fn path_at(text: &str, at: usize, root: &str) -> String {
                 path.push_str(k);
             }
             Frame::Object(None) => {}
-            Frame::Array(i) => path.push_str(&format!("[{i}]")),
+            Frame::Array(i) => {
+                path.push('[');
+                path.push_str(&i.to_string());
+                path.push(']');
+            }
         }
     }
     path

@@ -223,7 +223,7 @@ fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
     let port_ok = port.is_some_and(|p| {
         p.len() <= 5
             && p.bytes().all(|b| b.is_ascii_digit())
-            && p.parse::<u32>().map_or(p.is_empty(), |n| n <= 65_535)
+            && p.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 65_535
     });
     let host_ok = host.bytes().all(|b| {
         !b.is_ascii() || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
@@ -422,10 +422,12 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
         }
         // An HTTP header carries Latin-1 only: such a key would fail every request as `network`.
         if let Some(c) = k.chars().find(|c| u32::from(*c) > 0xFF) {
+            let mut code = String::new();
+            crate::core::text::push_hex(&mut code, u64::from(u32::from(c)), 4);
             return Err(format!(
-                "{path}apiKey of provider \"{}\" contains U+{:04X}, which no HTTP header can carry (a zero-width space or a typographic character pasted with it?); paste the key alone",
+                "{path}apiKey of provider \"{}\" contains U+{}, which no HTTP header can carry (a zero-width space or a typographic character pasted with it?); paste the key alone",
                 p.id,
-                u32::from(c)
+                code.to_ascii_uppercase()
             ));
         }
     }

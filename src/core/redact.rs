@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use crate::core::text;
+
 pub const REDACTED: &str = "[redacted]";
 
 /// Shorter values are not searched for: a 1-3 character "key" would blank out common words and
@@ -22,7 +24,7 @@ pub fn by_value<'a>(text: &'a str, secrets: &[String]) -> Cow<'a, str> {
         .iter()
         .filter(|s| s.len() >= MIN_SECRET_LEN)
         .collect();
-    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    crate::core::sort::sort_by_key(&mut sorted, |s| std::cmp::Reverse(s.len()));
     let mut out = Cow::Borrowed(text);
     for s in sorted {
         replace_all(&mut out, s);
@@ -34,10 +36,22 @@ pub fn by_value<'a>(text: &'a str, secrets: &[String]) -> Cow<'a, str> {
     out
 }
 
+// `text::find` rather than `str::replace`: std's substring searcher costs KBs of wasm.
 fn replace_all(text: &mut Cow<'_, str>, secret: &str) {
-    if text.contains(secret) {
-        *text = Cow::Owned(text.replace(secret, REDACTED));
+    let Some(first) = text::find(text, secret) else {
+        return;
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest: &str = text;
+    let mut at = Some(first);
+    while let Some(i) = at {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(REDACTED);
+        rest = rest.get(i + secret.len()..).unwrap_or_default();
+        at = text::find(rest, secret);
     }
+    out.push_str(rest);
+    *text = Cow::Owned(out);
 }
 
 /// The secret as it appears inside a JSON string.
@@ -56,25 +70,29 @@ fn is_key_char(c: char) -> bool {
 /// `word` with every run of key characters that starts with a key prefix replaced (whatever
 /// surrounds it: `key=sk-...`, `"sk-..."`, `<b>sk-...</b>`).
 pub fn prefixed(word: &str) -> Cow<'_, str> {
-    if !KEY_PREFIXES.iter().any(|p| word.contains(p)) {
+    if !KEY_PREFIXES.iter().any(|p| text::contains(word, p)) {
         return Cow::Borrowed(word);
     }
     let mut out = String::with_capacity(word.len());
-    let mut rest = word;
-    while !rest.is_empty() {
-        let run_end = rest.find(|c| !is_key_char(c)).unwrap_or(rest.len());
-        let (run, tail) = rest.split_at(run_end);
+    let mut run_start = 0;
+    // Runs of key characters, each followed by one other character (or the end).
+    for (i, c) in word
+        .char_indices()
+        .chain(std::iter::once((word.len(), ' ')))
+    {
+        if is_key_char(c) && i < word.len() {
+            continue;
+        }
+        let run = word.get(run_start..i).unwrap_or_default();
         if !run.is_empty() && KEY_PREFIXES.iter().any(|p| run.starts_with(p)) {
             out.push_str(REDACTED);
         } else {
             out.push_str(run);
         }
-        // One non-key character, then the next run.
-        let mut chars = tail.chars();
-        if let Some(c) = chars.next() {
+        if i < word.len() {
             out.push(c);
         }
-        rest = chars.as_str();
+        run_start = i + c.len_utf8();
     }
     Cow::Owned(out)
 }
@@ -84,10 +102,16 @@ pub fn all(text: &str, secrets: &[String]) -> String {
     let text = by_value(text, secrets);
     let mut out = String::with_capacity(text.len());
     let mut redact_next = false;
-    let mut rest: &str = &text;
-    while !rest.is_empty() {
-        let space = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let (word, tail) = rest.split_at(space);
+    let mut word_start = 0;
+    // Words, each followed by one whitespace character (or the end), which is kept as it is.
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if !c.is_whitespace() && i < text.len() {
+            continue;
+        }
+        let word = text.get(word_start..i).unwrap_or_default();
         if !word.is_empty() {
             if redact_next {
                 out.push_str(REDACTED);
@@ -96,12 +120,10 @@ pub fn all(text: &str, secrets: &[String]) -> String {
             }
             redact_next = word.eq_ignore_ascii_case("bearer");
         }
-        let word_start = tail
-            .find(|c: char| !c.is_whitespace())
-            .unwrap_or(tail.len());
-        let (spaces, next) = tail.split_at(word_start);
-        out.push_str(spaces);
-        rest = next;
+        if i < text.len() {
+            out.push(c);
+        }
+        word_start = i + c.len_utf8();
     }
     out
 }

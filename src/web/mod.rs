@@ -1,5 +1,6 @@
 //! The wasm-bindgen binding: the only code that touches JavaScript.
 
+pub mod args;
 pub mod batch;
 pub mod call;
 pub mod catalog;
@@ -11,6 +12,7 @@ pub mod keyinfo;
 pub mod oauth;
 pub mod quota;
 pub mod router;
+pub mod secrets;
 pub mod storage;
 pub mod stream;
 pub mod transport;

@@ -446,7 +446,17 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     };
     ctl.release();
     if !(200..300).contains(&status) {
-        return Err(exchange_error(status, &text));
+        // A failed exchange may still carry the new key (or echo the code): never shown.
+        let mut secrets = vec![req.code.clone(), verifier];
+        if let Some(Value::String(k)) = json::from_str(&text)
+            .ok()
+            .and_then(|v| v.get("key").cloned())
+        {
+            secrets.push(k);
+        }
+        let mut e = exchange_error(status, &text);
+        e.redact(&secrets);
+        return Err(e);
     }
     // Never quote this body in an error: it may hold the key.
     let parsed: Option<Value> = json::from_str(&text).ok();
@@ -510,6 +520,8 @@ impl FreeRouterClient {
             let Some(req) = parsed.map_err(|e| to_js(&e))? else {
                 return Ok(JsValue::NULL);
             };
+            // The code (and the verifier, below) is redacted from whatever sign-in reports.
+            let _code = crate::web::secrets::Held::new(vec![req.code.clone()]);
             let key = complete(req).await.map_err(|e| to_js(&e))?;
             Ok(JsValue::from_str(&key))
         })

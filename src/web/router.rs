@@ -262,7 +262,7 @@ fn nothing_usable(
         ),
     };
     if let Some(t) = until {
-        e.retry_after_ms = Some((t - now).max(0.0) as u64);
+        e.retry_after_ms = Some(crate::core::error::delay_ms(t - now));
     }
     e
 }
