@@ -74,6 +74,7 @@ fn hex_escape(bytes: &[u8], at: usize) -> Option<u16> {
 
 /// JSON text from JS as a value, or `invalid_argument` "{what} not valid JSON: ..." that names
 /// the field when the document is nested too deeply.
+#[inline(never)]
 pub fn parse_argument(text: &str, what: &str, root: &str) -> Result<Value, Error> {
     let text = well_formed_escapes(text);
     json::from_str(&text).map_err(|e| Error::invalid(describe(&text, &e, what, root)))

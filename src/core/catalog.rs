@@ -1101,7 +1101,7 @@ impl Catalog {
 
     /// Replaces that provider's models, keeping its place among the providers so that the
     /// unsorted order stays the configuration order across refreshes.
-    pub fn set_provider_models(&mut self, provider: &str, mut models: Vec<ModelInfo>) {
+    pub fn set_provider_models(&mut self, provider: &str, models: Vec<ModelInfo>) {
         let at = self
             .models
             .iter()
@@ -1113,13 +1113,14 @@ impl Catalog {
         let at = at.min(self.models.len());
         // A model the provider lists twice is listed once: the first entry wins.
         let mut seen: Vec<String> = Vec::with_capacity(models.len());
-        models.retain(|m| match seen.binary_search(&m.id) {
-            Ok(_) => false,
-            Err(i) => {
+        let mut unique = Vec::with_capacity(models.len());
+        for m in models {
+            if let Err(i) = seen.binary_search(&m.id) {
                 seen.insert(i, m.id.clone());
-                true
+                unique.push(m);
             }
-        });
+        }
+        let mut models = unique;
         for m in &mut models {
             if m.provider != provider {
                 m.provider = provider.to_owned();

@@ -203,10 +203,18 @@ fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
     // Credentials (`user@`) are refused below, so the host is read from the whole authority.
     let (host, port) = if let Some(h) = authority.strip_prefix('[') {
         match h.split_once(']') {
-            Some((ip, rest)) if ipv6(ip).is_some() => (
-                ip,
-                rest.strip_prefix(':').or((rest.is_empty()).then_some("")),
-            ),
+            // Hex digits, colons and dots (an IPv4 tail): the loopback check parses it exactly.
+            Some((ip, rest))
+                if !ip.is_empty()
+                    && ip
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') =>
+            {
+                (
+                    ip,
+                    rest.strip_prefix(':').or((rest.is_empty()).then_some("")),
+                )
+            }
             _ => ("", None),
         }
     } else {
@@ -424,10 +432,11 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
         if let Some(c) = k.chars().find(|c| u32::from(*c) > 0xFF) {
             let mut code = String::new();
             crate::core::text::push_hex(&mut code, u64::from(u32::from(c)), 4);
+            code.make_ascii_uppercase();
             return Err(format!(
                 "{path}apiKey of provider \"{}\" contains U+{}, which no HTTP header can carry (a zero-width space or a typographic character pasted with it?); paste the key alone",
                 p.id,
-                code.to_ascii_uppercase()
+                code
             ));
         }
     }

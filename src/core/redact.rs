@@ -63,8 +63,8 @@ fn json_escaped(s: &str) -> String {
         .to_string()
 }
 
-fn is_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 /// `word` with every run of key characters that starts with a key prefix replaced (whatever
@@ -73,57 +73,43 @@ pub fn prefixed(word: &str) -> Cow<'_, str> {
     if !KEY_PREFIXES.iter().any(|p| text::contains(word, p)) {
         return Cow::Borrowed(word);
     }
+    let bytes = word.as_bytes();
     let mut out = String::with_capacity(word.len());
-    let mut run_start = 0;
-    // Runs of key characters, each followed by one other character (or the end).
-    for (i, c) in word
-        .char_indices()
-        .chain(std::iter::once((word.len(), ' ')))
-    {
-        if is_key_char(c) && i < word.len() {
-            continue;
+    let mut i = 0;
+    // Key characters are ASCII, so every run boundary is a char boundary.
+    while i < bytes.len() {
+        let start = i;
+        while bytes.get(i).is_some_and(|b| is_key_byte(*b)) {
+            i += 1;
         }
-        let run = word.get(run_start..i).unwrap_or_default();
-        if !run.is_empty() && KEY_PREFIXES.iter().any(|p| run.starts_with(p)) {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(run);
+        let run = word.get(start..i).unwrap_or_default();
+        let secret = !run.is_empty() && KEY_PREFIXES.iter().any(|p| run.starts_with(p));
+        out.push_str(if secret { REDACTED } else { run });
+        let between = i;
+        while bytes.get(i).is_some_and(|b| !is_key_byte(*b)) {
+            i += 1;
         }
-        if i < word.len() {
-            out.push(c);
-        }
-        run_start = i + c.len_utf8();
+        out.push_str(word.get(between..i).unwrap_or_default());
     }
     Cow::Owned(out)
 }
 
 /// Every rule at once: held secrets by value, then key-like runs and the word after "Bearer".
+/// Whitespace comes out as single spaces.
 pub fn all(text: &str, secrets: &[String]) -> String {
     let text = by_value(text, secrets);
     let mut out = String::with_capacity(text.len());
     let mut redact_next = false;
-    let mut word_start = 0;
-    // Words, each followed by one whitespace character (or the end), which is kept as it is.
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        if !c.is_whitespace() && i < text.len() {
-            continue;
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
         }
-        let word = text.get(word_start..i).unwrap_or_default();
-        if !word.is_empty() {
-            if redact_next {
-                out.push_str(REDACTED);
-            } else {
-                out.push_str(&prefixed(word));
-            }
-            redact_next = word.eq_ignore_ascii_case("bearer");
+        if redact_next {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&prefixed(word));
         }
-        if i < text.len() {
-            out.push(c);
-        }
-        word_start = i + c.len_utf8();
+        redact_next = word.eq_ignore_ascii_case("bearer");
     }
     out
 }

@@ -165,12 +165,13 @@ impl FreeRouterClient {
             let _ = health.stats_from_json(&s);
         }
         let quota = QuotaState::new(&opts, &store);
-        let secrets = crate::web::secrets::Held::new(
-            opts.providers
-                .iter()
-                .filter_map(|p| p.api_key.clone())
-                .collect(),
-        );
+        let mut keys = Vec::new();
+        for p in &opts.providers {
+            if let Some(k) = &p.api_key {
+                keys.push(k.clone());
+            }
+        }
+        let secrets = crate::web::secrets::Held::new(keys);
         // Moved, not cloned: after the quota set-up `Inner::providers` is the one list read.
         let providers = std::mem::take(&mut opts.providers)
             .into_iter()
@@ -260,7 +261,7 @@ impl FreeRouterClient {
     pub fn get_model(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] provider: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] provider: Option<JsValue>,
     ) -> Promise {
         let call = "getModel(id, provider)";
         let id = match crate::web::args::string(&id, call, "id", false) {
@@ -368,8 +369,6 @@ impl FreeRouterClient {
     }
 
     /// Listen to one event type (see `FreeRouterEvent`).
-    /// Throws `FreeRouterError` (`invalid_argument`) when `type` is not a string or `listener`
-    /// is neither a function nor an object with `handleEvent`.
     #[wasm_bindgen(js_name = addEventListener)]
     pub fn add_event_listener(
         &self,

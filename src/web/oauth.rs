@@ -446,14 +446,9 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     };
     ctl.release();
     if !(200..300).contains(&status) {
-        // A failed exchange may still carry the new key (or echo the code): never shown.
-        let mut secrets = vec![req.code.clone(), verifier];
-        if let Some(Value::String(k)) = json::from_str(&text)
-            .ok()
-            .and_then(|v| v.get("key").cloned())
-        {
-            secrets.push(k);
-        }
+        // A failed exchange may echo the code or the verifier; a new key in it (`sk-or-...`)
+        // is caught by the key-shape rule.
+        let secrets = [req.code.clone(), verifier];
         let mut e = exchange_error(status, &text);
         e.redact(&secrets);
         return Err(e);

@@ -8,13 +8,13 @@ import { fileURLToPath } from "node:url";
 
 const probe = fileURLToPath(new URL("./leak.mjs", import.meta.url));
 
-test("leak probe: every way of ending a stream releases what it holds", async () => {
+test("leak probe: every way of ending a stream releases what it holds", async (t) => {
   let out;
   try {
     out = await promisify(execFile)(process.execPath, ["--expose-gc", probe], { timeout: 170_000, maxBuffer: 1 << 20 });
   } catch (e) {
     assert.fail(`the leak probe failed:\n${e.stdout ?? ""}${e.stderr ?? ""}${e.message}`);
   }
-  process.stdout.write(out.stdout.replace(/^/gm, "# "));
+  for (const line of out.stdout.trim().split("\n")) t.diagnostic(line);
   assert.match(out.stdout, /chat\(\)/);
 });
