@@ -107,41 +107,35 @@ fn describe(text: &str, e: &ParseError, what: &str, root: &str) -> String {
     format!("{what} not valid JSON: {e}")
 }
 
-enum Frame {
-    Object(Option<String>),
-    Array(usize),
-}
-
 /// The path (`request.response_format.json_schema.schema.properties.a...`) of the value being
 /// read at byte `at` of a JSON document, shortened after a few steps.
 pub fn path_at(text: &str, at: usize, root: &str) -> String {
     let bytes = text.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
+    // Per open container: (is an array, element index or key start, key end).
+    let mut stack: Vec<(bool, usize, usize)> = Vec::new();
     let mut expect_key = false;
     let mut i = 0;
     while i < at.min(bytes.len()) {
         match bytes.get(i).copied().unwrap_or(b' ') {
             b'{' => {
-                stack.push(Frame::Object(None));
+                stack.push((false, 0, 0));
                 expect_key = true;
             }
-            b'[' => stack.push(Frame::Array(0)),
+            b'[' => stack.push((true, 0, 0)),
             b'}' | b']' => {
                 stack.pop();
                 expect_key = false;
             }
             b',' => match stack.last_mut() {
-                Some(Frame::Array(n)) => *n += 1,
-                Some(Frame::Object(_)) => expect_key = true,
+                Some((true, n, _)) => *n += 1,
+                Some(_) => expect_key = true,
                 None => {}
             },
             b'"' => {
                 let end = string_end(bytes, i);
-                if expect_key {
-                    if let Some(Frame::Object(k)) = stack.last_mut() {
-                        // The raw key (escapes left as written): enough to find the field.
-                        *k = text.get(i + 1..end.saturating_sub(1)).map(str::to_string);
-                    }
+                if let (true, Some(top)) = (expect_key, stack.last_mut()) {
+                    // The raw key (escapes left as written): enough to find the field.
+                    *top = (false, i + 1, end.saturating_sub(1));
                     expect_key = false;
                 }
                 i = end;
@@ -152,22 +146,18 @@ pub fn path_at(text: &str, at: usize, root: &str) -> String {
         i += 1;
     }
     let mut path = root.to_string();
-    for (n, f) in stack.iter().enumerate() {
+    for (n, &(array, a, b)) in stack.iter().enumerate() {
         if n >= 8 {
             path.push('…');
             break;
         }
-        match f {
-            Frame::Object(Some(k)) => {
-                path.push('.');
-                path.push_str(k);
-            }
-            Frame::Object(None) => {}
-            Frame::Array(i) => {
-                path.push('[');
-                path.push_str(&i.to_string());
-                path.push(']');
-            }
+        if array {
+            path.push('[');
+            path.push_str(&a.to_string());
+            path.push(']');
+        } else if let Some(key) = text.get(a..b).filter(|k| !k.is_empty()) {
+            path.push('.');
+            path.push_str(key);
         }
     }
     path

@@ -1112,11 +1112,9 @@ impl Catalog {
         self.models.retain(|m| m.provider != provider);
         let at = at.min(self.models.len());
         // A model the provider lists twice is listed once: the first entry wins.
-        let mut seen: Vec<String> = Vec::with_capacity(models.len());
-        let mut unique = Vec::with_capacity(models.len());
+        let mut unique: Vec<ModelInfo> = Vec::with_capacity(models.len());
         for m in models {
-            if let Err(i) = seen.binary_search(&m.id) {
-                seen.insert(i, m.id.clone());
+            if !unique.iter().any(|u| u.id == m.id) {
                 unique.push(m);
             }
         }

@@ -423,20 +423,17 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
         .filter(|k| !k.is_empty())
         .map(str::to_string);
     if let Some(k) = &p.api_key {
-        if k.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(format!(
-                "{path}apiKey contains spaces or control characters; paste the key alone"
-            ));
-        }
         // An HTTP header carries Latin-1 only: such a key would fail every request as `network`.
-        if let Some(c) = k.chars().find(|c| u32::from(*c) > 0xFF) {
+        if let Some(c) = k
+            .chars()
+            .find(|c| c.is_control() || *c == ' ' || u32::from(*c) > 0xFF)
+        {
             let mut code = String::new();
             crate::core::text::push_hex(&mut code, u64::from(u32::from(c)), 4);
             code.make_ascii_uppercase();
             return Err(format!(
-                "{path}apiKey of provider \"{}\" contains U+{}, which no HTTP header can carry (a zero-width space or a typographic character pasted with it?); paste the key alone",
-                p.id,
-                code
+                "{path}apiKey of provider \"{}\" contains U+{code}: spaces, control characters and anything outside Latin-1 (a pasted zero-width space?) cannot travel in an HTTP header; paste the key alone",
+                p.id
             ));
         }
     }

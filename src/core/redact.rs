@@ -18,49 +18,34 @@ pub const MIN_SECRET_LEN: usize = 4;
 static KEY_PREFIXES: [&str; 6] = ["sk-", "gsk_", "csk-", "AIza", "xai-", "hf_"];
 
 /// `text` with every occurrence of every secret replaced, longest secret first (so a key that
-/// contains another is not left half-shown). Also the JSON-escaped form, for texts that are JSON.
+/// contains another is not left half-shown).
 pub fn by_value<'a>(text: &'a str, secrets: &[String]) -> Cow<'a, str> {
-    let mut sorted: Vec<&String> = secrets
-        .iter()
-        .filter(|s| s.len() >= MIN_SECRET_LEN)
-        .collect();
-    crate::core::sort::sort_by_key(&mut sorted, |s| std::cmp::Reverse(s.len()));
-    let mut out = Cow::Borrowed(text);
-    for s in sorted {
-        replace_all(&mut out, s);
-        let escaped = json_escaped(s);
-        if escaped != *s {
-            replace_all(&mut out, &escaped);
+    let mut sorted: Vec<&String> = Vec::new();
+    for s in secrets {
+        if s.len() >= MIN_SECRET_LEN {
+            sorted.push(s);
         }
     }
-    out
-}
-
-// `text::find` rather than `str::replace`: std's substring searcher costs KBs of wasm.
-fn replace_all(text: &mut Cow<'_, str>, secret: &str) {
-    let Some(first) = text::find(text, secret) else {
-        return;
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut rest: &str = text;
-    let mut at = Some(first);
-    while let Some(i) = at {
-        out.push_str(rest.get(..i).unwrap_or_default());
-        out.push_str(REDACTED);
-        rest = rest.get(i + secret.len()..).unwrap_or_default();
-        at = text::find(rest, secret);
+    crate::core::sort::sort_by_key(&mut sorted, |s| std::cmp::Reverse(s.len()));
+    let mut out = Cow::Borrowed(text);
+    // `text::find` rather than `str::replace`: std's substring searcher costs KBs of wasm.
+    for secret in sorted {
+        let Some(first) = text::find(&out, secret) else {
+            continue;
+        };
+        let mut done = String::with_capacity(out.len());
+        let mut rest: &str = &out;
+        let mut at = Some(first);
+        while let Some(i) = at {
+            done.push_str(rest.get(..i).unwrap_or_default());
+            done.push_str(REDACTED);
+            rest = rest.get(i + secret.len()..).unwrap_or_default();
+            at = text::find(rest, secret);
+        }
+        done.push_str(rest);
+        out = Cow::Owned(done);
     }
-    out.push_str(rest);
-    *text = Cow::Owned(out);
-}
-
-/// The secret as it appears inside a JSON string.
-fn json_escaped(s: &str) -> String {
-    let mut out = String::new();
-    crate::core::catalog::push_json_str(&mut out, s);
-    out.get(1..out.len().saturating_sub(1))
-        .unwrap_or_default()
-        .to_string()
+    out
 }
 
 fn is_key_byte(b: u8) -> bool {
