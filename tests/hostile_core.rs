@@ -12,6 +12,7 @@ use free_router::core::options::{CallOptions, ClientOptions};
 use free_router::core::provider::ProviderKind;
 use free_router::core::quota::{Ledger, ScopeKey, Verdict};
 use free_router::core::redact;
+use free_router::core::route::{Health, ModelState};
 use free_router::core::wire::Step;
 use proptest::prelude::*;
 
@@ -118,6 +119,21 @@ fn stored_observations_out_of_range_are_discarded() {
     // 30 days later nothing is locked.
     assert_eq!(back.check(&[free_key()], 0, NOW + 30.0 * DAY), Verdict::Ok);
     assert_eq!(back.check(&[free_key()], 0, NOW + 1.0), Verdict::Ok);
+}
+
+#[test]
+fn stored_cooldowns_out_of_range_are_forgotten() {
+    let mut h = Health::new();
+    let saved = r#"{"m":[{"p":"groq","m":"m1","l":1780272000000,"cd":99999999999999999}],"p":[{"p":"openrouter","u":99999999999999999}]}"#;
+    h.stats_from_json(saved).expect("readable");
+    let later = NOW + 30.0 * DAY;
+    assert!(matches!(
+        h.status("groq", "m1", later),
+        ModelState::CoolingDown { .. }
+    ));
+    h.forget_beyond(NOW + DAY);
+    assert_eq!(h.status("groq", "m1", NOW), ModelState::Available);
+    assert_eq!(h.status("openrouter", "x:free", NOW), ModelState::Available);
 }
 
 #[test]

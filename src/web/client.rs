@@ -163,6 +163,9 @@ impl FreeRouterClient {
         if let Some(s) = store.get(STATS_KEY) {
             // Garbage in storage starts us fresh; it must never break the client.
             let _ = health.stats_from_json(&s);
+            // Nothing learned waits longer than a day or the configured cap (issue 18).
+            let longest = opts.retry_after_cap_ms.max(86_400_000) as f64;
+            health.forget_beyond(crate::web::transport::now_ms() + longest);
         }
         let quota = QuotaState::new(&opts, &store);
         let mut keys = Vec::new();
