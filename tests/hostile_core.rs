@@ -156,22 +156,23 @@ fn retry_after_ms_is_a_timer_delay() {
 // ---- the minute window's slot is stamped at send ----
 
 #[test]
-fn a_long_answer_frees_its_minute_slot_a_minute_after_it_was_sent() {
+fn a_long_answer_frees_its_minute_slot_a_minute_after_it_began() {
     let mut l = openrouter();
     let k = [free_key()];
     let mut held = Vec::new();
     for _ in 0..20 {
         held.push(l.reserve(&k, 0, NOW).expect("room for 20 a minute"));
     }
-    // Every answer streams for 30 s.
-    for id in held {
+    // Every answer begins 500 ms after it was sent and streams for 30 s.
+    for mut id in held {
+        id.answered_ms = Some(NOW + 500.0);
         l.commit(id, None, NOW + 30_000.0);
     }
     assert!(matches!(
-        l.check(&k, 0, NOW + 59_000.0),
+        l.check(&k, 0, NOW + 60_000.0),
         Verdict::WaitUntil { .. }
     ));
-    assert_eq!(l.check(&k, 0, NOW + 60_001.0), Verdict::Ok);
+    assert_eq!(l.check(&k, 0, NOW + 60_501.0), Verdict::Ok);
 }
 
 // ---- item 8: keys redacted by value, then by shape ----

@@ -3,9 +3,10 @@
 //! Counting model:
 //! - Every tab owns one *contribution* (its request log, in-flight reservations and spend);
 //!   only that tab writes it. A window's count is the sum over all tabs' contributions.
-//! - Logs hold `(at, requests, tokens)` entries per scope key, stamped when the request was
-//!   sent (`reserve`, counted at `commit`): providers count a request from its arrival, so a
-//!   long stream does not hold its minute slot longer than the provider does. Windows derive their counts from the log:
+//! - Logs hold `(at, requests, tokens)` entries per scope key, stamped when the answer began
+//!   (`ReservationId::answered_ms`, else at `commit`): never earlier than when the provider
+//!   counted the request, so waits never end too early, and a long stream does not hold its
+//!   minute slot until it ends. Windows derive their counts from the log:
 //!   `Minute`, `Hour` and `Millis(n)` slide (an entry leaves exactly `span` after it was
 //!   stamped); `Day` is a calendar day ending at UTC or Pacific midnight.
 //! - Logs stay bounded (`LOG_CAP` entries per key per tab): past it, adjacent entries merge
@@ -157,7 +158,7 @@ struct Obs {
     until: f64,
 }
 
-/// Log entry: (sent at, requests, tokens).
+/// Log entry: (answer began at, requests, tokens).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Entry(f64, u64, u64);
 
@@ -291,9 +292,10 @@ pub struct ReservationId {
     pub id: u64,
     pub keys: Vec<ScopeKey>,
     pub tokens: u64,
-    /// When the request was sent: the provider counts it from its arrival, so the log entry is
-    /// stamped here, not when a long stream ends.
-    pub sent_ms: f64,
+    /// When its answer began (the caller sets it at the first token): the provider had counted
+    /// the request by then, so the log entry is stamped here rather than when a long stream
+    /// ends. Unset, the entry is stamped at `commit`.
+    pub answered_ms: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -823,7 +825,7 @@ impl Ledger {
             id,
             keys,
             tokens,
-            sent_ms: now_ms,
+            answered_ms: None,
         })
     }
 
@@ -832,10 +834,9 @@ impl Ledger {
     pub fn commit(&mut self, id: ReservationId, actual_tokens: Option<u64>, now_ms: f64) {
         let tok = actual_tokens.unwrap_or(id.tokens);
         // Never later than now (a clock that stepped back), never a non-number.
-        let at = if id.sent_ms <= now_ms {
-            id.sent_ms
-        } else {
-            now_ms
+        let at = match id.answered_ms {
+            Some(t) if t <= now_ms => t,
+            _ => now_ms,
         };
         let tab = self.own(now_ms);
         keep_if(&mut tab.pend, &|p| p.id != id.id);

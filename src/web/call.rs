@@ -967,6 +967,10 @@ fn resumed(
             l.attempts
                 .push(attempt_info(&cand, "ok", Some(200), None, now - t0));
             l.prefix = partial.to_string();
+            let mut reservation = reservation;
+            if let Some(r) = reservation.as_mut() {
+                r.answered_ms = Some(now);
+            }
             l.reservation = reservation;
             l.reader = reader;
             // Texts still queued from the old body are read from it before it goes.
