@@ -5,8 +5,10 @@
 // HOSTILE_CASES sets the cases per entry point (2,000 for the full run), HOSTILE_SEED the seed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
 import {
-  loadPackage, rng, SEED, CASES, KEYS, fakeFetch, customOptions, goodStream, sse, json, chunk, enc, HI,
+  REPO, loadPackage, rng, SEED, CASES, KEYS, fakeFetch, customOptions, goodStream, sse, json, chunk, enc, HI,
   assertNoKey, within,
 } from "./lib.mjs";
 
@@ -247,6 +249,16 @@ for (const [name, run] of Object.entries(ENTRY_POINTS)) {
 
 // ---- hostile upstreams ----
 
+// Real recorded answers (tests/fixtures): SSE transcripts and provider error bodies, mutated below.
+const FIXTURES = path.join(REPO, "tests/fixtures");
+const TRANSCRIPTS = readdirSync(FIXTURES)
+  .filter((f) => f.startsWith("sse_") && f.endsWith(".txt"))
+  .map((f) => readFileSync(path.join(FIXTURES, f)));
+const ERRORS = readFileSync(path.join(FIXTURES, "errors.jsonl"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l));
+
 const RECORDED = [
   chunk("Hel", { provider: "Acme" }),
   chunk("lo"),
@@ -255,7 +267,7 @@ const RECORDED = [
 ];
 
 function mutatedBody(r) {
-  let bytes = enc.encode(RECORDED.join(""));
+  let bytes = r() < 0.5 ? enc.encode(RECORDED.join("")) : new Uint8Array(r.pick(TRANSCRIPTS));
   const ops = r.int(4);
   for (let i = 0; i < ops; i++) {
     const at = r.int(bytes.length + 1);
@@ -297,7 +309,15 @@ function hostileAnswer(r) {
   for (const h of ["retry-after", "x-ratelimit-reset", "x-ratelimit-reset-requests", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests"]) {
     if (r() < 0.3) headers[h] = r.pick(GARBAGE_HEADERS);
   }
-  const kind = r.int(9);
+  const kind = r.int(10);
+  if (kind === 9) {
+    // A recorded error body, sometimes with a key pasted into it and a byte flipped.
+    const e = r.pick(ERRORS);
+    let body = String(e.body);
+    if (r() < 0.5) body = body.replace(/"message":"/, `"message":"key ${KEYS.custom} `);
+    if (r() < 0.3 && body.length) body = body.slice(0, r.int(body.length));
+    return json(r() < 0.8 ? e.status : r.pick([200, 429, 500]), body, headers);
+  }
   if (kind === 0) return sse(mutatedBody(r), status, headers);
   if (kind === 1) return json(status, { error: { message: `bad key ${KEYS.custom} or ${KEYS.openrouter}`, code: status } }, headers);
   if (kind === 2) return new Response(endless(), { status: 200, headers: { "content-type": "text/event-stream" } });
