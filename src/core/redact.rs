@@ -111,6 +111,12 @@ mod tests {
     }
 
     #[test]
+    fn a_key_holding_another_is_redacted_whole() {
+        let keys = vec!["abcd1234".to_string(), "abcd1234XYZW".to_string()];
+        assert_eq!(by_value("k=abcd1234XYZW", &keys), "k=[redacted]");
+    }
+
+    #[test]
     fn prefixed_runs() {
         assert_eq!(prefixed("key=sk-or-v1-ab12"), "key=[redacted]");
         assert_eq!(prefixed("\"sk-1\"}"), "\"[redacted]\"}");
