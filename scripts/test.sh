@@ -47,6 +47,9 @@ stage types node tests/types/check.mjs
 # page, a module Worker (headless Chromium), Node 20; vite comes from the npm registry.
 stage packaging node --test --test-reporter=tap --test-concurrency=1 tests/packaging/
 stage size node scripts/size.mjs
+# Issue 18: hostile arguments, upstreams and the leak probe over pkg/, fixed seed and bounded
+# counts (tests/hostile/README.md gives the command for the full counts).
+stage hostile node --test --test-reporter=tap --test-concurrency=1 tests/hostile/
 stage node-tests node --test --test-reporter=tap tests/node/
 stage e2e-tests node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
 # The built package from Node and from a page on another loopback origin against a real LiteLLM

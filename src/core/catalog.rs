@@ -1115,7 +1115,7 @@ impl Catalog {
 
     /// Replaces that provider's models, keeping its place among the providers so that the
     /// unsorted order stays the configuration order across refreshes.
-    pub fn set_provider_models(&mut self, provider: &str, mut models: Vec<ModelInfo>) {
+    pub fn set_provider_models(&mut self, provider: &str, models: Vec<ModelInfo>) {
         let at = self
             .models
             .iter()
@@ -1125,6 +1125,14 @@ impl Catalog {
         self.hay.retain(|_| keep.next().unwrap_or(true));
         self.models.retain(|m| m.provider != provider);
         let at = at.min(self.models.len());
+        // A model the provider lists twice is listed once: the first entry wins.
+        let mut unique: Vec<ModelInfo> = Vec::with_capacity(models.len());
+        for m in models {
+            if !unique.iter().any(|u| u.id == m.id) {
+                unique.push(m);
+            }
+        }
+        let mut models = unique;
         for m in &mut models {
             if m.provider != provider {
                 m.provider = provider.to_owned();

@@ -49,6 +49,7 @@ use crate::core::error::{Error, ErrorCode, ErrorScope};
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::num;
 use crate::core::provider::ProviderKind;
+use crate::core::redact;
 use crate::core::text;
 
 /// What the router does after a failed attempt.
@@ -603,7 +604,7 @@ fn run(input: &ErrorInput, mut info: Info) -> Classified {
     // In-body errors report their numeric code when it is a status; string codes keep the HTTP one.
     let num = info.num.filter(|n| !failed && (400..=599).contains(n));
     error.status = Some(num.unwrap_or(input.status));
-    error.retry_after_ms = v.retry;
+    error.retry_after_ms = v.retry.map(|ms| ms.min(crate::core::error::MAX_DELAY_MS));
     Classified::new(error, v.action, facts)
 }
 
@@ -1125,7 +1126,7 @@ fn daily_pool(
     // Trust the reset only when it is a plausible day boundary ahead of now.
     let until = f
         .reset_at_ms
-        .filter(|r| *r > now && *r <= now + 2.0 * DAY_MS)
+        .filter(|r| *r > now && *r <= now + DAY_MS)
         .unwrap_or_else(|| next_utc_midnight_ms(now));
     // The message names the tier when the headers did not.
     f.limit = f.limit.or(if info.has(&["high-balance"]) {
@@ -1209,7 +1210,13 @@ fn minute_pool(
 }
 
 /// The first readable "wait this long" hint, with where it came from.
+/// A provider's wait hint, never longer than a timer takes (a garbage header is not a lockout).
 fn retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u64, Source)> {
+    any_retry_hint(info, headers, now)
+        .map(|(ms, source)| (ms.min(crate::core::error::MAX_DELAY_MS), source))
+}
+
+fn any_retry_hint(info: &Info, headers: &[(String, String)], now: f64) -> Option<(u64, Source)> {
     if let Some(s) = info.hint_s {
         return Some((ms_ceil(s * 1000.0), Source::Header));
     }
@@ -1615,10 +1622,8 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
-/// How API keys start (OpenAI, Groq, Cerebras, Google, xAI, Hugging Face).
-static KEY_PREFIXES: [&str; 6] = ["sk-", "gsk_", "csk-", "AIza", "xai-", "hf_"];
-
-/// Whitespace collapsed, anything that looks like a key redacted, cut to `max` chars.
+/// Whitespace collapsed, anything that looks like a key redacted, cut to `max` chars. Keys the
+/// client holds were already replaced by value (`redact::by_value`) before this guess.
 fn clean(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut redact_next = false;
@@ -1629,12 +1634,12 @@ fn clean(s: &str, max: usize) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        let secret = redact_next
-            || KEY_PREFIXES
-                .iter()
-                .any(|p| w.trim_start_matches(['"', '\'', '`', '(']).starts_with(p));
+        if redact_next {
+            out.push_str(redact::REDACTED);
+        } else {
+            out.push_str(&redact::prefixed(w));
+        }
         redact_next = w.eq_ignore_ascii_case("bearer");
-        out.push_str(if secret { "[redacted]" } else { w });
     }
     if text::char_count(&out) > max {
         let cut: String = out.chars().take(max).collect();

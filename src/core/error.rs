@@ -2,6 +2,21 @@
 
 use std::fmt;
 
+/// The longest delay a JS timer takes (2^31 - 1 ms, about 24.8 days); longer ones overflow and
+/// fire at once. Every wait handed to JS and every `retryAfterMs` stays within it.
+pub const MAX_DELAY_MS: u64 = 2_147_483_647;
+
+/// A duration in ms as a timer takes it: NaN and negatives are 0, at most [`MAX_DELAY_MS`].
+pub fn delay_ms(ms: f64) -> u64 {
+    if ms.is_nan() || ms <= 0.0 {
+        0
+    } else if ms >= MAX_DELAY_MS as f64 {
+        MAX_DELAY_MS
+    } else {
+        ms.ceil() as u64
+    }
+}
+
 /// Stable error codes, as seen by JavaScript in `FreeRouterError.code`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -180,8 +195,20 @@ impl Error {
     }
 
     pub fn with_retry_after(mut self, ms: u64) -> Self {
-        self.retry_after_ms = Some(ms);
+        self.retry_after_ms = Some(ms.min(MAX_DELAY_MS));
         self
+    }
+
+    /// The message and partial text with every secret and key-like word replaced
+    /// (`redact::all`): what the library emits never shows a key.
+    pub fn redact(&mut self, secrets: &[String]) {
+        self.message = crate::core::redact::all(&self.message, secrets);
+    }
+
+    /// `retry_after_ms` as JS sees it: at most [`MAX_DELAY_MS`], so `setTimeout(retry, ms)`
+    /// waits instead of overflowing and firing at once.
+    pub fn public_retry_after(&self) -> Option<u64> {
+        self.retry_after_ms.map(|ms| ms.min(MAX_DELAY_MS))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod body;
+pub mod boundary;
 pub mod budget;
 pub mod cache;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod output;
 pub mod params;
 pub mod provider;
 pub mod quota;
+pub mod redact;
 pub mod route;
 pub mod sha256;
 pub mod sort;

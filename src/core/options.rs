@@ -101,6 +101,16 @@ type R<T> = std::result::Result<T, String>;
 
 fn check_keys(obj: &Map, allowed: &[&str], path: &str) -> R<()> {
     for k in obj.keys() {
+        // What the JS side sends when reading the options threw (a getter, a Proxy).
+        if k == "__unserializable" {
+            let why = obj
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
+            let what = path.trim_end_matches('.');
+            let what = if what.is_empty() { "options" } else { what };
+            return Err(format!("{what} could not be read: {why}"));
+        }
         if !allowed.contains(&k.as_str()) {
             return Err(format!(
                 "{path}{k} is not a known option (known: {})",
@@ -191,14 +201,44 @@ fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
     // `get`: `end` is at an ASCII byte, and slicing would link str's panic formatting.
     let authority = rest.get(..end).unwrap_or(rest);
     // Credentials (`user@`) are refused below, so the host is read from the whole authority.
-    let host = if let Some(h) = authority.strip_prefix('[') {
-        h.split(']').next().unwrap_or("")
+    let (host, port) = if let Some(h) = authority.strip_prefix('[') {
+        match h.split_once(']') {
+            // Hex digits, colons and dots (an IPv4 tail): the loopback check parses it exactly.
+            Some((ip, rest))
+                if !ip.is_empty()
+                    && ip
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') =>
+            {
+                (
+                    ip,
+                    rest.strip_prefix(':').or((rest.is_empty()).then_some("")),
+                )
+            }
+            _ => ("", None),
+        }
     } else {
-        authority.split(':').next().unwrap_or("")
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, Some("")),
+        }
     };
     if host.is_empty() || authority.contains('@') {
         return Err(format!(
             "{path}baseUrl must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
+        ));
+    }
+    let port_ok = port.is_some_and(|p| {
+        p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 65_535
+    });
+    let host_ok = host.bytes().all(|b| {
+        !b.is_ascii() || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
+    });
+    if !port_ok || !host_ok {
+        return Err(format!(
+            "{path}baseUrl is not a valid URL (a host, then an optional port from 0 to 65535), got \"{url}\""
         ));
     }
     Ok((https, host.to_ascii_lowercase()))
@@ -383,9 +423,17 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
         .filter(|k| !k.is_empty())
         .map(str::to_string);
     if let Some(k) = &p.api_key {
-        if k.chars().any(|c| c.is_control() || c == ' ') {
+        // An HTTP header carries Latin-1 only: such a key would fail every request as `network`.
+        if let Some(c) = k
+            .chars()
+            .find(|c| c.is_control() || *c == ' ' || u32::from(*c) > 0xFF)
+        {
+            let mut code = String::new();
+            crate::core::text::push_hex(&mut code, u64::from(u32::from(c)), 4);
+            code.make_ascii_uppercase();
             return Err(format!(
-                "{path}apiKey contains spaces or control characters; paste the key alone"
+                "{path}apiKey of provider \"{}\" contains U+{code}: spaces, control characters and anything outside Latin-1 (a pasted zero-width space?) cannot travel in an HTTP header; paste the key alone",
+                p.id
             ));
         }
     }

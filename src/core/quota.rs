@@ -3,9 +3,10 @@
 //! Counting model:
 //! - Every tab owns one *contribution* (its request log, in-flight reservations and spend);
 //!   only that tab writes it. A window's count is the sum over all tabs' contributions.
-//! - Logs hold `(at, requests, tokens)` entries per scope key, stamped when the provider
-//!   answered (`commit`): that is never earlier than when the provider counted the request, so
-//!   waits computed from it never end too early. Windows derive their counts from the log:
+//! - Logs hold `(at, requests, tokens)` entries per scope key, stamped when the answer began
+//!   (`ReservationId::answered_ms`, else at `commit`): never earlier than when the provider
+//!   counted the request, so waits never end too early, and a long stream does not hold its
+//!   minute slot until it ends. Windows derive their counts from the log:
 //!   `Minute`, `Hour` and `Millis(n)` slide (an entry leaves exactly `span` after it was
 //!   stamped); `Day` is a calendar day ending at UTC or Pacific midnight.
 //! - Logs stay bounded (`LOG_CAP` entries per key per tab): past it, adjacent entries merge
@@ -157,7 +158,7 @@ struct Obs {
     until: f64,
 }
 
-/// Log entry: (answered at, requests, tokens).
+/// Log entry: (answer began at, requests, tokens).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Entry(f64, u64, u64);
 
@@ -291,6 +292,10 @@ pub struct ReservationId {
     pub id: u64,
     pub keys: Vec<ScopeKey>,
     pub tokens: u64,
+    /// When its answer began (the caller sets it at the first token): the provider had counted
+    /// the request by then, so the log entry is stamped here rather than when a long stream
+    /// ends. Unset, the entry is stamped at `commit`.
+    pub answered_ms: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -820,17 +825,27 @@ impl Ledger {
             tok: tokens,
             exp: now_ms + RESERVATION_TTL_MS,
         });
-        Ok(ReservationId { id, keys, tokens })
+        Ok(ReservationId {
+            id,
+            keys,
+            tokens,
+            answered_ms: None,
+        })
     }
 
     /// The provider answered (success or HTTP error): the request counts, with
     /// `actual_tokens` (or the estimate) in token windows.
     pub fn commit(&mut self, id: ReservationId, actual_tokens: Option<u64>, now_ms: f64) {
         let tok = actual_tokens.unwrap_or(id.tokens);
+        // Never later than now (a clock that stepped back), never a non-number.
+        let at = match id.answered_ms {
+            Some(t) if t <= now_ms => t,
+            _ => now_ms,
+        };
         let tab = self.own(now_ms);
         keep_if(&mut tab.pend, &|p| p.id != id.id);
         for k in id.keys {
-            push_entry(tab.log.entry(k), now_ms, tok);
+            push_entry(tab.log.entry(k), at, tok);
         }
     }
 
@@ -899,7 +914,13 @@ impl Ledger {
             upsert(rules, &rule, &|_| true);
             sort_slots(rules);
         }
-        let reset = fact.reset_at_ms.filter(|t| t.is_finite());
+        // No provider's window ends later than its span from now (a day window within a day):
+        // a garbage reset must not lock the provider out for good.
+        let latest = now_ms + span(w);
+        let reset = fact
+            .reset_at_ms
+            .filter(|t| t.is_finite())
+            .map(|t| t.min(latest));
         let remaining = match (fact.limit, fact.remaining) {
             (None, None) => Some(0),
             (_, r) => r,
@@ -917,7 +938,7 @@ impl Ledger {
         } else if let (Some(t), Some(o)) =
             (reset, find_slot(obs, w, u).and_then(|i| obs.get_mut(i)))
         {
-            o.until = t;
+            o.until = t.min(o.t + span(w));
         }
     }
 
@@ -1864,6 +1885,13 @@ impl Ledger {
         l.tab = req(o, "tab")?.as_str().ok_or(invalid("tab"))?.to_string();
         l.rules = get_pairs(o, "rules", &get_rule)?;
         l.obs = get_pairs(o, "obs", &get_obs)?;
+        // What no `learn` can produce (a reset past the window's span, a non-number) is
+        // garbage or an older build's unbounded reset: dropped, so it cannot lock a provider.
+        for (_, os) in &mut l.obs.0 {
+            keep_if(os, &|o| {
+                o.t.is_finite() && o.until.is_finite() && o.until <= o.t + span(o.w)
+            });
+        }
         if let Some(t) = o.get("tabs") {
             for (id, t) in as_obj(t, "tabs")? {
                 l.tabs.insert(id.clone(), get_tab(t)?);

@@ -375,6 +375,22 @@ impl Health {
         }
     }
 
+    /// Forget cooldowns and pool exhaustion ending later than `latest_ms` (or not a number):
+    /// stored by an older build from a garbage reset header, they would lock a model or a
+    /// provider out for good.
+    pub fn forget_beyond(&mut self, latest_ms: f64) {
+        for p in self.providers.values_mut() {
+            if p.pool_until.is_nan() || p.pool_until > latest_ms {
+                p.pool_until = 0.0;
+            }
+            for e in p.models.values_mut() {
+                if e.cooldown_until.is_nan() || e.cooldown_until > latest_ms {
+                    e.cooldown_until = 0.0;
+                }
+            }
+        }
+    }
+
     /// Request-independent state; the free pool applies to ids ending in `:free` and to
     /// `openrouter/free` (use `usable` when a `Candidate` is at hand).
     pub fn status(&self, provider: &str, model: &str, now_ms: f64) -> ModelState {

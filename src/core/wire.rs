@@ -366,7 +366,7 @@ impl Accumulator {
         if data.is_empty() {
             return Ok(Step::Nothing);
         }
-        let parsed = crate::core::json::from_str(data).map_err(|e| e.to_string());
+        let parsed = crate::core::boundary::parse_upstream(data).map_err(|e| e.to_string());
         let chunk = parsed.as_ref().map_err(String::clone).and_then(Chunk::read);
         let (chunk, mut choices) = chunk.map_err(|e| {
             Error::parse(format!(

@@ -24,7 +24,34 @@ export function makeError(code, message, extraJson, cause) {
 }
 
 export function isFreeRouterError(e) {
-  return e instanceof FreeRouterError;
+  try {
+    return e instanceof FreeRouterError;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+// The longest delay a timer takes (2^31 - 1 ms); longer ones overflow and fire at once.
+const MAX_DELAY = 2147483647;
+const delay = (ms) => Math.min(Math.max(0, Number(ms) || 0), MAX_DELAY);
+
+/** A listener the DOM would take: a function (not a class), or an object with handleEvent. */
+export function isListener(v) {
+  try {
+    if (typeof v === "function") return !/^class[\s{]/.test(Function.prototype.toString.call(v));
+    return !!v && typeof v === "object" && typeof v.handleEvent === "function";
+  } catch {
+    return false;
+  }
+}
+
+/** A session's call options: its defaults, then the call's, then its id. Never throws. */
+export function sessionOptions(defaults, options, id) {
+  try {
+    return { ...(defaults && typeof defaults === "object" ? defaults : {}), ...(options && typeof options === "object" ? options : {}), sessionId: id };
+  } catch (e) {
+    return { __unserializable: describe(e) };
+  }
 }
 
 /** A short, safe description of a thrown value (never its stack, never headers). */
@@ -43,16 +70,17 @@ export function describe(e) {
 
 /** Options bag -> JSON text for the Rust parser, plus the callables it cannot see. */
 export function splitOptions(opts) {
-  if (opts === undefined || opts === null) return { json: "null" };
-  if (typeof opts !== "object") return { json: JSON.stringify(opts) ?? "null" };
-  const { fetch, onEvent, signal, ...rest } = opts;
-  let json;
+  // Anything may throw here (a getter, a Proxy trap, a BigInt): the Rust side reads
+  // `__unserializable` as "options could not be read", never an exception through wasm.
   try {
-    json = JSON.stringify(rest, (k, v) => (typeof v === "function" ? `[function ${k}]` : v));
+    if (opts === undefined || opts === null) return { json: "null" };
+    if (typeof opts !== "object") return { json: typeof opts === "function" ? '"[function]"' : JSON.stringify(opts) ?? "null" };
+    const { fetch, onEvent, signal, ...rest } = opts;
+    const json = JSON.stringify(rest, (k, v) => (typeof v === "function" ? `[function ${k}]` : v));
+    return { json, fetch, onEvent, signal };
   } catch (e) {
-    json = JSON.stringify({ __unserializable: describe(e) });
+    return { json: JSON.stringify({ __unserializable: describe(e) }) };
   }
-  return { json, fetch, onEvent, signal };
 }
 
 export function jsonStringify(v) {
@@ -98,7 +126,7 @@ export function sleep(ms, signal) {
     const t = setTimeout(() => {
       if (signal) signal.removeEventListener("abort", onAbort);
       resolve();
-    }, Math.max(0, ms));
+    }, delay(ms));
     const onAbort = () => {
       clearTimeout(t);
       reject(signal.reason);
@@ -109,22 +137,51 @@ export function sleep(ms, signal) {
 
 /** Forward a user's AbortSignal to our controller; returns the function that unlinks it. */
 export function linkSignal(signal, onAbort) {
-  if (!signal || typeof signal.addEventListener !== "function") return () => {};
-  if (signal.aborted) {
-    onAbort(signal.reason);
+  // A foreign signal may throw from any getter or method (a Proxy, a polyfill): whatever it
+  // does, nothing thrown here may cross into wasm. isAbortSignal vetted it just before.
+  const reason = () => {
+    try {
+      return signal.reason;
+    } catch {
+      return undefined;
+    }
+  };
+  try {
+    if (!signal || typeof signal.addEventListener !== "function") return () => {};
+    if (signal.aborted) {
+      onAbort(reason());
+      return () => {};
+    }
+    const h = () => onAbort(reason());
+    signal.addEventListener("abort", h, { once: true });
+    return () => {
+      try {
+        signal.removeEventListener("abort", h);
+      } catch {
+        /* its own problem */
+      }
+    };
+  } catch {
     return () => {};
   }
-  const h = () => onAbort(signal.reason);
-  signal.addEventListener("abort", h, { once: true });
-  return () => signal.removeEventListener("abort", h);
 }
 
+/** An AbortSignal, or something that behaves like one when read and listened to. */
 export function isAbortSignal(s) {
-  return !!s && typeof s === "object" && typeof s.aborted === "boolean" && typeof s.addEventListener === "function";
+  try {
+    if (!s || typeof s !== "object" || typeof s.aborted !== "boolean") return false;
+    if (typeof s.addEventListener !== "function" || typeof s.removeEventListener !== "function") return false;
+    const probe = () => {};
+    s.addEventListener("abort", probe, { once: true });
+    s.removeEventListener("abort", probe);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function startTimer(ms, f) {
-  return setTimeout(f, ms);
+  return setTimeout(f, delay(ms));
 }
 
 export function stopTimer(t) {
@@ -160,7 +217,12 @@ export function callFetch(fetchFn, url, method, headers, body, signal) {
 }
 
 export function responseStatus(r) {
-  return r && typeof r.status === "number" ? r.status : 0;
+  try {
+    const s = r && r.status;
+    return Number.isInteger(s) && s >= 0 && s <= 999 ? s : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Response headers as JSON pairs with lowercased names (what CORS lets us see). */
@@ -355,7 +417,8 @@ export function dispatch(listeners, json) {
   }
   for (const f of listeners) {
     try {
-      f(ev);
+      if (typeof f === "function") f(ev);
+      else f.handleEvent(ev);
     } catch (e) {
       setTimeout(() => {
         throw e;
@@ -375,21 +438,57 @@ class ChatStream {
   #cur = { reader: null };
   #listening = false;
   #rs = readState();
+  // Once the stream is over (read to the end, failed, aborted, cancelled): what the getters and
+  // final() still need, and the wasm handle is freed at once. Garbage collection alone did not
+  // free it (issue 18: ~2.5 KB of wasm memory per stream).
+  #over = null;
 
   constructor(handle) {
     this.#h = handle;
   }
 
   get model() {
-    return this.#h.model();
+    return this.#over ? this.#over.model : this.#h.model();
   }
 
   get provider() {
-    return this.#h.provider();
+    return this.#over ? this.#over.provider : this.#h.provider();
   }
 
   get route() {
-    return JSON.parse(this.#h.routeJson());
+    return JSON.parse(this.#over ? this.#over.route : this.#h.routeJson());
+  }
+
+  /** Keep what is left to ask once the stream is over, and free its wasm state. */
+  #release() {
+    const h = this.#h;
+    if (this.#over || !h.over()) return;
+    const over = { model: h.model(), provider: h.provider(), route: h.routeJson(), final: null, error: null };
+    try {
+      over.final = h.finalJson();
+    } catch (e) {
+      over.error = e;
+    }
+    this.#over = over;
+    this.#cur.reader = null;
+    h.free();
+  }
+
+  /** The handle's poll(), or the end once released; releases as soon as the stream is over. */
+  #poll() {
+    if (this.#over) {
+      if (this.#over.error) throw this.#over.error;
+      return null;
+    }
+    let r;
+    try {
+      r = this.#h.poll();
+    } catch (e) {
+      this.#release();
+      throw e;
+    }
+    if (r === null) this.#release();
+    return r;
   }
 
   #claim() {
@@ -411,7 +510,7 @@ class ChatStream {
       }
       if (this.#done) return { done: true, value: undefined };
       // Deltas, the end, or the reader to read: no promise from wasm per piece.
-      const r = this.#h.poll();
+      const r = this.#poll();
       if (r === false) {
         await this.#h.pull(); // resuming on another candidate
       } else if (r === null) {
@@ -484,7 +583,9 @@ class ChatStream {
     // Iterating first and then asking for the final result is the common pattern.
     if (!this.#used) this.#used = true;
     while (!this.#done) await this.#next();
-    return JSON.parse(this.#h.finalJson());
+    if (!this.#over) return JSON.parse(this.#h.finalJson());
+    if (this.#over.error) throw this.#over.error;
+    return JSON.parse(this.#over.final);
   }
 
   #readable(map) {
@@ -511,7 +612,9 @@ class ChatStream {
   }
 
   abort(reason) {
+    if (this.#over) return;
     this.#h.abort(reason);
+    this.#release();
   }
 }
 

@@ -109,15 +109,20 @@ async fn worker(s: Rc<Shared>) {
 
 pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
     future_to_promise(async move {
-        let Some(arr) = requests.dyn_ref::<Array>() else {
+        if !Array::is_array(&requests) {
             return Err(to_js(&Error::invalid(
                 "batch(requests) takes an array of chat requests",
             )));
-        };
+        }
         let split = glue::split_options(&options);
         let opts: Value = json::from_str(&split.json()).unwrap_or(Value::Null);
         let empty = Map::new();
         let o = opts.as_object().unwrap_or(&empty);
+        if let Some(why) = o.get("__unserializable").and_then(Value::as_str) {
+            return Err(to_js(&Error::invalid(format!(
+                "batch options could not be read: {why}"
+            ))));
+        }
         for k in o.keys() {
             if !["concurrency", "onProgress"].contains(&k.as_str()) {
                 return Err(to_js(&Error::invalid(format!(
@@ -137,13 +142,24 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok());
         let signal = split.signal();
-        let mut reqs = Vec::with_capacity(arr.length() as usize);
-        for (i, r) in arr.iter().enumerate() {
-            let parsed = glue::json_stringify(&r)
-                .ok()
-                .and_then(|j| json::from_str(&j).ok());
-            reqs.push(match parsed {
-                Some(Value::Object(m)) => Ok(m),
+        if !signal.is_undefined() && !signal.is_null() && !glue::is_abort_signal(&signal) {
+            return Err(to_js(&Error::invalid(
+                "batch options.signal must be an AbortSignal",
+            )));
+        }
+        // Read through JSON.stringify (which reports a throwing getter or Proxy as an error),
+        // never element by element through imports that would let such a throw cross wasm.
+        let text = glue::json_stringify(&requests)?;
+        let all = crate::core::boundary::parse_argument(&text, "batch requests are", "requests")
+            .map_err(|e| to_js(&e))?;
+        let items = match all {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        let mut reqs = Vec::with_capacity(items.len());
+        for (i, r) in items.into_iter().enumerate() {
+            reqs.push(match r {
+                Value::Object(m) => Ok(m),
                 _ => Err(Error::invalid(format!(
                     "requests[{i}] must be a chat request object"
                 ))),

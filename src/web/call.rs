@@ -447,6 +447,8 @@ pub async fn attempt(
             Wait::Aborted(k) => return Err(Fail::Aborted(k, true)),
             Wait::Failed(_) => String::new(),
         };
+        // Held keys go before anything reads the body: no later cut can leave half a key.
+        let text = crate::web::secrets::by_value(text);
         let input = error_input(inner, cand, &cand.model, status, &headers, &text);
         return Err(fail(classify::classify(&input)));
     }
@@ -563,6 +565,8 @@ fn decide(
                     ),
                 )
             };
+            // The provider answered (and counted) it: the status makes the ledger count it too.
+            let e = e.with_status(status);
             return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
         }
     };
@@ -963,6 +967,10 @@ fn resumed(
             l.attempts
                 .push(attempt_info(&cand, "ok", Some(200), None, now - t0));
             l.prefix = partial.to_string();
+            let mut reservation = reservation;
+            if let Some(r) = reservation.as_mut() {
+                r.answered_ms = Some(now);
+            }
             l.reservation = reservation;
             l.reader = reader;
             // Texts still queued from the old body are read from it before it goes.

@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::core::json::{self, Map, Value};
+use crate::core::json::{Map, Value};
 use crate::web::glue::future_to_promise;
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::core::catalog as cat;
@@ -37,6 +37,8 @@ pub struct Inner {
     pub quota: QuotaState,
     /// Total time calls have spent waiting for quota (batch progress reports it).
     pub waited_ms: std::cell::Cell<f64>,
+    /// The API keys, redacted by value from every text the library emits while this lives.
+    pub secrets: crate::web::secrets::Held,
 }
 
 const STATS_KEY: &str = "stats";
@@ -66,7 +68,8 @@ pub struct FreeRouterClient {
 
 /// JSON from `JSON.stringify`, or `invalid_argument` "{what} not valid JSON: ...".
 fn parse_json(json: &str, what: &str) -> Result<Value, JsValue> {
-    json::from_str(json).map_err(|e| to_js(&Error::invalid(format!("{what} not valid JSON: {e}"))))
+    let root = what.split(' ').next().unwrap_or(what);
+    crate::core::boundary::parse_argument(json, what, root).map_err(|e| to_js(&e))
 }
 
 /// Parse `(request, options)` from JS. Errors are `invalid_argument` naming the field.
@@ -160,8 +163,18 @@ impl FreeRouterClient {
         if let Some(s) = store.get(STATS_KEY) {
             // Garbage in storage starts us fresh; it must never break the client.
             let _ = health.stats_from_json(&s);
+            // Nothing learned waits longer than a day or the configured cap (issue 18).
+            let longest = opts.retry_after_cap_ms.max(86_400_000) as f64;
+            health.forget_beyond(crate::web::transport::now_ms() + longest);
         }
         let quota = QuotaState::new(&opts, &store);
+        let mut keys = Vec::new();
+        for p in &opts.providers {
+            if let Some(k) = &p.api_key {
+                keys.push(k.clone());
+            }
+        }
+        let secrets = crate::web::secrets::Held::new(keys);
         // Moved, not cloned: after the quota set-up `Inner::providers` is the one list read.
         let providers = std::mem::take(&mut opts.providers)
             .into_iter()
@@ -170,6 +183,7 @@ impl FreeRouterClient {
         Ok(FreeRouterClient {
             inner: Rc::new(Inner {
                 quota,
+                secrets,
                 waited_ms: std::cell::Cell::new(0.0),
                 opts,
                 providers,
@@ -247,7 +261,21 @@ impl FreeRouterClient {
 
     /// One model by id (and provider, when several serve it), or `undefined`.
     #[wasm_bindgen(js_name = getModel, unchecked_return_type = "Promise<ModelInfo | undefined>")]
-    pub fn get_model(&self, id: String, provider: Option<String>) -> Promise {
+    pub fn get_model(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] provider: Option<JsValue>,
+    ) -> Promise {
+        let call = "getModel(id, provider)";
+        let id = match crate::web::args::string(&id, call, "id", false) {
+            Ok(id) => id.unwrap_or_default(),
+            Err(e) => return Promise::reject(&e),
+        };
+        let provider = provider.unwrap_or(JsValue::UNDEFINED);
+        let provider = match crate::web::args::string(&provider, call, "provider", true) {
+            Ok(p) => p,
+            Err(e) => return Promise::reject(&e),
+        };
         with_catalog(
             self.inner.clone(),
             Box::new(move |inner| catalog::model(inner, &id, provider.as_deref())),
@@ -274,9 +302,11 @@ impl FreeRouterClient {
     /// ```
     pub fn session(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] id: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Result<ChatSession, JsValue> {
+        let id = id.unwrap_or(JsValue::UNDEFINED);
+        let id = crate::web::args::string(&id, "session(id, options)", "id", true)?;
         let id = match id {
             Some(s) if !s.is_empty() => {
                 if s.len() > 256 {
@@ -291,7 +321,7 @@ impl FreeRouterClient {
         let defaults = options.unwrap_or(JsValue::UNDEFINED);
         // Validate now so a bad option fails at creation, not on the first message.
         let split = glue::split_options(&defaults);
-        let v: Value = json::from_str(&split.json()).unwrap_or(Value::Null);
+        let v = parse_json(&split.json(), "options are")?;
         CallOptions::from_json(&v, self.inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
         Ok(ChatSession {
             client: FreeRouterClient {
@@ -358,21 +388,28 @@ impl FreeRouterClient {
     #[wasm_bindgen(js_name = addEventListener)]
     pub fn add_event_listener(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FreeRouterEvent[\"type\"]")] kind: String,
+        #[wasm_bindgen(unchecked_param_type = "FreeRouterEvent[\"type\"]")] kind: JsValue,
         #[wasm_bindgen(unchecked_param_type = "(event: FreeRouterEvent) => void")]
-        listener: Function,
-    ) {
+        listener: JsValue,
+    ) -> Result<(), JsValue> {
+        let call = "addEventListener(type, listener)";
+        let kind = crate::web::args::string(&kind, call, "type", false)?.unwrap_or_default();
+        let listener = crate::web::args::listener(&listener, call)?;
         self.inner.events.add(kind, listener);
+        Ok(())
     }
 
     #[wasm_bindgen(js_name = removeEventListener)]
     pub fn remove_event_listener(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FreeRouterEvent[\"type\"]")] kind: String,
+        #[wasm_bindgen(unchecked_param_type = "FreeRouterEvent[\"type\"]")] kind: JsValue,
         #[wasm_bindgen(unchecked_param_type = "(event: FreeRouterEvent) => void")]
-        listener: Function,
-    ) {
+        listener: JsValue,
+    ) -> Result<(), JsValue> {
+        let call = "removeEventListener(type, listener)";
+        let kind = crate::web::args::string(&kind, call, "type", false)?.unwrap_or_default();
         self.inner.events.remove(&kind, &listener);
+        Ok(())
     }
 }
 
@@ -418,15 +455,12 @@ pub struct ChatSession {
 impl ChatSession {
     /// Call options with the session's id and defaults; per-call options win.
     fn options(&self, options: Option<JsValue>) -> JsValue {
-        let merged = js_sys::Object::new();
-        let _ = js_sys::Object::assign(&merged, &js_sys::Object::from(self.defaults.clone()));
-        if let Some(o) = options {
-            if o.is_object() {
-                let _ = js_sys::Object::assign(&merged, &js_sys::Object::from(o));
-            }
-        }
-        let _ = js_sys::Reflect::set(&merged, &"sessionId".into(), &self.id.clone().into());
-        merged.into()
+        // In JS: spreading a caller's object may throw (a getter, a Proxy).
+        glue::session_options(
+            &self.defaults,
+            &options.unwrap_or(JsValue::UNDEFINED),
+            &self.id,
+        )
     }
 }
 

@@ -41,7 +41,7 @@ pub fn to_js_with_cause(e: &Error, cause: &JsValue) -> JsValue {
     if let Some(m) = &e.model {
         extra.put("model", m.clone().into());
     }
-    if let Some(r) = e.retry_after_ms {
+    if let Some(r) = e.public_retry_after() {
         extra.put("retryAfterMs", r.into());
     }
     if !e.attempts.is_empty() {
@@ -55,7 +55,7 @@ pub fn to_js_with_cause(e: &Error, cause: &JsValue) -> JsValue {
     }
     glue::make_error(
         e.code.as_str(),
-        &e.message,
+        &crate::web::secrets::redact(&e.message),
         &Value::Object(extra).to_string(),
         cause,
     )

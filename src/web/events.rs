@@ -13,19 +13,20 @@ use crate::web::glue;
 #[derive(Default)]
 pub struct Events {
     /// (type filter or None for all, listener)
-    listeners: RefCell<Vec<(Option<String>, Function)>>,
+    /// A listener is a function or an object with `handleEvent` (checked when added).
+    listeners: RefCell<Vec<(Option<String>, JsValue)>>,
 }
 
 impl Events {
     pub fn new(on_event: &JsValue) -> Self {
         let ev = Events::default();
         if let Some(f) = on_event.dyn_ref::<Function>() {
-            ev.listeners.borrow_mut().push((None, f.clone()));
+            ev.listeners.borrow_mut().push((None, f.clone().into()));
         }
         ev
     }
 
-    pub fn add(&self, kind: String, f: Function) {
+    pub fn add(&self, kind: String, f: JsValue) {
         let mut l = self.listeners.borrow_mut();
         if !l
             .iter()
@@ -35,7 +36,7 @@ impl Events {
         }
     }
 
-    pub fn remove(&self, kind: &str, f: &Function) {
+    pub fn remove(&self, kind: &str, f: &JsValue) {
         self.listeners
             .borrow_mut()
             .retain(|(k, g)| !(k.as_deref() == Some(kind) && g == f));
@@ -66,7 +67,7 @@ impl Events {
         m.put("type", kind.into());
         m.put("at", now_ms.into());
         m.extend(fields);
-        let json = Value::Object(m).to_string();
+        let json = crate::web::secrets::redact(&Value::Object(m).to_string());
         // Snapshot the listeners: one may add or remove listeners while we dispatch.
         let arr = Array::new();
         for (k, f) in self.listeners.borrow().iter() {

@@ -7,6 +7,10 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
     pub fn make_error(code: &str, message: &str, extra_json: &str, cause: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = isListener)]
+    pub fn is_listener(v: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = sessionOptions)]
+    pub fn session_options(defaults: &JsValue, options: &JsValue, id: &str) -> JsValue;
     #[wasm_bindgen(js_name = isFreeRouterError)]
     pub fn is_free_router_error(v: &JsValue) -> bool;
     pub fn describe(v: &JsValue) -> String;

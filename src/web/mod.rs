@@ -1,5 +1,6 @@
 //! The wasm-bindgen binding: the only code that touches JavaScript.
 
+pub mod args;
 pub mod batch;
 pub mod call;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod keyinfo;
 pub mod oauth;
 pub mod quota;
 pub mod router;
+pub mod secrets;
 pub mod storage;
 pub mod stream;
 pub mod transport;

@@ -446,7 +446,12 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     };
     ctl.release();
     if !(200..300).contains(&status) {
-        return Err(exchange_error(status, &text));
+        // A failed exchange may echo the code or the verifier; a new key in it (`sk-or-...`)
+        // is caught by the key-shape rule.
+        let secrets = [req.code.clone(), verifier];
+        let mut e = exchange_error(status, &text);
+        e.redact(&secrets);
+        return Err(e);
     }
     // Never quote this body in an error: it may hold the key.
     let parsed: Option<Value> = json::from_str(&text).ok();
@@ -510,6 +515,8 @@ impl FreeRouterClient {
             let Some(req) = parsed.map_err(|e| to_js(&e))? else {
                 return Ok(JsValue::NULL);
             };
+            // The code (and the verifier, below) is redacted from whatever sign-in reports.
+            let _code = crate::web::secrets::Held::new(vec![req.code.clone()]);
             let key = complete(req).await.map_err(|e| to_js(&e))?;
             Ok(JsValue::from_str(&key))
         })

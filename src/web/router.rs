@@ -262,7 +262,7 @@ fn nothing_usable(
         ),
     };
     if let Some(t) = until {
-        e.retry_after_ms = Some((t - now).max(0.0) as u64);
+        e.retry_after_ms = Some(crate::core::error::delay_ms(t - now));
     }
     e
 }
@@ -782,6 +782,12 @@ async fn try_planned(
         );
         match attempt(inner, ctl, &cand, &body).await {
             Ok(opened) => {
+                // The provider had counted it by its first token (issue 18): its window slot
+                // dates from then, not from when a long stream ends.
+                let mut reservation = reservation;
+                if let Some(r) = reservation.as_mut() {
+                    r.answered_ms = Some(now_ms());
+                }
                 return Tried::Streaming(go_live(
                     inner,
                     ctl,

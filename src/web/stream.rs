@@ -143,6 +143,14 @@ impl ChatStreamHandle {
         }
     }
 
+    /// Finished or failed: nothing more will happen, so JS may keep the final value and free
+    /// this handle.
+    pub fn over(&self) -> bool {
+        self.live
+            .try_borrow()
+            .is_ok_and(|l| matches!(l.phase, Phase::Finished | Phase::Failed(_)))
+    }
+
     pub fn abort(&self, _reason: JsValue) {
         let ctl = match self.live.try_borrow() {
             Ok(l) => l.ctl.clone(),
