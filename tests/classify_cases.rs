@@ -556,6 +556,8 @@ fn network_failures() {
     assert_eq!((c.error.code, c.action), (C::Network, cool(30_000)));
     assert!(c.error.message.contains("gemini-2.5-flash"));
     assert!(c.error.message.contains("CORS"));
+    // Node and workers have no CORS: the message must not blame a browser first.
+    assert!(c.error.message.contains("nothing answered at that address"), "{}", c.error.message);
     assert!(c.facts.is_empty());
 }
 

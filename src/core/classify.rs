@@ -236,9 +236,10 @@ pub fn network_error(
     cooldown_ms: u64,
 ) -> Classified {
     let msg = format!(
-        "Could not reach {provider} for {model}: {}. The request failed before any response: the \
-         browser blocked it (CORS), the host name did not resolve, or the device is offline. \
-         Check the provider's baseUrl and the connection; {model} cools down for {}.",
+        "Could not reach {provider} for {model}: {}. The request failed before any response: \
+         nothing answered at that address, the host name did not resolve, the device is offline, \
+         or (in a page) the browser blocked it (CORS). Check the provider's baseUrl and the \
+         connection; {model} cools down for {}.",
         clean(detail, 200),
         fmt_dur(cooldown_ms)
     );

@@ -21,7 +21,7 @@ impl Rejected {
         }
     }
 
-    /// The sentence for the attempt's error: "<model> answered with nothing" and the like.
+    /// The sentence for the attempt's error: "`model` answered with nothing" and the like.
     pub fn describe(&self, provider: &str, model: &str) -> String {
         match self {
             Rejected::Empty {
