@@ -557,7 +557,11 @@ fn network_failures() {
     assert!(c.error.message.contains("gemini-2.5-flash"));
     assert!(c.error.message.contains("CORS"));
     // Node and workers have no CORS: the message must not blame a browser first.
-    assert!(c.error.message.contains("nothing answered at that address"), "{}", c.error.message);
+    assert!(
+        c.error.message.contains("nothing answered at that address"),
+        "{}",
+        c.error.message
+    );
     assert!(c.facts.is_empty());
 }
 
@@ -861,4 +865,23 @@ fn cerebras_402_says_a_card_is_needed() {
         "{}",
         c.error.message
     );
+}
+
+/// LiteLLM keeps counting past a limit it does not enforce (`remaining` -1, -2, ...): that is
+/// "none left", not a header to ignore.
+#[test]
+fn a_negative_remaining_count_means_none_left() {
+    let litellm = h(&[
+        ("x-ratelimit-limit-requests", "1"),
+        ("x-ratelimit-remaining-requests", "-2"),
+    ]);
+    let f = facts_from_headers(ProviderKind::OpenAiCompatible, "lab-text", &litellm, NOW);
+    assert!(!f.is_empty(), "{f:?}");
+    assert!(f.iter().all(|x| x.remaining == Some(0)), "{f:?}");
+    let garbage = h(&[
+        ("x-ratelimit-limit-requests", "1"),
+        ("x-ratelimit-remaining-requests", "-inf"),
+    ]);
+    let f = facts_from_headers(ProviderKind::OpenAiCompatible, "lab-text", &garbage, NOW);
+    assert!(f.iter().all(|x| x.remaining.is_none()), "{f:?}");
 }

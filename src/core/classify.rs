@@ -1494,7 +1494,8 @@ fn header_facts(
         };
         match field {
             "limit" => f.limit = f.limit.or(count(value)),
-            "remaining" => f.remaining = f.remaining.or(count(value)),
+            // LiteLLM counts past its limit (-1, -2, ...) when it does not enforce it: none left.
+            "remaining" => f.remaining = f.remaining.or(count(value).or_else(|| over(value))),
             "reset" => f.reset_at_ms = f.reset_at_ms.or(reset_at(value, now)),
             _ => {}
         }
@@ -1524,6 +1525,12 @@ fn header_facts(
 fn count(v: &str) -> Option<u64> {
     let n = num::parse_f64(v.trim())?;
     (n.is_finite() && n >= 0.0).then_some(n as u64)
+}
+
+/// A negative count: the window is over its limit.
+fn over(v: &str) -> Option<u64> {
+    let n = num::parse_f64(v.trim())?;
+    (n.is_finite() && n < 0.0).then_some(0)
 }
 
 /// A reset header: a Go duration ("7.66s"), or a number that is epoch ms, epoch seconds or
