@@ -4,6 +4,7 @@ pub mod adapters;
 pub mod body;
 pub mod budget;
 pub mod cache;
+pub mod call;
 pub mod catalog;
 pub mod classify;
 pub mod error;

@@ -97,6 +97,51 @@ pub fn join2(a: &str, b: &str) -> String {
     s
 }
 
+/// A duration for messages, one way everywhere: "45 s", "1 min 30 s", "2 min", "3 h 12 min".
+pub fn duration(ms: u64) -> String {
+    let s = ms.div_ceil(1000);
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 if s % 60 == 0 => format!("{} min", s / 60),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Up to `n` of `ids` closest to `wanted`: ids containing it (or contained in it) first, then
+/// fewest edits (ASCII case folded), then shortest.
+pub fn closest<'a>(wanted: &str, ids: &[&'a str], n: usize) -> Vec<&'a str> {
+    let folded = wanted.to_ascii_lowercase();
+    let score = |id: &str| {
+        let id_folded = id.to_ascii_lowercase();
+        let related = contains(&id_folded, &folded) || contains(&folded, &id_folded);
+        (!related, edits(wanted, id))
+    };
+    let mut scored: Vec<((bool, usize), &str)> = ids.iter().map(|id| (score(id), *id)).collect();
+    crate::core::sort::sort_by(&mut scored, |a, b| {
+        a.0.cmp(&b.0).then(a.1.len().cmp(&b.1.len()))
+    });
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(n).map(|(_, id)| id).collect()
+}
+
+/// Levenshtein distance over bytes, ASCII case folded.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let cost = usize::from(!x.eq_ignore_ascii_case(y));
+            let next = (row[j] + 1).min(row[j + 1] + 1).min(diagonal + cost);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

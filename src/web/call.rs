@@ -12,7 +12,6 @@ use wasm_bindgen::prelude::*;
 use crate::core::adapters::{self, CallShape};
 use crate::core::body::Body;
 use crate::core::budget;
-use crate::core::catalog::Pricing;
 use crate::core::classify::{self, Action, Classified, ErrorInput};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::limits::LimitFact;
@@ -24,15 +23,7 @@ use crate::web::glue;
 use crate::web::quota;
 use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
 
-/// A model on a provider, to be tried.
-#[derive(Clone, Debug)]
-pub struct Cand {
-    pub provider: Rc<ProviderConfig>,
-    pub model: String,
-    pub free: bool,
-    /// List prices (what a paid call is budgeted at).
-    pub pricing: Pricing,
-}
+pub use crate::core::call::Cand;
 
 /// Why an attempt did not produce a first token.
 pub enum Fail {
@@ -52,22 +43,6 @@ fn local_failure(p: &ProviderConfig, model: &str, e: Error, action: Action) -> C
         action,
         facts: Vec::new(),
     }
-}
-
-pub fn abort_error(kind: AbortKind, ctl: &CallCtl, attempts: Vec<Attempt>) -> JsValue {
-    let mut e = match kind {
-        AbortKind::User => Error::new(ErrorCode::Aborted, "the request was aborted"),
-        AbortKind::Timeout => Error::new(
-            ErrorCode::Timeout,
-            format!(
-                "no complete answer within {} ms (options.timeoutMs); try a larger timeout or another model",
-                ctl.timeout_ms.unwrap_or(0)
-            ),
-        ),
-    };
-    e.attempts = attempts;
-    let reason = ctl.user_reason.borrow().clone();
-    crate::web::error::to_js_with_cause(&e, &reason)
 }
 
 pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
@@ -1016,26 +991,14 @@ fn resumed(
                 now - t0,
             ));
             drop(l);
-            crate::web::router::learn(inner, &cand, &c, now);
+            let events = {
+                let mut health = inner.health.borrow_mut();
+                crate::core::call::learn(&mut health, &cand.provider.id, &cand.model, &c, now)
+            };
+            inner.emit_all(events);
             false
         }
     }
 }
 
-/// The record of one attempt.
-pub fn attempt_info(
-    cand: &Cand,
-    outcome: &str,
-    status: Option<u16>,
-    code: Option<ErrorCode>,
-    ms: f64,
-) -> Attempt {
-    Attempt {
-        provider: cand.provider.id.clone(),
-        model: cand.model.clone(),
-        outcome: outcome.into(),
-        status,
-        error_code: code,
-        ms,
-    }
-}
+pub use crate::core::call::attempt as attempt_info;

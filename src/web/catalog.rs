@@ -29,6 +29,8 @@ pub struct CatalogState {
     pub fetched_at: SortedMap<String, f64>,
     /// Providers whose last refresh failed and whose models are an older copy.
     pub stale: SortedMap<String, bool>,
+    /// Providers whose models could not be loaded and have no copy to serve: why.
+    pub failures: SortedMap<String, String>,
     /// The refresh in flight, shared by every caller.
     pub inflight: Option<Promise>,
     /// ModelInfo objects of this catalog version already handed to JS, by catalog index
@@ -203,6 +205,10 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             inner.catalog.borrow_mut().load(&p.id, models, now);
             inner.health.borrow_mut().catalog_refreshed(&p.id);
             emit(&inner, &p.id, n, "config", None, None);
+            // What the events said: the network wins, then the options, then a cache.
+            if source == "cache" {
+                source = "config";
+            }
             continue;
         }
         if keyless(p) {
@@ -230,6 +236,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     let mut st = inner.catalog.borrow_mut();
                     st.load(&p.id, models, now);
                     st.stale.remove(&p.id);
+                    st.failures.remove(&p.id);
                 }
                 inner.health.borrow_mut().catalog_refreshed(&p.id);
                 // Trimming costs a parse and a print: only worth it when the copy is kept.
@@ -260,6 +267,11 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     emit(&inner, &p.id, count, "cache", Some(true), Some(&e.message));
                 } else {
                     emit(&inner, &p.id, 0, "network", None, Some(&e.message));
+                    inner
+                        .catalog
+                        .borrow_mut()
+                        .failures
+                        .insert(p.id.clone(), e.message.clone());
                     errors.push(e);
                 }
             }
@@ -307,7 +319,7 @@ fn is_fresh(st: &CatalogState, p: &ProviderConfig, now: f64, ttl: f64) -> bool {
 }
 
 /// A provider `refresh_all` never asks: no configured models, no key, not OpenRouter.
-fn keyless(p: &ProviderConfig) -> bool {
+pub fn keyless(p: &ProviderConfig) -> bool {
     p.models.is_none() && p.kind != ProviderKind::OpenRouter && p.api_key.is_none()
 }
 

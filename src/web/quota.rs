@@ -31,7 +31,6 @@ use crate::core::quota::{DayReset, Ledger, ReservationId, ScopeKey, SpendId, Ver
 use crate::core::sha256;
 use crate::web::client::Inner;
 use crate::web::glue;
-use crate::web::router::human_ms;
 use crate::web::storage::Store;
 use crate::web::transport::now_ms;
 
@@ -401,57 +400,4 @@ pub fn emit_quota(inner: &Inner) {
             m.put("snapshot", snap);
         });
     }
-}
-
-/// When a verdict says no: the error that says when the quota returns and what would raise it.
-pub fn verdict_error(v: &Verdict, model: &str, now: f64) -> Option<(Error, f64)> {
-    let (at, key, window, limit, code) = match v {
-        Verdict::Ok => return None,
-        Verdict::WaitUntil {
-            at_ms,
-            scope,
-            window,
-        } => (*at_ms, scope, *window, None, ErrorCode::RateLimited),
-        Verdict::Exhausted {
-            until_ms,
-            scope,
-            window,
-            limit,
-        } => (
-            *until_ms,
-            scope,
-            *window,
-            Some(*limit),
-            ErrorCode::QuotaExhausted,
-        ),
-    };
-    let wait = (at - now).max(0.0);
-    let when = format!("in {}", human_ms(wait));
-    let limit_s = limit
-        .map(|n| format!(" of {n} requests"))
-        .unwrap_or_default();
-    let msg = match (&key.scope, window) {
-        (Scope::OpenRouterFree, Window::Day) => format!(
-            "All free models on {} hit the daily limit{limit_s}; it resets at 00:00 UTC ({when}). Buy 10 credits to raise it to 1000, add another provider, or set budget.maxUsd to spill to paid models.",
-            key.provider
-        ),
-        (Scope::OpenRouterFree, _) => format!(
-            "The free-model limit of {} per {} is reached; it frees up {when}. Pass waitForQuota: true to wait, or add another provider.",
-            key.provider,
-            window.as_str()
-        ),
-        _ => format!(
-            "The {} limit{limit_s} for {} on {} is reached; it frees up {when}. Pass waitForQuota: true to wait, or add another provider.",
-            window.as_str(),
-            if key.scope_str() == "provider" { "the account" } else { key.scope_str() },
-            key.provider
-        ),
-    };
-    Some((
-        Error::new(code, msg)
-            .with_provider(key.provider.clone())
-            .with_model(model)
-            .with_retry_after(wait as u64),
-        at,
-    ))
 }
