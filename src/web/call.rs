@@ -263,6 +263,7 @@ impl Live {
                 .borrow_mut()
                 .record_failure_stat(&provider, &model, now_ms());
         }
+        crate::core::call::live_attempt_ended(&mut self.attempts, e.code);
         e.partial = Some(self.text());
         e.provider = Some(provider);
         e.model = Some(model);

@@ -146,12 +146,14 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
     if !(200..300).contains(&status) {
-        let code = match status {
-            401 => ErrorCode::Auth,
-            403 => ErrorCode::Forbidden,
+        let refused = {
+            let mut health = inner.health.borrow_mut();
+            crate::core::call::catalog_refused(p, status, &text, now_ms(), &mut health)
+        };
+        let code = refused.unwrap_or(match status {
             429 => ErrorCode::RateLimited,
             _ => ErrorCode::ProviderError,
-        };
+        });
         return Err(Error::new(
             code,
             format!(

@@ -85,7 +85,7 @@ fn plan_now(inner: &Inner, spec: &Spec, needs: &Needs) -> Result<Planned, Error>
 /// Load the catalog when the plan reads it, then plan. A failed load leaves its reason in the
 /// catalog state, where the plan finds it if nothing else can answer.
 async fn make_plan(inner: &Rc<Inner>, spec: &Spec, needs: &Needs) -> Result<Planned, Error> {
-    if spec.needs_catalog() {
+    if spec.needs_catalog(&inner.providers) {
         let _ = catalog::ensure(inner, false).await;
     }
     plan_now(inner, spec, needs)

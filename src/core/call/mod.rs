@@ -607,6 +607,44 @@ pub fn attempt(
     }
 }
 
+/// A provider's `GET /models` failed with `status`: a refused key (401, 402, a key 403,
+/// Gemini's 400 "API key not valid") takes the provider out for the session, as a chat would,
+/// so the next call does not send the bad key again. Other failures only leave the catalog
+/// stale. Returns the code that put the provider out.
+pub fn catalog_refused(
+    provider: &ProviderConfig,
+    status: u16,
+    body: &str,
+    now: f64,
+    health: &mut Health,
+) -> Option<ErrorCode> {
+    let c = crate::core::classify::classify(&crate::core::classify::ErrorInput {
+        provider: &provider.id,
+        kind: provider.kind,
+        model: "",
+        status,
+        headers: &[],
+        body,
+        now_ms: now,
+        is_free_model: provider.free,
+        retry_after_cap_ms: 0,
+    });
+    if c.action != Action::ProviderOut {
+        return None;
+    }
+    health.apply_classified(&provider.id, "", &c, now);
+    Some(c.error.code)
+}
+
+/// The attempt that went live ended before its answer was whole (a broken stream, the
+/// caller's abort, the deadline): its record says so instead of "ok".
+pub fn live_attempt_ended(attempts: &mut [Attempt], code: ErrorCode) {
+    if let Some(a) = attempts.last_mut().filter(|a| a.outcome == "ok") {
+        a.outcome = code.as_str().into();
+        a.error_code = Some(code);
+    }
+}
+
 /// Remember what a failure taught, and the events that say so.
 pub fn learn(
     health: &mut Health,
@@ -684,7 +722,8 @@ pub fn verdict_error(v: &Verdict, model: &str, now: f64) -> Option<(Error, f64)>
             ErrorCode::QuotaExhausted,
         ),
     };
-    let wait = (at - now).max(0.0);
+    // A refusal always has something to wait for: at least 1 ms, rounded up.
+    let wait = (at - now).max(1.0).ceil();
     let when = format!("in {}", crate::core::text::duration(wait as u64));
     let limit_s = limit
         .map(|n| format!(" of {n} requests"))

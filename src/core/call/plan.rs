@@ -115,23 +115,36 @@ impl Spec {
         })
     }
 
-    /// Whether the plan reads the catalog. A single named model without fallback works without
-    /// `/models`, unless its id does not say it is free: then only the catalog can tell a
-    /// paid model from an unknown one.
-    pub fn needs_catalog(&self) -> bool {
-        match &self.named {
-            Named::One(m) if !self.fallback => !is_free_id(m) && !self.named_is_configured(m),
-            _ => true,
-        }
+    /// Whether the plan takes its candidates from the catalog. A single named model without
+    /// fallback works without `/models`.
+    pub fn uses_catalog(&self) -> bool {
+        self.fallback || !matches!(self.named, Named::One(_))
     }
 
-    fn named_is_configured(&self, model: &str) -> bool {
-        self.pinned_provider.as_ref().is_some_and(|p| {
-            p.kind != ProviderKind::OpenRouter
-                || p.models
-                    .as_ref()
-                    .is_some_and(|ms| ms.iter().any(|m| m == model))
-        })
+    /// Whether the catalog must be loaded: for its candidates, or to tell an unknown pinned
+    /// OpenRouter id from a paid one (the id alone cannot say).
+    pub fn needs_catalog(&self, providers: &[Rc<ProviderConfig>]) -> bool {
+        let Named::One(m) = &self.named else {
+            return true;
+        };
+        if self.uses_catalog() || is_free_id(m) {
+            return self.uses_catalog();
+        }
+        let listed = |p: &Rc<ProviderConfig>| {
+            p.models
+                .as_ref()
+                .is_some_and(|ms| ms.iter().any(|x| x == m))
+        };
+        let provider = match &self.pinned_provider {
+            Some(p) => Some(p.clone()),
+            None if providers.iter().any(listed) => None,
+            None => providers
+                .iter()
+                .find(|p| p.kind == ProviderKind::OpenRouter && m.contains('/'))
+                .or_else(|| providers.first())
+                .cloned(),
+        };
+        provider.is_some_and(|p| p.kind == ProviderKind::OpenRouter && !listed(&p))
     }
 
     /// Only "auto" cannot go ahead when the catalog failed to load.
@@ -319,7 +332,7 @@ impl Context<'_> {
 
 /// Candidates for this call, in the order to try them, or why there are none.
 pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> {
-    let (mut cands, pool) = if spec.needs_catalog() {
+    let (mut cands, pool) = if spec.uses_catalog() {
         cx.catalog_candidates()
     } else {
         (Vec::new(), Vec::new())
