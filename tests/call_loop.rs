@@ -558,6 +558,34 @@ fn after_a_401_later_calls_fail_auth_naming_provider_and_status() {
 }
 
 #[test]
+fn a_401_on_the_model_list_takes_the_provider_out() {
+    let mut health = Health::new();
+    let body =
+        r#"{"error":{"message":"Authentication Error, Invalid proxy server token passed."}}"#;
+    let out = catalog_refused(&provider("lab"), 401, body, T0, &mut health);
+    assert_eq!(out, Some(ErrorCode::Auth));
+    assert_eq!(health.out_reason("lab"), Some((ErrorCode::Auth, Some(401))));
+    // A 5xx on /models says nothing about the key.
+    assert_eq!(
+        catalog_refused(&provider("groq"), 503, "", T0, &mut health),
+        None
+    );
+    assert_eq!(health.out_reason("groq"), None);
+    let req = r#"{"model":"lab-text","messages":[{"role":"user","content":"hi"}]}"#;
+    let e = plan_with(
+        req,
+        r#"{"provider":"lab"}"#,
+        &Catalog::new(),
+        &[],
+        &health,
+        T0,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Auth, "{}", e.message);
+    assert_eq!(e.status, Some(401));
+}
+
+#[test]
 fn a_cooldown_after_a_5xx_is_not_reported_as_rate_limited() {
     let mut health = Health::new();
     let c = cand("lab", "lab-text");

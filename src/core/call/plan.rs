@@ -441,15 +441,31 @@ pub fn nothing_usable(
                 | Skip::ContextTooSmall { learned: false, .. }
         )
     });
-    if skipped.is_empty() && pool.is_empty() && !cx.catalog_failures.is_empty() {
-        return catalog_unavailable(cx.catalog_failures);
+    if skipped.is_empty() && pool.is_empty() {
+        // No catalog: every provider's key refused (on /models too), or the lists failed.
+        let out: Vec<&str> = cx
+            .providers
+            .iter()
+            .map(|p| p.id.as_str())
+            .filter(|p| cx.health.out_reason(p).is_some())
+            .collect();
+        if !out.is_empty() && out.len() == cx.providers.len() {
+            if let Some(e) = providers_out(&out, cx.health) {
+                return e;
+            }
+        }
+        if !cx.catalog_failures.is_empty() {
+            return catalog_unavailable(cx.catalog_failures);
+        }
     }
     if skipped.is_empty() || (only_unfit && !pool.is_empty()) {
         return needs::explain_no_candidates(needs, pool);
     }
     // Every candidate's provider refused its key: say so as the provider did.
     if skipped.iter().all(|(_, s)| matches!(s, Skip::ProviderOut)) {
-        if let Some(e) = providers_out(skipped, cx.health) {
+        let mut names: Vec<&str> = skipped.iter().map(|(c, _)| c.provider.as_str()).collect();
+        names.dedup();
+        if let Some(e) = providers_out(&names, cx.health) {
             return e;
         }
     }
@@ -517,9 +533,7 @@ fn resting_reason(
 }
 
 /// `auth` (or what the provider said) naming the providers whose keys failed.
-fn providers_out(skipped: &[(Candidate, Skip)], health: &Health) -> Option<Error> {
-    let mut names: Vec<&str> = skipped.iter().map(|(c, _)| c.provider.as_str()).collect();
-    names.dedup();
+fn providers_out(names: &[&str], health: &Health) -> Option<Error> {
     let first = *names.first()?;
     let (code, status) = health.out_reason(first)?;
     let said = match status {
