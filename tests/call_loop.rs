@@ -677,8 +677,10 @@ fn plan_lists_what_it_skipped_and_why() {
     let p = plan_with(HI, "{}", &cat, &[], &health, T0 + 10.0).unwrap();
     assert_eq!(p.order.len(), 1);
     assert_eq!(p.skipped.len(), 1);
-    assert_eq!(p.skipped[0].reason, "cooling_down");
-    assert!(p.skipped[0].until_ms.is_some());
+    let s = Skipped::new(&p.skipped[0].0, &p.skipped[0].1);
+    assert_eq!((s.provider.as_str(), s.model.as_str()), ("lab", "a"));
+    assert_eq!(s.reason, "cooling_down");
+    assert!(s.until_ms.is_some());
 }
 
 // ---- classify rules the loop relies on ----
@@ -717,11 +719,14 @@ fn durations_print_one_way() {
 }
 
 #[test]
-fn closest_ids_prefer_fewest_edits() {
+fn closest_ids_prefer_related_then_shared_prefix() {
     let ids = ["a/b:free", "a/bc", "zzz"];
-    assert_eq!(text::closest("a/b", &ids, 2), ["a/bc", "a/b:free"]);
     assert_eq!(
-        text::closest("qwen-coder", &["zz", "qwen-coders"], 1),
+        text::closest("a/b", &mut ids.into_iter(), 2),
+        ["a/bc", "a/b:free"]
+    );
+    assert_eq!(
+        text::closest("qwen-coder", &mut ["zz", "qwen-coders"].into_iter(), 1),
         ["qwen-coders"]
     );
 }

@@ -571,18 +571,6 @@ fn per_mtok(per_token: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (era-based, exact for all years).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    // Shift the year to start in March so the leap day is the last day of the year.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// "YYYY-MM-DD" (optionally followed by a time, which is ignored) -> (date, midnight UTC in ms).
 fn expiry(s: Option<&str>) -> (Option<String>, Option<f64>) {
     match s.and_then(parse_date) {
@@ -619,7 +607,10 @@ fn parse_date(s: &str) -> Option<(&str, f64)> {
     if d < 1 || d > month_days {
         return None;
     }
-    Some((date, days_from_civil(y, m, d) as f64 * 86_400_000.0))
+    Some((
+        date,
+        crate::core::time::days_from_civil(y, m, d) as f64 * 86_400_000.0,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

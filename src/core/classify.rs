@@ -1668,19 +1668,7 @@ fn http_date_ms(s: &str) -> Option<f64> {
     if !(1..=max).contains(&d) || !(1..=9999).contains(&y) {
         return None;
     }
-    Some((days_from_civil(y, mo, d) * 86_400 + i64::from(t)) as f64 * 1000.0)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date. Years are shifted to start in March so
-/// the leap day falls at the end; 400-year eras repeat exactly (146097 days).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some((crate::core::time::days_from_civil(y, mo, d) * 86_400 + i64::from(t)) as f64 * 1000.0)
 }
 
 #[cfg(test)]
@@ -1689,9 +1677,9 @@ mod tests {
 
     #[test]
     fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(crate::core::time::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(crate::core::time::days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(crate::core::time::days_from_civil(1969, 12, 31), -1);
     }
 
     #[test]

@@ -21,4 +21,5 @@ pub mod sha256;
 pub mod sort;
 pub mod sse;
 pub mod text;
+pub mod time;
 pub mod wire;

@@ -108,38 +108,31 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
-/// Up to `n` of `ids` closest to `wanted`: ids containing it (or contained in it) first, then
-/// fewest edits (ASCII case folded), then shortest.
-pub fn closest<'a>(wanted: &str, ids: &[&'a str], n: usize) -> Vec<&'a str> {
+/// Up to `n` of `ids` closest to `wanted` (ASCII case folded): ids containing it or contained
+/// in it first, then the longest common prefix, then the nearest length. One pass, no sort.
+pub fn closest<'a>(wanted: &str, ids: &mut dyn Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
     let folded = wanted.to_ascii_lowercase();
-    let score = |id: &str| {
+    let mut best: Vec<((bool, usize, usize), &str)> = Vec::new();
+    for id in ids {
         let id_folded = id.to_ascii_lowercase();
         let related = contains(&id_folded, &folded) || contains(&folded, &id_folded);
-        (!related, edits(wanted, id))
-    };
-    let mut scored: Vec<((bool, usize), &str)> = ids.iter().map(|id| (score(id), *id)).collect();
-    crate::core::sort::sort_by(&mut scored, |a, b| {
-        a.0.cmp(&b.0).then(a.1.len().cmp(&b.1.len()))
-    });
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(n).map(|(_, id)| id).collect()
-}
-
-/// Levenshtein distance over bytes, ASCII case folded.
-fn edits(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let cost = usize::from(!x.eq_ignore_ascii_case(y));
-            let next = (row[j] + 1).min(row[j + 1] + 1).min(diagonal + cost);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
+        let prefix = folded
+            .bytes()
+            .zip(id_folded.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let key = (
+            !related,
+            usize::MAX - prefix,
+            id.len().abs_diff(wanted.len()),
+        );
+        let at = best.iter().position(|b| key < b.0).unwrap_or(best.len());
+        if at < n && !best.iter().any(|b| b.1 == id) {
+            best.insert(at, (key, id));
+            best.truncate(n);
         }
     }
-    row[b.len()]
+    best.into_iter().map(|b| b.1).collect()
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@ use crate::core::limits::LimitFact;
 use crate::core::options::ProviderConfig;
 use crate::core::text;
 use crate::core::wire::{self, ChatDelta, Step};
-use crate::web::client::Inner;
 use crate::web::glue;
 use crate::web::quota;
+use crate::web::state::Inner;
 use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
 
 pub use crate::core::call::Cand;
@@ -53,10 +53,10 @@ pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
     }
     // Only OpenRouter gets attribution headers; anything extra breaks other providers' CORS.
     if adapters::for_kind(p.kind).attribution() {
-        if let Some(u) = &inner.opts.app_url {
+        if let Some(u) = &inner.opts().app_url {
             pairs.push(("HTTP-Referer", u));
         }
-        if let Some(t) = &inner.opts.app_title {
+        if let Some(t) = &inner.opts().app_title {
             pairs.push(("X-OpenRouter-Title", t));
         }
     }
@@ -219,7 +219,7 @@ impl Live {
             .filter(|_| gen_ms > 50.0)
             .map(|t| t as f64 * 1000.0 / gen_ms);
         let ttft_attempt = self.started_ms + self.ttft_ms - self.attempt_started_ms;
-        self.inner.health.borrow_mut().record_success(
+        self.inner.health().borrow_mut().record_success(
             &self.cand.provider.id,
             &self.cand.model,
             ttft_attempt,
@@ -259,7 +259,7 @@ impl Live {
             );
             e.code = ErrorCode::StreamInterrupted;
             self.inner
-                .health
+                .health()
                 .borrow_mut()
                 .record_failure_stat(&provider, &model, now_ms());
         }
@@ -333,7 +333,7 @@ fn transport_done(reader: &JsValue) {
 
 /// The `attempt` event: the n-th try of this call goes to `cand`.
 pub fn emit_attempt(inner: &Inner, cand: &Cand, n: usize) {
-    inner.events.emit("attempt", now_ms(), |m| {
+    inner.events().emit("attempt", now_ms(), |m| {
         m.put("provider", cand.provider.id.clone().into());
         m.put("model", cand.model.clone().into());
         m.put("n", n.into());
@@ -372,7 +372,7 @@ fn error_input<'a>(
         body,
         now_ms: now_ms(),
         is_free_model: cand.free,
-        retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+        retry_after_cap_ms: inner.opts().retry_after_cap_ms,
     }
 }
 
@@ -392,7 +392,7 @@ pub async fn attempt(
     let signal = ctl.signal();
     let resp = match transport::wait(
         glue::call_fetch(
-            &inner.fetch,
+            inner.fetch(),
             &url,
             "POST",
             &headers,
@@ -411,7 +411,7 @@ pub async fn attempt(
                 &cand.model,
                 &glue::describe(&e),
                 now_ms(),
-                inner.opts.retry_after_cap_ms.min(30_000),
+                inner.opts().retry_after_cap_ms.min(30_000),
             )))
         }
     };
@@ -503,7 +503,7 @@ fn decide(
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
             let action = if e.code == ErrorCode::ProviderError {
                 Action::Cooldown {
-                    until_ms: now_ms() + 30_000f64.min(inner.opts.retry_after_cap_ms as f64),
+                    until_ms: now_ms() + 30_000f64.min(inner.opts().retry_after_cap_ms as f64),
                 }
             } else {
                 Action::TryNext
@@ -699,7 +699,7 @@ pub fn flush(live: &SharedLive) {
     };
     let now = now_ms();
     for (kind, m) in out {
-        inner.events.emit_map(kind, now, m);
+        inner.events().emit_map(kind, now, m);
     }
 }
 
@@ -992,10 +992,12 @@ fn resumed(
                 now - t0,
             ));
             drop(l);
-            let events = {
-                let mut health = inner.health.borrow_mut();
-                crate::core::call::learn(&mut health, &cand.provider.id, &cand.model, &c, now)
-            };
+            let mut events = Vec::new();
+            {
+                let mut health = inner.health().borrow_mut();
+                let (p, m) = (&cand.provider.id, &cand.model);
+                crate::core::call::learn(&mut health, p, m, &c, now, &mut events);
+            }
             inner.emit_all(events);
             false
         }

@@ -11,6 +11,7 @@ pub mod keyinfo;
 pub mod oauth;
 pub mod quota;
 pub mod router;
+pub mod state;
 pub mod storage;
 pub mod stream;
 pub mod transport;

@@ -5,10 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::core::call::plan::{self, CatalogFailure, Spec};
-use crate::core::call::{
-    CallLoop, Cand, Event, Gate, GateResult, Next, Outcome, Planned, Settings,
-};
+use crate::core::call::plan::{self, Spec};
+use crate::core::call::{CallLoop, Cand, Gate, GateResult, Next, Outcome, Planned, Settings};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Map;
 use crate::core::map::Put as _;
@@ -17,65 +15,28 @@ use crate::core::options::{CallOptions, WaitForQuota};
 use crate::core::quota::{ReservationId, SpendId};
 use wasm_bindgen::prelude::*;
 
+use crate::core::json::Value;
 use crate::web::call::{self, attempt, close_hold, Fail, Live, Phase, SharedLive};
 use crate::web::catalog;
-use crate::web::client::Inner;
 use crate::web::error::{to_js, to_js_with_cause};
 use crate::web::glue;
 use crate::web::quota;
+use crate::web::state::Inner;
 use crate::web::transport::{self, now_ms, CallCtl, Wait};
-
-impl Inner {
-    pub fn next_seed(&self) -> u64 {
-        (u64::from(glue::random_u32()) << 32) | u64::from(glue::random_u32())
-    }
-
-    /// Emit what the loop decided to say.
-    pub fn emit_all(&self, events: Vec<Event>) {
-        let now = now_ms();
-        for (kind, m) in events {
-            self.events.emit_map(kind, now, m);
-        }
-    }
-}
-
-/// The catalog's failures, and providers never asked for one (no key, no `models` list).
-fn catalog_failures(inner: &Inner) -> Vec<CatalogFailure> {
-    let st = inner.catalog.borrow();
-    let mut out: Vec<CatalogFailure> = st
-        .failures
-        .iter()
-        .map(|(p, m)| CatalogFailure {
-            provider: p.clone(),
-            message: m.clone(),
-        })
-        .collect();
-    for p in inner.providers.iter().filter(|p| catalog::keyless(p)) {
-        out.push(CatalogFailure {
-            provider: p.id.clone(),
-            message: format!(
-                "{} was not asked for {}/models: it has no apiKey and no models list",
-                p.id, p.base_url
-            ),
-        });
-    }
-    out
-}
 
 /// The plan on the catalog as it is now (no await: kept out of the async state machine).
 fn plan_now(inner: &Inner, spec: &Spec, needs: &Needs) -> Result<Planned, Error> {
-    let failures = catalog_failures(inner);
-    let st = inner.catalog.borrow();
-    let health = inner.health.borrow();
-    let sessions = inner.sessions.borrow();
+    let st = inner.catalog().borrow();
+    let health = inner.health().borrow();
+    let sessions = inner.sessions().borrow();
     let cx = plan::Context {
-        providers: &inner.providers,
+        providers: inner.providers(),
         catalog: &st.cat,
-        catalog_failures: &failures,
+        catalog_failures: &st.failures,
         health: &health,
         sessions: &sessions,
-        budget_usd: inner.opts.budget_usd,
-        seed: inner.opts.seed,
+        budget_usd: inner.opts().budget_usd,
+        seed: inner.opts().seed,
         random: inner.next_seed(),
         now: now_ms(),
     };
@@ -85,7 +46,7 @@ fn plan_now(inner: &Inner, spec: &Spec, needs: &Needs) -> Result<Planned, Error>
 /// Load the catalog when the plan reads it, then plan. A failed load leaves its reason in the
 /// catalog state, where the plan finds it if nothing else can answer.
 async fn make_plan(inner: &Rc<Inner>, spec: &Spec, needs: &Needs) -> Result<Planned, Error> {
-    if spec.needs_catalog(&inner.providers) {
+    if spec.needs_catalog(inner.providers()) {
         let _ = catalog::ensure(inner, false).await;
     }
     plan_now(inner, spec, needs)
@@ -169,13 +130,13 @@ pub async fn open(
 fn settings(inner: &Inner, copts: &CallOptions, needs: &Needs, started: f64) -> Settings {
     Settings {
         started_ms: started,
-        max_attempts: copts.max_attempts.unwrap_or(inner.opts.max_attempts) as usize,
+        max_attempts: copts.max_attempts.unwrap_or(inner.opts().max_attempts) as usize,
         wait_deadline_ms: match copts.wait_for_quota {
             WaitForQuota::No => started,
             WaitForQuota::UpTo(ms) => started + ms as f64,
         },
-        timeout_ms: copts.timeout_ms.or(inner.opts.timeout_ms),
-        budget_usd: inner.opts.budget_usd,
+        timeout_ms: copts.timeout_ms.or(inner.opts().timeout_ms),
+        budget_usd: inner.opts().budget_usd,
         prompt_tokens: needs.prompt_tokens,
         min_context: needs.min_context,
         max_tokens: needs.max_tokens,
@@ -191,7 +152,7 @@ async fn open_inner(
     let started = now_ms();
     let needs = needs::analyse_object(req).map_err(|e| to_js(&e))?;
     let spec =
-        Spec::read(req, copts, &inner.providers, &inner.opts.strategy).map_err(|e| to_js(&e))?;
+        Spec::read(req, copts, inner.providers(), &inner.opts().strategy).map_err(|e| to_js(&e))?;
     let mut lp = CallLoop::new(settings(inner, copts, &needs, started));
     let mut next = lp.start();
     let mut held = Held::default();
@@ -208,14 +169,16 @@ async fn open_inner(
                 let planned: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
                     Box::pin(make_plan(inner, &spec, &needs));
                 match planned.await {
-                    Ok(p) => lp.planned(p, now_ms(), &inner.health.borrow()),
+                    Ok(p) => lp.planned(p, now_ms(), &inner.health().borrow()),
                     Err(e) => lp.plan_failed(e, now_ms()),
                 }
             }
             Next::Gate(g) => {
-                let (r, h) = gate(inner, &g).await;
+                let gated: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+                    Box::pin(gate(inner, &g));
+                let (r, h) = gated.await;
                 held = h;
-                lp.gated(r, now_ms(), &inner.health.borrow())
+                lp.gated(r, now_ms(), &inner.health().borrow())
             }
             Next::Send(s) => {
                 let body = call::request_body(
@@ -230,7 +193,7 @@ async fn open_inner(
                 let hold = std::mem::take(&mut held);
                 match sent.await {
                     Ok(opened) => {
-                        let n = lp.sent(Outcome::Token, now_ms(), &mut inner.health.borrow_mut());
+                        let n = lp.sent(Outcome::Token, now_ms(), &mut inner.health().borrow_mut());
                         if !matches!(n, Next::Deliver) {
                             hold.close(inner, true);
                             next = n;
@@ -241,20 +204,24 @@ async fn open_inner(
                     Err(Fail::Aborted(kind, reached)) => {
                         hold.close(inner, reached);
                         let o = Outcome::Aborted { kind, reached };
-                        lp.sent(o, now_ms(), &mut inner.health.borrow_mut())
+                        lp.sent(o, now_ms(), &mut inner.health().borrow_mut())
                     }
                     Err(Fail::Classified(c)) => {
                         hold.close(inner, c.error.status.is_some());
                         quota::learn(inner, &s.cand.provider.id, &c.facts);
-                        lp.sent(Outcome::Failed(c), now_ms(), &mut inner.health.borrow_mut())
+                        lp.sent(
+                            Outcome::Failed(c),
+                            now_ms(),
+                            &mut inner.health().borrow_mut(),
+                        )
                     }
                 }
             }
             Next::Wait(ms) => {
-                inner.waited_ms.set(inner.waited_ms.get() + ms);
+                inner.add_waited(ms);
                 match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
                     Wait::Aborted(k) => return Err(fail_js(ctl, &lp.abort(k))),
-                    _ => lp.waited(now_ms(), &inner.health.borrow()),
+                    _ => lp.waited(now_ms(), &inner.health().borrow()),
                 }
             }
             Next::Fail(e) => return Err(fail_js(ctl, &e)),
@@ -323,21 +290,21 @@ fn go_live(
     let served = live.served_model().to_string();
     if let Some(sid) = &copts.session_id {
         inner
-            .sessions
+            .sessions()
             .borrow_mut()
             .pin(sid, &cand.provider.id, &served);
         let changed = repin_from
             .as_ref()
             .filter(|f| f.0 != cand.provider.id || f.1 != served);
         if let Some(from) = changed {
-            inner.events.emit("repin", now, |m| {
+            inner.events().emit("repin", now, |m| {
                 m.put("sessionId", sid.clone().into());
                 m.put("from", from.1.clone().into());
                 m.put("to", served.clone().into());
             });
         }
     }
-    inner.events.emit("first_token", now, |m| {
+    inner.events().emit("first_token", now, |m| {
         m.put("provider", cand.provider.id.clone().into());
         m.put("model", served.into());
         m.put("ttftMs", ttft.round().into());
@@ -349,4 +316,45 @@ fn go_live(
     let shared = Rc::new(RefCell::new(live));
     call::flush(&shared);
     shared
+}
+
+/// One complete chat call (what `chat()` does), for batch.
+pub async fn chat_once(
+    inner: Rc<Inner>,
+    req: Map,
+    copts: CallOptions,
+    signal: JsValue,
+) -> Result<Value, JsValue> {
+    let live = start(inner, req, copts, signal).await?;
+    drain(&live).await
+}
+
+/// A call's abort state (signal, timeout), then routing up to the first token.
+pub async fn start(
+    inner: Rc<Inner>,
+    req: Map,
+    copts: CallOptions,
+    signal: JsValue,
+) -> Result<SharedLive, JsValue> {
+    let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts().timeout_ms));
+    open(inner, req, copts, ctl).await
+}
+
+/// Drive a live stream to its end without handing deltas to JS.
+async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
+    loop {
+        {
+            let mut l = live
+                .try_borrow_mut()
+                .map_err(|_| to_js(&Error::invalid("the call is busy")))?;
+            l.pending.clear();
+            match &l.phase {
+                Phase::Finished => return Ok(l.final_value()),
+                Phase::Failed(e) => return Err(to_js(e)),
+                Phase::Streaming | Phase::Resuming(_) => {}
+            }
+        }
+        call::read_rest(live).await;
+        call::advance(live).await;
+    }
 }

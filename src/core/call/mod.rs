@@ -94,7 +94,8 @@ pub struct Planned {
     pub fallback: bool,
     /// The session's pin before this call (a different model answering is a repin).
     pub repin_from: Option<(String, String)>,
-    pub skipped: Vec<Skipped>,
+    /// Candidates the plan left out, and why (see [`Skipped`]).
+    pub skipped: Vec<(Candidate, Skip)>,
 }
 
 /// The call's fixed parameters.
@@ -211,7 +212,7 @@ pub struct CallLoop {
     fell_from: Option<(Cand, ErrorCode)>,
     after_wait: Resume,
     repin_from: Option<(String, String)>,
-    skipped: Vec<Skipped>,
+    skipped: Vec<(Candidate, Skip)>,
     events: Vec<Event>,
     over: bool,
 }
@@ -274,8 +275,12 @@ impl CallLoop {
         self.repin_from.as_ref()
     }
 
-    pub fn skipped(&self) -> &[Skipped] {
-        &self.skipped
+    /// What the last plan left out, as `RouteInfo.skipped` lists it.
+    pub fn skipped(&self) -> Vec<Skipped> {
+        self.skipped
+            .iter()
+            .map(|(c, s)| Skipped::new(c, s))
+            .collect()
     }
 
     /// Events raised since the last call, oldest first.
@@ -399,8 +404,14 @@ impl CallLoop {
             Some(code),
             ms,
         ));
-        self.events
-            .extend(learn(health, &cand.provider.id, &cand.model, &c, now));
+        learn(
+            health,
+            &cand.provider.id,
+            &cand.model,
+            &c,
+            now,
+            &mut self.events,
+        );
         if matches!(c.action, Action::FreePoolExhausted { .. }) {
             self.pool_spent.push(cand.provider.id.clone());
         }
@@ -652,10 +663,10 @@ pub fn learn(
     model: &str,
     c: &Classified,
     now: f64,
-) -> Vec<Event> {
+    out: &mut Vec<Event>,
+) {
     health.apply_classified(provider, model, c, now);
     health.record_failure_stat(provider, model, now);
-    let mut out = Vec::new();
     let reason = c.error.code.as_str();
     let mut m = Map::new();
     match &c.action {
@@ -696,7 +707,6 @@ pub fn learn(
         }
         out.push(("rate_limited", m));
     }
-    out
 }
 
 /// The error for a request the ledger refuses, and when it could go.

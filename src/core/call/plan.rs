@@ -15,7 +15,7 @@ use crate::core::route::{self, Candidate, Health, ModelRef, PinCheck, PlanReques
 use crate::core::route::{Skip, Strategy};
 use crate::core::text;
 
-use super::{Cand, Planned, Skipped};
+use super::{Cand, Planned};
 
 /// The router model OpenRouter picks a free model with.
 pub const OPENROUTER_FREE: &str = "openrouter/free";
@@ -88,10 +88,15 @@ impl Spec {
         let named = named(req)?;
         let pinned_provider = match &copts.provider {
             Some(id) => Some(provider_by_id(providers, id).ok_or_else(|| {
-                let ids: Vec<&str> = providers.iter().map(|p| p.id.as_str()).collect();
+                let mut ids = String::new();
+                for (i, p) in providers.iter().enumerate() {
+                    if i > 0 {
+                        ids.push_str(", ");
+                    }
+                    ids.push_str(&p.id);
+                }
                 Error::invalid(format!(
-                    "options.provider \"{id}\" is not one of the configured providers ({})",
-                    ids.join(", ")
+                    "options.provider \"{id}\" is not one of the configured providers ({ids})"
                 ))
             })?),
             None => None,
@@ -303,14 +308,13 @@ impl Context<'_> {
         if !loaded || trusted || self.catalog.get(model, Some(&p.id)).is_some() {
             return None;
         }
-        let ids: Vec<&str> = self
+        let mut ids = self
             .catalog
             .models()
             .iter()
             .filter(|m| m.provider == p.id)
-            .map(|m| m.id.as_str())
-            .collect();
-        let close = text::closest(model, &ids, 3);
+            .map(|m| m.id.as_str());
+        let close = text::closest(model, &mut ids, 3);
         let hint = if close.is_empty() {
             String::new()
         } else {
@@ -417,11 +421,7 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
         order: plan.order.iter().filter_map(|c| cx.cand(c)).collect(),
         fallback: spec.fallback,
         repin_from,
-        skipped: plan
-            .skipped
-            .iter()
-            .map(|(c, s)| Skipped::new(c, s))
-            .collect(),
+        skipped: plan.skipped,
     })
 }
 
@@ -443,14 +443,12 @@ pub fn nothing_usable(
     });
     if skipped.is_empty() && pool.is_empty() {
         // No catalog: every provider's key refused (on /models too), or the lists failed.
-        let out: Vec<&str> = cx
+        let all_out = cx
             .providers
             .iter()
-            .map(|p| p.id.as_str())
-            .filter(|p| cx.health.out_reason(p).is_some())
-            .collect();
-        if !out.is_empty() && out.len() == cx.providers.len() {
-            if let Some(e) = providers_out(&out, cx.health) {
+            .all(|p| cx.health.out_reason(&p.id).is_some());
+        if all_out {
+            if let Some(e) = providers_out(cx.providers.iter().map(|p| p.id.as_str()), cx.health) {
                 return e;
             }
         }
@@ -463,9 +461,8 @@ pub fn nothing_usable(
     }
     // Every candidate's provider refused its key: say so as the provider did.
     if skipped.iter().all(|(_, s)| matches!(s, Skip::ProviderOut)) {
-        let mut names: Vec<&str> = skipped.iter().map(|(c, _)| c.provider.as_str()).collect();
-        names.dedup();
-        if let Some(e) = providers_out(&names, cx.health) {
+        if let Some(e) = providers_out(skipped.iter().map(|(c, _)| c.provider.as_str()), cx.health)
+        {
             return e;
         }
     }
@@ -533,9 +530,16 @@ fn resting_reason(
 }
 
 /// `auth` (or what the provider said) naming the providers whose keys failed.
-fn providers_out(names: &[&str], health: &Health) -> Option<Error> {
-    let first = *names.first()?;
+fn providers_out<'a>(mut names: impl Iterator<Item = &'a str>, health: &Health) -> Option<Error> {
+    let first = names.next()?;
     let (code, status) = health.out_reason(first)?;
+    let mut list = first.to_string();
+    for n in names {
+        if !text::contains(&list, n) {
+            list.push_str(", ");
+            list.push_str(n);
+        }
+    }
     let said = match status {
         Some(s) => format!("HTTP {s}"),
         None => code.as_str().to_string(),
@@ -543,8 +547,7 @@ fn providers_out(names: &[&str], health: &Health) -> Option<Error> {
     let mut e = Error::new(
         code,
         format!(
-            "{} refused the key earlier in this session ({said}); it stays out until the client is created again. Check the key, or add another provider",
-            names.join(", ")
+            "{list} refused the key earlier in this session ({said}); it stays out until the client is created again. Check the key, or add another provider"
         ),
     )
     .with_provider(first);
