@@ -1,6 +1,5 @@
 //! Sans-IO core: no JavaScript, no clock, no randomness. Time and random numbers are arguments.
 
-pub mod adapters;
 pub mod body;
 pub mod budget;
 pub mod cache;
@@ -15,6 +14,7 @@ pub mod needs;
 pub mod num;
 pub mod options;
 pub mod provider;
+pub mod providers;
 pub mod quota;
 pub mod route;
 pub mod sha256;

@@ -9,13 +9,13 @@ use crate::core::json::{Map, Value};
 use crate::core::map::Put as _;
 use wasm_bindgen::prelude::*;
 
-use crate::core::adapters::{self, CallShape};
 use crate::core::body::Body;
 use crate::core::budget;
 use crate::core::classify::{self, Action, Classified, ErrorInput};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::limits::LimitFact;
 use crate::core::options::ProviderConfig;
+use crate::core::providers::{self, CallShape};
 use crate::core::text;
 use crate::core::wire::{self, ChatDelta, Step};
 use crate::web::glue;
@@ -52,7 +52,7 @@ pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
         pairs.push(("Authorization", a));
     }
     // Only OpenRouter gets attribution headers; anything extra breaks other providers' CORS.
-    if adapters::for_kind(p.kind).attribution() {
+    if providers::for_kind(p.kind).attribution() {
         if let Some(u) = &inner.opts().app_url {
             pairs.push(("HTTP-Referer", u));
         }
@@ -76,7 +76,7 @@ pub fn request_body(
         session,
         max_tokens,
     };
-    Value::Object(adapters::for_kind(p.kind).chat_body(req, &call)).to_string()
+    Value::Object(providers::for_kind(p.kind).chat_body(req, &call)).to_string()
 }
 
 /// The state of a stream after its first token, shared by `pull()` calls.

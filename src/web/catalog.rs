@@ -14,7 +14,7 @@ use crate::core::catalog::{self, ModelInfo};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::map::Put;
 use crate::core::options::ProviderConfig;
-use crate::core::provider::ProviderKind;
+use crate::core::providers;
 use crate::core::route::{Health, ModelState};
 use crate::web::error::to_js;
 use crate::web::glue;
@@ -35,10 +35,7 @@ fn cache_key(p: &ProviderConfig) -> String {
 }
 
 fn parse(p: &ProviderConfig, body: &str) -> Result<Vec<ModelInfo>, Error> {
-    match p.kind {
-        ProviderKind::OpenRouter => catalog::parse_openrouter_models(body, &p.id),
-        _ => catalog::parse_openai_models(body, &p.id, p.free),
-    }
+    providers::parse_catalog(p.kind, body, &p.id, p.free)
 }
 
 /// A provider that lists its models in the options needs no request.
@@ -68,9 +65,9 @@ fn configured(p: &ProviderConfig) -> Option<Vec<ModelInfo>> {
 async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, Error> {
     let url = format!("{}/models", p.base_url);
     // OpenRouter's catalog is public: the key need not travel for it.
-    let auth = match (p.kind, &p.api_key) {
-        (ProviderKind::OpenRouter, _) | (_, None) => None,
-        (_, Some(k)) => Some(format!("Bearer {k}")),
+    let auth = match &p.api_key {
+        Some(k) if !providers::facts(p.kind).public_catalog => Some(format!("Bearer {k}")),
+        _ => None,
     };
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     if let Some(a) = &auth {
@@ -294,7 +291,7 @@ fn is_fresh(st: &CatalogState, p: &ProviderConfig, now: f64, ttl: f64) -> bool {
 
 /// A provider `refresh_all` never asks: no configured models, no key, not OpenRouter.
 fn keyless(p: &ProviderConfig) -> bool {
-    p.models.is_none() && p.kind != ProviderKind::OpenRouter && p.api_key.is_none()
+    p.models.is_none() && !providers::facts(p.kind).public_catalog && p.api_key.is_none()
 }
 
 /// True when `ensure(inner, false)` has nothing to do: no refresh in flight and every provider

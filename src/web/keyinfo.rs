@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::map::Put;
-use crate::core::provider::ProviderKind;
+use crate::core::providers;
 use crate::web::glue;
 use crate::web::quota;
 use crate::web::state::Inner;
@@ -18,7 +18,7 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     let p = inner
         .providers()
         .iter()
-        .find(|p| p.kind == ProviderKind::OpenRouter && p.api_key.is_some())
+        .find(|p| providers::facts(p.kind).key_info && p.api_key.is_some())
         .cloned()
         .ok_or_else(|| {
             Error::invalid("refreshKeyInfo() needs an OpenRouter provider with an apiKey")

@@ -13,7 +13,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::limits::LimitFact;
 use crate::core::map::Put;
 use crate::core::options::ProviderConfig;
-use crate::core::provider::ProviderKind;
+use crate::core::providers;
 use crate::core::quota::{Ledger, ReservationId, ScopeKey, SpendId, Verdict};
 use crate::web::glue;
 use crate::web::state::Inner;
@@ -56,7 +56,7 @@ async fn with_lock(inner: &Rc<Inner>, f: Box<dyn FnOnce(&mut Ledger)>) {
 
 /// The scopes a call to `model` on `p` draws from, with their documented defaults in place.
 pub fn keys_for(inner: &Inner, p: &ProviderConfig, model: &str, free: bool) -> Vec<ScopeKey> {
-    let free_pool = p.kind == ProviderKind::OpenRouter && free;
+    let free_pool = providers::facts(p.kind).free_pool && free;
     let keys = ScopeKey::for_call(&p.id, p.kind, model, free_pool);
     let now = now_ms();
     if let Ok(mut l) = inner.quota().ledger().try_borrow_mut() {

@@ -10,7 +10,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::json::{Map, Value};
 use crate::core::needs::{self, Needs};
 use crate::core::options::{CallOptions, ProviderConfig};
-use crate::core::provider::ProviderKind;
+use crate::core::providers::facts;
 use crate::core::route::{self, Candidate, Health, ModelRef, PinCheck, PlanRequest, Sessions};
 use crate::core::route::{Skip, Strategy};
 use crate::core::text;
@@ -145,11 +145,11 @@ impl Spec {
             None if providers.iter().any(listed) => None,
             None => providers
                 .iter()
-                .find(|p| p.kind == ProviderKind::OpenRouter && m.contains('/'))
+                .find(|p| facts(p.kind).free_pool && m.contains('/'))
                 .or_else(|| providers.first())
                 .cloned(),
         };
-        provider.is_some_and(|p| p.kind == ProviderKind::OpenRouter && !listed(&p))
+        provider.is_some_and(|p| facts(p.kind).free_pool && !listed(&p))
     }
 
     /// Only "auto" cannot go ahead when the catalog failed to load.
@@ -203,7 +203,7 @@ impl Context<'_> {
             .or_else(|| {
                 self.providers
                     .iter()
-                    .find(|p| p.kind == ProviderKind::OpenRouter && model.contains('/'))
+                    .find(|p| facts(p.kind).free_pool && model.contains('/'))
             })
             .or_else(|| self.providers.first())
             .cloned()
@@ -220,7 +220,7 @@ impl Context<'_> {
             provider_rank: prank,
             model: m.id.clone(),
             free: m.free,
-            is_openrouter_free_pool: p.kind == ProviderKind::OpenRouter && m.free,
+            is_openrouter_free_pool: facts(p.kind).free_pool && m.free,
             context_length: m.context_length,
             caps: Capability::ALL.into_iter().filter(|c| m.has(*c)).collect(),
             catalog_rank: rank,
@@ -236,16 +236,18 @@ impl Context<'_> {
             .iter()
             .position(|q| q.id == p.id)
             .unwrap_or(0);
-        let free = match p.kind {
-            ProviderKind::OpenRouter => is_free_id(model),
-            _ => p.free,
+        // A free pool marks its free models by id; elsewhere the provider's setting says.
+        let free = if facts(p.kind).free_pool {
+            is_free_id(model)
+        } else {
+            p.free
         };
         Candidate {
             provider: p.id.clone(),
             provider_rank: prank,
             model: model.to_string(),
             free,
-            is_openrouter_free_pool: p.kind == ProviderKind::OpenRouter && free,
+            is_openrouter_free_pool: facts(p.kind).free_pool && free,
             context_length: None,
             caps: needs.caps.clone(),
             catalog_rank: usize::MAX,
@@ -304,7 +306,7 @@ impl Context<'_> {
     /// on trust (an OpenRouter id without `:free` would be sent as a paid model).
     fn unknown_pinned(&self, p: &ProviderConfig, model: &str) -> Option<Error> {
         let loaded = self.catalog.models().iter().any(|m| m.provider == p.id);
-        let trusted = p.kind != ProviderKind::OpenRouter || is_free_id(model);
+        let trusted = !facts(p.kind).free_pool || is_free_id(model);
         if !loaded || trusted || self.catalog.get(model, Some(&p.id)).is_some() {
             return None;
         }
@@ -382,12 +384,9 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
         }
         Named::Auto if strategy == Strategy::Router => {
             // OpenRouter chooses; the model it used comes back in the chunks.
-            if cx
-                .providers
-                .iter()
-                .any(|p| p.kind == ProviderKind::OpenRouter)
-            {
-                let r = add_named(&mut cands, OPENROUTER_FREE)?;
+            let router = cx.providers.iter().find_map(|p| facts(p.kind).router_model);
+            if let Some(router) = router {
+                let r = add_named(&mut cands, router)?;
                 cands.retain(|c| r.matches(c));
             } else {
                 strategy = Strategy::Random;

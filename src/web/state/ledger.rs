@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::limits::{Scope, Unit, Window};
 use crate::core::options::{ClientOptions, ProviderConfig};
-use crate::core::provider::ProviderKind;
+use crate::core::providers;
 use crate::core::quota::{DayReset, Ledger, ScopeKey};
 use crate::core::sha256;
 use crate::web::glue;
@@ -146,9 +146,10 @@ fn ledger_key(opts: &ClientOptions) -> String {
 
 fn declare(ledger: &mut Ledger, p: &ProviderConfig) {
     let key = ScopeKey::new(&p.id, Scope::Provider);
-    let reset = match p.kind {
-        ProviderKind::Gemini => DayReset::PacificMidnight,
-        _ => DayReset::UtcMidnight,
+    let reset = if providers::facts(p.kind).pacific_day {
+        DayReset::PacificMidnight
+    } else {
+        DayReset::UtcMidnight
     };
     let l = &p.limits;
     let mut put = |w: Window, u: Unit, n: Option<u64>| {
