@@ -8,7 +8,6 @@
 // results are built once per call, so the size costs nothing measurable.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use crate::core::json::{self, Number, Tree, Value};
 
@@ -1197,24 +1196,8 @@ impl Catalog {
 // ---------------------------------------------------------------------------------------------
 // JSON output
 
-/// Append `s` as a JSON string literal.
-pub(crate) fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// Append `s` as a JSON string literal: the one escaper, `json::push_str`.
+pub(crate) use crate::core::json::push_str as push_json_str;
 
 fn push_num(out: &mut String, x: Option<f64>) {
     match x.filter(|x| x.is_finite()) {

@@ -112,7 +112,8 @@ pub fn duration(ms: u64) -> String {
 /// in it first, then the longest common prefix, then the nearest length. One pass, no sort.
 pub fn closest<'a>(wanted: &str, ids: &mut dyn Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
     let folded = wanted.to_ascii_lowercase();
-    let mut best: Vec<((bool, usize, usize), &str)> = Vec::new();
+    let mut keys: Vec<(bool, usize, usize)> = Vec::new();
+    let mut best: Vec<&str> = Vec::new();
     for id in ids {
         let id_folded = id.to_ascii_lowercase();
         let related = contains(&id_folded, &folded) || contains(&folded, &id_folded);
@@ -126,13 +127,15 @@ pub fn closest<'a>(wanted: &str, ids: &mut dyn Iterator<Item = &'a str>, n: usiz
             usize::MAX - prefix,
             id.len().abs_diff(wanted.len()),
         );
-        let at = best.iter().position(|b| key < b.0).unwrap_or(best.len());
-        if at < n && !best.iter().any(|b| b.1 == id) {
-            best.insert(at, (key, id));
+        let at = keys.iter().position(|k| key < *k).unwrap_or(keys.len());
+        if at < n && !best.contains(&id) {
+            keys.insert(at, key);
+            best.insert(at, id);
+            keys.truncate(n);
             best.truncate(n);
         }
     }
-    best.into_iter().map(|b| b.1).collect()
+    best
 }
 
 #[cfg(test)]
