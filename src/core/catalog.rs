@@ -232,22 +232,7 @@ impl ModelInfo {
 // ---------------------------------------------------------------------------------------------
 // Lenient JSON fields
 
-/// A parsed catalog body. Like `json::Value`, but strings and keys borrow from the body when
-/// they have no escapes and objects are small vectors in body order, not sorted: a 1-2 MB list
-/// is tens of thousands of keys, and allocating, ordering and freeing each one was most of the
-/// parse. `json`'s parser builds it (same syntax rules and error messages as for `Value`).
-pub(crate) enum J<'a> {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(Cow<'a, str>),
-    Arr(Vec<J<'a>>),
-    Obj(Obj<'a>),
-}
-
-/// Entries in body order, repeats kept; lookups take the last, as `json::Map` keeps the
-/// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
-pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
+pub(crate) use crate::core::json::{Obj, J};
 
 impl<'a> Obj<'a> {
     fn get(&self, key: &str) -> Option<&J<'a>> {
@@ -277,7 +262,7 @@ pub(crate) fn write_json(out: &mut String, v: &J) {
     match v {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Num(x) => out.push_str(&num::json_num(*x)),
+        J::Num(x) => out.push_str(&num::json_num(x.as_f64().unwrap_or(f64::NAN))),
         J::Str(s) => push_json_str(out, s),
         J::Arr(a) => {
             out.push('[');
@@ -329,7 +314,7 @@ impl<'a> Tree<'a> for J<'a> {
         J::Bool(b)
     }
     fn num(n: Number) -> J<'a> {
-        J::Num(n.as_f64().unwrap_or(f64::NAN))
+        J::Num(n)
     }
     fn str(s: Cow<'a, str>) -> J<'a> {
         J::Str(s)
@@ -364,7 +349,7 @@ impl<'a> Field<'a> {
     fn num(self) -> Option<f64> {
         match self.0? {
             J::Null => None,
-            J::Num(x) => Some(*x),
+            J::Num(x) => Some(x.as_f64().unwrap_or(f64::NAN)),
             J::Str(s) => Some(num::parse_f64(s.trim()).unwrap_or(f64::NAN)),
             _ => Some(f64::NAN),
         }
