@@ -29,6 +29,8 @@ stage() { # stage NAME COMMAND...
 }
 
 stage fmt cargo fmt --check
+# src/core sans-IO (no wasm-bindgen/js-sys/web-sys, clock, randomness); src/web without import cycles.
+stage layout node scripts/check-layout.mjs
 stage clippy cargo clippy --all-targets -- -D warnings
 stage clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web --test web_oauth -- -D warnings
 stage docs env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --target wasm32-unknown-unknown

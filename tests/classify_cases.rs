@@ -165,7 +165,8 @@ fn upstream_429() {
     let c = or(429, body);
     assert_eq!(c.error.code, C::RateLimited);
     assert_eq!(c.action, cool(60_000));
-    assert_eq!(c.error.retry_after_ms, None);
+    // No hint: the cooldown the message states is the wait it reports.
+    assert_eq!(c.error.retry_after_ms, Some(60_000));
     assert!(c.error.message.contains("rate-limited upstream at Google"));
     assert!(c.error.message.contains("vendor/model:free"));
     // A small cap shortens the default too.

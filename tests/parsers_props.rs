@@ -1,12 +1,12 @@
 //! The remaining parsers never panic on anything, and keep their promises: chunk steps,
 //! body sniffing, client and call options, the stored catalog form, adapters.
 
-use free_router::core::adapters::{for_kind, CallShape};
 use free_router::core::body::Body;
 use free_router::core::cache;
 use free_router::core::json::{Map, Number, Value};
 use free_router::core::options::{CallOptions, ClientOptions};
 use free_router::core::provider::ProviderKind;
+use free_router::core::providers::{for_kind, CallShape};
 use free_router::core::wire::{Accumulator, Step};
 use proptest::prelude::*;
 

@@ -202,6 +202,10 @@ async fn provider_adapters() {
     scenario("providerAdapters").await
 }
 #[wasm_bindgen_test]
+async fn catalog_auth_takes_provider_out() {
+    scenario("catalogAuthTakesProviderOut").await
+}
+#[wasm_bindgen_test]
 async fn cross_provider_fallback() {
     scenario("crossProviderFallback").await
 }

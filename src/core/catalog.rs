@@ -8,7 +8,6 @@
 // results are built once per call, so the size costs nothing measurable.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use crate::core::json::{self, Number, Tree, Value};
 
@@ -242,22 +241,7 @@ impl ModelInfo {
 // ---------------------------------------------------------------------------------------------
 // Lenient JSON fields
 
-/// A parsed catalog body. Like `json::Value`, but strings and keys borrow from the body when
-/// they have no escapes and objects are small vectors in body order, not sorted: a 1-2 MB list
-/// is tens of thousands of keys, and allocating, ordering and freeing each one was most of the
-/// parse. `json`'s parser builds it (same syntax rules and error messages as for `Value`).
-pub(crate) enum J<'a> {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(Cow<'a, str>),
-    Arr(Vec<J<'a>>),
-    Obj(Obj<'a>),
-}
-
-/// Entries in body order, repeats kept; lookups take the last, as `json::Map` keeps the
-/// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
-pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
+pub(crate) use crate::core::json::{Obj, J};
 
 impl<'a> Obj<'a> {
     fn get(&self, key: &str) -> Option<&J<'a>> {
@@ -287,7 +271,7 @@ pub(crate) fn write_json(out: &mut String, v: &J) {
     match v {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Num(x) => out.push_str(&num::json_num(*x)),
+        J::Num(x) => out.push_str(&num::json_num(x.as_f64().unwrap_or(f64::NAN))),
         J::Str(s) => push_json_str(out, s),
         J::Arr(a) => {
             out.push('[');
@@ -339,7 +323,7 @@ impl<'a> Tree<'a> for J<'a> {
         J::Bool(b)
     }
     fn num(n: Number) -> J<'a> {
-        J::Num(n.as_f64().unwrap_or(f64::NAN))
+        J::Num(n)
     }
     fn str(s: Cow<'a, str>) -> J<'a> {
         J::Str(s)
@@ -374,7 +358,7 @@ impl<'a> Field<'a> {
     fn num(self) -> Option<f64> {
         match self.0? {
             J::Null => None,
-            J::Num(x) => Some(*x),
+            J::Num(x) => Some(x.as_f64().unwrap_or(f64::NAN)),
             J::Str(s) => Some(num::parse_f64(s.trim()).unwrap_or(f64::NAN)),
             _ => Some(f64::NAN),
         }
@@ -584,18 +568,6 @@ fn per_mtok(per_token: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (era-based, exact for all years).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    // Shift the year to start in March so the leap day is the last day of the year.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// "YYYY-MM-DD" (optionally followed by a time, which is ignored) -> (date, midnight UTC in ms).
 fn expiry(s: Option<&str>) -> (Option<String>, Option<f64>) {
     match s.and_then(parse_date) {
@@ -632,7 +604,10 @@ fn parse_date(s: &str) -> Option<(&str, f64)> {
     if d < 1 || d > month_days {
         return None;
     }
-    Some((date, days_from_civil(y, m, d) as f64 * 86_400_000.0))
+    Some((
+        date,
+        crate::core::time::days_from_civil(y, m, d) as f64 * 86_400_000.0,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1228,24 +1203,8 @@ impl Catalog {
 // ---------------------------------------------------------------------------------------------
 // JSON output
 
-/// Append `s` as a JSON string literal.
-pub(crate) fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// Append `s` as a JSON string literal: the one escaper, `json::push_str`.
+pub(crate) use crate::core::json::push_str as push_json_str;
 
 fn push_num(out: &mut String, x: Option<f64>) {
     match x.filter(|x| x.is_finite()) {

@@ -11,7 +11,7 @@
 //! |-------------------------------------------------|------------------------|-----------------------|
 //! | 400 OpenRouter's own validation                 | invalid_argument       | Stop                  |
 //! | 400 other providers, relayed upstream 400       | invalid_argument       | TryNext               |
-//! | 400 "not a valid model ID", model_not_found     | not_found              | Evict                 |
+//! | 400 "not a valid model ID", "Invalid model name", model_not_found | not_found | Evict     |
 //! | 400 "API key not valid" (Gemini)                | auth                   | ProviderOut           |
 //! | 400 Groq `tool_use_failed`; in-body 400         | provider_error         | TryNext               |
 //! | context length (any status but 429)             | context_length         | ContextAtMost / TryNext |
@@ -241,7 +241,7 @@ pub fn network_error(
          or (in a page) the browser blocked it (CORS). Check the provider's baseUrl and the \
          connection; {model} cools down for {}.",
         clean(detail, 200),
-        fmt_dur(cooldown_ms)
+        text::duration(cooldown_ms)
     );
     Classified::new(
         Error::new(ErrorCode::Network, msg)
@@ -745,6 +745,7 @@ fn decide(
             if info.tag(&["model_not_found"])
                 || info.has(&[
                     "not a valid model",
+                    "invalid model name",
                     "unknown model",
                     "model not found",
                     "unavailable for free",
@@ -1086,7 +1087,8 @@ fn rate_limited(
         said(info, who),
         format!("{m} cools down for {}", waited(ms, hint.map(|h| h.0))),
     );
-    v.retry = hint.map(|h| h.0);
+    // Without a hint the cooldown the message states is the wait (LiteLLM's own 429s).
+    v.retry = Some(hint.map_or(ms, |h| h.0));
     v
 }
 
@@ -1159,7 +1161,7 @@ fn daily_pool(
         Action::FreePoolExhausted { until_ms: until },
         format!(
             "All free models on {p} hit {what}; it resets at {at} (in {})",
-            fmt_dur(wait)
+            text::duration(wait)
         ),
         if limit.is_some_and(|n| n >= 1000) {
             "Add another provider, or set budget.maxUsd to spill to paid models"
@@ -1580,21 +1582,10 @@ fn waited(ms: u64, hint: Option<u64>) -> String {
     match hint {
         Some(h) if h > ms => format!(
             "{} (capped from {} by retryAfterCapMs)",
-            fmt_dur(ms),
-            fmt_dur(h)
+            text::duration(ms),
+            text::duration(h)
         ),
-        _ => fmt_dur(ms),
-    }
-}
-
-/// "45 s", "2 min 5 s", "3 h 12 min".
-fn fmt_dur(ms: u64) -> String {
-    let s = ms.div_ceil(1000);
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 if s % 60 == 0 => format!("{} min", s / 60),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => text::duration(ms),
     }
 }
 
@@ -1726,19 +1717,7 @@ fn http_date_ms(s: &str) -> Option<f64> {
     if !(1..=max).contains(&d) || !(1..=9999).contains(&y) {
         return None;
     }
-    Some((days_from_civil(y, mo, d) * 86_400 + i64::from(t)) as f64 * 1000.0)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date. Years are shifted to start in March so
-/// the leap day falls at the end; 400-year eras repeat exactly (146097 days).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some((crate::core::time::days_from_civil(y, mo, d) * 86_400 + i64::from(t)) as f64 * 1000.0)
 }
 
 #[cfg(test)]
@@ -1747,9 +1726,9 @@ mod tests {
 
     #[test]
     fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(crate::core::time::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(crate::core::time::days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(crate::core::time::days_from_civil(1969, 12, 31), -1);
     }
 
     #[test]
@@ -1826,9 +1805,9 @@ mod tests {
 
     #[test]
     fn durations_format() {
-        assert_eq!(fmt_dur(0), "0 s");
-        assert_eq!(fmt_dur(5_000), "5 s");
-        assert_eq!(fmt_dur(125_000), "2 min 5 s");
-        assert_eq!(fmt_dur(11_520_000), "3 h 12 min");
+        assert_eq!(text::duration(0), "0 s");
+        assert_eq!(text::duration(5_000), "5 s");
+        assert_eq!(text::duration(125_000), "2 min 5 s");
+        assert_eq!(text::duration(11_520_000), "3 h 12 min");
     }
 }

@@ -649,13 +649,13 @@ impl std::error::Error for ParseError {}
 
 /// Parse a whole document: one value, surrounded by whitespace only.
 pub fn from_str(s: &str) -> Result<Value, ParseError> {
-    parse_all::<Value>(s)
+    parse_all::<J>(s).map(J::into_value)
 }
 
 /// Parse the first value of `s` (after whitespace) and ignore what follows it.
 pub fn from_str_prefix(s: &str) -> Result<Value, ParseError> {
     let mut p = Parser::new(s);
-    p.value::<Value>(0)
+    p.value::<J>(0).map(J::into_value)
 }
 
 /// A tree the parser can build: the owned [`Value`] or the catalog's borrowed tree.
@@ -671,32 +671,42 @@ pub(crate) trait Tree<'a>: Sized {
     fn obj(o: Self::Obj) -> Self;
 }
 
-impl<'a> Tree<'a> for Value {
-    type Obj = Map;
-    fn null() -> Value {
-        Value::Null
-    }
-    fn bool(b: bool) -> Value {
-        Value::Bool(b)
-    }
-    fn num(n: Number) -> Value {
-        Value::Number(n)
-    }
-    fn str(s: Cow<'a, str>) -> Value {
-        Value::String(s.into_owned())
-    }
-    fn arr(v: Vec<Value>) -> Value {
-        Value::Array(v)
-    }
-    fn new_obj() -> Map {
-        Map::new()
-    }
-    fn push(o: &mut Map, k: Cow<'a, str>, v: Value) {
-        // A repeated key keeps its last value.
-        o.insert(k.into_owned(), v);
-    }
-    fn obj(o: Map) -> Value {
-        Value::Object(o)
+/// The tree the parser builds. Like [`Value`], but strings and keys borrow from the text when
+/// they have no escapes and objects are small vectors in body order, not sorted: a 1-2 MB list
+/// is tens of thousands of keys, and allocating, ordering and freeing each one was most of the
+/// parse. The catalog reads it as is; [`from_str`] turns it into a `Value` (one parser, one
+/// copy of its code in the wasm).
+pub(crate) enum J<'a> {
+    Null,
+    Bool(bool),
+    Num(Number),
+    Str(Cow<'a, str>),
+    Arr(Vec<J<'a>>),
+    Obj(Obj<'a>),
+}
+
+/// Entries in body order, repeats kept; lookups take the last, as `json::Map` keeps the
+/// last value of a repeated key (checking for repeats on insert was a tenth of the parse).
+pub(crate) struct Obj<'a>(pub(crate) Vec<(Cow<'a, str>, J<'a>)>);
+
+impl J<'_> {
+    /// The owned tree: strings copied, objects into a [`Map`] (a repeated key keeps its last
+    /// value, as the parser always did for `Value`).
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(b),
+            J::Num(n) => Value::Number(n),
+            J::Str(s) => Value::String(s.into_owned()),
+            J::Arr(items) => Value::Array(items.into_iter().map(J::into_value).collect()),
+            J::Obj(o) => {
+                let mut m = Map::new();
+                for (k, v) in o.0 {
+                    m.insert(k.into_owned(), v.into_value());
+                }
+                Value::Object(m)
+            }
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! Sans-IO core: no JavaScript, no clock, no randomness. Time and random numbers are arguments.
 
-pub mod adapters;
 pub mod body;
 pub mod boundary;
 pub mod budget;
 pub mod cache;
+pub mod call;
 pub mod catalog;
 pub mod classify;
 pub mod error;
@@ -18,6 +18,7 @@ pub mod options;
 pub mod output;
 pub mod params;
 pub mod provider;
+pub mod providers;
 pub mod quota;
 pub mod redact;
 pub mod route;
@@ -26,4 +27,5 @@ pub mod sort;
 pub mod sse;
 pub mod sticky;
 pub mod text;
+pub mod time;
 pub mod wire;

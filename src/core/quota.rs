@@ -38,7 +38,6 @@ use crate::core::map::SortedMap;
 use crate::core::num::{fixed6, json_f64, show_f64};
 use crate::core::provider::ProviderKind;
 use crate::core::sort;
-use crate::core::text;
 
 const HOUR: f64 = 3_600_000.0;
 const DAY: f64 = 86_400_000.0;
@@ -90,12 +89,10 @@ impl ScopeKey {
         free_pool: bool,
     ) -> Vec<ScopeKey> {
         let mut keys = vec![ScopeKey::new(provider, Scope::Provider)];
-        match kind {
-            ProviderKind::OpenRouter if free_pool => {
-                keys.push(ScopeKey::new(provider, Scope::OpenRouterFree))
-            }
-            ProviderKind::OpenRouter => {}
-            _ => keys.push(ScopeKey::new(provider, Scope::Model(model.to_string()))),
+        if !crate::core::providers::facts(kind).free_pool {
+            keys.push(ScopeKey::new(provider, Scope::Model(model.to_string())));
+        } else if free_pool {
+            keys.push(ScopeKey::new(provider, Scope::OpenRouterFree));
         }
         keys
     }
@@ -472,47 +469,11 @@ const DEFAULT_SLOTS: [(Window, Unit); 6] = [
 /// credits); the rest from reference section 6 (cheahjs list 2026-07; Mistral help center;
 /// Cerebras docs).
 fn defaults(kind: ProviderKind, scope: &Scope, credits: bool) -> [u64; 6] {
-    match (kind, scope) {
-        (ProviderKind::OpenRouter, Scope::OpenRouterFree) => {
-            [20, 0, if credits { 1000 } else { 50 }, 0, 0, 0]
-        }
-        (ProviderKind::Groq, Scope::Model(m)) => {
-            // ~30 RPM for every model; RPD/TPM per model family, headers refine them.
-            let (rpd, tpm) = if text::contains(m, "llama-3.1-8b") {
-                (14_400, 6_000)
-            } else if text::contains(m, "llama-3.3-70b") {
-                (1_000, 12_000)
-            } else if text::contains(m, "gpt-oss") {
-                (1_000, 8_000)
-            } else if text::contains(m, "compound") {
-                (250, 0)
-            } else {
-                (0, 0)
-            };
-            [30, 0, rpd, tpm, 0, 0]
-        }
-        (ProviderKind::Gemini, Scope::Model(m)) => {
-            // Unknown Gemini models get the strictest listed tier (Flash: 5 RPM, 20 RPD).
-            let (rpm, rpd, tpm) = if text::contains(m, "gemma") {
-                (30, 14_400, 15_000)
-            } else if text::contains(m, "flash-lite") {
-                (15, 500, 0)
-            } else {
-                (5, 20, 250_000)
-            };
-            [rpm, 0, rpd, tpm, 0, 0]
-        }
-        (ProviderKind::Cerebras, Scope::Model(_)) => {
-            [30, 900, 14_400, 60_000, 1_000_000, 1_000_000]
-        }
-        // 1 request per second.
-        (ProviderKind::Mistral, Scope::Provider) => [1, 0, 0, 500_000, 0, 0],
-        _ => [0; 6],
-    }
+    crate::core::providers::documented_limits(kind, scope, credits)
 }
 
 fn default_reset(kind: Option<ProviderKind>) -> DayReset {
-    if kind == Some(ProviderKind::Gemini) {
+    if kind.is_some_and(|k| crate::core::providers::facts(k).pacific_day) {
         DayReset::PacificMidnight
     } else {
         DayReset::UtcMidnight
@@ -1349,29 +1310,9 @@ fn push_entry(log: &mut Vec<Entry>, at: f64, tok: u64) {
     }
 }
 
+use crate::core::time::{civil_from_days, days_from_civil};
+
 // ---- civil-date math (proleptic Gregorian, days since 1970-01-01) ----
-
-/// Days since the epoch of a civil date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    // Count years from March so the leap day is the last day of the "year".
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// Civil (year, month) of a day number.
-fn civil_from_days(z: i64) -> (i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (era * 400 + yoe + i64::from(m <= 2), m)
-}
 
 /// First Sunday on or after a day (1970-01-01 was a Thursday).
 fn sunday_from(day: i64) -> i64 {
@@ -1920,6 +1861,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::text;
 
     #[test]
     fn civil_round_trip() {

@@ -13,8 +13,8 @@ use std::fmt;
 use crate::core::json::{self, Value};
 
 use crate::core::catalog::{push_json_str, Capability};
-use crate::core::classify::Action;
-use crate::core::error::Error;
+use crate::core::classify::{Action, Classified};
+use crate::core::error::{Error, ErrorCode};
 use crate::core::map::SortedMap;
 use crate::core::sort;
 
@@ -198,6 +198,8 @@ pub struct StatsView {
 #[derive(Clone, Debug, Default)]
 struct Entry {
     cooldown_until: f64,
+    /// What the cooldown is for (a 429, a 5xx, a timeout), as its error code.
+    cooldown_code: Option<ErrorCode>,
     evicted: bool,
     /// Bit `c as u8` set: learned that the model lacks capability `c`.
     lacks: u8,
@@ -237,6 +239,8 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 struct Prov {
     out: bool,
+    /// Why the provider is out: the error's code and HTTP status.
+    out_reason: Option<(ErrorCode, Option<u16>)>,
     pool_until: f64,
     models: SortedMap<String, Entry>,
 }
@@ -337,6 +341,39 @@ impl Health {
             | Action::TryNext
             | Action::Stop => {}
         }
+    }
+
+    /// [`Health::apply`], remembering why: what a cooldown is for and what took a provider
+    /// out, so later calls can say what happened.
+    pub fn apply_classified(&mut self, provider: &str, model: &str, c: &Classified, now_ms: f64) {
+        self.apply(provider, model, &c.action, now_ms);
+        match c.action {
+            Action::Cooldown { until_ms } if until_ms.is_finite() => {
+                let e = self.entry_mut(provider, model);
+                if e.cooldown_until <= until_ms {
+                    e.cooldown_code = Some(c.error.code);
+                }
+            }
+            Action::ProviderOut => {
+                let p = self.prov_mut(provider);
+                p.out_reason.get_or_insert((c.error.code, c.error.status));
+            }
+            _ => {}
+        }
+    }
+
+    /// Why `provider` is out, when it is: the error code and HTTP status that put it out.
+    pub fn out_reason(&self, provider: &str) -> Option<(ErrorCode, Option<u16>)> {
+        let p = self.providers.get(provider).filter(|p| p.out)?;
+        Some(p.out_reason.unwrap_or((ErrorCode::Auth, None)))
+    }
+
+    /// What the model is cooling down for at `now_ms` (None: not known, or not cooling down).
+    pub fn cooldown_reason(&self, provider: &str, model: &str, now_ms: f64) -> Option<ErrorCode> {
+        let e = self.get(provider, model).1?;
+        (e.cooldown_until > now_ms)
+            .then_some(e.cooldown_code)
+            .flatten()
     }
 
     /// A success: TTFT sample, optional tokens/s, one successful outcome. A success does not

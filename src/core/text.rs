@@ -97,6 +97,47 @@ pub fn join2(a: &str, b: &str) -> String {
     s
 }
 
+/// A duration for messages, one way everywhere: "45 s", "1 min 30 s", "2 min", "3 h 12 min".
+pub fn duration(ms: u64) -> String {
+    let s = ms.div_ceil(1000);
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 if s % 60 == 0 => format!("{} min", s / 60),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Up to `n` of `ids` closest to `wanted` (ASCII case folded): ids containing it or contained
+/// in it first, then the longest common prefix, then the nearest length. One pass, no sort.
+pub fn closest<'a>(wanted: &str, ids: &mut dyn Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+    let folded = wanted.to_ascii_lowercase();
+    let mut keys: Vec<(bool, usize, usize)> = Vec::new();
+    let mut best: Vec<&str> = Vec::new();
+    for id in ids {
+        let id_folded = id.to_ascii_lowercase();
+        let related = contains(&id_folded, &folded) || contains(&folded, &id_folded);
+        let prefix = folded
+            .bytes()
+            .zip(id_folded.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let key = (
+            !related,
+            usize::MAX - prefix,
+            id.len().abs_diff(wanted.len()),
+        );
+        let at = keys.iter().position(|k| key < *k).unwrap_or(keys.len());
+        if at < n && !best.contains(&id) {
+            keys.insert(at, key);
+            best.insert(at, id);
+            keys.truncate(n);
+            best.truncate(n);
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,7 +185,8 @@ export interface ModelInfo {
 
 export interface CatalogInfo {
   count: number;
-  source: "network" | "cache";
+  /** "network" when any provider's list was fetched, else "config" when one came from its `models` option. */
+  source: "network" | "cache" | "config";
   fetchedAt: number;
   stale: boolean;
 }
@@ -336,7 +337,7 @@ export type FreeRouterEvent =
   | (EventBase & { type: "catalog"; provider: string; count: number; source: "network" | "cache" | "config"; stale?: boolean; error?: string })
   | (EventBase & { type: "attempt"; provider: string; model: string; n: number })
   | (EventBase & { type: "first_token"; provider: string; model: string; ttftMs: number })
-  | (EventBase & { type: "fallback"; from: string; to: string; reason: FreeRouterErrorCode })
+  | (EventBase & { type: "fallback"; from: string; fromProvider: string; to: string; toProvider: string; reason: FreeRouterErrorCode })
   | (EventBase & { type: "cooldown"; provider: string; model: string; untilMs: number; reason: FreeRouterErrorCode })
   | (EventBase & { type: "rate_limited"; provider: string; model: string; retryAfterMs?: number })
   | (EventBase & { type: "quota"; snapshot: QuotaSnapshot })
@@ -369,6 +370,8 @@ export interface QuotaScope {
 export interface QuotaSnapshot {
   scopes: QuotaScope[];
   spentUsd: number;
+  /** Held for paid calls still running (their worst case until they settle). */
+  reservedUsd: number;
   budgetUsd: number;
   period: "day" | "month" | "total";
 }

@@ -12,9 +12,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::options::{opt_u64, CallOptions, WaitForQuota};
-use crate::web::client::{chat_once, Inner};
 use crate::web::error::to_js;
 use crate::web::glue;
+use crate::web::router::chat_once;
+use crate::web::state::Inner;
 
 /// How long one item may wait for quota: long enough for minute windows and cooldowns, short
 /// enough that a spent daily limit fails the rest of the batch quickly.
@@ -48,7 +49,7 @@ fn progress(s: &Shared) {
     let _ = Reflect::set(&o, &"done".into(), &(s.done.get() as f64).into());
     let _ = Reflect::set(&o, &"failed".into(), &(s.failed.get() as f64).into());
     let _ = Reflect::set(&o, &"total".into(), &(s.requests.len() as f64).into());
-    let waited = s.inner.waited_ms.get() - s.waited_at_start;
+    let waited = s.inner.waited_ms() - s.waited_at_start;
     let _ = Reflect::set(&o, &"waitingMs".into(), &waited.round().into());
     // A throwing callback must not stop the batch.
     let _ = f.call1(&JsValue::UNDEFINED, &o);
@@ -167,7 +168,7 @@ pub fn run(inner: Rc<Inner>, requests: JsValue, options: JsValue) -> Promise {
         }
         let n = reqs.len();
         let s = Rc::new(Shared {
-            waited_at_start: inner.waited_ms.get(),
+            waited_at_start: inner.waited_ms(),
             inner,
             requests: reqs,
             next: Cell::new(0),

@@ -9,30 +9,21 @@ use crate::core::json::{Map, Value};
 use crate::core::map::Put as _;
 use wasm_bindgen::prelude::*;
 
-use crate::core::adapters::{self, CallShape};
 use crate::core::body::Body;
 use crate::core::budget;
-use crate::core::catalog::Pricing;
 use crate::core::classify::{self, Action, Classified, ErrorInput};
 use crate::core::error::{Attempt, Error, ErrorCode};
 use crate::core::limits::LimitFact;
 use crate::core::options::ProviderConfig;
+use crate::core::providers::{self, CallShape};
 use crate::core::text;
 use crate::core::wire::{self, ChatDelta, Step};
-use crate::web::client::Inner;
 use crate::web::glue;
 use crate::web::quota;
+use crate::web::state::Inner;
 use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
 
-/// A model on a provider, to be tried.
-#[derive(Clone, Debug)]
-pub struct Cand {
-    pub provider: Rc<ProviderConfig>,
-    pub model: String,
-    pub free: bool,
-    /// List prices (what a paid call is budgeted at).
-    pub pricing: Pricing,
-}
+pub use crate::core::call::Cand;
 
 /// Why an attempt did not produce a first token.
 pub enum Fail {
@@ -54,22 +45,6 @@ fn local_failure(p: &ProviderConfig, model: &str, e: Error, action: Action) -> C
     )
 }
 
-pub fn abort_error(kind: AbortKind, ctl: &CallCtl, attempts: Vec<Attempt>) -> JsValue {
-    let mut e = match kind {
-        AbortKind::User => Error::new(ErrorCode::Aborted, "the request was aborted"),
-        AbortKind::Timeout => Error::new(
-            ErrorCode::Timeout,
-            format!(
-                "no complete answer within {} ms (options.timeoutMs); try a larger timeout or another model",
-                ctl.timeout_ms.unwrap_or(0)
-            ),
-        ),
-    };
-    e.attempts = attempts;
-    let reason = ctl.user_reason.borrow().clone();
-    crate::web::error::to_js_with_cause(&e, &reason)
-}
-
 pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
     let auth = p.api_key.as_ref().map(|k| text::join2("Bearer ", k));
     let mut pairs: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
@@ -77,11 +52,11 @@ pub fn request_headers(inner: &Inner, p: &ProviderConfig) -> js_sys::Object {
         pairs.push(("Authorization", a));
     }
     // Only OpenRouter gets attribution headers; anything extra breaks other providers' CORS.
-    if adapters::for_kind(p.kind).attribution() {
-        if let Some(u) = &inner.opts.app_url {
+    if providers::for_kind(p.kind).attribution() {
+        if let Some(u) = &inner.opts().app_url {
             pairs.push(("HTTP-Referer", u));
         }
-        if let Some(t) = &inner.opts.app_title {
+        if let Some(t) = &inner.opts().app_title {
             pairs.push(("X-OpenRouter-Title", t));
         }
     }
@@ -101,7 +76,7 @@ pub fn request_body(
         session,
         max_tokens,
     };
-    Value::Object(adapters::for_kind(p.kind).chat_body(req, &call)).to_string()
+    Value::Object(providers::for_kind(p.kind).chat_body(req, &call)).to_string()
 }
 
 /// The state of a stream after its first token, shared by `pull()` calls.
@@ -244,7 +219,7 @@ impl Live {
             .filter(|_| gen_ms > 50.0)
             .map(|t| t as f64 * 1000.0 / gen_ms);
         let ttft_attempt = self.started_ms + self.ttft_ms - self.attempt_started_ms;
-        self.inner.health.borrow_mut().record_success(
+        self.inner.health().borrow_mut().record_success(
             &self.cand.provider.id,
             &self.cand.model,
             ttft_attempt,
@@ -284,10 +259,11 @@ impl Live {
             );
             e.code = ErrorCode::StreamInterrupted;
             self.inner
-                .health
+                .health()
                 .borrow_mut()
                 .record_failure_stat(&provider, &model, now_ms());
         }
+        crate::core::call::live_attempt_ended(&mut self.attempts, e.code);
         e.partial = Some(self.text());
         e.provider = Some(provider);
         e.model = Some(model);
@@ -357,7 +333,7 @@ fn transport_done(reader: &JsValue) {
 
 /// The `attempt` event: the n-th try of this call goes to `cand`.
 pub fn emit_attempt(inner: &Inner, cand: &Cand, n: usize) {
-    inner.events.emit("attempt", now_ms(), |m| {
+    inner.events().emit("attempt", now_ms(), |m| {
         m.put("provider", cand.provider.id.clone().into());
         m.put("model", cand.model.clone().into());
         m.put("n", n.into());
@@ -396,7 +372,7 @@ fn error_input<'a>(
         body,
         now_ms: now_ms(),
         is_free_model: cand.free,
-        retry_after_cap_ms: inner.opts.retry_after_cap_ms,
+        retry_after_cap_ms: inner.opts().retry_after_cap_ms,
     }
 }
 
@@ -416,7 +392,7 @@ pub async fn attempt(
     let signal = ctl.signal();
     let resp = match transport::wait(
         glue::call_fetch(
-            &inner.fetch,
+            inner.fetch(),
             &url,
             "POST",
             &headers,
@@ -435,7 +411,7 @@ pub async fn attempt(
                 &cand.model,
                 &glue::describe(&e),
                 now_ms(),
-                inner.opts.retry_after_cap_ms.min(30_000),
+                inner.opts().retry_after_cap_ms.min(30_000),
             )))
         }
     };
@@ -529,7 +505,7 @@ fn decide(
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
             let action = if e.code == ErrorCode::ProviderError {
                 Action::Cooldown {
-                    until_ms: now_ms() + 30_000f64.min(inner.opts.retry_after_cap_ms as f64),
+                    until_ms: now_ms() + 30_000f64.min(inner.opts().retry_after_cap_ms as f64),
                 }
             } else {
                 Action::TryNext
@@ -727,7 +703,7 @@ pub fn flush(live: &SharedLive) {
     };
     let now = now_ms();
     for (kind, m) in out {
-        inner.events.emit_map(kind, now, m);
+        inner.events().emit_map(kind, now, m);
     }
 }
 
@@ -1024,26 +1000,16 @@ fn resumed(
                 now - t0,
             ));
             drop(l);
-            crate::web::router::learn(inner, &cand, &c, now);
+            let mut events = Vec::new();
+            {
+                let mut health = inner.health().borrow_mut();
+                let (p, m) = (&cand.provider.id, &cand.model);
+                crate::core::call::learn(&mut health, p, m, &c, now, &mut events);
+            }
+            inner.emit_all(events);
             false
         }
     }
 }
 
-/// The record of one attempt.
-pub fn attempt_info(
-    cand: &Cand,
-    outcome: &str,
-    status: Option<u16>,
-    code: Option<ErrorCode>,
-    ms: f64,
-) -> Attempt {
-    Attempt {
-        provider: cand.provider.id.clone(),
-        model: cand.model.clone(),
-        outcome: outcome.into(),
-        status,
-        error_code: code,
-        ms,
-    }
-}
+pub use crate::core::call::attempt as attempt_info;

@@ -10,49 +10,17 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::core::cache;
-use crate::core::catalog::{self, Catalog, ModelInfo};
+use crate::core::catalog::{self, ModelInfo};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::map::{Put, SortedMap};
+use crate::core::map::Put;
 use crate::core::options::ProviderConfig;
-use crate::core::provider::ProviderKind;
+use crate::core::providers;
 use crate::core::route::{Health, ModelState};
-use crate::web::client::Inner;
 use crate::web::error::to_js;
 use crate::web::glue;
+use crate::web::state::{CatalogState, Inner};
 use crate::web::storage::url_tag;
 use crate::web::transport::{self, now_ms, CallCtl, Wait};
-
-#[derive(Default)]
-pub struct CatalogState {
-    pub cat: Catalog,
-    /// When each provider's models were fetched (network or cache).
-    pub fetched_at: SortedMap<String, f64>,
-    /// Providers whose last refresh failed and whose models are an older copy.
-    pub stale: SortedMap<String, bool>,
-    /// The refresh in flight, shared by every caller.
-    pub inflight: Option<Promise>,
-    /// ModelInfo objects of this catalog version already handed to JS, by catalog index
-    /// (`catalogModels` in glue.js), and which indices they cover.
-    objs: Option<Array>,
-    built: Vec<bool>,
-}
-
-impl CatalogState {
-    /// The one way models change: the JS objects built from the old ones go with them.
-    fn put(&mut self, provider: &str, models: Vec<ModelInfo>) {
-        self.cat.set_provider_models(provider, models);
-        self.objs = None;
-        self.built.clear();
-    }
-
-    /// `put`, stamped with when the models were fetched: one out-of-line copy for the four
-    /// places that load a provider.
-    #[inline(never)]
-    fn load(&mut self, provider: &str, models: Vec<ModelInfo>, at: f64) {
-        self.put(provider, models);
-        self.fetched_at.insert(provider.to_string(), at);
-    }
-}
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
 extern "C" {
@@ -67,10 +35,7 @@ fn cache_key(p: &ProviderConfig) -> String {
 }
 
 fn parse(p: &ProviderConfig, body: &str) -> Result<Vec<ModelInfo>, Error> {
-    match p.kind {
-        ProviderKind::OpenRouter => catalog::parse_openrouter_models(body, &p.id),
-        _ => catalog::parse_openai_models(body, &p.id, p.free),
-    }
+    providers::parse_catalog(p.kind, body, &p.id, p.free)
 }
 
 /// A provider that lists its models in the options needs no request.
@@ -100,9 +65,9 @@ fn configured(p: &ProviderConfig) -> Option<Vec<ModelInfo>> {
 async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, Error> {
     let url = format!("{}/models", p.base_url);
     // OpenRouter's catalog is public: the key need not travel for it.
-    let auth = match (p.kind, &p.api_key) {
-        (ProviderKind::OpenRouter, _) | (_, None) => None,
-        (_, Some(k)) => Some(format!("Bearer {k}")),
+    let auth = match &p.api_key {
+        Some(k) if !providers::facts(p.kind).public_catalog => Some(format!("Bearer {k}")),
+        _ => None,
     };
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     if let Some(a) = &auth {
@@ -122,7 +87,7 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
         .with_provider(p.id.clone())
     };
     let resp = match transport::wait(
-        glue::call_fetch(&inner.fetch, &url, "GET", &headers, None, &signal),
+        glue::call_fetch(inner.fetch(), &url, "GET", &headers, None, &signal),
         &ctl,
     )
     .await
@@ -144,12 +109,14 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
     if !(200..300).contains(&status) {
-        let code = match status {
-            401 => ErrorCode::Auth,
-            403 => ErrorCode::Forbidden,
+        let refused = {
+            let mut health = inner.health().borrow_mut();
+            crate::core::call::catalog_refused(p, status, &text, now_ms(), &mut health)
+        };
+        let code = refused.unwrap_or(match status {
             429 => ErrorCode::RateLimited,
             _ => ErrorCode::ProviderError,
-        };
+        });
         return Err(Error::new(
             code,
             format!(
@@ -184,25 +151,29 @@ fn emit(
     if let Some(e) = error {
         m.put("error", e.into());
     }
-    inner.events.emit_map("catalog", now_ms(), m);
+    inner.events().emit_map("catalog", now_ms(), m);
 }
 
 /// Refresh every provider whose copy is older than the TTL (all of them when `force`).
 async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
-    let ttl = inner.opts.catalog_ttl_ms as f64;
+    let ttl = inner.opts().catalog_ttl_ms as f64;
     let mut errors: Vec<Error> = Vec::new();
     let mut source = "cache";
-    for p in inner.providers.iter() {
+    for p in inner.providers().iter() {
         let now = now_ms();
-        let fresh = is_fresh(&inner.catalog.borrow(), p, now, ttl);
+        let fresh = is_fresh(&inner.catalog().borrow(), p, now, ttl);
         if fresh && !force {
             continue;
         }
         if let Some(models) = configured(p) {
             let n = models.len();
-            inner.catalog.borrow_mut().load(&p.id, models, now);
-            inner.health.borrow_mut().catalog_refreshed(&p.id);
+            inner.catalog().borrow_mut().load(&p.id, models, now);
+            inner.health().borrow_mut().catalog_refreshed(&p.id);
             emit(&inner, &p.id, n, "config", None, None);
+            // What the events said: the network wins, then the options, then a cache.
+            if source == "cache" {
+                source = "config";
+            }
             continue;
         }
         if keyless(p) {
@@ -210,7 +181,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             continue;
         }
         let key = cache_key(p);
-        let have = inner.catalog.borrow().fetched_at.contains_key(&p.id);
+        let have = inner.catalog().borrow().fetched_at.contains_key(&p.id);
         // First load in this page: a persisted copy within its TTL saves a request.
         if !have && !force {
             if let Some(n) = load_stored(&inner, p, &key, now, ttl) {
@@ -227,15 +198,16 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                 let n = models.len();
                 let now = now_ms();
                 {
-                    let mut st = inner.catalog.borrow_mut();
+                    let mut st = inner.catalog().borrow_mut();
                     st.load(&p.id, models, now);
                     st.stale.remove(&p.id);
+                    st.failures.retain(|f| f.provider != p.id);
                 }
-                inner.health.borrow_mut().catalog_refreshed(&p.id);
+                inner.health().borrow_mut().catalog_refreshed(&p.id);
                 // Trimming costs a parse and a print: only worth it when the copy is kept.
-                if inner.opts.persist {
+                if inner.opts().persist {
                     inner
-                        .store
+                        .store()
                         .set(&key, &cache::wrap(now, &cache::trim(&body)));
                 }
                 source = "network";
@@ -243,14 +215,18 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
             }
             Err(e) => {
                 // Serve what we have: in memory, else the persisted copy however old.
-                let mut served = inner.catalog.borrow().fetched_at.contains_key(&p.id);
+                let mut served = inner.catalog().borrow().fetched_at.contains_key(&p.id);
                 if !served {
                     served = load_stored(&inner, p, &key, now, f64::INFINITY).is_some();
                 }
                 if served {
-                    inner.catalog.borrow_mut().stale.insert(p.id.clone(), true);
+                    inner
+                        .catalog()
+                        .borrow_mut()
+                        .stale
+                        .insert(p.id.clone(), true);
                     let count = inner
-                        .catalog
+                        .catalog()
                         .borrow()
                         .cat
                         .models()
@@ -260,12 +236,19 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     emit(&inner, &p.id, count, "cache", Some(true), Some(&e.message));
                 } else {
                     emit(&inner, &p.id, 0, "network", None, Some(&e.message));
+                    let failure = crate::core::call::plan::CatalogFailure {
+                        provider: p.id.clone(),
+                        message: e.message.clone(),
+                    };
+                    let mut st = inner.catalog().borrow_mut();
+                    st.failures.retain(|f| f.provider != p.id);
+                    st.failures.push(failure);
                     errors.push(e);
                 }
             }
         }
     }
-    let st = inner.catalog.borrow();
+    let st = inner.catalog().borrow();
     if st.cat.models().is_empty() {
         if let Some(e) = errors.into_iter().next() {
             return Err(e);
@@ -282,11 +265,11 @@ fn load_stored(
     now: f64,
     max_age: f64,
 ) -> Option<usize> {
-    let (at, body) = inner.store.get(key).and_then(|s| cache::unwrap(&s))?;
+    let (at, body) = inner.store().get(key).and_then(|s| cache::unwrap(&s))?;
     (now - at < max_age).then_some(())?;
     let models = parse(p, &body).ok()?;
     let n = models.len();
-    inner.catalog.borrow_mut().load(&p.id, models, at);
+    inner.catalog().borrow_mut().load(&p.id, models, at);
     Some(n)
 }
 
@@ -308,18 +291,18 @@ fn is_fresh(st: &CatalogState, p: &ProviderConfig, now: f64, ttl: f64) -> bool {
 
 /// A provider `refresh_all` never asks: no configured models, no key, not OpenRouter.
 fn keyless(p: &ProviderConfig) -> bool {
-    p.models.is_none() && p.kind != ProviderKind::OpenRouter && p.api_key.is_none()
+    p.models.is_none() && !providers::facts(p.kind).public_catalog && p.api_key.is_none()
 }
 
 /// True when `ensure(inner, false)` has nothing to do: no refresh in flight and every provider
 /// within its TTL (or never asked). Lets a re-filter answer without a future.
 pub fn ready(inner: &Inner) -> bool {
-    let st = inner.catalog.borrow();
+    let st = inner.catalog().borrow();
     let now = now_ms();
-    let ttl = inner.opts.catalog_ttl_ms as f64;
+    let ttl = inner.opts().catalog_ttl_ms as f64;
     st.inflight.is_none()
         && inner
-            .providers
+            .providers()
             .iter()
             .all(|p| keyless(p) || is_fresh(&st, p, now, ttl))
 }
@@ -331,20 +314,20 @@ pub async fn ensure(inner: &Rc<Inner>, force: bool) -> Result<JsValue, JsValue> 
     if !force && ready(inner) {
         return Ok(JsValue::UNDEFINED);
     }
-    let existing = inner.catalog.borrow().inflight.clone();
+    let existing = inner.catalog().borrow().inflight.clone();
     let promise = match existing {
         Some(p) => p,
         None => {
             let i2 = inner.clone();
             let p = future_to_promise(async move {
                 let r = refresh_all(i2.clone(), force).await;
-                i2.catalog.borrow_mut().inflight = None;
+                i2.catalog().borrow_mut().inflight = None;
                 match r {
                     Ok(v) => Ok(JsValue::from_str(&v.to_string())),
                     Err(e) => Err(to_js(&e)),
                 }
             });
-            inner.catalog.borrow_mut().inflight = Some(p.clone());
+            inner.catalog().borrow_mut().inflight = Some(p.clone());
             p
         }
     };
@@ -372,9 +355,9 @@ fn row(out: &mut Vec<f64>, health: &Health, i: usize, m: &ModelInfo, now: f64) {
 /// ModelInfo objects for catalog indices `hits`: each model's JSON crosses once per catalog
 /// version, later calls send only indices, status and stats.
 fn objects_of(inner: &Inner, hits: &[usize], now: f64) -> Result<Array, JsValue> {
-    let mut st = inner.catalog.borrow_mut();
+    let mut st = inner.catalog().borrow_mut();
     let st = &mut *st;
-    let health = inner.health.borrow();
+    let health = inner.health().borrow();
     let models = st.cat.models();
     st.built.resize(models.len(), false);
     let cache = st.objs.get_or_insert_with(Array::new).clone();
@@ -417,8 +400,8 @@ fn objects_of(inner: &Inner, hits: &[usize], now: f64) -> Result<Array, JsValue>
 pub fn list(inner: &Inner, f: &catalog::ModelFilter) -> Result<JsValue, JsValue> {
     let now = now_ms();
     let hits = {
-        let st = inner.catalog.borrow();
-        let health = inner.health.borrow();
+        let st = inner.catalog().borrow();
+        let health = inner.health().borrow();
         let latency = |m: &ModelInfo| health.stats(&m.provider, &m.id).ttft_ms_p50;
         st.cat.query_idx(f, now, &latency)
     };
@@ -427,7 +410,7 @@ pub fn list(inner: &Inner, f: &catalog::ModelFilter) -> Result<JsValue, JsValue>
 
 /// `getModel` on a loaded catalog: the model, or undefined.
 pub fn model(inner: &Inner, id: &str, provider: Option<&str>) -> Result<JsValue, JsValue> {
-    let Some(i) = inner.catalog.borrow().cat.index_of(id, provider) else {
+    let Some(i) = inner.catalog().borrow().cat.index_of(id, provider) else {
         return Ok(JsValue::UNDEFINED);
     };
     Ok(objects_of(inner, &[i], now_ms())?.get(0))

@@ -1,7 +1,6 @@
 //! `FreeRouterClient`: the exported class. Each async method clones `Rc<Inner>` into its future
 //! and never holds `&self` across an await.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::core::json::{Map, Value};
@@ -11,46 +10,14 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::catalog as cat;
 use crate::core::error::Error;
-use crate::core::options::{CallOptions, ClientOptions, ProviderConfig};
-use crate::core::route::{Health, Sessions};
-use crate::web::call::{self, Phase, SharedLive};
-use crate::web::catalog::{self, CatalogState};
+use crate::core::options::{CallOptions, ClientOptions};
+use crate::web::catalog;
 use crate::web::error::to_js;
-use crate::web::events::Events;
 use crate::web::glue;
-use crate::web::quota::{self, QuotaState};
-use crate::web::router::open;
-use crate::web::storage::Store;
+use crate::web::quota;
+use crate::web::router::{chat_once, start};
+use crate::web::state::Inner;
 use crate::web::stream::ChatStreamHandle;
-use crate::web::transport::CallCtl;
-
-pub struct Inner {
-    /// Its `providers` is empty once built: they live in `providers` below.
-    pub opts: ClientOptions,
-    pub providers: Vec<Rc<ProviderConfig>>,
-    pub fetch: JsValue,
-    pub events: Events,
-    pub store: Store,
-    pub catalog: RefCell<CatalogState>,
-    pub health: RefCell<Health>,
-    pub sessions: RefCell<Sessions>,
-    pub quota: QuotaState,
-    /// Total time calls have spent waiting for quota (batch progress reports it).
-    pub waited_ms: std::cell::Cell<f64>,
-    /// The API keys, redacted by value from every text the library emits while this lives.
-    pub secrets: crate::web::secrets::Held,
-}
-
-const STATS_KEY: &str = "stats";
-
-impl Inner {
-    /// Observed model stats survive reloads ("fastest" needs them).
-    pub fn save_stats(&self) {
-        let json = self.health.borrow().stats_to_json();
-        // Written behind: a localStorage write per call was most of what storage cost a call.
-        self.store.set_soon(STATS_KEY, &json);
-    }
-}
 
 /// A client for free LLM models across providers, with routing, fallback and a quota ledger.
 ///
@@ -87,7 +54,7 @@ fn parse_call(
     let split = glue::split_options(options);
     let opts_v = parse_json(&split.json(), "options are")?;
     let copts =
-        CallOptions::from_json(&opts_v, inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
+        CallOptions::from_json(&opts_v, inner.opts().retry_after_cap_ms).map_err(|e| to_js(&e))?;
     let signal = split.signal();
     if !signal.is_undefined() && !signal.is_null() && !glue::is_abort_signal(&signal) {
         return Err(to_js(&Error::invalid(
@@ -95,47 +62,6 @@ fn parse_call(
         )));
     }
     Ok((req, copts, signal))
-}
-
-/// One complete chat call (what `chat()` does), for batch.
-pub async fn chat_once(
-    inner: Rc<Inner>,
-    req: Map,
-    copts: CallOptions,
-    signal: JsValue,
-) -> Result<Value, JsValue> {
-    let live = start(inner, req, copts, signal).await?;
-    drain(&live).await
-}
-
-/// A call's abort state (signal, timeout), then routing up to the first token.
-async fn start(
-    inner: Rc<Inner>,
-    req: Map,
-    copts: CallOptions,
-    signal: JsValue,
-) -> Result<SharedLive, JsValue> {
-    let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts.timeout_ms));
-    open(inner, req, copts, ctl).await
-}
-
-/// Drive a live stream to its end without handing deltas to JS.
-async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
-    loop {
-        {
-            let mut l = live
-                .try_borrow_mut()
-                .map_err(|_| to_js(&Error::invalid("the call is busy")))?;
-            l.pending.clear();
-            match &l.phase {
-                Phase::Finished => return Ok(l.final_value()),
-                Phase::Failed(e) => return Err(to_js(e)),
-                Phase::Streaming | Phase::Resuming(_) => {}
-            }
-        }
-        call::read_rest(live).await;
-        call::advance(live).await;
-    }
 }
 
 #[wasm_bindgen]
@@ -147,7 +73,7 @@ impl FreeRouterClient {
     ) -> Result<FreeRouterClient, JsValue> {
         let split = glue::split_options(&options);
         let v = parse_json(&split.json(), "options are")?;
-        let mut opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
+        let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
         let fetch = split.fetch();
         if !fetch.is_undefined() && !fetch.is_null() && !fetch.is_function() {
             return Err(to_js(&Error::invalid(
@@ -158,42 +84,8 @@ impl FreeRouterClient {
         if !on_event.is_undefined() && !on_event.is_null() && !on_event.is_function() {
             return Err(to_js(&Error::invalid("options.onEvent must be a function")));
         }
-        let store = Store::new(opts.persist);
-        let mut health = Health::new();
-        if let Some(s) = store.get(STATS_KEY) {
-            // Garbage in storage starts us fresh; it must never break the client.
-            let _ = health.stats_from_json(&s);
-            // Nothing learned waits longer than a day or the configured cap (issue 18).
-            let longest = opts.retry_after_cap_ms.max(86_400_000) as f64;
-            health.forget_beyond(crate::web::transport::now_ms() + longest);
-        }
-        let quota = QuotaState::new(&opts, &store);
-        let mut keys = Vec::new();
-        for p in &opts.providers {
-            if let Some(k) = &p.api_key {
-                keys.push(k.clone());
-            }
-        }
-        let secrets = crate::web::secrets::Held::new(keys);
-        // Moved, not cloned: after the quota set-up `Inner::providers` is the one list read.
-        let providers = std::mem::take(&mut opts.providers)
-            .into_iter()
-            .map(Rc::new)
-            .collect();
         Ok(FreeRouterClient {
-            inner: Rc::new(Inner {
-                quota,
-                secrets,
-                waited_ms: std::cell::Cell::new(0.0),
-                opts,
-                providers,
-                fetch,
-                events: Events::new(&on_event),
-                store,
-                catalog: RefCell::new(CatalogState::default()),
-                health: RefCell::new(health),
-                sessions: RefCell::new(Sessions::new()),
-            }),
+            inner: Rc::new(Inner::new(opts, fetch, &on_event)),
         })
     }
 
@@ -322,7 +214,7 @@ impl FreeRouterClient {
         // Validate now so a bad option fails at creation, not on the first message.
         let split = glue::split_options(&defaults);
         let v = parse_json(&split.json(), "options are")?;
-        CallOptions::from_json(&v, self.inner.opts.retry_after_cap_ms).map_err(|e| to_js(&e))?;
+        CallOptions::from_json(&v, self.inner.opts().retry_after_cap_ms).map_err(|e| to_js(&e))?;
         Ok(ChatSession {
             client: FreeRouterClient {
                 inner: self.inner.clone(),
@@ -379,9 +271,10 @@ impl FreeRouterClient {
     /// ```
     #[wasm_bindgen(getter, unchecked_return_type = "FreeRouterFetch")]
     pub fn fetch(&self) -> JsValue {
-        crate::web::fetch::bind(FreeRouterClient {
+        let handle = FreeRouterClient {
             inner: self.inner.clone(),
-        })
+        };
+        crate::web::fetch::bind(handle.into())
     }
 
     /// Listen to one event type (see `FreeRouterEvent`).
@@ -395,7 +288,7 @@ impl FreeRouterClient {
         let call = "addEventListener(type, listener)";
         let kind = crate::web::args::string(&kind, call, "type", false)?.unwrap_or_default();
         let listener = crate::web::args::listener(&listener, call)?;
-        self.inner.events.add(kind, listener);
+        self.inner.events().add(kind, listener);
         Ok(())
     }
 
@@ -408,7 +301,7 @@ impl FreeRouterClient {
     ) -> Result<(), JsValue> {
         let call = "removeEventListener(type, listener)";
         let kind = crate::web::args::string(&kind, call, "type", false)?.unwrap_or_default();
-        self.inner.events.remove(&kind, &listener);
+        self.inner.events().remove(&kind, &listener);
         Ok(())
     }
 }
@@ -476,7 +369,7 @@ impl ChatSession {
     pub fn model(&self) -> Option<String> {
         self.client
             .inner
-            .sessions
+            .sessions()
             .borrow()
             .get(&self.id)
             .map(|p| p.1)
@@ -486,7 +379,7 @@ impl ChatSession {
     pub fn provider(&self) -> Option<String> {
         self.client
             .inner
-            .sessions
+            .sessions()
             .borrow()
             .get(&self.id)
             .map(|p| p.0)
@@ -494,7 +387,7 @@ impl ChatSession {
 
     /// Forget the pinned model; the next call picks again.
     pub fn unpin(&self) {
-        self.client.inner.sessions.borrow_mut().unpin(&self.id);
+        self.client.inner.sessions().borrow_mut().unpin(&self.id);
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<ChatResult>")]

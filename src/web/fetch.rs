@@ -4,15 +4,14 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::web::client::FreeRouterClient;
-
 #[wasm_bindgen(module = "/src/js/fetch.js")]
 extern "C" {
     #[wasm_bindgen(js_name = bindFetch)]
-    fn bind_fetch(client: FreeRouterClient) -> JsValue;
+    fn bind_fetch(client: JsValue) -> JsValue;
 }
 
-/// The fetch function over `client` (a second handle on the same shared state).
-pub fn bind(client: FreeRouterClient) -> JsValue {
+/// The fetch function over `client`, a `FreeRouterClient` (a second handle on the same shared
+/// state). Taken as a JsValue so this module needs nothing of `client`.
+pub fn bind(client: JsValue) -> JsValue {
     bind_fetch(client)
 }

@@ -7,17 +7,17 @@ use crate::core::json::Value;
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, ErrorCode};
-use crate::core::provider::ProviderKind;
-use crate::web::client::Inner;
+use crate::core::providers;
 use crate::web::glue;
 use crate::web::quota;
+use crate::web::state::Inner;
 use crate::web::transport::{self, now_ms, CallCtl, Wait};
 
 pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
     let p = inner
-        .providers
+        .providers()
         .iter()
-        .find(|p| p.kind == ProviderKind::OpenRouter && p.api_key.is_some())
+        .find(|p| providers::facts(p.kind).key_info && p.api_key.is_some())
         .cloned()
         .ok_or_else(|| {
             Error::invalid("refreshKeyInfo() needs an OpenRouter provider with an apiKey")
@@ -31,7 +31,7 @@ pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
         Error::new(code, format!("GET {url} failed: {m}")).with_provider(p.id.clone())
     };
     let resp = match transport::wait(
-        glue::call_fetch(&inner.fetch, &url, "GET", &headers, None, &signal),
+        glue::call_fetch(inner.fetch(), &url, "GET", &headers, None, &signal),
         &ctl,
     )
     .await

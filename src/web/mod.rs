@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod quota;
 pub mod router;
 pub mod secrets;
+pub mod state;
 pub mod storage;
 pub mod stream;
 pub mod transport;

@@ -15,11 +15,7 @@ pub fn now_ms() -> f64 {
 
 type Listener = Closure<dyn FnMut(JsValue)>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AbortKind {
-    User,
-    Timeout,
-}
+pub use crate::core::call::AbortKind;
 
 /// Abort state of one call: the user's signal, the timeout and `stream.abort()` all end here.
 pub struct CallCtl {

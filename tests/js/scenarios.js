@@ -244,6 +244,7 @@ export const scenarios = {
     stream.abort();
     const e = await expectReject(it.next(), "aborted", "next() after abort()");
     eq(e.name, "AbortError", "AbortError name");
+    eq(stream.route.attempts.map((a) => a.outcome).join(","), "aborted", "an aborted stream is not recorded as ok");
     await sleep(10);
     assert(log.cancelled, "the body was cancelled after abort()");
     assert(f.calls[0].init.signal.aborted, "the fetch signal was aborted");
@@ -946,7 +947,11 @@ export const routing = {
     const a = fin.route.attempts;
     eq(a.map((x) => `${x.model}:${x.outcome}`).join(","), "a/alpha:free:rate_limited,b/beta:free:capability_unsupported,c/gamma:free:ok", "attempts");
     eq(a[0].status, 429, "status kept");
-    eq(events.filter((e) => e.type === "fallback").length, 2, "two fallback events");
+    const fallbacks = events.filter((e) => e.type === "fallback");
+    eq(fallbacks.map((e) => `${e.fromProvider}/${e.from}>${e.toProvider}/${e.to}`).join(","), "openrouter/a/alpha:free>openrouter/b/beta:free,openrouter/b/beta:free>openrouter/c/gamma:free", "fallback events name both ends");
+    // Each announced fallback is followed by the attempt it announces.
+    const order = events.filter((e) => e.type === "fallback" || e.type === "attempt").map((e) => e.type === "attempt" ? `a:${e.model}` : `f:${e.to}`);
+    eq(order.join(","), "a:a/alpha:free,f:b/beta:free,a:b/beta:free,f:c/gamma:free,a:c/gamma:free", "fallback fires when the next attempt is sent");
     assert(events.some((e) => e.type === "cooldown" && e.model === "a/alpha:free" && e.untilMs > Date.now()), "cooldown for the throttled model");
     // What was learned: a is cooling down, b lacks tools. The next tool call goes straight to c.
     f.calls.length = 0;
@@ -1107,7 +1112,7 @@ export const routing = {
     const fin = await s.final();
     eq(fin.choices[0].message.content, "Hello world", "final() has the whole text");
     eq(fin.route.model, "c/gamma:free", "route names the model that finished");
-    eq(fin.route.attempts.map((a) => `${a.model}:${a.outcome}`).join(","), "a/alpha:free:ok,b/beta:free:provider_error,c/gamma:free:ok", "attempts");
+    eq(fin.route.attempts.map((a) => `${a.model}:${a.outcome}`).join(","), "a/alpha:free:stream_interrupted,b/beta:free:provider_error,c/gamma:free:ok", "attempts");
     const last = bodyOf(f.calls[2]).messages.pop();
     eq(`${last.role}|${last.content}`, "assistant|Hello ", "partial sent as an assistant prefix");
     const r = events.find((e) => e.type === "resume");
@@ -1116,6 +1121,7 @@ export const routing = {
     const s2 = await c.chatStream({ model: "a/alpha:free", messages: [{ role: "user", content: "x" }] });
     const e = await expectReject(s2.text(), "stream_interrupted", "no resume by default");
     eq(e.partial, "Hello ", "partial");
+    eq(e.attempts.map((a) => a.outcome).join(","), "stream_interrupted", "the broken stream's attempt says so");
     // With nothing left to try, the original error stands.
     const s3 = await c.chatStream({ models: ["a/alpha:free"], messages: [{ role: "user", content: "x" }] }, { resumeOnError: true });
     await expectReject(s3.text(), "stream_interrupted", "resume with no candidate left");
@@ -1336,6 +1342,20 @@ export const routing = {
     eq(cb.max_completion_tokens, 2048, "cerebras gets a modest cap");
     const cr = c.quota().scopes.find((x) => x.provider === "cerebras" && x.window === "day");
     eq(cr.remaining, 14000, "cerebras day remaining from headers");
+  },
+
+  async catalogAuthTakesProviderOut(make) {
+    clearStorage();
+    // The key fails on GET /models: the provider is out, and chat does not send the key again.
+    const f = fakeFetch(() => ok("never", "lab-text"), () => jsonResponse(401, { error: { message: "Authentication Error, Invalid proxy server token passed." } }));
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:4000/v1", apiKey: "sk-bad" }], fetch: f, storage: "memory" });
+    const listed = await c.listModels().catch((e) => e);
+    eq(listed.code, "auth", `listModels says auth: ${listed.message}`);
+    let e = await expectReject(c.chat({ messages: [{ role: "user", content: "hi" }] }), "auth", "auto after a 401 on /models");
+    eq(e.provider, "lab", "names the provider");
+    eq(e.status, 401, "names the status");
+    e = await expectReject(c.chat({ model: "lab-text", messages: [{ role: "user", content: "hi" }] }), "auth", "a pinned model after a 401 on /models");
+    eq(f.calls.length, 0, "the bad key was not sent to chat/completions");
   },
 
   async crossProviderFallback(make) {

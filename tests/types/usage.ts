@@ -211,7 +211,7 @@ const one = await client.getModel("openai/gpt-oss-20b:free");
 check<Equal<typeof one, ModelInfo | undefined>>(true);
 await client.getModel("llama3.2", "lab");
 const info: CatalogInfo = await client.refreshCatalog();
-check<Equal<typeof info.source, "network" | "cache">>(true);
+check<Equal<typeof info.source, "network" | "cache" | "config">>(true);
 
 // ---- chat
 const messages: ChatMessage[] = [
@@ -384,7 +384,7 @@ const scope: QuotaScope = quota.scopes[0];
 check<Equal<typeof scope.window, "minute" | "hour" | "day" | "custom">>(true);
 check<Equal<typeof scope.source, "documented" | "learned" | "header" | "provider">>(true);
 sink(scope.provider, scope.scope, scope.limit, scope.used, scope.remaining, scope.resetsAt, scope.unit);
-sink(quota.spentUsd, quota.budgetUsd, quota.period satisfies "day" | "month" | "total");
+sink(quota.spentUsd, quota.reservedUsd, quota.budgetUsd, quota.period satisfies "day" | "month" | "total");
 // @ts-expect-error: quota() is synchronous
 await client.quota().then(() => {});
 const key = await client.refreshKeyInfo();
@@ -398,7 +398,7 @@ client.addEventListener("attempt", (e) => {
   check<Equal<typeof e, FreeRouterEventOf<"attempt">>>(true);
   sink(e.provider, e.model, e.n satisfies number, e.at);
 });
-client.addEventListener("fallback", (e) => sink(e.from, e.to, e.reason satisfies FreeRouterErrorCode));
+client.addEventListener("fallback", (e) => sink(e.from, e.fromProvider, e.to, e.toProvider, e.reason satisfies FreeRouterErrorCode));
 client.addEventListener("done", (e) => sink(e.route.attempts.length));
 client.addEventListener("quota", (e) => sink(e.snapshot.scopes.length));
 const onCooldown = (e: FreeRouterEventOf<"cooldown">) => sink(e.untilMs);

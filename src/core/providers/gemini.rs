@@ -1,6 +1,7 @@
 use crate::core::json::{Map, Value};
 
-use super::{ask_usage, base, only, Adapter, CallShape};
+use super::{ask_usage, base, only, Adapter, CallShape, Facts};
+use crate::core::text;
 
 /// Gemini's OpenAI-compatible endpoint rejects parameters it does not know, and lists model
 /// ids with a `models/` prefix that the chat endpoint does not want.
@@ -41,4 +42,21 @@ impl Adapter for Gemini {
         ask_usage(&mut body);
         body
     }
+}
+
+pub const FACTS: Facts = Facts {
+    pacific_day: true,
+    ..Facts::PLAIN
+};
+
+/// Unknown Gemini models get the strictest listed tier (Flash: 5 RPM, 20 RPD).
+pub fn model_limits(model: &str) -> [u64; 6] {
+    let (rpm, rpd, tpm) = if text::contains(model, "gemma") {
+        (30, 14_400, 15_000)
+    } else if text::contains(model, "flash-lite") {
+        (15, 500, 0)
+    } else {
+        (5, 20, 250_000)
+    };
+    [rpm, 0, rpd, tpm, 0, 0]
 }

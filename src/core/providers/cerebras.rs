@@ -27,3 +27,6 @@ impl Adapter for Cerebras {
         body
     }
 }
+
+/// Per model (Cerebras docs): 30/min, 900/hour, 14,400/day; 60K tokens/min, 1M/hour and /day.
+pub const MODEL_LIMITS: [u64; 6] = [30, 900, 14_400, 60_000, 1_000_000, 1_000_000];

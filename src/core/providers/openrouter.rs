@@ -1,6 +1,6 @@
 use crate::core::json::Map;
 
-use super::{base, Adapter, CallShape};
+use super::{base, Adapter, CallShape, Facts};
 
 /// OpenRouter takes the whole OpenAI body plus its own routing fields (`provider`,
 /// `plugins`, `session_id`) and always reports usage.
@@ -20,4 +20,19 @@ impl Adapter for OpenRouter {
     fn attribution(&self) -> bool {
         true
     }
+}
+
+pub const FACTS: Facts = Facts {
+    public_catalog: true,
+    openrouter_catalog: true,
+    free_pool: true,
+    pacific_day: false,
+    key_info: true,
+    router_model: Some("openrouter/free"),
+};
+
+/// The account-wide free pool (`api_reference/limits.mdx`): 20 a minute; 50 a day, 1000 once
+/// 10 USD of credits were ever bought.
+pub fn free_pool_limits(credits: bool) -> [u64; 6] {
+    [20, 0, if credits { 1000 } else { 50 }, 0, 0, 0]
 }

@@ -1,8 +1,13 @@
-//! One adapter per provider kind: how a chat request is shaped for it. Everything speaks the
-//! OpenAI chat-completions dialect; the differences are which fields each accepts.
+//! Everything a provider does differently, one file per provider: how a chat request is
+//! shaped for it (its `Adapter`), its facts (`FACTS`: catalog access, free pool, day reset,
+//! key info, router model) and its documented free-tier limits. Everything speaks the OpenAI
+//! chat-completions dialect; the differences are which fields each accepts.
 
 use crate::core::json::{Map, Value};
 
+use crate::core::catalog::{self, ModelInfo};
+use crate::core::error::Error;
+use crate::core::limits::Scope;
 use crate::core::provider::ProviderKind;
 
 mod cerebras;
@@ -31,6 +36,69 @@ pub trait Adapter {
     /// sent: any other header can break a provider's CORS preflight.
     fn attribution(&self) -> bool {
         false
+    }
+}
+
+/// What a provider does differently besides request shaping.
+pub struct Facts {
+    /// Its `GET /models` needs no key, so the key does not travel for it.
+    pub public_catalog: bool,
+    /// Its `GET /models` is in OpenRouter's shape (pricing, architecture, parameters).
+    pub openrouter_catalog: bool,
+    /// Free models share one account-wide pool, marked by a `:free` id suffix; model ids
+    /// look like `author/model`.
+    pub free_pool: bool,
+    /// Daily windows reset at midnight Pacific instead of UTC.
+    pub pacific_day: bool,
+    /// `GET /key` reports the key's limits and tier.
+    pub key_info: bool,
+    /// A model that picks a free model by itself (strategy "router").
+    pub router_model: Option<&'static str>,
+}
+
+impl Facts {
+    /// An OpenAI-compatible endpoint with nothing special.
+    pub const PLAIN: Facts = Facts {
+        public_catalog: false,
+        openrouter_catalog: false,
+        free_pool: false,
+        pacific_day: false,
+        key_info: false,
+        router_model: None,
+    };
+}
+
+pub fn facts(kind: ProviderKind) -> &'static Facts {
+    match kind {
+        ProviderKind::OpenRouter => &openrouter::FACTS,
+        ProviderKind::Gemini => &gemini::FACTS,
+        _ => &Facts::PLAIN,
+    }
+}
+
+/// Documented free-tier limits of `scope` per `quota::DEFAULT_SLOTS` (0 = not documented).
+pub fn documented_limits(kind: ProviderKind, scope: &Scope, credits: bool) -> [u64; 6] {
+    match (kind, scope) {
+        (ProviderKind::OpenRouter, Scope::OpenRouterFree) => openrouter::free_pool_limits(credits),
+        (ProviderKind::Groq, Scope::Model(m)) => groq::model_limits(m),
+        (ProviderKind::Gemini, Scope::Model(m)) => gemini::model_limits(m),
+        (ProviderKind::Cerebras, Scope::Model(_)) => cerebras::MODEL_LIMITS,
+        (ProviderKind::Mistral, Scope::Provider) => mistral::ACCOUNT_LIMITS,
+        _ => [0; 6],
+    }
+}
+
+/// A provider's model list, parsed in its shape.
+pub fn parse_catalog(
+    kind: ProviderKind,
+    body: &str,
+    provider_id: &str,
+    free: bool,
+) -> Result<Vec<ModelInfo>, Error> {
+    if facts(kind).openrouter_catalog {
+        catalog::parse_openrouter_models(body, provider_id)
+    } else {
+        catalog::parse_openai_models(body, provider_id, free)
     }
 }
 

@@ -40,3 +40,6 @@ impl Adapter for Mistral {
         body
     }
 }
+
+/// The whole account (Mistral help center): 1 request per second, 500K tokens a minute.
+pub const ACCOUNT_LIMITS: [u64; 6] = [1, 0, 0, 500_000, 0, 0];

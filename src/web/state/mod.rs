@@ -1,0 +1,148 @@
+//! The shared client state: one `Inner` per client, cloned (as an `Rc`) into every call's
+//! future. Its fields are private; modules reach them through the narrow methods below, and
+//! this module imports nothing of src/web above it (the layout check holds that).
+
+pub mod catalog;
+pub mod ledger;
+
+use std::cell::{Cell, Ref, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use crate::core::call::Event;
+use crate::core::options::{ClientOptions, ProviderConfig};
+use crate::core::route::{Health, Sessions};
+use crate::web::events::Events;
+use crate::web::glue;
+use crate::web::storage::Store;
+use crate::web::transport::now_ms;
+
+pub use catalog::CatalogState;
+pub use ledger::QuotaState;
+
+pub struct Inner {
+    /// Its `providers` is empty once built: they live in `providers` below.
+    opts: ClientOptions,
+    providers: Vec<Rc<ProviderConfig>>,
+    fetch: JsValue,
+    events: Events,
+    store: Store,
+    catalog: RefCell<CatalogState>,
+    health: RefCell<Health>,
+    sessions: RefCell<Sessions>,
+    quota: QuotaState,
+    /// Total time calls have spent waiting for quota (batch progress reports it).
+    waited_ms: Cell<f64>,
+    /// The API keys, redacted by value from every text the library emits while this lives.
+    _secrets: crate::web::secrets::Held,
+}
+
+const STATS_KEY: &str = "stats";
+
+impl Inner {
+    /// The state of a new client: observed stats read back from storage, the ledger set up.
+    pub fn new(mut opts: ClientOptions, fetch: JsValue, on_event: &JsValue) -> Inner {
+        let store = Store::new(opts.persist);
+        let mut health = Health::new();
+        if let Some(s) = store.get(STATS_KEY) {
+            // Garbage in storage starts us fresh; it must never break the client.
+            let _ = health.stats_from_json(&s);
+            // Nothing learned waits longer than a day or the configured cap (issue 18).
+            let longest = opts.retry_after_cap_ms.max(86_400_000) as f64;
+            health.forget_beyond(now_ms() + longest);
+        }
+        let quota = QuotaState::new(&opts, &store);
+        let keys = opts.providers.iter().filter_map(|p| p.api_key.clone());
+        let secrets = crate::web::secrets::Held::new(keys.collect());
+        // Moved, not cloned: after the quota set-up `providers` is the one list read.
+        let providers = std::mem::take(&mut opts.providers)
+            .into_iter()
+            .map(Rc::new)
+            .collect();
+        Inner {
+            quota,
+            _secrets: secrets,
+            waited_ms: Cell::new(0.0),
+            opts,
+            providers,
+            fetch,
+            events: Events::new(on_event),
+            store,
+            catalog: RefCell::new(CatalogState::default()),
+            health: RefCell::new(health),
+            sessions: RefCell::new(Sessions::new()),
+        }
+    }
+
+    pub fn opts(&self) -> &ClientOptions {
+        &self.opts
+    }
+
+    pub fn providers(&self) -> &[Rc<ProviderConfig>] {
+        &self.providers
+    }
+
+    /// The injected `fetch` (undefined: the global one).
+    pub fn fetch(&self) -> &JsValue {
+        &self.fetch
+    }
+
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> &RefCell<CatalogState> {
+        &self.catalog
+    }
+
+    pub fn health(&self) -> &RefCell<Health> {
+        &self.health
+    }
+
+    /// Health for a decision, borrowed until the returned guard drops (never across an await).
+    pub fn health_now(&self) -> Ref<'_, Health> {
+        self.health.borrow()
+    }
+
+    pub fn sessions(&self) -> &RefCell<Sessions> {
+        &self.sessions
+    }
+
+    pub fn quota(&self) -> &QuotaState {
+        &self.quota
+    }
+
+    pub fn waited_ms(&self) -> f64 {
+        self.waited_ms.get()
+    }
+
+    /// A call waited `ms` for quota (batch progress reports the total).
+    pub fn add_waited(&self, ms: f64) {
+        self.waited_ms.set(self.waited_ms.get() + ms);
+    }
+
+    /// Observed model stats survive reloads ("fastest" needs them).
+    pub fn save_stats(&self) {
+        let json = self.health.borrow().stats_to_json();
+        // Written behind: a localStorage write per call was most of what storage cost a call.
+        self.store.set_soon(STATS_KEY, &json);
+    }
+
+    /// A random seed for the strategies that draw one.
+    pub fn next_seed(&self) -> u64 {
+        (u64::from(glue::random_u32()) << 32) | u64::from(glue::random_u32())
+    }
+
+    /// Emit what the call loop decided to say.
+    pub fn emit_all(&self, events: Vec<Event>) {
+        let now = now_ms();
+        for (kind, m) in events {
+            self.events.emit_map(kind, now, m);
+        }
+    }
+}

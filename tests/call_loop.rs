@@ -1,0 +1,866 @@
+//! The call loop (core::call): every rule of README's "Fallback and events", the item-4 bugs
+//! of issue 15 that live in the loop or the plan, and a proptest that every call ends.
+#![allow(clippy::result_large_err)]
+
+use std::rc::Rc;
+
+use free_router::core::call::plan::{self, CatalogFailure, Context, Spec};
+use free_router::core::call::*;
+use free_router::core::catalog::{self, Catalog, Pricing};
+use free_router::core::classify::{classify, Action, ErrorInput};
+use free_router::core::error::{Error, ErrorCode};
+use free_router::core::json::{self, Map, Value};
+use free_router::core::limits::{Scope, Window};
+use free_router::core::needs::{self, Needs};
+use free_router::core::options::{CallOptions, ClientOptions, ProviderConfig};
+use free_router::core::provider::ProviderKind;
+use free_router::core::quota::{ScopeKey, Verdict};
+use free_router::core::route::{Health, Sessions};
+use free_router::core::text;
+use proptest::prelude::*;
+
+const T0: f64 = 1_800_000_000_000.0;
+
+fn providers() -> Vec<Rc<ProviderConfig>> {
+    let v = json::from_str(
+        r#"{"providers":[
+            {"id":"openrouter","apiKey":"sk-or-v1-x"},
+            {"id":"groq","apiKey":"gsk_x"},
+            {"id":"lab","kind":"openai-compatible","baseUrl":"http://127.0.0.1:4000/v1","apiKey":"k","free":true}
+        ]}"#,
+    )
+    .unwrap();
+    ClientOptions::from_json(&v)
+        .unwrap()
+        .providers
+        .into_iter()
+        .map(Rc::new)
+        .collect()
+}
+
+fn provider(id: &str) -> Rc<ProviderConfig> {
+    providers().into_iter().find(|p| p.id == id).unwrap()
+}
+
+fn cand(provider_id: &str, model: &str) -> Cand {
+    Cand {
+        provider: provider(provider_id),
+        model: model.into(),
+        free: true,
+        pricing: Pricing::ZERO,
+    }
+}
+
+fn settings(max_attempts: usize, wait_ms: f64) -> Settings {
+    Settings {
+        started_ms: T0,
+        max_attempts,
+        wait_deadline_ms: T0 + wait_ms,
+        timeout_ms: Some(30_000),
+        budget_usd: 0.0,
+        prompt_tokens: 10,
+        min_context: 266,
+        max_tokens: None,
+    }
+}
+
+fn planned(order: Vec<Cand>, fallback: bool) -> Planned {
+    Planned {
+        order,
+        fallback,
+        repin_from: None,
+        skipped: Vec::new(),
+    }
+}
+
+fn failure(c: &Cand, status: u16, headers: &[(String, String)], body: &str, now: f64) -> Outcome {
+    Outcome::Failed(Box::new(classify(&ErrorInput {
+        provider: &c.provider.id,
+        kind: c.provider.kind,
+        model: &c.model,
+        status,
+        headers,
+        body,
+        now_ms: now,
+        is_free_model: c.free,
+        retry_after_cap_ms: 60_000,
+    })))
+}
+
+fn rate_limit(c: &Cand, now: f64) -> Outcome {
+    failure(
+        c,
+        429,
+        &[],
+        r#"{"error":{"message":"Rate limit exceeded"}}"#,
+        now,
+    )
+}
+
+fn server_error(c: &Cand, now: f64) -> Outcome {
+    failure(
+        c,
+        503,
+        &[],
+        r#"{"error":{"message":"upstream overloaded"}}"#,
+        now,
+    )
+}
+
+fn send_of(n: &Next) -> &Send {
+    match n {
+        Next::Send(s) => s,
+        other => panic!("expected Send, got {other:?}"),
+    }
+}
+
+fn gate_of(n: &Next) -> &Gate {
+    match n {
+        Next::Gate(g) => g,
+        other => panic!("expected Gate, got {other:?}"),
+    }
+}
+
+fn error_of(n: Next) -> Error {
+    match n {
+        Next::Fail(e) => e,
+        other => panic!("expected Fail, got {other:?}"),
+    }
+}
+
+fn events_of(lp: &mut CallLoop, kind: &str) -> Vec<Map> {
+    lp.take_events()
+        .into_iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, m)| m)
+        .collect()
+}
+
+fn field<'a>(m: &'a Map, k: &str) -> &'a str {
+    m.get(k).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Plan with `order`, open the gate for the first candidate: the first Send.
+fn first_send(lp: &mut CallLoop, health: &Health, order: Vec<Cand>, fallback: bool) -> Next {
+    assert!(matches!(lp.start(), Next::Plan));
+    let g = lp.planned(planned(order, fallback), T0, health);
+    gate_of(&g);
+    lp.gated(GateResult::Open, T0, health)
+}
+
+#[test]
+fn a_429_cools_the_model_down_and_the_next_candidate_answers() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("openrouter", "a/one:free"), cand("groq", "b-two"));
+    let n = first_send(&mut lp, &health, vec![a.clone(), b.clone()], true);
+    assert_eq!(send_of(&n).cand.model, "a/one:free");
+    let n = lp.sent(rate_limit(&a, T0 + 10.0), T0 + 10.0, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "b-two");
+    let n = lp.gated(GateResult::Open, T0 + 11.0, &health);
+    assert_eq!(send_of(&n).n, 2);
+    assert!(matches!(
+        lp.sent(Outcome::Token, T0 + 50.0, &mut health),
+        Next::Deliver
+    ));
+    let outcomes: Vec<_> = lp.attempts().iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["rate_limited", "ok"]);
+    assert!(health
+        .cooldown_reason("openrouter", "a/one:free", T0 + 20.0)
+        .is_some());
+}
+
+#[test]
+fn fallback_event_names_both_providers() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("lab", "lab-text"), cand("groq", "lab-text"));
+    first_send(&mut lp, &health, vec![a.clone(), b], true);
+    lp.take_events();
+    lp.sent(server_error(&a, T0), T0, &mut health);
+    // Announced only once the next attempt goes out.
+    assert!(events_of(&mut lp, "fallback").is_empty());
+    lp.gated(GateResult::Open, T0, &health);
+    let fallbacks = events_of(&mut lp, "fallback");
+    assert_eq!(fallbacks.len(), 1);
+    let f = &fallbacks[0];
+    assert_eq!(field(f, "from"), "lab-text");
+    assert_eq!(field(f, "fromProvider"), "lab");
+    assert_eq!(field(f, "to"), "lab-text");
+    assert_eq!(field(f, "toProvider"), "groq");
+    assert_eq!(field(f, "reason"), "provider_error");
+}
+
+#[test]
+fn no_fallback_event_toward_a_model_never_attempted() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("openrouter", "a/one:free"), cand("groq", "b-two"));
+    first_send(&mut lp, &health, vec![a.clone(), b.clone()], true);
+    let n = lp.sent(server_error(&a, T0), T0, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "b-two");
+    // The ledger refuses b for longer than the caller waits: nothing more is sent.
+    let v = Verdict::WaitUntil {
+        at_ms: T0 + 30_000.0,
+        scope: ScopeKey::new("groq", Scope::Provider),
+        window: Window::Minute,
+    };
+    let n = lp.gated(GateResult::Quota(v), T0, &health);
+    let e = error_of(n);
+    assert_eq!(e.attempts.len(), 1);
+    assert!(events_of(&mut lp, "fallback").is_empty());
+}
+
+#[test]
+fn a_request_error_fails_at_once_without_trying_others() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("openrouter", "a/one:free"), cand("groq", "b-two"));
+    first_send(&mut lp, &health, vec![a.clone(), b], true);
+    let body = r#"{"error":{"code":403,"message":"Your input was flagged","metadata":{"reasons":["violence"],"flagged_input":"x"}}}"#;
+    let out = failure(&a, 403, &[], body, T0);
+    let Outcome::Failed(c) = &out else {
+        unreachable!()
+    };
+    assert_eq!(c.action, Action::Stop);
+    let e = error_of(lp.sent(out, T0, &mut health));
+    assert_eq!(e.code, ErrorCode::ContentFilter);
+    assert_eq!(e.attempts.len(), 1);
+}
+
+#[test]
+fn without_fallback_the_first_failure_ends_the_call() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("openrouter", "a/one:free"), cand("groq", "b-two"));
+    first_send(&mut lp, &health, vec![a.clone(), b], false);
+    let e = error_of(lp.sent(server_error(&a, T0), T0, &mut health));
+    assert_eq!(e.code, ErrorCode::ProviderError);
+    assert_eq!(e.attempts.len(), 1);
+}
+
+#[test]
+fn a_failed_key_takes_the_providers_other_models_out() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, a2, b) = (
+        cand("groq", "one"),
+        cand("groq", "two"),
+        cand("lab", "three"),
+    );
+    first_send(&mut lp, &health, vec![a.clone(), a2, b], true);
+    let out = failure(
+        &a,
+        401,
+        &[],
+        r#"{"error":{"message":"Invalid API Key"}}"#,
+        T0,
+    );
+    let n = lp.sent(out, T0, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "three");
+    let errors = events_of(&mut lp, "error");
+    assert!(field(&errors[0], "message").contains("groq is out for this session"));
+}
+
+#[test]
+fn a_spent_free_pool_skips_every_free_model_of_that_provider() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let a = cand("openrouter", "a/one:free");
+    let a2 = cand("openrouter", "a/two:free");
+    let b = cand("groq", "b-two");
+    first_send(&mut lp, &health, vec![a.clone(), a2, b], true);
+    let body = r#"{"error":{"message":"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day","code":429}}"#;
+    let n = lp.sent(failure(&a, 429, &[], body, T0), T0, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "b-two");
+}
+
+#[test]
+fn max_attempts_bounds_the_call() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(2, 0.0));
+    let cs: Vec<Cand> = (0..5).map(|i| cand("groq", &format!("m{i}"))).collect();
+    let mut n = first_send(&mut lp, &health, cs, true);
+    let mut sends = 0;
+    loop {
+        match n {
+            Next::Send(s) => {
+                sends += 1;
+                n = lp.sent(server_error(&s.cand, T0), T0, &mut health);
+            }
+            Next::Gate(_) => n = lp.gated(GateResult::Open, T0, &health),
+            Next::Fail(e) => {
+                assert!(
+                    e.message.starts_with("all 2 attempts failed"),
+                    "{}",
+                    e.message
+                );
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(sends, 2);
+}
+
+#[test]
+fn wait_for_quota_rechecks_with_fresh_times_after_a_sleep() {
+    // Issue 15 item 4: the wait was longer than half the caller's patience, and the check after
+    // the sleep added the old wait to the new time, so the call failed without sending.
+    let health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 60_000.0));
+    assert!(matches!(lp.start(), Next::Plan));
+    let e = Error::new(ErrorCode::RateLimited, "resting").with_retry_after(40_000);
+    let n = lp.plan_failed(e, T0);
+    let Next::Wait(ms) = n else { panic!("{n:?}") };
+    assert!((40_000.0..=40_100.0).contains(&ms));
+    assert_eq!(events_of(&mut lp, "waiting").len(), 1);
+    // After the sleep: plan again (and send), not fail.
+    assert!(matches!(lp.waited(T0 + ms, &health), Next::Plan));
+    let n = lp.planned(planned(vec![cand("lab", "m")], true), T0 + ms, &health);
+    gate_of(&n);
+}
+
+#[test]
+fn a_429_under_wait_for_quota_waits_its_retry_after_and_tries_again() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(1, 120_000.0));
+    let a = cand("lab", "m1");
+    first_send(&mut lp, &health, vec![a.clone()], false);
+    // LiteLLM's own 429: no Retry-After; the cooldown its message states is the wait.
+    let n = lp.sent(rate_limit(&a, T0), T0, &mut health);
+    let Next::Wait(ms) = n else { panic!("{n:?}") };
+    assert!((60_000.0..=60_100.0).contains(&ms));
+    assert!(matches!(lp.waited(T0 + ms, &health), Next::Plan));
+    let n = lp.planned(planned(vec![a.clone()], false), T0 + ms, &health);
+    gate_of(&n);
+    // The 429 it waited out does not use up maxAttempts (1 here).
+    let n = lp.gated(GateResult::Open, T0 + ms, &health);
+    assert_eq!(send_of(&n).n, 2);
+}
+
+#[test]
+fn without_wait_for_quota_a_429_ends_the_call_with_its_retry_after() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let a = cand("lab", "m1");
+    first_send(&mut lp, &health, vec![a.clone()], false);
+    let e = error_of(lp.sent(rate_limit(&a, T0), T0, &mut health));
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(e.retry_after_ms, Some(60_000));
+}
+
+#[test]
+fn an_aborted_or_timed_out_attempt_says_so_in_attempts() {
+    for (kind, outcome) in [
+        (AbortKind::User, "aborted"),
+        (AbortKind::Timeout, "timeout"),
+    ] {
+        let mut health = Health::new();
+        let mut lp = CallLoop::new(settings(4, 0.0));
+        first_send(&mut lp, &health, vec![cand("lab", "m1")], true);
+        let out = Outcome::Aborted {
+            kind,
+            reached: false,
+        };
+        assert!(!out.reached());
+        let e = error_of(lp.sent(out, T0 + 5.0, &mut health));
+        assert_eq!(e.code, kind.code());
+        assert_eq!(e.attempts[0].outcome, outcome);
+    }
+}
+
+#[test]
+fn a_paid_model_is_not_sent_without_a_budget() {
+    let health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let paid = Cand {
+        free: false,
+        pricing: Pricing {
+            prompt_per_mtok: 1.0,
+            completion_per_mtok: 2.0,
+            request: 0.0,
+        },
+        ..cand("openrouter", "a/paid")
+    };
+    lp.start();
+    let e = error_of(lp.planned(planned(vec![paid], true), T0, &health));
+    assert_eq!(e.code, ErrorCode::BudgetExceeded);
+    assert!(e.attempts.is_empty());
+}
+
+#[test]
+fn a_paid_model_under_a_budget_holds_its_worst_case() {
+    let health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        budget_usd: 1.0,
+        ..settings(4, 0.0)
+    });
+    let paid = Cand {
+        free: false,
+        pricing: Pricing {
+            prompt_per_mtok: 1.0,
+            completion_per_mtok: 2.0,
+            request: 0.0,
+        },
+        ..cand("openrouter", "a/paid")
+    };
+    lp.start();
+    let n = lp.planned(planned(vec![paid], true), T0, &health);
+    assert!(gate_of(&n).spend_usd.is_some_and(|u| u > 0.0));
+    let n = lp.gated(GateResult::Open, T0, &health);
+    assert!(send_of(&n).max_tokens.is_some());
+}
+
+#[test]
+fn a_ledger_refusal_within_patience_waits_then_asks_again() {
+    let health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 60_000.0));
+    lp.start();
+    lp.planned(planned(vec![cand("groq", "m")], true), T0, &health);
+    let v = Verdict::WaitUntil {
+        at_ms: T0 + 10_000.0,
+        scope: ScopeKey::new("groq", Scope::Provider),
+        window: Window::Minute,
+    };
+    let Next::Wait(ms) = lp.gated(GateResult::Quota(v.clone()), T0, &health) else {
+        panic!()
+    };
+    assert!(ms >= 10_000.0);
+    gate_of(&lp.waited(T0 + ms, &health));
+    // Without patience the same refusal fails, saying when.
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    lp.start();
+    lp.planned(planned(vec![cand("groq", "m")], true), T0, &health);
+    let e = error_of(lp.gated(GateResult::Quota(v), T0, &health));
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(e.retry_after_ms, Some(10_000));
+    assert!(e.message.contains("in 10 s"), "{}", e.message);
+}
+
+#[test]
+fn a_budget_refusal_moves_on_to_the_next_candidate() {
+    let health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    lp.start();
+    lp.planned(
+        planned(vec![cand("groq", "m"), cand("lab", "n")], true),
+        T0,
+        &health,
+    );
+    let e = Error::new(ErrorCode::BudgetExceeded, "no room");
+    let n = lp.gated(GateResult::Spend(e), T0, &health);
+    assert_eq!(gate_of(&n).cand.model, "n");
+}
+
+#[test]
+fn an_abort_between_steps_keeps_the_attempts_so_far() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let a = cand("groq", "m");
+    first_send(&mut lp, &health, vec![a.clone(), cand("lab", "n")], true);
+    lp.sent(server_error(&a, T0), T0, &mut health);
+    let e = lp.abort(AbortKind::User);
+    assert_eq!(e.code, ErrorCode::Aborted);
+    assert_eq!(e.attempts.len(), 1);
+}
+
+// ---- the plan ----
+
+fn catalog_with(provider: &str, ids: &[&str]) -> Catalog {
+    let body = format!(
+        "{{\"data\":[{}]}}",
+        ids.iter()
+            .map(|i| format!("{{\"id\":\"{i}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let models = match provider {
+        "openrouter" => {
+            let rows: Vec<String> = ids.iter().map(|i| format!(
+                "{{\"id\":\"{i}\",\"name\":\"{i}\",\"context_length\":8192,\"pricing\":{{\"prompt\":\"0\",\"completion\":\"0\"}},\"architecture\":{{\"input_modalities\":[\"text\"],\"output_modalities\":[\"text\"]}},\"supported_parameters\":[]}}"
+            )).collect();
+            catalog::parse_openrouter_models(
+                &format!("{{\"data\":[{}]}}", rows.join(",")),
+                provider,
+            )
+            .unwrap()
+        }
+        _ => catalog::parse_openai_models(&body, provider, true).unwrap(),
+    };
+    let mut c = Catalog::new();
+    c.set_provider_models(provider, models);
+    c
+}
+
+fn request(json_text: &str) -> Map {
+    match json::from_str(json_text).unwrap() {
+        Value::Object(m) => m,
+        _ => panic!(),
+    }
+}
+
+fn plan_with(
+    req: &str,
+    copts: &str,
+    cat: &Catalog,
+    failures: &[CatalogFailure],
+    health: &Health,
+    now: f64,
+) -> Result<Planned, Error> {
+    let req = request(req);
+    let copts = CallOptions::from_json(&json::from_str(copts).unwrap(), 60_000).unwrap();
+    let ps = providers();
+    let spec = Spec::read(&req, &copts, &ps, "ordered")?;
+    let needs: Needs = needs::analyse_object(&req).unwrap();
+    let sessions = Sessions::new();
+    let cx = Context {
+        providers: &ps,
+        catalog: cat,
+        catalog_failures: failures,
+        health,
+        sessions: &sessions,
+        budget_usd: 0.0,
+        seed: None,
+        random: 7,
+        now,
+    };
+    plan::plan(&spec, &needs, &cx)
+}
+
+const HI: &str = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
+
+#[test]
+fn after_a_401_later_calls_fail_auth_naming_provider_and_status() {
+    let mut health = Health::new();
+    let c = cand("lab", "lab-text");
+    let Outcome::Failed(cl) = failure(
+        &c,
+        401,
+        &[],
+        r#"{"error":{"message":"Authentication Error"}}"#,
+        T0,
+    ) else {
+        unreachable!()
+    };
+    assert_eq!(cl.action, Action::ProviderOut);
+    health.apply_classified("lab", "lab-text", &cl, T0);
+    let cat = catalog_with("lab", &["lab-text"]);
+    let e = plan_with(HI, "{}", &cat, &[], &health, T0 + 1000.0).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Auth, "{}", e.message);
+    assert_eq!(e.provider.as_deref(), Some("lab"));
+    assert_eq!(e.status, Some(401));
+    assert!(
+        e.message.contains("lab") && e.message.contains("401"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_401_on_the_model_list_takes_the_provider_out() {
+    let mut health = Health::new();
+    let body =
+        r#"{"error":{"message":"Authentication Error, Invalid proxy server token passed."}}"#;
+    let out = catalog_refused(&provider("lab"), 401, body, T0, &mut health);
+    assert_eq!(out, Some(ErrorCode::Auth));
+    assert_eq!(health.out_reason("lab"), Some((ErrorCode::Auth, Some(401))));
+    // A 5xx on /models says nothing about the key.
+    assert_eq!(
+        catalog_refused(&provider("groq"), 503, "", T0, &mut health),
+        None
+    );
+    assert_eq!(health.out_reason("groq"), None);
+    let req = r#"{"model":"lab-text","messages":[{"role":"user","content":"hi"}]}"#;
+    let e = plan_with(
+        req,
+        r#"{"provider":"lab"}"#,
+        &Catalog::new(),
+        &[],
+        &health,
+        T0,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Auth, "{}", e.message);
+    assert_eq!(e.status, Some(401));
+}
+
+#[test]
+fn a_cooldown_after_a_5xx_is_not_reported_as_rate_limited() {
+    let mut health = Health::new();
+    let c = cand("lab", "lab-text");
+    let Outcome::Failed(cl) = server_error(&c, T0) else {
+        unreachable!()
+    };
+    health.apply_classified("lab", "lab-text", &cl, T0);
+    let cat = catalog_with("lab", &["lab-text"]);
+    let e = plan_with(HI, "{}", &cat, &[], &health, T0 + 1000.0).unwrap_err();
+    assert_eq!(e.code, ErrorCode::ProviderError, "{}", e.message);
+    assert!(!e.message.contains("rate"), "{}", e.message);
+    assert!(e.message.contains("provider errors"), "{}", e.message);
+    assert!(e.retry_after_ms.is_some());
+}
+
+#[test]
+fn a_cooldown_after_a_429_is_reported_as_rate_limited() {
+    let mut health = Health::new();
+    let c = cand("lab", "lab-text");
+    let Outcome::Failed(cl) = rate_limit(&c, T0) else {
+        unreachable!()
+    };
+    health.apply_classified("lab", "lab-text", &cl, T0);
+    let cat = catalog_with("lab", &["lab-text"]);
+    let e = plan_with(HI, "{}", &cat, &[], &health, T0 + 1000.0).unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited, "{}", e.message);
+    assert_eq!(e.retry_after_ms, Some(59_000));
+}
+
+#[test]
+fn a_pinned_unknown_id_without_fallback_is_not_found_naming_the_closest() {
+    let cat = catalog_with(
+        "openrouter",
+        &[
+            "meta-llama/llama-3.3-70b-instruct:free",
+            "qwen/qwen3-coder:free",
+            "z/other:free",
+        ],
+    );
+    let req = r#"{"model":"meta-llama/llama-3.3-70b-instruct","messages":[{"role":"user","content":"hi"}]}"#;
+    let e = plan_with(req, "{}", &cat, &[], &Health::new(), T0).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound, "{}", e.message);
+    assert!(
+        e.message.contains("meta-llama/llama-3.3-70b-instruct:free"),
+        "{}",
+        e.message
+    );
+    // With fallback the client chooses among free models instead.
+    let p = plan_with(req, r#"{"fallback":true}"#, &cat, &[], &Health::new(), T0);
+    assert!(p.is_ok());
+}
+
+#[test]
+fn a_pinned_id_the_catalog_lists_is_planned() {
+    let cat = catalog_with("openrouter", &["qwen/qwen3-coder:free"]);
+    let req = r#"{"model":"qwen/qwen3-coder:free","messages":[{"role":"user","content":"hi"}]}"#;
+    let p = plan_with(req, "{}", &cat, &[], &Health::new(), T0).unwrap();
+    assert_eq!(p.order.len(), 1);
+    assert!(!p.fallback);
+}
+
+#[test]
+fn a_catalog_that_failed_to_load_says_where_and_why() {
+    let failures = [CatalogFailure {
+        provider: "lab".into(),
+        message: "could not load the model list of lab (http://127.0.0.1:4000/v1/models): connection refused".into(),
+    }];
+    let e = plan_with(HI, "{}", &Catalog::new(), &failures, &Health::new(), T0).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NoCandidates);
+    assert!(e.message.contains("could not be loaded"), "{}", e.message);
+    assert!(
+        e.message.contains("http://127.0.0.1:4000/v1/models"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("connection refused"), "{}", e.message);
+    assert_eq!(e.provider.as_deref(), Some("lab"));
+}
+
+#[test]
+fn plan_lists_what_it_skipped_and_why() {
+    let mut health = Health::new();
+    let c = cand("lab", "a");
+    let Outcome::Failed(cl) = rate_limit(&c, T0) else {
+        unreachable!()
+    };
+    health.apply_classified("lab", "a", &cl, T0);
+    let cat = catalog_with("lab", &["a", "b"]);
+    let p = plan_with(HI, "{}", &cat, &[], &health, T0 + 10.0).unwrap();
+    assert_eq!(p.order.len(), 1);
+    assert_eq!(p.skipped.len(), 1);
+    let s = Skipped::new(&p.skipped[0].0, &p.skipped[0].1);
+    assert_eq!((s.provider.as_str(), s.model.as_str()), ("lab", "a"));
+    assert_eq!(s.reason, "cooling_down");
+    assert!(s.until_ms.is_some());
+}
+
+// ---- classify rules the loop relies on ----
+
+#[test]
+fn a_429_without_retry_after_carries_the_cooldown_it_states() {
+    let c = cand("lab", "lab-text");
+    let Outcome::Failed(cl) = rate_limit(&c, T0) else {
+        unreachable!()
+    };
+    assert!(
+        cl.error.message.contains("cools down for 1 min"),
+        "{}",
+        cl.error.message
+    );
+    assert_eq!(cl.error.retry_after_ms, Some(60_000));
+}
+
+#[test]
+fn invalid_model_name_evicts_the_model() {
+    let c = cand("lab", "nope");
+    let body = r#"{"error":{"message":"{'error': '/chat/completions: Invalid model name passed in model=nope. Call `/v1/models` to view available models for your key.'}","type":"None","param":"None","code":"400"}}"#;
+    let Outcome::Failed(cl) = failure(&c, 400, &[], body, T0) else {
+        unreachable!()
+    };
+    assert_eq!(cl.action, Action::Evict);
+    assert_eq!(cl.error.code, ErrorCode::NotFound);
+}
+
+#[test]
+fn durations_print_one_way() {
+    assert_eq!(text::duration(90_000), "1 min 30 s");
+    assert_eq!(text::duration(120_000), "2 min");
+    assert_eq!(text::duration(45_000), "45 s");
+    assert_eq!(text::duration(3_600_000 + 12 * 60_000), "1 h 12 min");
+}
+
+#[test]
+fn closest_ids_prefer_related_then_shared_prefix() {
+    let ids = ["a/b:free", "a/bc", "zzz"];
+    assert_eq!(
+        text::closest("a/b", &mut ids.into_iter(), 2),
+        ["a/bc", "a/b:free"]
+    );
+    assert_eq!(
+        text::closest("qwen-coder", &mut ["zz", "qwen-coders"].into_iter(), 1),
+        ["qwen-coders"]
+    );
+}
+
+// ---- every call ends ----
+
+#[derive(Clone, Debug)]
+enum Step {
+    Status(u16, u8),
+    Token,
+    Abort(bool),
+    GateOpen,
+    GateQuota(u32),
+    GateSpend,
+    PlanOk,
+    PlanFail(Option<u32>),
+}
+
+fn steps() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (
+            prop::sample::select(vec![
+                200u16, 400, 401, 402, 403, 404, 408, 413, 429, 500, 502, 503
+            ]),
+            0u8..6
+        )
+            .prop_map(|(s, b)| Step::Status(s, b)),
+        Just(Step::Token),
+        any::<bool>().prop_map(Step::Abort),
+        Just(Step::GateOpen),
+        (0u32..200_000).prop_map(Step::GateQuota),
+        Just(Step::GateSpend),
+        Just(Step::PlanOk),
+        prop::option::of(0u32..200_000).prop_map(Step::PlanFail),
+    ]
+}
+
+const BODIES: [&str; 6] = [
+    r#"{"error":{"message":"Rate limit exceeded"}}"#,
+    r#"{"error":{"message":"Rate limit exceeded: free-models-per-day","code":429}}"#,
+    r#"<html>bad gateway</html>"#,
+    r#"{"error":{"message":"No endpoints found for x."}}"#,
+    "",
+    r#"{"error":{"message":"Invalid API Key"}}"#,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn every_call_ends_with_a_result_or_a_typed_error(
+        n_cands in 0usize..6,
+        max in 1usize..6,
+        wait in prop::sample::select(vec![0.0, 30_000.0, 3_600_000.0]),
+        fallback in any::<bool>(),
+        script in prop::collection::vec(steps(), 1..64),
+        ticks in prop::collection::vec(0u32..120_000, 1..64),
+    ) {
+        let mut health = Health::new();
+        let mut lp = CallLoop::new(settings(max, wait));
+        let names = ["openrouter", "groq", "lab"];
+        let order: Vec<Cand> = (0..n_cands)
+            .map(|i| cand(names[i % 3], &format!("m{i}:free")))
+            .collect();
+        let mut now = T0;
+        let mut next = lp.start();
+        let mut sends = 0usize;
+        let mut i = 0usize;
+        let bound = 10_000;
+        let end = loop {
+            prop_assert!(i < bound, "no end after {bound} steps");
+            let pick = &script[i % script.len()];
+            now += f64::from(ticks[i % ticks.len()]);
+            i += 1;
+            next = match next {
+                Next::Plan => match pick {
+                    Step::PlanFail(r) => {
+                        let mut e = Error::new(ErrorCode::NoCandidates, "none");
+                        e.retry_after_ms = r.map(u64::from);
+                        lp.plan_failed(e, now)
+                    }
+                    _ => lp.planned(planned(order.clone(), fallback), now, &health),
+                },
+                Next::Gate(g) => {
+                    let r = match pick {
+                        Step::GateQuota(ms) => GateResult::Quota(Verdict::WaitUntil {
+                            at_ms: now + f64::from(*ms),
+                            scope: ScopeKey::new(&g.cand.provider.id, Scope::Provider),
+                            window: Window::Minute,
+                        }),
+                        Step::GateSpend => GateResult::Spend(Error::new(ErrorCode::BudgetExceeded, "no")),
+                        _ => GateResult::Open,
+                    };
+                    lp.gated(r, now, &health)
+                }
+                Next::Send(s) => {
+                    sends += 1;
+                    prop_assert_eq!(s.n, lp.attempts().len() + 1);
+                    let out = match pick {
+                        Step::Token => Outcome::Token,
+                        Step::Abort(t) => Outcome::Aborted {
+                            kind: if *t { AbortKind::Timeout } else { AbortKind::User },
+                            reached: *t,
+                        },
+                        Step::Status(st, b) => failure(&s.cand, *st, &[], BODIES[*b as usize], now),
+                        _ => server_error(&s.cand, now),
+                    };
+                    lp.sent(out, now, &mut health)
+                }
+                Next::Wait(ms) => {
+                    prop_assert!(ms >= 0.0 && ms.is_finite());
+                    now += ms;
+                    lp.waited(now, &health)
+                }
+                done @ (Next::Deliver | Next::Fail(_)) => break done,
+            };
+        };
+        prop_assert!(lp.is_over());
+        let attempts = lp.attempts().to_vec();
+        prop_assert_eq!(attempts.len(), sends);
+        prop_assert!(sends <= max + MAX_ROUNDS * n_cands.max(1));
+        match end {
+            Next::Deliver => {
+                prop_assert_eq!(attempts.last().map(|a| a.outcome.as_str()), Some("ok"));
+            }
+            Next::Fail(e) => {
+                prop_assert_eq!(e.attempts.len(), attempts.len());
+                prop_assert!(!e.message.is_empty());
+                prop_assert!(attempts.iter().all(|a| a.outcome != "ok"));
+                if wait == 0.0 {
+                    prop_assert!(sends <= max);
+                }
+            }
+            _ => unreachable!(),
+        }
+        let _ = ProviderKind::OpenRouter;
+    }
+}
