@@ -1,6 +1,7 @@
 // Size of what a browser downloads: wasm (after wasm-opt) + minified JS glue, gzip -9.
-// The budget is 78 KB (must) and 36 KB (goal). Until the size work reaches it, this fails
-// only above CEILING, a ratchet lowered as the size comes down. It is raised only for a
+// The 78 KB target is retired (issue 15); the goal is 140,000 B (@openrouter/sdk's class client
+// for one streaming chat). This fails above CEILING, a ratchet lowered as the size comes down.
+// It is raised only for a
 // deliberate trade recorded in bench/RESULTS.md (200,000: +8 KB for the chunk scanner,
 // JS-driven reads and kept catalog objects, which made decode 2x and re-filter 4x faster;
 // +2.5 KB for batched reads, one UTF-8 pass, repeated-chunk frames and huge texts in pieces,
@@ -8,14 +9,17 @@
 // (-10.9 KB) and after the size2 pass (out-of-line Error, no two-way searcher, loops for
 // collect::<Result>, one integer parse: -4.2 KB) and the size3 pass in the call path (-1.0 KB),
 // then round 4's passes by module and no char Debug or str-slicing panics (-14.0 KB; +0.4 KB for
-// the 8 MiB event's margin). See bench/RESULTS.md rounds 3 and 4.
+// the 8 MiB event's margin). See bench/RESULTS.md rounds 3 and 4. Round 5 (2026-12-06) raised it
+// to 182,000 for issue 18's hostile-input fixes (+5.7 KB: redaction by value, every argument
+// checked, lone surrogates, JSON depth naming its field), the core call loop (+1.8 KB), key info
+// and error scopes (+0.7 KB) and client.fetch (+1.4 KB, paid for by wasm-opt flags, -1.5 KB);
+// see bench/RESULTS.md round 5.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
-const MUST = 78_000;
-const GOAL = 36_000;
-const CEILING = 172_900;
+const GOAL = 140_000;
+const CEILING = 182_000;
 const wasm = readFileSync(new URL("../pkg/free_router_bg.wasm", import.meta.url));
 const js = await build({
   entryPoints: [new URL("../pkg/free_router.js", import.meta.url).pathname],
@@ -29,8 +33,8 @@ const glue = js.outputFiles[0].contents;
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 const total = gz(wasm) + gz(glue);
 console.log(`wasm ${wasm.length} B (gzip ${gz(wasm)}), glue ${glue.length} B minified (gzip ${gz(glue)})`);
-console.log(`total gzip -9: ${total} B; budget ${MUST} B (must), ${GOAL} B (goal)`);
-if (total > MUST) console.log(`over the ${MUST} B budget by ${total - MUST} B (size work in progress)`);
+console.log(`total gzip -9: ${total} B; ceiling ${CEILING} B, goal ${GOAL} B`);
+if (total > GOAL) console.log(`${total - GOAL} B above the goal (size work in progress)`);
 if (total > CEILING) {
   console.error(`size ${total} B is above the ratchet ceiling ${CEILING} B: something grew`);
   process.exit(1);

@@ -651,10 +651,12 @@ fn a_pinned_id_the_catalog_lists_is_planned() {
 fn a_catalog_that_failed_to_load_says_where_and_why() {
     let failures = [CatalogFailure {
         provider: "lab".into(),
+        code: ErrorCode::Network,
         message: "could not load the model list of lab (http://127.0.0.1:4000/v1/models): connection refused".into(),
     }];
     let e = plan_with(HI, "{}", &Catalog::new(), &failures, &Health::new(), T0).unwrap_err();
-    assert_eq!(e.code, ErrorCode::NoCandidates);
+    // What the list request met, not "no candidates": the endpoint is down.
+    assert_eq!(e.code, ErrorCode::Network);
     assert!(e.message.contains("could not be loaded"), "{}", e.message);
     assert!(
         e.message.contains("http://127.0.0.1:4000/v1/models"),

@@ -238,6 +238,7 @@ async fn refresh_all(inner: Rc<Inner>, force: bool) -> Result<Value, Error> {
                     emit(&inner, &p.id, 0, "network", None, Some(&e.message));
                     let failure = crate::core::call::plan::CatalogFailure {
                         provider: p.id.clone(),
+                        code: e.code,
                         message: e.message.clone(),
                     };
                     let mut st = inner.catalog().borrow_mut();

@@ -166,6 +166,8 @@ pub fn provider_by_id(providers: &[Rc<ProviderConfig>], id: &str) -> Option<Rc<P
 #[derive(Clone, Debug, PartialEq)]
 pub struct CatalogFailure {
     pub provider: String,
+    /// What the list request met (network, timeout, auth, ...).
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -562,7 +564,12 @@ pub fn catalog_unavailable(failures: &[CatalogFailure]) -> Error {
         msg.push_str(&f.message);
     }
     msg.push_str("). Check the provider's baseUrl and that it is running, or list its models in the provider's `models` option.");
-    let mut e = Error::new(ErrorCode::NoCandidates, msg);
+    // What happened, when every list failed the same way: a down endpoint is `network`.
+    let code = match failures.split_first() {
+        Some((f, rest)) if rest.iter().all(|r| r.code == f.code) => f.code,
+        _ => ErrorCode::NoCandidates,
+    };
+    let mut e = Error::new(code, msg);
     if let [f] = failures {
         e.provider = Some(f.provider.clone());
     }
