@@ -70,6 +70,7 @@ fn planned(order: Vec<Cand>, fallback: bool) -> Planned {
         fallback,
         repin_from: None,
         skipped: Vec::new(),
+        unlisted: Vec::new(),
     }
 }
 
@@ -865,4 +866,29 @@ proptest! {
         }
         let _ = ProviderKind::OpenRouter;
     }
+}
+
+/// A custom endpoint may serve ids it does not list, so a pinned unlisted id is sent; when the
+/// server then says it has no such model, the error names the closest ids its list has.
+#[test]
+fn an_unlisted_pinned_id_the_server_refuses_names_the_closest_listed_ids() {
+    let cat = catalog_with("lab", &["lab-text", "lab-slow"]);
+    let req = r#"{"model":"lab-txt","messages":[{"role":"user","content":"hi"}]}"#;
+    let p = plan_with(req, r#"{"provider":"lab"}"#, &cat, &[], &Health::new(), T0).unwrap();
+    assert_eq!(p.order.len(), 1, "sent on trust");
+    assert_eq!(p.unlisted.len(), 1);
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    assert!(matches!(lp.start(), Next::Plan));
+    let c = p.order[0].clone();
+    gate_of(&lp.planned(p, T0, &health));
+    send_of(&lp.gated(GateResult::Open, T0, &health));
+    let body = r#"{"error":{"message":"{'error': '/chat/completions: Invalid model name passed in model=lab-txt. Call `/v1/models` to view available models for your key.'}","type":"None","param":"None","code":"400"}}"#;
+    let e = error_of(lp.sent(failure(&c, 400, &[], body, T0), T0, &mut health));
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(e.message.contains("the closest are lab-text"), "{}", e.message);
+    // A listed id that the server refuses gets no such hint.
+    let req = r#"{"model":"lab-text","messages":[{"role":"user","content":"hi"}]}"#;
+    let p = plan_with(req, r#"{"provider":"lab"}"#, &cat, &[], &Health::new(), T0).unwrap();
+    assert!(p.unlisted.is_empty());
 }

@@ -290,9 +290,11 @@ fn is_fresh(st: &CatalogState, p: &ProviderConfig, now: f64, ttl: f64) -> bool {
     st.fetched_at.get(&p.id).is_some_and(|t| now - t < ttl)
 }
 
-/// A provider `refresh_all` never asks: no configured models, no key, not OpenRouter.
+/// A provider `refresh_all` never asks: no configured models, no key, and a catalog that
+/// needs one (a well-known provider; OpenRouter's and self-hosted servers' lists are open).
 fn keyless(p: &ProviderConfig) -> bool {
-    p.models.is_none() && !providers::facts(p.kind).public_catalog && p.api_key.is_none()
+    let facts = providers::facts(p.kind);
+    p.models.is_none() && !facts.public_catalog && !facts.keyless_catalog && p.api_key.is_none()
 }
 
 /// True when `ensure(inner, false)` has nothing to do: no refresh in flight and every provider

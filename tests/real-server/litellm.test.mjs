@@ -304,9 +304,9 @@ function routingSuite(where) {
     assert.match(result.second.message, /lab-broken/);
   });
 
-  // Open: on a custom endpoint the id is sent (it may serve models it does not list); the
-  // provider's not_found does not yet name the catalog's closest ids.
-  test(`${where}: a pinned id that is not in the catalog is not_found, naming the closest ids`, { todo: "closest ids for a custom endpoint's not_found" }, async () => {
+  // A custom endpoint may serve ids it does not list: the id is sent, and the server's not_found
+  // names the closest ids of its list.
+  test(`${where}: a pinned id that is not in the catalog is not_found, naming the closest ids`, async () => {
     const { result } = await run(where, "unknownPinned");
     assertError(result, { code: "not_found" }, "lab-txt");
     assert.match(result.message, /lab-text/);
@@ -318,9 +318,7 @@ function routingSuite(where) {
     assertCatalogDown(result.listModels, lab.downUrl, "listModels()");
   });
 
-  // Open: a custom endpoint without a key and without `models` is never asked for /models, so
-  // the call cannot say it is down.
-  test(`${where}: a key-less endpoint that is down: the error says so, not no_candidates`, { todo: "ask a key-less custom endpoint for /models" }, async () => {
+  test(`${where}: a key-less endpoint that is down: the error says so, not no_candidates`, async () => {
     const { result, lab } = await run(where, "endpointDown");
     assertCatalogDown(result.keylessChat, lab.downUrl, "chat() without a key", null);
   });

@@ -304,12 +304,11 @@ impl Context<'_> {
         })
     }
 
-    /// A pinned id the loaded catalog of its provider does not list, and that cannot be taken
-    /// on trust (an OpenRouter id without `:free` would be sent as a paid model).
-    fn unknown_pinned(&self, p: &ProviderConfig, model: &str) -> Option<Error> {
+    /// "the closest are ..." for an id the loaded catalog of its provider does not list; None
+    /// when it is listed or nothing of that provider is loaded.
+    fn unlisted_hint(&self, p: &ProviderConfig, model: &str) -> Option<String> {
         let loaded = self.catalog.models().iter().any(|m| m.provider == p.id);
-        let trusted = !facts(p.kind).free_pool || is_free_id(model);
-        if !loaded || trusted || self.catalog.get(model, Some(&p.id)).is_some() {
+        if !loaded || self.catalog.get(model, Some(&p.id)).is_some() {
             return None;
         }
         let mut ids = self
@@ -319,11 +318,20 @@ impl Context<'_> {
             .filter(|m| m.provider == p.id)
             .map(|m| m.id.as_str());
         let close = text::closest(model, &mut ids, 3);
-        let hint = if close.is_empty() {
+        Some(if close.is_empty() {
             String::new()
         } else {
             format!("; the closest are {}", close.join(", "))
-        };
+        })
+    }
+
+    /// A pinned id the loaded catalog of its provider does not list, and that cannot be taken
+    /// on trust (an OpenRouter id without `:free` would be sent as a paid model).
+    fn unknown_pinned(&self, p: &ProviderConfig, model: &str) -> Option<Error> {
+        if !facts(p.kind).free_pool || is_free_id(model) {
+            return None;
+        }
+        let hint = self.unlisted_hint(p, model)?;
         Some(
             Error::new(
                 ErrorCode::NotFound,
@@ -351,7 +359,10 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
         pinned: None,
         explicit: None,
     };
-    let add_named = |cands: &mut Vec<Candidate>, m: &str| -> Result<ModelRef, Error> {
+    // Named ids sent on trust though their provider's catalog does not list them: if the
+    // provider then answers not_found, the error names the closest listed ids.
+    let mut unlisted = Vec::new();
+    let mut add_named = |cands: &mut Vec<Candidate>, m: &str| -> Result<ModelRef, Error> {
         let p = match &spec.pinned_provider {
             Some(p) => p.clone(),
             None => cx
@@ -363,6 +374,9 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
                 if let Some(e) = cx.unknown_pinned(&p, m) {
                     return Err(e);
                 }
+            }
+            if let Some(hint) = cx.unlisted_hint(&p, m).filter(|h| !h.is_empty()) {
+                unlisted.push((p.id.clone(), m.to_string(), hint));
             }
             cands.push(cx.named_candidate(&p, m, needs));
         }
@@ -423,6 +437,7 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
         fallback: spec.fallback,
         repin_from,
         skipped: plan.skipped,
+        unlisted,
     })
 }
 

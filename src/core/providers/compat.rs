@@ -1,6 +1,6 @@
 use crate::core::json::Map;
 
-use super::{ask_usage, base, Adapter, CallShape};
+use super::{ask_usage, base, Adapter, CallShape, Facts};
 
 /// Any OpenAI-compatible server (Ollama, LM Studio, vLLM, llama.cpp, hosted endpoints).
 pub struct Compat;
@@ -12,3 +12,8 @@ impl Adapter for Compat {
         body
     }
 }
+
+pub const FACTS: Facts = Facts {
+    keyless_catalog: true,
+    ..Facts::PLAIN
+};

@@ -43,6 +43,10 @@ pub trait Adapter {
 pub struct Facts {
     /// Its `GET /models` needs no key, so the key does not travel for it.
     pub public_catalog: bool,
+    /// Without a key its `GET /models` is still worth asking: self-hosted servers (Ollama,
+    /// LM Studio, vLLM, LiteLLM without auth) list models to anyone, and a failure there is how
+    /// a call learns the endpoint is down.
+    pub keyless_catalog: bool,
     /// Its `GET /models` is in OpenRouter's shape (pricing, architecture, parameters).
     pub openrouter_catalog: bool,
     /// Free models share one account-wide pool, marked by a `:free` id suffix; model ids
@@ -60,6 +64,7 @@ impl Facts {
     /// An OpenAI-compatible endpoint with nothing special.
     pub const PLAIN: Facts = Facts {
         public_catalog: false,
+        keyless_catalog: false,
         openrouter_catalog: false,
         free_pool: false,
         pacific_day: false,
@@ -72,6 +77,7 @@ pub fn facts(kind: ProviderKind) -> &'static Facts {
     match kind {
         ProviderKind::OpenRouter => &openrouter::FACTS,
         ProviderKind::Gemini => &gemini::FACTS,
+        ProviderKind::OpenAiCompatible => &compat::FACTS,
         _ => &Facts::PLAIN,
     }
 }

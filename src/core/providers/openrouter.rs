@@ -24,6 +24,7 @@ impl Adapter for OpenRouter {
 
 pub const FACTS: Facts = Facts {
     public_catalog: true,
+    keyless_catalog: false,
     openrouter_catalog: true,
     free_pool: true,
     pacific_day: false,
