@@ -70,7 +70,6 @@ fn planned(order: Vec<Cand>, fallback: bool) -> Planned {
         fallback,
         repin_from: None,
         skipped: Vec::new(),
-        unlisted: Vec::new(),
     }
 }
 
@@ -876,7 +875,6 @@ fn an_unlisted_pinned_id_the_server_refuses_names_the_closest_listed_ids() {
     let req = r#"{"model":"lab-txt","messages":[{"role":"user","content":"hi"}]}"#;
     let p = plan_with(req, r#"{"provider":"lab"}"#, &cat, &[], &Health::new(), T0).unwrap();
     assert_eq!(p.order.len(), 1, "sent on trust");
-    assert_eq!(p.unlisted.len(), 1);
     let mut health = Health::new();
     let mut lp = CallLoop::new(settings(4, 0.0));
     assert!(matches!(lp.start(), Next::Plan));
@@ -886,9 +884,17 @@ fn an_unlisted_pinned_id_the_server_refuses_names_the_closest_listed_ids() {
     let body = r#"{"error":{"message":"{'error': '/chat/completions: Invalid model name passed in model=lab-txt. Call `/v1/models` to view available models for your key.'}","type":"None","param":"None","code":"400"}}"#;
     let e = error_of(lp.sent(failure(&c, 400, &[], body, T0), T0, &mut health));
     assert_eq!(e.code, ErrorCode::NotFound);
-    assert!(e.message.contains("the closest are lab-text"), "{}", e.message);
-    // A listed id that the server refuses gets no such hint.
-    let req = r#"{"model":"lab-text","messages":[{"role":"user","content":"hi"}]}"#;
-    let p = plan_with(req, r#"{"provider":"lab"}"#, &cat, &[], &Health::new(), T0).unwrap();
-    assert!(p.unlisted.is_empty());
+    let e = plan::with_closest(e, &cat);
+    assert!(
+        e.message.contains("the closest are lab-text"),
+        "{}",
+        e.message
+    );
+    // Without the provider's list, or for a listed id, nothing is added.
+    let bare = plan::with_closest(e.clone(), &Catalog::new());
+    assert_eq!(bare.message, e.message.clone());
+    let mut listed = e.clone();
+    listed.model = Some("lab-text".into());
+    let before = listed.message.clone();
+    assert_eq!(plan::with_closest(listed, &cat).message, before);
 }

@@ -105,6 +105,16 @@ async fn gate(inner: &Rc<Inner>, g: &Gate) -> (GateResult, Held) {
 }
 
 /// The JS error for a failed call; an abort carries the caller's reason as its cause.
+/// A not_found names the closest ids of its provider's list: load the list if this call did
+/// not (a pinned call sends without it), then let the plan say.
+async fn closest_for(inner: &Rc<Inner>, e: Error) -> Error {
+    if e.code != ErrorCode::NotFound || e.model.is_none() {
+        return e;
+    }
+    let _ = catalog::ensure(inner, false).await;
+    plan::with_closest(e, &inner.catalog().borrow().cat)
+}
+
 fn fail_js(ctl: &CallCtl, e: &Error) -> JsValue {
     if matches!(e.code, ErrorCode::Aborted | ErrorCode::Timeout) {
         let reason = ctl.user_reason.borrow().clone();
@@ -229,7 +239,7 @@ async fn open_inner(
                     _ => lp.waited(now_ms(), &inner.health().borrow()),
                 }
             }
-            Next::Fail(e) => return Err(fail_js(ctl, &e)),
+            Next::Fail(e) => return Err(fail_js(ctl, &closest_for(inner, e).await)),
             // Only `sent(Token)` delivers, handled above.
             Next::Deliver => {
                 return Err(to_js(&Error::new(

@@ -96,8 +96,6 @@ pub struct Planned {
     pub repin_from: Option<(String, String)>,
     /// Candidates the plan left out, and why (see [`Skipped`]).
     pub skipped: Vec<(Candidate, Skip)>,
-    /// (provider, model, "; the closest are ...") for named ids their catalog does not list.
-    pub unlisted: Vec<(String, String, String)>,
 }
 
 /// The call's fixed parameters.
@@ -215,7 +213,6 @@ pub struct CallLoop {
     after_wait: Resume,
     repin_from: Option<(String, String)>,
     skipped: Vec<(Candidate, Skip)>,
-    unlisted: Vec<(String, String, String)>,
     events: Vec<Event>,
     over: bool,
 }
@@ -238,7 +235,6 @@ impl CallLoop {
             after_wait: Resume::Plan,
             repin_from: None,
             skipped: Vec::new(),
-            unlisted: Vec::new(),
             events: Vec::new(),
             over: false,
         }
@@ -300,7 +296,6 @@ impl CallLoop {
             self.repin_from = p.repin_from;
         }
         self.skipped = p.skipped;
-        self.unlisted = p.unlisted;
         self.gate_from_start(now, health)
     }
 
@@ -401,16 +396,7 @@ impl CallLoop {
         now: f64,
         health: &mut Health,
     ) -> Next {
-        let mut c = c;
         let code = c.error.code;
-        if code == ErrorCode::NotFound {
-            let mut named = self.unlisted.iter();
-            let hint = named.find(|(p, m, _)| *p == cand.provider.id && *m == cand.model);
-            if let Some((_, _, hint)) = hint {
-                let msg = c.error.message.trim_end_matches('.');
-                c.error.message = format!("{msg}; its model list does not have it{hint}.");
-            }
-        }
         self.attempts.push(attempt(
             &cand,
             code.as_str(),

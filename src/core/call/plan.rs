@@ -304,34 +304,13 @@ impl Context<'_> {
         })
     }
 
-    /// "the closest are ..." for an id the loaded catalog of its provider does not list; None
-    /// when it is listed or nothing of that provider is loaded.
-    fn unlisted_hint(&self, p: &ProviderConfig, model: &str) -> Option<String> {
-        let loaded = self.catalog.models().iter().any(|m| m.provider == p.id);
-        if !loaded || self.catalog.get(model, Some(&p.id)).is_some() {
-            return None;
-        }
-        let mut ids = self
-            .catalog
-            .models()
-            .iter()
-            .filter(|m| m.provider == p.id)
-            .map(|m| m.id.as_str());
-        let close = text::closest(model, &mut ids, 3);
-        Some(if close.is_empty() {
-            String::new()
-        } else {
-            format!("; the closest are {}", close.join(", "))
-        })
-    }
-
     /// A pinned id the loaded catalog of its provider does not list, and that cannot be taken
     /// on trust (an OpenRouter id without `:free` would be sent as a paid model).
     fn unknown_pinned(&self, p: &ProviderConfig, model: &str) -> Option<Error> {
         if !facts(p.kind).free_pool || is_free_id(model) {
             return None;
         }
-        let hint = self.unlisted_hint(p, model)?;
+        let hint = unlisted_hint(self.catalog, &p.id, model)?;
         Some(
             Error::new(
                 ErrorCode::NotFound,
@@ -344,6 +323,42 @@ impl Context<'_> {
             .with_model(model),
         )
     }
+}
+
+/// "; the closest are ..." for an id the loaded catalog of `provider` does not list; None when
+/// it is listed or nothing of that provider is loaded.
+fn unlisted_hint(catalog: &Catalog, provider: &str, model: &str) -> Option<String> {
+    let loaded = catalog.models().iter().any(|m| m.provider == provider);
+    if !loaded || catalog.get(model, Some(provider)).is_some() {
+        return None;
+    }
+    let mut ids = catalog
+        .models()
+        .iter()
+        .filter(|m| m.provider == provider)
+        .map(|m| m.id.as_str());
+    let close = text::closest(model, &mut ids, 3);
+    Some(if close.is_empty() {
+        String::new()
+    } else {
+        format!("; the closest are {}", close.join(", "))
+    })
+}
+
+/// A provider's not_found for a model its own list does not have: the error says so and names
+/// the closest listed ids (a custom endpoint may serve unlisted ids, so they are sent anyway).
+pub fn with_closest(mut e: Error, catalog: &Catalog) -> Error {
+    if e.code != ErrorCode::NotFound {
+        return e;
+    }
+    let (Some(p), Some(m)) = (e.provider.as_deref(), e.model.as_deref()) else {
+        return e;
+    };
+    if let Some(hint) = unlisted_hint(catalog, p, m).filter(|h| !h.is_empty()) {
+        let msg = e.message.trim_end_matches('.');
+        e.message = format!("{msg}; its model list does not have it{hint}.");
+    }
+    e
 }
 
 /// Candidates for this call, in the order to try them, or why there are none.
@@ -359,10 +374,7 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
         pinned: None,
         explicit: None,
     };
-    // Named ids sent on trust though their provider's catalog does not list them: if the
-    // provider then answers not_found, the error names the closest listed ids.
-    let mut unlisted = Vec::new();
-    let mut add_named = |cands: &mut Vec<Candidate>, m: &str| -> Result<ModelRef, Error> {
+    let add_named = |cands: &mut Vec<Candidate>, m: &str| -> Result<ModelRef, Error> {
         let p = match &spec.pinned_provider {
             Some(p) => p.clone(),
             None => cx
@@ -374,9 +386,6 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
                 if let Some(e) = cx.unknown_pinned(&p, m) {
                     return Err(e);
                 }
-            }
-            if let Some(hint) = cx.unlisted_hint(&p, m).filter(|h| !h.is_empty()) {
-                unlisted.push((p.id.clone(), m.to_string(), hint));
             }
             cands.push(cx.named_candidate(&p, m, needs));
         }
@@ -437,7 +446,6 @@ pub fn plan(spec: &Spec, needs: &Needs, cx: &Context) -> Result<Planned, Error> 
         fallback: spec.fallback,
         repin_from,
         skipped: plan.skipped,
-        unlisted,
     })
 }
 
