@@ -294,6 +294,16 @@ export interface RouteInfo {
   costUsd: number;
   latencyMs: number;
   ttftMs: number;
+  /** Every candidate the planner considered and did not try, and why. */
+  skipped: SkippedInfo[];
+}
+
+export interface SkippedInfo {
+  provider: string;
+  model: string;
+  reason: "cooling_down" | "evicted" | "capability" | "context" | "budget" | "quota" | "provider_out" | "not_free" | "max_attempts";
+  /** For a cooldown or a spent quota: when the candidate is usable again (epoch ms). */
+  untilMs?: number;
 }
 
 export interface ChatResult {

@@ -108,6 +108,8 @@ pub struct Live {
     pub spend: Option<(crate::core::quota::SpendId, f64)>,
     /// Rate-limit facts from the streaming response's headers, learned once it is committed.
     pub facts: Vec<LimitFact>,
+    /// What the plan considered and did not try (`RouteInfo.skipped`).
+    pub skipped: Vec<crate::core::call::Skipped>,
 }
 
 pub struct Resume {
@@ -153,6 +155,7 @@ impl Live {
         m.put("costUsd", self.cost_usd().into());
         m.put("latencyMs", latency.round().into());
         m.put("ttftMs", self.ttft_ms.round().into());
+        m.put("skipped", crate::core::call::skipped_json(&self.skipped));
         Value::Object(m)
     }
 

@@ -284,6 +284,7 @@ fn go_live(
         phase: Phase::Streaming,
         cand: cand.clone(),
         attempts: lp.take_attempts(),
+        skipped: lp.skipped(),
         started_ms: started,
         attempt_started_ms: t0,
         ttft_ms: now - started,

@@ -958,6 +958,12 @@ export const routing = {
     const r2 = await c.chat({ messages: [{ role: "user", content: "Again" }], tools: TOOLS });
     eq(r2.route.attempts.length, 1, "no request wasted on known-bad models");
     eq(r2.route.model, "c/gamma:free", "straight to the tool-capable model");
+    // route.skipped says why the others were not tried, and until when for a cooldown.
+    const sk = r2.route.skipped;
+    eq(sk.map((x) => `${x.provider}/${x.model}:${x.reason}`).sort().join(","), "openrouter/a/alpha:free:cooling_down,openrouter/b/beta:free:capability", "route.skipped");
+    assert(sk.find((x) => x.reason === "cooling_down").untilMs > Date.now(), "a cooldown says until when");
+    eq(sk.find((x) => x.reason === "capability").untilMs, undefined, "a missing capability has no end");
+    eq(fin.route.skipped.length, 0, "the first call skipped nothing");
     // Without tools, b is fine again (it only lacks tools), and a is still cooling down.
     const r3 = await c.chat({ messages: [{ role: "user", content: "No tools" }] });
     eq(bodyOf(f.calls[1]).model, "b/beta:free", "b serves requests without tools");

@@ -272,6 +272,11 @@ check<Equal<typeof result.usage, Usage | null>>(true);
 const route: RouteInfo = result.route;
 sink(route.provider, route.model, route.costUsd, route.latencyMs, route.ttftMs);
 const attempt: AttemptInfo = route.attempts[0];
+const skip = route.skipped[0];
+check<Equal<typeof skip.untilMs, number | undefined>>(true);
+// @ts-expect-error: reasons are a closed set
+const badReason: typeof skip.reason = "tired";
+sink(skip.provider, skip.model, badReason);
 check<Equal<typeof attempt.status, number | undefined>>(true);
 check<Equal<typeof attempt.errorCode, FreeRouterErrorCode | undefined>>(true);
 // A tool round trip.

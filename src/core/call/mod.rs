@@ -87,6 +87,22 @@ impl Skipped {
     }
 }
 
+/// `RouteInfo.skipped`: `{ provider, model, reason, untilMs? }` for each.
+pub fn skipped_json(skipped: &[Skipped]) -> Value {
+    let mut out = Vec::with_capacity(skipped.len());
+    for s in skipped {
+        let mut m = Map::new();
+        m.put("provider", s.provider.clone().into());
+        m.put("model", s.model.clone().into());
+        m.put("reason", s.reason.into());
+        if let Some(t) = s.until_ms.filter(|t| t.is_finite()) {
+            m.put("untilMs", t.round().into());
+        }
+        out.push(Value::Object(m));
+    }
+    Value::Array(out)
+}
+
 /// What the plan gave: candidates in order.
 #[derive(Clone, Debug)]
 pub struct Planned {
