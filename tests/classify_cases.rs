@@ -886,3 +886,18 @@ fn a_negative_remaining_count_means_none_left() {
     let f = facts_from_headers(ProviderKind::OpenAiCompatible, "lab-text", &garbage, NOW);
     assert!(f.iter().all(|x| x.remaining.is_none()), "{f:?}");
 }
+
+/// Classification does not know whether the call may fall back, so the advice must not promise
+/// another attempt (the LiteLLM stage met it with fallback off).
+#[test]
+fn context_length_advice_does_not_promise_a_fallback() {
+    let body = r#"{"error":{"message":"This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}"#;
+    let c = run(ProviderKind::OpenAiCompatible, 400, &[], body);
+    assert_eq!(c.error.code, C::ContextLength);
+    assert!(!c.error.message.contains("Trying"), "{}", c.error.message);
+    assert!(
+        c.error.message.contains("with fallback on"),
+        "{}",
+        c.error.message
+    );
+}

@@ -983,8 +983,8 @@ fn context(input: &ErrorInput, info: &Info) -> Verdict {
             info,
             format!("The request is too long for {m} on {p}{size}"),
         ),
-        "Trying a model with a larger context; shorten the conversation or lower max_tokens if \
-         none fits",
+        "A model with a larger context may take it (with fallback on, the client tries one); \
+         otherwise shorten the conversation or lower max_tokens",
     )
 }
 
