@@ -10,23 +10,12 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
 import { buildDemo } from "../../scripts/build-demo.mjs";
+import { launchChromium } from "../packaging/lib.mjs";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SHOTS = path.join(REPO, "test-output/screenshots");
 export const SITE = path.join(REPO, "test-output/static-playground");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
 
 export async function requirePkg() {
   for (const f of ["pkg/free_router.js", "pkg/free_router_bg.wasm"]) {
@@ -125,8 +114,9 @@ export function startCspServer(root) {
   };
 }
 
+/** Debian's Chromium with the flags this machine's closed network needs (one list, shared). */
 export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return launchChromium();
 }
 
 /** Collects everything the page complains about; tests assert it stays empty. */
