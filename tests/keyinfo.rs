@@ -66,3 +66,54 @@ fn bodies_that_are_not_key_info_say_what_is_wrong() {
         .unwrap_err()
         .contains("data.is_free_tier"));
 }
+
+mod refresh {
+    use free_router::core::keyinfo::{refresh_due, Refresh, REFRESH_EVERY_MS};
+
+    const NOW: f64 = 1_000_000_000.0;
+
+    #[test]
+    fn the_day_far_from_its_end_asks_nothing() {
+        assert_eq!(refresh_due(50, 0, None, false, NOW), Refresh::Skip);
+        assert_eq!(refresh_due(50, 44, None, false, NOW), Refresh::Skip);
+        assert_eq!(refresh_due(1000, 899, None, true, NOW), Refresh::Skip);
+    }
+
+    #[test]
+    fn near_the_end_a_reading_is_refreshed_behind_the_request() {
+        assert_eq!(refresh_due(50, 45, None, false, NOW), Refresh::Behind);
+        assert_eq!(refresh_due(1000, 900, None, true, NOW), Refresh::Behind);
+        // A cached reading that says the day is over: asked again, off the request path.
+        assert_eq!(
+            refresh_due(50, 50, Some(NOW - REFRESH_EVERY_MS), true, NOW),
+            Refresh::Behind
+        );
+    }
+
+    #[test]
+    fn a_day_that_would_refuse_the_request_with_no_reading_asks_first() {
+        assert_eq!(refresh_due(50, 50, None, false, NOW), Refresh::First);
+        assert_eq!(refresh_due(50, 70, None, false, NOW), Refresh::First);
+        // Asked before without an answer (an error): still asked first, a minute later.
+        assert_eq!(
+            refresh_due(50, 50, Some(NOW - 61_000.0), false, NOW),
+            Refresh::First
+        );
+    }
+
+    #[test]
+    fn at_most_once_a_minute() {
+        for taken in [45, 50, 60] {
+            assert_eq!(
+                refresh_due(50, taken, Some(NOW - 59_999.0), false, NOW),
+                Refresh::Skip
+            );
+            assert_eq!(refresh_due(50, taken, Some(NOW), true, NOW), Refresh::Skip);
+        }
+        // A clock that went backwards: the old time says nothing about staleness.
+        assert_ne!(
+            refresh_due(50, 50, Some(NOW + 5_000.0), true, NOW),
+            Refresh::Skip
+        );
+    }
+}

@@ -182,6 +182,10 @@ async fn quota_ledger() {
     scenario("quotaLedger").await
 }
 #[wasm_bindgen_test]
+async fn key_info_auto_refresh() {
+    scenario("keyInfoAutoRefresh").await
+}
+#[wasm_bindgen_test]
 async fn two_clients_share_limit() {
     scenario("twoClientsShareLimit").await
 }

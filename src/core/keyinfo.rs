@@ -87,3 +87,42 @@ impl KeyInfo {
         Value::Object(out)
     }
 }
+
+/// What a free OpenRouter request should do about key info before it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresh {
+    /// The day does not decide this request, or key info was asked less than a minute ago.
+    Skip,
+    /// Ask in the background; this request goes by what the ledger knows now.
+    Behind,
+    /// Nothing was ever read and the day would refuse this request: ask first (bounded).
+    First,
+}
+
+/// At most one `GET /key` a minute: OpenRouter's count lags about that much anyway.
+pub const REFRESH_EVERY_MS: f64 = 60_000.0;
+
+/// Whether to refresh key info before a free request. The day decides only near its end (a
+/// tenth of the limit or less left, by the ledger's count with what is in flight); then a
+/// stale or missing reading is worth a request that spends no free-model quota. `asked_ms`
+/// is the last time key info was asked (None: never), `answered` whether it ever answered;
+/// a clock that went backwards counts as stale.
+pub fn refresh_due(
+    limit: u64,
+    taken: u64,
+    asked_ms: Option<f64>,
+    answered: bool,
+    now_ms: f64,
+) -> Refresh {
+    if asked_ms.is_some_and(|t| now_ms >= t && now_ms - t < REFRESH_EVERY_MS) {
+        return Refresh::Skip;
+    }
+    let left = limit.saturating_sub(taken);
+    if left > limit / 10 {
+        Refresh::Skip
+    } else if left == 0 && !answered {
+        Refresh::First
+    } else {
+        Refresh::Behind
+    }
+}

@@ -146,6 +146,21 @@ pub fn set_free_daily(inner: &Inner, provider: &str, used: u64, limit: u64) {
     emit_quota(inner);
 }
 
+/// OpenRouter's free day on `provider` as the ledger counts it: (limit, used + in flight).
+pub fn free_day(inner: &Inner, provider: &str) -> Option<(u64, u64)> {
+    let key = ScopeKey::new(provider, crate::core::limits::Scope::OpenRouterFree);
+    let l = inner.quota().ledger().try_borrow().ok()?;
+    let mut day = None;
+    for w in l.windows(&key, now_ms()) {
+        if w.window == crate::core::limits::Window::Day
+            && w.unit == crate::core::limits::Unit::Requests
+        {
+            day = Some((w.limit, w.used + w.reserved));
+        }
+    }
+    day
+}
+
 /// `quota()`: every scope's windows, and spend against the budget.
 pub fn snapshot(inner: &Inner) -> Value {
     inner.quota().merge_stored();

@@ -20,6 +20,7 @@ use crate::web::call::{self, attempt, close_hold, Fail, Live, Phase, SharedLive}
 use crate::web::catalog;
 use crate::web::error::{to_js, to_js_with_cause};
 use crate::web::glue;
+use crate::web::keyinfo;
 use crate::web::quota;
 use crate::web::state::Inner;
 use crate::web::transport::{self, now_ms, CallCtl, Wait};
@@ -74,6 +75,7 @@ impl Held {
 async fn gate(inner: &Rc<Inner>, g: &Gate) -> (GateResult, Held) {
     let c = &g.cand;
     let keys = quota::keys_for(inner, &c.provider, &c.model, c.free);
+    keyinfo::before_send(inner, &c.provider, c.free).await;
     let reservation = match quota::reserve(inner, keys, g.tokens).await {
         Ok(r) => r,
         Err(v) => return (GateResult::Quota(v), Held::default()),

@@ -1187,6 +1187,59 @@ export const routing = {
     eq(f.modelCalls.filter((x) => x.url.endsWith("/key"))[0].init.headers.Authorization, `Bearer ${KEY}`, "key info uses the key");
   },
 
+  // Issue 16 item 1: key info is asked by the client itself when the day decides and the
+  // reading is stale, at most once a minute; behind the request when a reading exists.
+  async keyInfoAutoRefresh(make) {
+    clearStorage();
+    const realNow = Date.now;
+    let offset = 0;
+    Date.now = () => realNow.call(Date) + offset;
+    try {
+      const cat = catalogOf([["a/alpha:free"]]);
+      let daily = { used: 48, limit: 50, remaining: 2 };
+      const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model), (u) =>
+        u.endsWith("/key") ? jsonResponse(200, { data: { is_free_tier: true, free_model_daily_requests: daily } }) : jsonResponse(200, cat));
+      const asks = () => f.modelCalls.filter((x) => x.url.endsWith("/key")).length;
+      const dayRow = (c) => c.quota().scopes.find((r) => r.provider === "openrouter" && r.scope === "free" && r.window === "day");
+      const msg = { messages: [{ role: "user", content: "x" }] };
+      const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f });
+      await c.refreshKeyInfo();
+      eq(asks(), 1, "asked once by hand");
+      await c.chat(msg);
+      eq(asks(), 1, "near the day's end, but read within the minute: not asked again");
+      // The account bought credits; a minute later the old reading says the day is nearly over.
+      daily = { used: 10, limit: 1000, remaining: 990 };
+      offset = 61_000;
+      await c.chat(msg);
+      await c.chat(msg);
+      eq(asks(), 2, "a stale reading near the day's end is asked again, once");
+      for (let i = 0; i < 20 && dayRow(c).limit !== 1000; i++) await sleep(10);
+      eq(dayRow(c).limit, 1000, "the new limit is read behind the request");
+      eq(dayRow(c).source, "provider", "source");
+      offset = 130_000;
+      await c.chat(msg);
+      eq(asks(), 2, "far from the day's end: not asked");
+      // The day used up by the provider's count; a new client on the same storage never read key
+      // info: it asks before the ledger refuses the request, and then sends it.
+      daily = { used: 50, limit: 50, remaining: 0 };
+      await c.refreshKeyInfo();
+      offset = 200_000;
+      eq(dayRow(c).remaining, 0, "the day is over by the last reading");
+      daily = { used: 3, limit: 1000, remaining: 997 };
+      const before = f.modelCalls.length;
+      const sent = f.calls.length;
+      const d = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f });
+      const r = await d.chat(msg);
+      eq(r.choices[0].message.content, "x", "answered after the fresh reading");
+      const newAsks = f.modelCalls.slice(before).filter((x) => x.url.endsWith("/key")).length;
+      eq(newAsks, 1, "asked first, once");
+      eq(f.calls.length, sent + 1, "then the request was sent");
+      eq(dayRow(d).limit, 1000, "the day is the provider's");
+    } finally {
+      Date.now = realNow;
+    }
+  },
+
   async twoClientsShareLimit(make) {
     clearStorage();
     const f = fakeFetch((u, init) => ok("x", bodyOf({ init }).model));

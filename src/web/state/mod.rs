@@ -34,6 +34,9 @@ pub struct Inner {
     quota: QuotaState,
     /// Total time calls have spent waiting for quota (batch progress reports it).
     waited_ms: Cell<f64>,
+    /// When key info was last asked (NaN: never), and whether it ever answered.
+    key_asked: Cell<f64>,
+    key_answered: Cell<bool>,
     /// The API keys, redacted by value from every text the library emits while this lives.
     _secrets: crate::web::secrets::Held,
 }
@@ -64,6 +67,8 @@ impl Inner {
             quota,
             _secrets: secrets,
             waited_ms: Cell::new(0.0),
+            key_asked: Cell::new(f64::NAN),
+            key_answered: Cell::new(false),
             opts,
             providers,
             fetch,
@@ -124,6 +129,19 @@ impl Inner {
     /// A call waited `ms` for quota (batch progress reports the total).
     pub fn add_waited(&self, ms: f64) {
         self.waited_ms.set(self.waited_ms.get() + ms);
+    }
+
+    /// When key info was last asked, and whether it ever answered (`core::keyinfo::refresh_due`).
+    pub fn key_asked(&self) -> (Option<f64>, bool) {
+        let t = self.key_asked.get();
+        ((!t.is_nan()).then_some(t), self.key_answered.get())
+    }
+
+    pub fn mark_key_asked(&self, now_ms: f64, answered: bool) {
+        self.key_asked.set(now_ms);
+        if answered {
+            self.key_answered.set(true);
+        }
     }
 
     /// Observed model stats survive reloads ("fastest" needs them).
