@@ -34,6 +34,7 @@ stage layout node scripts/check-layout.mjs
 stage clippy cargo clippy --all-targets -- -D warnings
 stage clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web --test web_oauth -- -D warnings
 stage docs env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --target wasm32-unknown-unknown
+# Unit tests in src/, and tests/core/: the native tests as one binary, a module per core module.
 stage core-tests cargo test
 # wasm-bindgen-test in headless Chromium (webdriver.json holds the browser flags). Through
 # cargo's runner so only the browser test target is built for wasm32.

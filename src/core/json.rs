@@ -5,7 +5,7 @@
 //! a repeated key keeps its last value, numbers stay `u64`/`i64` when they are integers and
 //! are read with the same algorithm (so the same f64 comes out), floats print in the same
 //! shortest round-trip form, nesting stops at 128 levels, lone surrogates are errors, and
-//! syntax errors carry the same texts and positions. tests/json_props.rs checks all of it
+//! syntax errors carry the same texts and positions. tests/core/json.rs checks all of it
 //! against serde_json.
 
 use std::borrow::Cow;

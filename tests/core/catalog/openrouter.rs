@@ -7,7 +7,7 @@ use free_router::core::catalog::{
 use free_router::core::error::ErrorCode;
 use free_router::core::json::Value;
 
-const FIXTURE: &str = include_str!("fixtures/models_2026-08.json");
+const FIXTURE: &str = include_str!("../../fixtures/models_2026-08.json");
 /// 2026-08-20T00:00Z: inside the dump's lifetime (one free model expires on 2026-08-24).
 const AUG_20: f64 = 1_787_184_000_000.0;
 /// 2026-08-25T00:00Z: after `nvidia/nemotron-nano-12b-v2-vl:free` expired.

@@ -1,4 +1,4 @@
-//! Shared candidates for the route tests (`#[path]`-included by each `route_*.rs`).
+//! Shared candidates for the route tests (health, plan, props).
 //! Ids: the 17 `:free` OpenRouter ids of the Aug-2026 catalog snapshot, plus Groq and Gemini
 //! free-tier ids and two paid OpenRouter ids.
 #![allow(dead_code)]

@@ -339,7 +339,7 @@ fn validation_errors() {
 
 // ---- explain_no_candidates ----------------------------------------------------------------
 
-const FIXTURE: &str = include_str!("fixtures/models_2026-08.json");
+const FIXTURE: &str = include_str!("../../fixtures/models_2026-08.json");
 const AUG_20: f64 = 1_787_184_000_000.0;
 
 fn fixture() -> Catalog {

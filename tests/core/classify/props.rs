@@ -146,7 +146,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 fn fixtures() -> Vec<String> {
-    include_str!("fixtures/errors.jsonl")
+    include_str!("../../fixtures/errors.jsonl")
         .lines()
         .filter_map(|l| free_router::core::json::from_str(l).ok())
         .filter_map(|v| v["body"].as_str().map(str::to_string))

@@ -1,11 +1,8 @@
 //! Candidate order per strategy.
 
-#[path = "route_fixtures.rs"]
-mod fixtures;
-
 use std::collections::{HashMap, HashSet};
 
-use fixtures::*;
+use super::fixtures::*;
 use free_router::core::catalog::Capability;
 use free_router::core::classify::Action;
 use free_router::core::route::*;

@@ -1,9 +1,6 @@
 //! Health: what each `Action` does, stats, persistence, sticky sessions.
 
-#[path = "route_fixtures.rs"]
-mod fixtures;
-
-use fixtures::*;
+use super::fixtures::*;
 use free_router::core::catalog::Capability;
 use free_router::core::classify::Action;
 use free_router::core::error::ErrorCode;

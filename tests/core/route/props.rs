@@ -1,11 +1,8 @@
 //! Property tests: loading never panics; any history of actions leaves `plan` a sub-permutation.
 
-#[path = "route_fixtures.rs"]
-mod fixtures;
-
 use std::collections::HashMap;
 
-use fixtures::*;
+use super::fixtures::*;
 use free_router::core::catalog::Capability;
 use free_router::core::classify::Action;
 use free_router::core::route::{

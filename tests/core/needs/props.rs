@@ -160,7 +160,7 @@ proptest! {
 
 #[test]
 fn explain_never_panics_over_the_fixture() {
-    let body = include_str!("fixtures/models_2026-08.json");
+    let body = include_str!("../../fixtures/models_2026-08.json");
     let mut c = Catalog::new();
     c.set_provider_models(
         "openrouter",

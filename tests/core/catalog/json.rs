@@ -1,7 +1,7 @@
 //! The catalog's own JSON tree (borrowed strings, vector objects) must read bodies exactly as
 //! `serde_json::Value` did: last duplicate key wins, escapes decoded, numbers as f64, strict
 //! syntax with errors that say what and where (`core::json`'s parser, held to serde_json's
-//! texts by tests/json_props.rs).
+//! texts by tests/core/json.rs).
 
 use free_router::core::catalog::{parse_openai_models, parse_openrouter_models, Capability};
 use free_router::core::error::ErrorCode;

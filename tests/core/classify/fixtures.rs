@@ -25,7 +25,7 @@ struct Line {
 }
 
 fn lines() -> Vec<Line> {
-    let text = include_str!("fixtures/errors.jsonl");
+    let text = include_str!("../../fixtures/errors.jsonl");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {

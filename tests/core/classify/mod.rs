@@ -1,0 +1,5 @@
+//! core::classify: the precedence table case by case, recorded errors, properties.
+
+mod cases;
+mod fixtures;
+mod props;
