@@ -1197,3 +1197,74 @@ fn an_unlisted_pinned_id_the_server_refuses_names_the_closest_listed_ids() {
     let before = listed.message.clone();
     assert_eq!(plan::with_closest(listed, &cat).message, before);
 }
+
+// Issue 16 item 7: sticky "auto".
+
+fn sticky_plan(req: &Map, sticky: bool, sessions: &Sessions, health: &Health) -> Planned {
+    let cat = catalog_with("lab", &["lab-a", "lab-b"]);
+    let copts = CallOptions::from_json(&Value::Null, 60_000).unwrap();
+    let ps = providers();
+    let spec = Spec::read(req, &copts, &ps, "ordered")
+        .unwrap()
+        .with_sticky(req, sticky);
+    let cx = Context {
+        providers: &ps,
+        catalog: &cat,
+        catalog_failures: &[],
+        health,
+        sessions,
+        budget_usd: 0.0,
+        seed: None,
+        random: 7,
+        now: T0,
+    };
+    plan::plan(&spec, &needs::analyse_object(req).unwrap(), &cx).unwrap()
+}
+
+#[test]
+fn sticky_auto_keeps_a_conversation_on_the_model_that_first_answered_it() {
+    use free_router::core::sticky;
+    let first = request(
+        r#"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Name a river."}]}"#,
+    );
+    let later = request(
+        r#"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Name a river."},{"role":"assistant","content":"Nile"},{"role":"user","content":"Another?"}]}"#,
+    );
+    let mut health = Health::new();
+    let mut sessions = Sessions::new();
+    // lab-b answered the first turn: the driver pins the conversation's key to it.
+    let key = sticky::session_for(&first, None, true).unwrap();
+    sessions.pin(&key, "lab", "lab-b");
+    assert_eq!(sticky_plan(&later, true, &sessions, &health).order[0].model, "lab-b");
+    // Without sticky the strategy decides ("ordered": lab-a first).
+    assert_eq!(sticky_plan(&later, false, &sessions, &health).order[0].model, "lab-a");
+    // An explicit session id wins over the hash.
+    assert_eq!(sticky::session_for(&later, Some("s1"), true).as_deref(), Some("s1"));
+    // Re-picked only when the kept model becomes unavailable.
+    let gone = free_router::core::classify::Classified::new(
+        Error::new(ErrorCode::NotFound, "gone"),
+        Action::Evict,
+        Vec::new(),
+    );
+    health.apply_classified("lab", "lab-b", &gone, T0 - 1.0);
+    assert_eq!(sticky_plan(&later, true, &sessions, &health).order[0].model, "lab-a");
+}
+
+#[test]
+fn sticky_pins_are_stored_as_hashes_only() {
+    use free_router::core::sticky;
+    let req = request(r#"{"messages":[{"role":"user","content":"My secret question"}]}"#);
+    let key = sticky::session_for(&req, None, true).unwrap();
+    let mut sessions = Sessions::new();
+    sessions.pin(&key, "lab", "lab-b");
+    sessions.pin("user-chosen session name", "groq", "g");
+    let stored = sticky::to_json(&sessions);
+    assert!(!stored.contains("secret") && !stored.contains("user-chosen"), "{stored}");
+    let mut back = Sessions::new();
+    sticky::restore(&mut back, &stored);
+    assert_eq!(back.get(&key), Some(("lab".into(), "lab-b".into())));
+    assert_eq!(back.len(), 1);
+    sticky::restore(&mut back, "garbage");
+    sticky::restore(&mut back, r#"[["auto:short","lab","x"],[1,2,3]]"#);
+    assert_eq!(back.len(), 1);
+}

@@ -975,6 +975,16 @@ impl Sessions {
         }
     }
 
+    /// Every pin as (session id, provider, model), least recently pinned first.
+    pub fn entries(&self) -> Vec<(&str, &str, &str)> {
+        let mut out: Vec<(&str, &str, &str, u64)> = Vec::with_capacity(self.pins.len());
+        for (k, p) in self.pins.iter() {
+            out.push((k, &p.provider, &p.model, p.tick));
+        }
+        out.sort_by_key(|e| e.3);
+        out.into_iter().map(|(k, p, m, _)| (k, p, m)).collect()
+    }
+
     pub fn unpin(&mut self, id: &str) {
         self.pins.remove(id);
     }

@@ -30,6 +30,26 @@ pub enum Fail {
     /// `reached`: the provider had answered (the request counts against its quota).
     Aborted(AbortKind, bool),
     Classified(Box<Classified>),
+    /// No delta within `attemptTimeoutMs`; `reached` as for `Aborted`.
+    TimedOut(bool),
+    /// A 2xx stream that ended without a delta: (status, upstream network error named).
+    Empty(u16, bool),
+    /// A 400/422 naming one optional parameter the request carried.
+    Refused(Box<Classified>, String),
+}
+
+impl Fail {
+    /// For resuming, which only needs to know what to learn (its outcomes are the codes').
+    fn classified(self, cand: &Cand) -> Option<Box<Classified>> {
+        let (code, action) = match self {
+            Fail::Aborted(..) => return None,
+            Fail::Classified(c) | Fail::Refused(c, _) => return Some(c),
+            Fail::TimedOut(_) => (ErrorCode::Timeout, Action::TryNext),
+            Fail::Empty(..) => (ErrorCode::ProviderError, Action::TryNext),
+        };
+        let e = Error::new(code, format!("{} on {} sent no answer", cand.model, cand.provider.id));
+        Some(Box::new(local_failure(&cand.provider, &cand.model, e, action)))
+    }
 }
 
 fn fail(c: Classified) -> Fail {
@@ -117,6 +137,7 @@ pub struct Resume {
     /// Candidates not tried yet, in plan order.
     pub rest: Vec<Cand>,
     pub max_attempts: usize,
+    pub attempt_timeout_ms: u64,
 }
 
 pub enum Phase {
@@ -355,6 +376,10 @@ pub struct Opened {
     pub broke: Option<Error>,
     /// What the response headers said about rate limits.
     pub facts: Vec<LimitFact>,
+    pub status: u16,
+    /// Read whole (`Send::whole`) and complete: the loop judges it before it is delivered.
+    pub complete: bool,
+    pub tool_calls: bool,
 }
 
 /// What classify needs to know about an answer of `cand`.
@@ -379,12 +404,34 @@ fn error_input<'a>(
     }
 }
 
-/// One attempt at one candidate, up to its first token.
+/// One attempt at one candidate, up to its first token (`whole`: its whole answer), on a
+/// signal of its own that aborts it when no delta came within `timeout_ms`.
 pub async fn attempt(
     inner: &Rc<Inner>,
     ctl: &Rc<CallCtl>,
     cand: &Cand,
     body_json: &str,
+    timeout_ms: u64,
+    whole: bool,
+) -> Result<Opened, Fail> {
+    let timer = glue::attempt_start(&ctl.signal(), timeout_ms as f64);
+    let r = attempt_on(inner, ctl, cand, body_json, &timer, whole).await;
+    glue::attempt_stop(&timer);
+    match r {
+        Err(Fail::Classified(c)) if glue::attempt_late(&timer) && ctl.aborted().is_none() => {
+            Err(Fail::TimedOut(c.error.status.is_some()))
+        }
+        r => r,
+    }
+}
+
+async fn attempt_on(
+    inner: &Rc<Inner>,
+    ctl: &Rc<CallCtl>,
+    cand: &Cand,
+    body_json: &str,
+    timer: &JsValue,
+    whole: bool,
 ) -> Result<Opened, Fail> {
     let p = &cand.provider;
     if let Some(k) = ctl.aborted() {
@@ -392,7 +439,7 @@ pub async fn attempt(
     }
     let url = text::join2(&p.base_url, "/chat/completions");
     let headers = request_headers(inner, p);
-    let signal = ctl.signal();
+    let signal = glue::attempt_signal(timer);
     let resp = match transport::wait(
         glue::call_fetch(
             inner.fetch(),
@@ -429,7 +476,11 @@ pub async fn attempt(
         // Held keys go before anything reads the body: no later cut can leave half a key.
         let text = crate::web::secrets::by_value(text);
         let input = error_input(inner, cand, &cand.model, status, &headers, &text);
-        return Err(fail(classify::classify(&input)));
+        let c = classify::classify(&input);
+        if let Some(param) = crate::core::call::refused_param(status, &text, body_json) {
+            return Err(Fail::Refused(Box::new(c), param));
+        }
+        return Err(fail(c));
     }
     let reader = glue::body_reader(&resp);
     if reader.is_null() || reader.is_undefined() {
@@ -446,7 +497,11 @@ pub async fn attempt(
     }
     // JS reads the body and feeds each piece here synchronously until the attempt is decided:
     // one promise per attempt, not one per piece (an 8 MiB first event is ~5,700 reads).
-    let mut opening = Opening::default();
+    let mut opening = Opening {
+        whole,
+        timer: timer.clone(),
+        ..Opening::default()
+    };
     // Deltas reach JS through `delta_to_js`, which reads a shared text from the accumulator.
     opening.body.acc.share = true;
     let state = Rc::new(RefCell::new(opening));
@@ -482,6 +537,9 @@ fn decide(
         body,
         pending,
         outcome,
+        whole,
+        tool_calls,
+        network_error,
         ..
     } = opening;
     match read {
@@ -527,23 +585,16 @@ fn decide(
         }
         Some(Outcome::Closed) | None => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let e = if body.acc.completed() {
-                Error::new(
-                    ErrorCode::ProviderError,
-                    format!(
-                        "{} returned an empty completion (no text and no tool calls) for {}",
-                        p.id, cand.model
-                    ),
-                )
-            } else {
-                Error::new(
-                    ErrorCode::ProviderError,
-                    format!(
-                        "{} closed the stream for {} before sending any answer",
-                        p.id, cand.model
-                    ),
-                )
-            };
+            if body.acc.completed() {
+                return Err(Fail::Empty(status, network_error));
+            }
+            let e = Error::new(
+                ErrorCode::ProviderError,
+                format!(
+                    "{} closed the stream for {} before sending any answer",
+                    p.id, cand.model
+                ),
+            );
             // The provider answered (and counted) it: the status makes the ledger count it too.
             let e = e.with_status(status);
             return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
@@ -552,6 +603,10 @@ fn decide(
     // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
     // request is committed, or it counts twice.
     let facts = classify::facts_from_headers(p.kind, &cand.model, headers, now_ms());
+    let complete = whole
+        && broke.is_none()
+        && body.acc.completed()
+        && !rest.iter().any(|s| matches!(s, Step::Error(_)));
     Ok(Opened {
         reader,
         body,
@@ -559,6 +614,9 @@ fn decide(
         rest,
         broke,
         facts,
+        status,
+        complete,
+        tool_calls,
     })
 }
 
@@ -571,6 +629,14 @@ struct Opening {
     pending: Vec<ChatDelta>,
     /// Set once the attempt is decided; nothing is fed after that.
     outcome: Option<Outcome>,
+    /// Read the whole answer before deciding (chat()); the steps after the first token.
+    whole: bool,
+    after_token: Option<Vec<Step>>,
+    /// The attempt's timer, stopped by the first delta.
+    timer: JsValue,
+    tool_calls: bool,
+    /// OpenRouter named an upstream `network_error` (an empty answer then says why).
+    network_error: bool,
 }
 
 /// How the body decided an attempt.
@@ -598,18 +664,29 @@ impl Opening {
             self.body.end(&mut steps)
         } else {
             transport::copy_piece(piece, &mut self.buf);
+            self.network_error |= self.buf.windows(13).any(|w| w == b"network_error");
             self.body.feed(&self.buf, &mut steps)
         };
         // The steps before an error come first: a batch of pieces may hold a first token and
         // then bad bytes, which break the stream after that token as when read one by one.
         let mut r = r.err();
+        if self.after_token.is_some() {
+            return self.whole_step(steps, r, ended);
+        }
         let mut it = steps.into_iter();
         while let Some(s) = it.next() {
             match s {
                 Step::Delta(d) => {
                     let token = d.is_token();
+                    self.tool_calls |= !d.tool_calls.is_empty();
                     self.pending.push(d);
                     if token {
+                        // In time: the attempt's timer stops at its first delta.
+                        glue::attempt_stop(&self.timer);
+                        if self.whole {
+                            self.after_token = Some(Vec::new());
+                            return self.whole_step(it.collect(), r, ended);
+                        }
                         // Everything else in this piece belongs to the live stream.
                         self.outcome = Some(Outcome::Token(it.collect(), r.take()));
                         return true;
@@ -631,6 +708,38 @@ impl Opening {
             return true;
         }
         false
+    }
+}
+
+impl Opening {
+    /// Whole mode after the first token: deltas queue up, and the attempt is decided once the
+    /// answer ends or breaks (what follows the break goes to the live stream as before).
+    fn whole_step(&mut self, steps: Vec<Step>, broke: Option<Error>, ended: bool) -> bool {
+        let mut rest = self.after_token.take().unwrap_or_default();
+        let mut over = broke.is_some() || ended || self.body.acc.saw_done;
+        for s in steps {
+            match s {
+                Step::Delta(d) => {
+                    self.tool_calls |= !d.tool_calls.is_empty();
+                    self.pending.push(d);
+                }
+                Step::Nothing => {}
+                end => {
+                    rest.push(end);
+                    over = true;
+                    break;
+                }
+            }
+        }
+        if !over {
+            self.after_token = Some(rest);
+            return false;
+        }
+        if ended && broke.is_none() && rest.is_empty() && self.body.acc.completed() {
+            rest.push(Step::Done);
+        }
+        self.outcome = Some(Outcome::Token(rest, broke));
+        true
     }
 }
 
@@ -898,7 +1007,12 @@ async fn resume(live: &SharedLive) {
             session.as_deref(),
             None,
         );
-        let r = attempt(&inner, &ctl, &cand, &body_json).await;
+        let timeout = live
+            .try_borrow()
+            .ok()
+            .and_then(|l| l.resume.as_ref().map(|r| r.attempt_timeout_ms))
+            .unwrap_or(crate::core::options::DEFAULT_ATTEMPT_TIMEOUT_MS);
+        let r = attempt(&inner, &ctl, &cand, &body_json, timeout, false).await;
         if resumed(live, &inner, cand, r, reservation, t0, &partial, &from) {
             return;
         }
@@ -941,6 +1055,7 @@ fn resumed(
             rest,
             broke,
             facts,
+            ..
         }) => {
             l.facts = facts;
             l.attempts
@@ -992,7 +1107,10 @@ fn resumed(
             flush(live);
             true
         }
-        Err(Fail::Classified(c)) => {
+        Err(other) => {
+            let Some(c) = other.classified(&cand) else {
+                return true;
+            };
             close_hold(inner, reservation, c.error.status.is_some());
             quota::learn(inner, &cand.provider.id, &c.facts);
             l.attempts.push(attempt_info(

@@ -129,16 +129,25 @@ pub async fn open(
     req: Map,
     copts: CallOptions,
     ctl: Rc<CallCtl>,
+    whole: bool,
 ) -> Result<SharedLive, JsValue> {
-    let r = open_inner(&inner, &req, &copts, &ctl).await;
+    let r = open_inner(&inner, &req, &copts, &ctl, whole).await;
     if r.is_err() {
         ctl.release();
     }
     r
 }
 
-fn settings(inner: &Inner, copts: &CallOptions, needs: &Needs, started: f64) -> Settings {
+fn settings(inner: &Inner, req: &Map, copts: &CallOptions, needs: &Needs, whole: bool) -> Settings {
+    let started = now_ms();
+    let validate = whole && copts.validate_output;
     Settings {
+        attempt_timeout_ms: copts
+            .attempt_timeout_ms
+            .unwrap_or(inner.opts().attempt_timeout_ms),
+        whole,
+        response_format: req.get("response_format").filter(|_| validate).cloned(),
+        refused_params: inner.refused_params().borrow().clone(),
         started_ms: started,
         max_attempts: copts.max_attempts.unwrap_or(inner.opts().max_attempts) as usize,
         wait_deadline_ms: match copts.wait_for_quota {
@@ -158,12 +167,14 @@ async fn open_inner(
     req: &Map,
     copts: &CallOptions,
     ctl: &Rc<CallCtl>,
+    whole: bool,
 ) -> Result<SharedLive, JsValue> {
-    let started = now_ms();
     let needs = needs::analyse_object(req).map_err(|e| to_js(&e))?;
-    let spec =
-        Spec::read(req, copts, inner.providers(), &inner.opts().strategy).map_err(|e| to_js(&e))?;
-    let mut lp = CallLoop::new(settings(inner, copts, &needs, started));
+    let sticky = copts.sticky.unwrap_or(inner.opts().sticky);
+    let spec = Spec::read(req, copts, inner.providers(), &inner.opts().strategy)
+        .map_err(|e| to_js(&e))?
+        .with_sticky(req, sticky);
+    let mut lp = CallLoop::new(settings(inner, req, copts, &needs, whole));
     let mut next = lp.start();
     let mut held = Held::default();
     loop {
@@ -191,15 +202,24 @@ async fn open_inner(
                 lp.gated(r, now_ms(), &inner.health().borrow())
             }
             Next::Send(s) => {
+                let mut trimmed;
+                let mut sent_req = req;
+                if !s.without.is_empty() {
+                    trimmed = req.clone();
+                    for k in &s.without {
+                        trimmed.remove(k);
+                    }
+                    sent_req = &trimmed;
+                }
                 let body = call::request_body(
-                    req,
+                    sent_req,
                     &s.cand.provider,
                     &s.cand.model,
                     copts.session_id.as_deref(),
                     s.max_tokens,
                 );
                 let sent: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
-                    Box::pin(attempt(inner, ctl, &s.cand, &body));
+                    Box::pin(attempt(inner, ctl, &s.cand, &body, s.timeout_ms, s.whole));
                 let mut hold = std::mem::take(&mut held);
                 match sent.await {
                     Ok(opened) => {
@@ -208,27 +228,31 @@ async fn open_inner(
                         if let Some(r) = hold.reservation.as_mut() {
                             r.answered_ms = Some(now_ms());
                         }
-                        let n = lp.sent(Outcome::Token, now_ms(), &mut inner.health().borrow_mut());
+                        let mut health = inner.health().borrow_mut();
+                        let n = if opened.complete {
+                            let content = &opened.body.acc.content;
+                            let tools = opened.tool_calls;
+                            lp.answered(content, tools, opened.status, now_ms(), &mut health)
+                        } else {
+                            lp.sent(Outcome::Token, now_ms(), &mut health)
+                        };
+                        drop(health);
                         if !matches!(n, Next::Deliver) {
+                            glue::cancel_reader(&opened.reader, &JsValue::UNDEFINED);
                             hold.close(inner, true);
                             next = n;
                             continue;
                         }
-                        return Ok(go_live(inner, ctl, req, copts, opened, s.cand, lp, hold));
+                        let pin = spec.session_id.as_deref();
+                        return Ok(go_live(inner, ctl, req, copts, pin, opened, s.cand, lp, hold));
                     }
-                    Err(Fail::Aborted(kind, reached)) => {
-                        hold.close(inner, reached);
-                        let o = Outcome::Aborted { kind, reached };
-                        lp.sent(o, now_ms(), &mut inner.health().borrow_mut())
-                    }
-                    Err(Fail::Classified(c)) => {
-                        hold.close(inner, c.error.status.is_some());
-                        quota::learn(inner, &s.cand.provider.id, &c.facts);
-                        lp.sent(
-                            Outcome::Failed(c),
-                            now_ms(),
-                            &mut inner.health().borrow_mut(),
-                        )
+                    Err(f) => {
+                        let o = outcome(inner, &s.cand, f);
+                        hold.close(inner, o.reached());
+                        let n = lp.sent(o, now_ms(), &mut inner.health().borrow_mut());
+                        let learned = lp.take_learned_params();
+                        inner.refused_params().borrow_mut().extend(learned);
+                        n
                     }
                 }
             }
@@ -251,6 +275,26 @@ async fn open_inner(
     }
 }
 
+/// What the loop is told about an attempt that failed (its headers' facts learned first).
+fn outcome(inner: &Inner, cand: &Cand, f: Fail) -> Outcome {
+    match f {
+        Fail::Aborted(kind, reached) => Outcome::Aborted { kind, reached },
+        Fail::TimedOut(reached) => Outcome::TimedOut { reached },
+        Fail::Empty(status, network_error) => Outcome::Rejected {
+            why: crate::core::output::Rejected::Empty { network_error },
+            status,
+        },
+        Fail::Classified(c) => {
+            quota::learn(inner, &cand.provider.id, &c.facts);
+            Outcome::Failed(c)
+        }
+        Fail::Refused(failed, param) => {
+            quota::learn(inner, &cand.provider.id, &failed.facts);
+            Outcome::Refused { failed, param }
+        }
+    }
+}
+
 /// The first token arrived: the call goes live (no await: kept out of the async state
 /// machine).
 #[allow(clippy::too_many_arguments)]
@@ -259,6 +303,7 @@ fn go_live(
     ctl: &Rc<CallCtl>,
     req: &Map,
     copts: &CallOptions,
+    pin: Option<&str>,
     opened: call::Opened,
     cand: Cand,
     mut lp: CallLoop,
@@ -271,6 +316,7 @@ fn go_live(
         rest,
         broke,
         facts,
+        ..
     } = opened;
     let now = now_ms();
     let (started, t0) = (lp.started_ms(), lp.delivered_at());
@@ -296,6 +342,9 @@ fn go_live(
             req: req.clone(),
             rest: lp.remaining().to_vec(),
             max_attempts: lp.max_attempts(),
+            attempt_timeout_ms: copts
+                .attempt_timeout_ms
+                .unwrap_or(inner.opts().attempt_timeout_ms),
         }),
         prefix: String::new(),
         reservation: held.reservation,
@@ -304,17 +353,14 @@ fn go_live(
     };
     let ttft = live.ttft_ms;
     let served = live.served_model().to_string();
-    if let Some(sid) = &copts.session_id {
-        inner
-            .sessions()
-            .borrow_mut()
-            .pin(sid, &cand.provider.id, &served);
+    if let Some(sid) = pin {
+        inner.pin_session(sid, &cand.provider.id, &served);
         let changed = repin_from
             .as_ref()
             .filter(|f| f.0 != cand.provider.id || f.1 != served);
         if let Some(from) = changed {
             inner.events().emit("repin", now, |m| {
-                m.put("sessionId", sid.clone().into());
+                m.put("sessionId", sid.into());
                 m.put("from", from.1.clone().into());
                 m.put("to", served.clone().into());
             });
@@ -341,19 +387,21 @@ pub async fn chat_once(
     copts: CallOptions,
     signal: JsValue,
 ) -> Result<Value, JsValue> {
-    let live = start(inner, req, copts, signal).await?;
+    let live = start(inner, req, copts, signal, true).await?;
     drain(&live).await
 }
 
-/// A call's abort state (signal, timeout), then routing up to the first token.
+/// A call's abort state (signal, timeout), then routing up to the first token (`whole`, for
+/// chat(): up to a whole answer the loop accepted).
 pub async fn start(
     inner: Rc<Inner>,
     req: Map,
     copts: CallOptions,
     signal: JsValue,
+    whole: bool,
 ) -> Result<SharedLive, JsValue> {
     let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts().timeout_ms));
-    open(inner, req, copts, ctl).await
+    open(inner, req, copts, ctl, whole).await
 }
 
 /// Drive a live stream to its end without handing deltas to JS.
