@@ -166,7 +166,11 @@ fn an_attempt_with_no_delta_in_time_is_recorded_as_timeout_and_the_next_is_tried
     let n = first_send(&mut lp, &health, vec![a, b], true);
     // The driver arms the attempt's own timer with this (default 30 s).
     assert_eq!(send_of(&n).timeout_ms, 30_000);
-    let n = lp.sent(Outcome::TimedOut { reached: false }, T0 + 30_000.0, &mut health);
+    let n = lp.sent(
+        Outcome::TimedOut { reached: false },
+        T0 + 30_000.0,
+        &mut health,
+    );
     assert_eq!(gate_of(&n).cand.model, "b-two");
     let n = lp.gated(GateResult::Open, T0 + 30_001.0, &health);
     assert_eq!(send_of(&n).cand.model, "b-two");
@@ -188,7 +192,11 @@ fn when_every_attempt_times_out_the_error_says_attempt_timeout() {
     let mut health = Health::new();
     let mut lp = CallLoop::new(settings(4, 0.0));
     first_send(&mut lp, &health, vec![cand("lab", "m1")], true);
-    let e = error_of(lp.sent(Outcome::TimedOut { reached: true }, T0 + 30_000.0, &mut health));
+    let e = error_of(lp.sent(
+        Outcome::TimedOut { reached: true },
+        T0 + 30_000.0,
+        &mut health,
+    ));
     assert_eq!(e.code, ErrorCode::Timeout);
     assert!(e.message.contains("attemptTimeoutMs"), "{}", e.message);
     assert_eq!(outcomes(&e.attempts), ["timeout"]);
@@ -252,11 +260,20 @@ fn an_empty_whole_answer_is_outcome_empty_and_the_next_is_tried() {
 fn a_stream_that_ends_without_a_delta_is_outcome_empty() {
     let mut health = Health::new();
     let mut lp = CallLoop::new(settings(1, 0.0));
-    first_send(&mut lp, &health, vec![cand("openrouter", "a/one:free")], true);
+    first_send(
+        &mut lp,
+        &health,
+        vec![cand("openrouter", "a/one:free")],
+        true,
+    );
     let why = free_router::core::output::Rejected::Empty {
         network_error: true,
     };
-    let e = error_of(lp.sent(Outcome::Rejected { why, status: 200 }, T0 + 5.0, &mut health));
+    let e = error_of(lp.sent(
+        Outcome::Rejected { why, status: 200 },
+        T0 + 5.0,
+        &mut health,
+    ));
     assert_eq!(outcomes(&e.attempts), ["empty"]);
     assert!(e.message.contains("network error"), "{}", e.message);
 }
@@ -397,7 +414,10 @@ fn when_nothing_answers_the_error_lists_the_skipped_candidates() {
     lp.planned(p, T0, &health);
     lp.gated(GateResult::Open, T0, &health);
     let e = error_of(lp.sent(server_error(&cand("lab", "m1"), T0), T0 + 1.0, &mut health));
-    assert_eq!(outcomes(&e.attempts), ["provider_error", "skipped", "skipped"]);
+    assert_eq!(
+        outcomes(&e.attempts),
+        ["provider_error", "skipped", "skipped"]
+    );
     assert_eq!(e.attempts[1].reason, Some("cooling_down"));
     assert_eq!(e.attempts[2].reason, Some("evicted"));
     assert!(
@@ -1235,11 +1255,20 @@ fn sticky_auto_keeps_a_conversation_on_the_model_that_first_answered_it() {
     // lab-b answered the first turn: the driver pins the conversation's key to it.
     let key = sticky::session_for(&first, None, true).unwrap();
     sessions.pin(&key, "lab", "lab-b");
-    assert_eq!(sticky_plan(&later, true, &sessions, &health).order[0].model, "lab-b");
+    assert_eq!(
+        sticky_plan(&later, true, &sessions, &health).order[0].model,
+        "lab-b"
+    );
     // Without sticky the strategy decides ("ordered": lab-a first).
-    assert_eq!(sticky_plan(&later, false, &sessions, &health).order[0].model, "lab-a");
+    assert_eq!(
+        sticky_plan(&later, false, &sessions, &health).order[0].model,
+        "lab-a"
+    );
     // An explicit session id wins over the hash.
-    assert_eq!(sticky::session_for(&later, Some("s1"), true).as_deref(), Some("s1"));
+    assert_eq!(
+        sticky::session_for(&later, Some("s1"), true).as_deref(),
+        Some("s1")
+    );
     // Re-picked only when the kept model becomes unavailable.
     let gone = free_router::core::classify::Classified::new(
         Error::new(ErrorCode::NotFound, "gone"),
@@ -1247,7 +1276,10 @@ fn sticky_auto_keeps_a_conversation_on_the_model_that_first_answered_it() {
         Vec::new(),
     );
     health.apply_classified("lab", "lab-b", &gone, T0 - 1.0);
-    assert_eq!(sticky_plan(&later, true, &sessions, &health).order[0].model, "lab-a");
+    assert_eq!(
+        sticky_plan(&later, true, &sessions, &health).order[0].model,
+        "lab-a"
+    );
 }
 
 #[test]
@@ -1259,7 +1291,10 @@ fn sticky_pins_are_stored_as_hashes_only() {
     sessions.pin(&key, "lab", "lab-b");
     sessions.pin("user-chosen session name", "groq", "g");
     let stored = sticky::to_json(&sessions);
-    assert!(!stored.contains("secret") && !stored.contains("user-chosen"), "{stored}");
+    assert!(
+        !stored.contains("secret") && !stored.contains("user-chosen"),
+        "{stored}"
+    );
     let mut back = Sessions::new();
     sticky::restore(&mut back, &stored);
     assert_eq!(back.get(&key), Some(("lab".into(), "lab-b".into())));

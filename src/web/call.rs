@@ -47,8 +47,16 @@ impl Fail {
             Fail::TimedOut(_) => (ErrorCode::Timeout, Action::TryNext),
             Fail::Empty(..) => (ErrorCode::ProviderError, Action::TryNext),
         };
-        let e = Error::new(code, format!("{} on {} sent no answer", cand.model, cand.provider.id));
-        Some(Box::new(local_failure(&cand.provider, &cand.model, e, action)))
+        let e = Error::new(
+            code,
+            format!("{} on {} sent no answer", cand.model, cand.provider.id),
+        );
+        Some(Box::new(local_failure(
+            &cand.provider,
+            &cand.model,
+            e,
+            action,
+        )))
     }
 }
 

@@ -244,7 +244,9 @@ async fn open_inner(
                             continue;
                         }
                         let pin = spec.session_id.as_deref();
-                        return Ok(go_live(inner, ctl, req, copts, pin, opened, s.cand, lp, hold));
+                        return Ok(go_live(
+                            inner, ctl, req, copts, pin, opened, s.cand, lp, hold,
+                        ));
                     }
                     Err(f) => {
                         let o = outcome(inner, &s.cand, f);

@@ -1020,7 +1020,8 @@ export const routing = {
       ["v/vision:free", ["tools"], 131072, ["text", "image"]],
       ["s/schema:free", ["structured_outputs", "response_format"], 32768],
     ]);
-    const f = fakeFetch((u, init) => ok("ok", bodyOf({ init }).model), cat);
+    // JSON for a response_format request: other content is invalid_output (issue 16 item 3).
+    const f = fakeFetch((u, init) => ok(bodyOf({ init }).response_format ? "{}" : "ok", bodyOf({ init }).model), cat);
     const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "random" });
     for (let i = 0; i < 4; i++) {
       const r = await c.chat({ messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }] });

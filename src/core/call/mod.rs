@@ -462,7 +462,9 @@ impl CallLoop {
                 let c = local(e, Action::TryNext);
                 self.failed(cand, c, Some(why.outcome()), ms, now, health)
             }
-            Outcome::Refused { failed, param } => self.refused(cand, *failed, param, ms, now, health),
+            Outcome::Refused { failed, param } => {
+                self.refused(cand, *failed, param, ms, now, health)
+            }
         }
     }
 
@@ -485,7 +487,9 @@ impl CallLoop {
     }
 
     fn attempt_timeout(&self) -> u64 {
-        self.settings.attempt_timeout_ms.min(crate::core::error::MAX_DELAY_MS)
+        self.settings
+            .attempt_timeout_ms
+            .min(crate::core::error::MAX_DELAY_MS)
     }
 
     /// A model refused one optional parameter: the same model once more without it (the
@@ -504,8 +508,13 @@ impl CallLoop {
             return self.failed(cand, c, None, ms, now, health);
         }
         let code = c.error.code;
-        self.attempts
-            .push(attempt(&cand, code.as_str(), c.error.status, Some(code), ms));
+        self.attempts.push(attempt(
+            &cand,
+            code.as_str(),
+            c.error.status,
+            Some(code),
+            ms,
+        ));
         let learned = (key.0.clone(), key.1.clone(), param);
         self.settings.refused_params.push(learned.clone());
         self.learned_params.push(learned);
