@@ -975,14 +975,13 @@ impl Sessions {
         }
     }
 
-    /// Every pin as (session id, provider, model), least recently pinned first.
+    /// Every pin as (session id, provider, model), in id order.
     pub fn entries(&self) -> Vec<(&str, &str, &str)> {
-        let mut out: Vec<(&str, &str, &str, u64)> = Vec::with_capacity(self.pins.len());
+        let mut out = Vec::with_capacity(self.pins.len());
         for (k, p) in self.pins.iter() {
-            out.push((k, &p.provider, &p.model, p.tick));
+            out.push((k.as_str(), p.provider.as_str(), p.model.as_str()));
         }
-        out.sort_by_key(|e| e.3);
-        out.into_iter().map(|(k, p, m, _)| (k, p, m)).collect()
+        out
     }
 
     pub fn unpin(&mut self, id: &str) {

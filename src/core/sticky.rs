@@ -61,7 +61,7 @@ pub fn session_for(req: &Map, session_id: Option<&str>, sticky: bool) -> Option<
     conversation_key(req.get("messages")?.as_array()?)
 }
 
-/// The conversations' pins as stored: `[["auto:<hash>", provider, model], ..]`, oldest first.
+/// The conversations' pins as stored: `[["auto:<hash>", provider, model], ..]`.
 /// A caller's own session ids are left out: they may be any text, and only hashes are kept.
 pub fn to_json(sessions: &Sessions) -> String {
     let mut out = Vec::new();
