@@ -1303,3 +1303,92 @@ fn sticky_pins_are_stored_as_hashes_only() {
     sticky::restore(&mut back, r#"[["auto:short","lab","x"],[1,2,3]]"#);
     assert_eq!(back.len(), 1);
 }
+
+// Issue 15: resumeOnError decided by the loop.
+
+/// A call delivered on its first candidate, whose stream then broke after its first token.
+fn delivered_then_broke(
+    lp: &mut CallLoop,
+    health: &mut Health,
+    order: Vec<Cand>,
+) -> (Vec<free_router::core::error::Attempt>, Error) {
+    first_send(lp, health, order, true);
+    assert!(matches!(
+        lp.sent(Outcome::Token, T0 + 10.0, health),
+        Next::Deliver
+    ));
+    let mut attempts = lp.take_attempts();
+    live_attempt_ended(&mut attempts, ErrorCode::StreamInterrupted);
+    let broke = Error::new(
+        ErrorCode::StreamInterrupted,
+        "the stream broke after it had started",
+    );
+    (attempts, broke)
+}
+
+#[test]
+fn resume_continues_on_the_next_free_candidate_never_a_paid_one() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        whole: true,
+        budget_usd: 5.0,
+        ..settings(4, 0.0)
+    });
+    let paid = Cand {
+        free: false,
+        ..cand("groq", "paid-model")
+    };
+    let order = vec![cand("lab", "m1"), paid, cand("openrouter", "a/one:free")];
+    let (attempts, broke) = delivered_then_broke(&mut lp, &mut health, order);
+    let n = lp.resume(attempts, broke, T0 + 20.0, &health);
+    assert_eq!(gate_of(&n).cand.model, "a/one:free");
+    assert!(lp.is_resuming());
+    let n = lp.gated(GateResult::Open, T0 + 21.0, &health);
+    // The continuation streams from its first token, whatever chat() asked of the first.
+    assert!(!send_of(&n).whole);
+    assert_eq!(send_of(&n).n, 2);
+    assert!(matches!(
+        lp.sent(Outcome::Token, T0 + 30.0, &mut health),
+        Next::Deliver
+    ));
+    assert!(!lp.is_resuming());
+    assert_eq!(outcomes(lp.attempts()), ["stream_interrupted", "ok"]);
+}
+
+#[test]
+fn a_resume_nobody_takes_ends_with_the_original_break() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 3_600_000.0));
+    let (a, b) = (cand("lab", "m1"), cand("groq", "b-two"));
+    let (attempts, broke) = delivered_then_broke(&mut lp, &mut health, vec![a, b.clone()]);
+    let n = lp.resume(attempts, broke, T0 + 20.0, &health);
+    gate_of(&n);
+    lp.gated(GateResult::Open, T0 + 21.0, &health);
+    // b fails with a 429: a resume does not wait for it (the reader is waiting), and ends
+    // with the break it was resuming, the failed continuation in its attempts.
+    let e = error_of(lp.sent(rate_limit(&b, T0 + 22.0), T0 + 22.0, &mut health));
+    assert_eq!(e.code, ErrorCode::StreamInterrupted);
+    assert_eq!(
+        outcomes(&e.attempts),
+        ["stream_interrupted", "rate_limited"]
+    );
+    // With no candidate left at all, the same at once.
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (attempts, broke) = delivered_then_broke(&mut lp, &mut health, vec![cand("lab", "m1")]);
+    let e = error_of(lp.resume(attempts, broke, T0 + 20.0, &health));
+    assert_eq!(e.code, ErrorCode::StreamInterrupted);
+    assert_eq!(e.attempts.len(), 1);
+}
+
+#[test]
+fn a_resume_stays_within_max_attempts() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(1, 0.0));
+    let (attempts, broke) = delivered_then_broke(
+        &mut lp,
+        &mut health,
+        vec![cand("lab", "m1"), cand("groq", "b-two")],
+    );
+    let e = error_of(lp.resume(attempts, broke, T0 + 20.0, &health));
+    assert_eq!(e.code, ErrorCode::StreamInterrupted);
+}

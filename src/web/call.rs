@@ -38,28 +38,6 @@ pub enum Fail {
     Refused(Box<Classified>, String),
 }
 
-impl Fail {
-    /// For resuming, which only needs to know what to learn (its outcomes are the codes').
-    fn classified(self, cand: &Cand) -> Option<Box<Classified>> {
-        let (code, action) = match self {
-            Fail::Aborted(..) => return None,
-            Fail::Classified(c) | Fail::Refused(c, _) => return Some(c),
-            Fail::TimedOut(_) => (ErrorCode::Timeout, Action::TryNext),
-            Fail::Empty(..) => (ErrorCode::ProviderError, Action::TryNext),
-        };
-        let e = Error::new(
-            code,
-            format!("{} on {} sent no answer", cand.model, cand.provider.id),
-        );
-        Some(Box::new(local_failure(
-            &cand.provider,
-            &cand.model,
-            e,
-            action,
-        )))
-    }
-}
-
 fn fail(c: Classified) -> Fail {
     Fail::Classified(Box::new(c))
 }
@@ -140,12 +118,18 @@ pub struct Live {
     pub skipped: Vec<crate::core::call::Skipped>,
 }
 
+/// `resumeOnError`: the call's loop, still running, decides where a broken stream continues.
 pub struct Resume {
     pub req: Map,
-    /// Candidates not tried yet, in plan order.
-    pub rest: Vec<Cand>,
-    pub max_attempts: usize,
-    pub attempt_timeout_ms: u64,
+    pub lp: crate::core::call::CallLoop,
+    pub call: Call,
+}
+
+/// How a call routes, kept while its loop may still run (`resumeOnError`).
+pub struct Call {
+    pub copts: crate::core::options::CallOptions,
+    pub spec: crate::core::call::plan::Spec,
+    pub needs: crate::core::needs::Needs,
 }
 
 pub enum Phase {
@@ -300,11 +284,8 @@ impl Live {
         e.provider = Some(provider);
         e.model = Some(model);
         glue::cancel_reader(&self.reader, &JsValue::UNDEFINED);
-        let can_resume = self
-            .resume
-            .as_ref()
-            .is_some_and(|r| !r.rest.is_empty() && self.attempts.len() < r.max_attempts);
-        if broke && can_resume {
+        // Whether anyone continues is the loop's to say (CallLoop::resume).
+        if broke && self.resume.is_some() {
             self.phase = Phase::Resuming(e);
             return;
         }
@@ -314,7 +295,7 @@ impl Live {
     /// The streaming attempt is over: count it (it reached the provider), learn what its
     /// headers said, and settle its spend at the real cost or, when that is unknown, the most
     /// it could have been, so the budget never undercounts a paid answer that broke.
-    fn settle_attempt(&mut self, tokens: Option<u64>) {
+    pub fn settle_attempt(&mut self, tokens: Option<u64>) {
         if let Some(r) = self.reservation.take() {
             quota::commit(&self.inner, r, tokens);
         }
@@ -361,15 +342,6 @@ impl Live {
 fn transport_done(reader: &JsValue) {
     // After [DONE] nothing useful can follow; release the connection now.
     glue::cancel_reader(reader, &JsValue::UNDEFINED);
-}
-
-/// The `attempt` event: the n-th try of this call goes to `cand`.
-pub fn emit_attempt(inner: &Inner, cand: &Cand, n: usize) {
-    inner.events().emit("attempt", now_ms(), |m| {
-        m.put("provider", cand.provider.id.clone().into());
-        m.put("model", cand.model.clone().into());
-        m.put("n", n.into());
-    });
 }
 
 /// A candidate that produced its first token.
@@ -834,17 +806,6 @@ pub enum Read<'a> {
     Failed(JsValue),
 }
 
-/// Resume a live stream that broke on another candidate (`resumeOnError`); in any other state
-/// nothing. Never holds the borrow across an await.
-pub async fn advance(live: &SharedLive) {
-    let resuming = live
-        .try_borrow()
-        .is_ok_and(|l| matches!(l.phase, Phase::Resuming(_)) && !l.busy);
-    if resuming {
-        resume(live).await;
-    }
-}
-
 /// `chat()` after the first token: JS reads the rest of the body and feeds each piece here
 /// synchronously, one promise for the whole body (as before the first token). Returns once
 /// the stream finished, failed or waits to resume.
@@ -949,84 +910,6 @@ pub fn after_read(live: &SharedLive, r: Read) {
     flush(live);
 }
 
-/// Continue a broken stream on the next candidates, sending the text so far as an assistant
-/// prefix, until one produces a token; otherwise end with the original error.
-async fn resume(live: &SharedLive) {
-    let (inner, ctl, session, partial, from, req) = {
-        let Ok(mut l) = live.try_borrow_mut() else {
-            return;
-        };
-        l.busy = true;
-        l.settle_attempt(None);
-        let req = l.resume.as_ref().map(|r| r.req.clone()).unwrap_or_default();
-        (
-            l.inner.clone(),
-            l.ctl.clone(),
-            l.session.clone(),
-            l.text(),
-            l.served_model().to_string(),
-            req,
-        )
-    };
-    let mut with_prefix = req;
-    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
-        let mut m = Map::new();
-        m.put("role", "assistant".into());
-        m.put("content", partial.clone().into());
-        msgs.push(Value::Object(m));
-    }
-    loop {
-        let next = {
-            let Ok(mut l) = live.try_borrow_mut() else {
-                return;
-            };
-            let n = l.attempts.len();
-            // Resuming never spills to a paid model: the budget was planned for one answer.
-            match l.resume.as_mut() {
-                Some(r) if n < r.max_attempts => {
-                    r.rest.retain(|c| c.free);
-                    (!r.rest.is_empty()).then(|| r.rest.remove(0))
-                }
-                _ => None,
-            }
-        };
-        let Some(cand) = next else {
-            if let Ok(mut l) = live.try_borrow_mut() {
-                l.busy = false;
-                if let Phase::Resuming(e) = std::mem::replace(&mut l.phase, Phase::Streaming) {
-                    l.settle_failed(e);
-                }
-            }
-            flush(live);
-            return;
-        };
-        let keys = quota::keys_for(&inner, &cand.provider, &cand.model, cand.free);
-        let reservation = match quota::reserve(&inner, keys, 0).await {
-            Ok(r) => r,
-            Err(_) => continue,
-        };
-        let n = live.try_borrow().map(|l| l.attempts.len() + 1).unwrap_or(0);
-        emit_attempt(&inner, &cand, n);
-        let t0 = now_ms();
-        let body_json = request_body(
-            &with_prefix,
-            &cand.provider,
-            &cand.model,
-            session.as_deref(),
-            None,
-        );
-        let timeout = live
-            .try_borrow()
-            .ok()
-            .and_then(|l| l.resume.as_ref().map(|r| r.attempt_timeout_ms))
-            .unwrap_or(crate::core::options::DEFAULT_ATTEMPT_TIMEOUT_MS);
-        let r = attempt(&inner, &ctl, &cand, &body_json, timeout, false).await;
-        if resumed(live, &inner, cand, r, reservation, t0, &partial, &from) {
-            return;
-        }
-    }
-}
-
 /// Close the quota held for an attempt: counted when it reached the provider, else given back.
 pub fn close_hold(inner: &Inner, r: Option<crate::core::quota::ReservationId>, reached: bool) {
     if let Some(r) = r {
@@ -1037,108 +920,3 @@ pub fn close_hold(inner: &Inner, r: Option<crate::core::quota::ReservationId>, r
         }
     }
 }
-
-/// What one resume attempt brought (no await: kept out of the async state machine). True
-/// when resuming is over.
-#[allow(clippy::too_many_arguments)]
-fn resumed(
-    live: &SharedLive,
-    inner: &Inner,
-    cand: Cand,
-    r: Result<Opened, Fail>,
-    reservation: Option<crate::core::quota::ReservationId>,
-    t0: f64,
-    partial: &str,
-    from: &str,
-) -> bool {
-    let Ok(mut l) = live.try_borrow_mut() else {
-        return true;
-    };
-    let now = now_ms();
-    match r {
-        Ok(Opened {
-            reader,
-            body,
-            pending,
-            rest,
-            broke,
-            facts,
-            ..
-        }) => {
-            l.facts = facts;
-            l.attempts
-                .push(attempt_info(&cand, "ok", Some(200), None, now - t0));
-            l.prefix = partial.to_string();
-            let mut reservation = reservation;
-            if let Some(r) = reservation.as_mut() {
-                r.answered_ms = Some(now);
-            }
-            l.reservation = reservation;
-            l.reader = reader;
-            // Texts still queued from the old body are read from it before it goes.
-            let Live {
-                pending: queued,
-                body: old,
-                ..
-            } = &mut *l;
-            for d in queued {
-                d.unshare(&old.acc.content);
-            }
-            l.body = body;
-            l.pending.extend(pending);
-            l.cand = cand;
-            l.attempt_started_ms = t0;
-            l.phase = Phase::Streaming;
-            l.busy = false;
-            let mut m = Map::new();
-            m.put("from", from.into());
-            m.put("to", l.served_model().into());
-            m.put(
-                "partialLength",
-                crate::core::text::char_count(partial).into(),
-            );
-            l.outbox.push(("resume", m));
-            l.absorb(rest);
-            if let Some(e) = broke {
-                l.fail(e);
-            }
-            drop(l);
-            flush(live);
-            true
-        }
-        Err(Fail::Aborted(k, reached)) => {
-            close_hold(inner, reservation, reached);
-            l.busy = false;
-            l.phase = Phase::Streaming;
-            l.abort(k);
-            drop(l);
-            flush(live);
-            true
-        }
-        Err(other) => {
-            let Some(c) = other.classified(&cand) else {
-                return true;
-            };
-            close_hold(inner, reservation, c.error.status.is_some());
-            quota::learn(inner, &cand.provider.id, &c.facts);
-            l.attempts.push(attempt_info(
-                &cand,
-                c.error.code.as_str(),
-                c.error.status,
-                Some(c.error.code),
-                now - t0,
-            ));
-            drop(l);
-            let mut events = Vec::new();
-            {
-                let mut health = inner.health().borrow_mut();
-                let (p, m) = (&cand.provider.id, &cand.model);
-                crate::core::call::learn(&mut health, p, m, &c, now, &mut events);
-            }
-            inner.emit_all(events);
-            false
-        }
-    }
-}
-
-pub use crate::core::call::attempt as attempt_info;

@@ -16,7 +16,7 @@ use crate::core::quota::{ReservationId, SpendId};
 use wasm_bindgen::prelude::*;
 
 use crate::core::json::Value;
-use crate::web::call::{self, attempt, close_hold, Fail, Live, Phase, SharedLive};
+use crate::web::call::{self, attempt, close_hold, flush, Call, Fail, Live, Phase, SharedLive};
 use crate::web::catalog;
 use crate::web::error::{to_js, to_js_with_cause};
 use crate::web::glue;
@@ -175,20 +175,48 @@ async fn open_inner(
         .map_err(|e| to_js(&e))?
         .with_sticky(req, sticky);
     let mut lp = CallLoop::new(settings(inner, req, copts, &needs, whole));
-    let mut next = lp.start();
+    let next = lp.start();
+    let call = Call {
+        copts: copts.clone(),
+        spec,
+        needs,
+    };
+    match drive(inner, &call, req, ctl, &mut lp, next).await {
+        Ok(d) => Ok(go_live(inner, ctl, req, call, d, lp)),
+        Err(e) => Err(fail_js(ctl, &closest_for(inner, e).await)),
+    }
+}
+
+/// The attempt the loop delivered, with the quota it holds.
+struct Delivered {
+    opened: call::Opened,
+    cand: Cand,
+    held: Held,
+}
+
+/// Do what the loop says from `next` until it delivers or fails: plan, gate, fetch, sleep.
+/// `sent` is the request each attempt sends (a resumed call's carries the text so far).
+async fn drive(
+    inner: &Rc<Inner>,
+    call: &Call,
+    sent: &Map,
+    ctl: &Rc<CallCtl>,
+    lp: &mut CallLoop,
+    mut next: Next,
+) -> Result<Delivered, Error> {
     let mut held = Held::default();
     loop {
         inner.emit_all(lp.take_events());
         if !matches!(next, Next::Fail(_)) {
             if let Some(k) = ctl.aborted() {
-                return Err(fail_js(ctl, &lp.abort(k)));
+                return Err(lp.abort(k));
             }
         }
         next = match next {
             Next::Plan => {
-                // Boxed: its state machine stays out of open_inner's (smaller wasm).
+                // Boxed: its state machine stays out of drive's (smaller wasm).
                 let planned: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
-                    Box::pin(make_plan(inner, &spec, &needs));
+                    Box::pin(make_plan(inner, &call.spec, &call.needs));
                 match planned.await {
                     Ok(p) => lp.planned(p, now_ms(), &inner.health().borrow()),
                     Err(e) => lp.plan_failed(e, now_ms()),
@@ -202,51 +230,29 @@ async fn open_inner(
                 lp.gated(r, now_ms(), &inner.health().borrow())
             }
             Next::Send(s) => {
-                let mut trimmed;
-                let mut sent_req = req;
-                if !s.without.is_empty() {
-                    trimmed = req.clone();
-                    for k in &s.without {
-                        trimmed.remove(k);
-                    }
-                    sent_req = &trimmed;
-                }
-                let body = call::request_body(
-                    sent_req,
-                    &s.cand.provider,
-                    &s.cand.model,
-                    copts.session_id.as_deref(),
-                    s.max_tokens,
-                );
-                let sent: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+                let body = send_body(sent, &call.copts, &s);
+                let opened: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
                     Box::pin(attempt(inner, ctl, &s.cand, &body, s.timeout_ms, s.whole));
                 let mut hold = std::mem::take(&mut held);
-                match sent.await {
+                match opened.await {
                     Ok(opened) => {
                         // The provider had counted it by its first token (issue 18): its window
                         // slot dates from then, not from when a long stream ends.
                         if let Some(r) = hold.reservation.as_mut() {
                             r.answered_ms = Some(now_ms());
                         }
-                        let mut health = inner.health().borrow_mut();
-                        let n = if opened.complete {
-                            let content = &opened.body.acc.content;
-                            let tools = opened.tool_calls;
-                            lp.answered(content, tools, opened.status, now_ms(), &mut health)
-                        } else {
-                            lp.sent(Outcome::Token, now_ms(), &mut health)
-                        };
-                        drop(health);
+                        let n = judge(inner, lp, &opened);
                         if !matches!(n, Next::Deliver) {
                             glue::cancel_reader(&opened.reader, &JsValue::UNDEFINED);
                             hold.close(inner, true);
                             next = n;
                             continue;
                         }
-                        let pin = spec.session_id.as_deref();
-                        return Ok(go_live(
-                            inner, ctl, req, copts, pin, opened, s.cand, lp, hold,
-                        ));
+                        return Ok(Delivered {
+                            opened,
+                            cand: s.cand,
+                            held: hold,
+                        });
                     }
                     Err(f) => {
                         let o = outcome(inner, &s.cand, f);
@@ -261,19 +267,174 @@ async fn open_inner(
             Next::Wait(ms) => {
                 inner.add_waited(ms);
                 match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
-                    Wait::Aborted(k) => return Err(fail_js(ctl, &lp.abort(k))),
+                    Wait::Aborted(k) => return Err(lp.abort(k)),
                     _ => lp.waited(now_ms(), &inner.health().borrow()),
                 }
             }
-            Next::Fail(e) => return Err(fail_js(ctl, &closest_for(inner, e).await)),
+            Next::Fail(e) => return Err(e),
             // Only `sent(Token)` delivers, handled above.
             Next::Deliver => {
-                return Err(to_js(&Error::new(
+                return Err(Error::new(
                     ErrorCode::ProviderError,
                     "the call loop delivered without a stream",
-                )))
+                ))
             }
         };
+    }
+}
+
+/// The body for one attempt: the request without what the model refused, shaped for its provider.
+fn send_body(req: &Map, copts: &CallOptions, s: &crate::core::call::Send) -> String {
+    let mut trimmed;
+    let mut sent = req;
+    if !s.without.is_empty() {
+        trimmed = req.clone();
+        for k in &s.without {
+            trimmed.remove(k);
+        }
+        sent = &trimmed;
+    }
+    let session = copts.session_id.as_deref();
+    call::request_body(sent, &s.cand.provider, &s.cand.model, session, s.max_tokens)
+}
+
+/// Tell the loop an attempt produced its first token, or a whole answer for it to judge.
+fn judge(inner: &Inner, lp: &mut CallLoop, opened: &call::Opened) -> Next {
+    let mut health = inner.health().borrow_mut();
+    if opened.complete {
+        let content = &opened.body.acc.content;
+        lp.answered(
+            content,
+            opened.tool_calls,
+            opened.status,
+            now_ms(),
+            &mut health,
+        )
+    } else {
+        lp.sent(Outcome::Token, now_ms(), &mut health)
+    }
+}
+
+/// Continue a stream that broke after its first token (`resumeOnError`) where the loop says,
+/// sending the text so far as an assistant prefix. Never holds the borrow across an await.
+async fn resume(live: &SharedLive) {
+    let taken = {
+        let Ok(mut l) = live.try_borrow_mut() else {
+            return;
+        };
+        let Phase::Resuming(broke) = &l.phase else {
+            return;
+        };
+        let broke = broke.clone();
+        l.busy = true;
+        l.settle_attempt(None);
+        let attempts = std::mem::take(&mut l.attempts);
+        match l.resume.take() {
+            Some(r) => Some((r, l.inner.clone(), l.ctl.clone(), l.text(), attempts, broke)),
+            None => {
+                l.attempts = attempts;
+                l.busy = false;
+                l.settle_failed(broke);
+                None
+            }
+        }
+    };
+    let Some((mut r, inner, ctl, partial, attempts, broke)) = taken else {
+        flush(live);
+        return;
+    };
+    let mut with_prefix = std::mem::take(&mut r.req);
+    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
+        let mut m = Map::new();
+        m.put("role", "assistant".into());
+        m.put("content", partial.clone().into());
+        msgs.push(Value::Object(m));
+    }
+    let next =
+        r.lp.resume(attempts, broke, now_ms(), &inner.health().borrow());
+    let driven: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+        Box::pin(drive(&inner, &r.call, &with_prefix, &ctl, &mut r.lp, next));
+    let out = driven.await;
+    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
+        msgs.pop();
+    }
+    r.req = with_prefix;
+    resumed(live, r, out, partial);
+}
+
+/// What resuming brought (no await: kept out of the async state machine).
+fn resumed(live: &SharedLive, mut r: call::Resume, out: Result<Delivered, Error>, partial: String) {
+    let Ok(mut l) = live.try_borrow_mut() else {
+        return;
+    };
+    l.attempts = r.lp.take_attempts();
+    l.busy = false;
+    match out {
+        Ok(Delivered { opened, cand, held }) => {
+            let from = l.served_model().to_string();
+            let call::Opened {
+                reader,
+                body,
+                pending,
+                rest,
+                broke,
+                facts,
+                ..
+            } = opened;
+            l.facts = facts;
+            l.reservation = held.reservation;
+            l.spend = held.spend;
+            l.reader = reader;
+            // Texts still queued from the old body are read from it before it goes.
+            let Live {
+                pending: queued,
+                body: old,
+                ..
+            } = &mut *l;
+            for d in queued {
+                d.unshare(&old.acc.content);
+            }
+            l.body = body;
+            l.pending.extend(pending);
+            l.cand = cand;
+            l.attempt_started_ms = r.lp.delivered_at();
+            l.phase = Phase::Streaming;
+            let mut m = Map::new();
+            m.put("from", from.into());
+            m.put("to", l.served_model().into());
+            m.put(
+                "partialLength",
+                crate::core::text::char_count(&partial).into(),
+            );
+            l.prefix = partial;
+            l.outbox.push(("resume", m));
+            l.resume = Some(r);
+            l.absorb(rest);
+            if let Some(e) = broke {
+                l.fail(e);
+            }
+        }
+        Err(mut e) => {
+            // The original break, or the caller's abort while resuming.
+            if e.partial.is_none() {
+                e.partial = Some(l.text());
+                e.provider = Some(l.provider_id().to_string());
+                e.model = Some(l.served_model().to_string());
+            }
+            l.settle_failed(e);
+        }
+    }
+    drop(l);
+    flush(live);
+}
+
+/// Resume a live stream that broke (`resumeOnError`); in any other state nothing.
+pub async fn advance(live: &SharedLive) {
+    let resuming = live
+        .try_borrow()
+        .is_ok_and(|l| matches!(l.phase, Phase::Resuming(_)) && !l.busy);
+    if resuming {
+        resume(live).await;
     }
 }
 
@@ -304,13 +465,13 @@ fn go_live(
     inner: &Rc<Inner>,
     ctl: &Rc<CallCtl>,
     req: &Map,
-    copts: &CallOptions,
-    pin: Option<&str>,
-    opened: call::Opened,
-    cand: Cand,
+    call: Call,
+    delivered: Delivered,
     mut lp: CallLoop,
-    held: Held,
 ) -> SharedLive {
+    let Delivered { opened, cand, held } = delivered;
+    let pin = call.spec.session_id.clone();
+    let copts = &call.copts;
     let call::Opened {
         reader,
         body,
@@ -340,14 +501,7 @@ fn go_live(
         busy: false,
         outbox: Vec::new(),
         session: copts.session_id.clone(),
-        resume: copts.resume_on_error.then(|| call::Resume {
-            req: req.clone(),
-            rest: lp.remaining().to_vec(),
-            max_attempts: lp.max_attempts(),
-            attempt_timeout_ms: copts
-                .attempt_timeout_ms
-                .unwrap_or(inner.opts().attempt_timeout_ms),
-        }),
+        resume: None,
         prefix: String::new(),
         reservation: held.reservation,
         spend: held.spend,
@@ -355,7 +509,7 @@ fn go_live(
     };
     let ttft = live.ttft_ms;
     let served = live.served_model().to_string();
-    if let Some(sid) = pin {
+    if let Some(sid) = pin.as_deref() {
         inner.pin_session(sid, &cand.provider.id, &served);
         let changed = repin_from
             .as_ref()
@@ -373,6 +527,13 @@ fn go_live(
         m.put("model", served.into());
         m.put("ttftMs", ttft.round().into());
     });
+    if call.copts.resume_on_error {
+        live.resume = Some(call::Resume {
+            req: req.clone(),
+            lp,
+            call,
+        });
+    }
     live.absorb(rest);
     if let Some(e) = broke {
         live.fail(e);
@@ -421,6 +582,6 @@ async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
             }
         }
         call::read_rest(live).await;
-        call::advance(live).await;
+        advance(live).await;
     }
 }

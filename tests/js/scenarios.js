@@ -1132,6 +1132,18 @@ export const routing = {
     // With nothing left to try, the original error stands.
     const s3 = await c.chatStream({ models: ["a/alpha:free"], messages: [{ role: "user", content: "x" }] }, { resumeOnError: true });
     await expectReject(s3.text(), "stream_interrupted", "resume with no candidate left");
+    // The loop decides resumes as it decides fallbacks: chat() too, an empty continuation is
+    // "empty" and the next one is tried.
+    const f4 = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m === "a/alpha:free") return streamResponse(broken, { piece: 40 });
+      if (m === "b/beta:free") return streamResponse(FINISH + DONE);
+      return ok("world", m);
+    }, cat);
+    const c4 = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f4, strategy: "ordered", storage: "memory" });
+    const r4 = await c4.chat({ messages: [{ role: "user", content: "Say hello world" }] }, { resumeOnError: true });
+    eq(r4.choices[0].message.content, "Hello world", "chat() resumed");
+    eq(r4.route.attempts.map((a) => `${a.model}:${a.outcome}`).join(","), "a/alpha:free:stream_interrupted,b/beta:free:empty,c/gamma:free:ok", "chat() resume attempts");
   },
 
   async quotaLedger(make) {

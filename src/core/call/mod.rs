@@ -261,6 +261,8 @@ pub struct CallLoop {
     /// Candidates retried without a refused parameter (once each), and what was learned.
     param_retried: Vec<(String, String)>,
     learned_params: Vec<(String, String, String)>,
+    /// `resumeOnError`: the break being resumed; the call ends with it when no one continues.
+    resuming: Option<Error>,
 }
 
 impl CallLoop {
@@ -285,6 +287,7 @@ impl CallLoop {
             over: false,
             param_retried: Vec::new(),
             learned_params: Vec::new(),
+            resuming: None,
         }
     }
 
@@ -425,6 +428,7 @@ impl CallLoop {
         let ms = now - t0;
         match outcome {
             Outcome::Token => {
+                self.resuming = None;
                 self.delivered_at = t0;
                 self.attempts
                     .push(attempt(&cand, "ok", Some(200), None, ms));
@@ -466,6 +470,34 @@ impl CallLoop {
                 self.refused(cand, *failed, param, ms, now, health)
             }
         }
+    }
+
+    /// `resumeOnError`: the delivered stream broke after its first token (`broke`, already
+    /// recorded in `attempts`). Continue on the candidates this plan has not tried, free ones
+    /// only (the budget was planned for one answer), within `maxAttempts`, without waiting or
+    /// planning again; when none produces a token the call ends with `broke`.
+    pub fn resume(
+        &mut self,
+        attempts: Vec<Attempt>,
+        broke: Error,
+        now: f64,
+        health: &Health,
+    ) -> Next {
+        self.attempts = attempts;
+        self.resuming = Some(broke);
+        self.over = false;
+        self.fallback = true;
+        self.fell_from = None;
+        self.last = None;
+        // The continuation streams: it is delivered at its first token.
+        self.settings.whole = false;
+        self.remaining.retain(|c| c.free);
+        self.gate_from_start(now, health)
+    }
+
+    /// Whether a [`Next::Deliver`] continues a broken stream (see [`CallLoop::resume`]).
+    pub fn is_resuming(&self) -> bool {
+        self.resuming.is_some()
     }
 
     /// A whole answer ([`Send::whole`]) arrived with status `status`: deliver it, or, when it
@@ -554,7 +586,7 @@ impl CallLoop {
         if matches!(c.action, Action::FreePoolExhausted { .. }) {
             self.pool_spent.push(cand.provider.id.clone());
         }
-        if matches!(c.action, Action::Stop) {
+        if matches!(c.action, Action::Stop) && self.resuming.is_none() {
             // The request itself is wrong: no other model does better.
             return self.fail(c.error, false);
         }
@@ -664,6 +696,11 @@ impl CallLoop {
 
     /// Nothing more to try in this plan: plan again, wait for a recovery, or fail.
     fn round_over(&mut self, now: f64) -> Next {
+        if let Some(mut e) = self.resuming.take() {
+            // Nobody continued the broken stream: it ends as it broke (the driver reports it).
+            e.attempts = self.attempts.clone();
+            return self.end(Next::Fail(e));
+        }
         let Some(e) = self.last.take() else {
             // Everything became unusable between planning and trying (another call learned
             // something meanwhile): plan again, which waits or explains.
@@ -686,6 +723,10 @@ impl CallLoop {
     }
 
     fn wait(&mut self, ms: f64, then: Resume) -> Next {
+        if self.resuming.is_some() {
+            // A stream being continued does not wait for quota: the reader is waiting.
+            return self.round_over(0.0);
+        }
         if self.rounds >= MAX_ROUNDS {
             return self.out_of_rounds();
         }
