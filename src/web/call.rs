@@ -357,6 +357,8 @@ pub struct Opened {
     /// What the response headers said about rate limits.
     pub facts: Vec<LimitFact>,
     pub status: u16,
+    /// When the first token came (a whole answer is read on past it).
+    pub first_token_ms: f64,
     /// Read whole (`Send::whole`) and complete: the loop judges it before it is delivered.
     pub complete: bool,
     pub tool_calls: bool,
@@ -520,6 +522,7 @@ fn decide(
         whole,
         tool_calls,
         network_error,
+        first_token_ms,
         ..
     } = opening;
     match read {
@@ -595,6 +598,7 @@ fn decide(
         broke,
         facts,
         status,
+        first_token_ms,
         complete,
         tool_calls,
     })
@@ -612,8 +616,9 @@ struct Opening {
     /// Read the whole answer before deciding (chat()); the steps after the first token.
     whole: bool,
     after_token: Option<Vec<Step>>,
-    /// The attempt's timer, stopped by the first delta.
+    /// The attempt's timer, stopped by the first delta, and when that came.
     timer: JsValue,
+    first_token_ms: f64,
     tool_calls: bool,
     /// OpenRouter named an upstream `network_error` (an empty answer then says why).
     network_error: bool,
@@ -663,6 +668,7 @@ impl Opening {
                     if token {
                         // In time: the attempt's timer stops at its first delta.
                         glue::attempt_stop(&self.timer);
+                        self.first_token_ms = now_ms();
                         if self.whole {
                             self.after_token = Some(Vec::new());
                             return self.whole_step(it.collect(), r, ended);

@@ -479,9 +479,16 @@ fn go_live(
         rest,
         broke,
         facts,
+        first_token_ms,
         ..
     } = opened;
     let now = now_ms();
+    // chat() reads its answer whole first: time to first token is still to that token.
+    let first = if first_token_ms > 0.0 {
+        first_token_ms
+    } else {
+        now
+    };
     let (started, t0) = (lp.started_ms(), lp.delivered_at());
     let repin_from = lp.repin_from().cloned();
     let mut live = Live {
@@ -496,7 +503,7 @@ fn go_live(
         skipped: lp.skipped(),
         started_ms: started,
         attempt_started_ms: t0,
-        ttft_ms: now - started,
+        ttft_ms: first - started,
         finished_ms: None,
         busy: false,
         outbox: Vec::new(),

@@ -1859,6 +1859,10 @@ export const routing = {
     alpha = () => streamResponse(reasoningOnly);
     r = await c.chat(ask);
     eq(r.route.attempts.map((a) => a.outcome).join(","), "empty,ok", "reasoning alone is empty");
+    // chat() reads an answer whole before judging it, yet ttftMs is still to its first token.
+    alpha = () => streamResponse(contentChunk("slow answer", "a/alpha:free") + FINISH + USAGE + DONE, { piece: 20, delayMs: 40 });
+    r = await c.chat(ask);
+    assert(r.route.ttftMs + 100 < r.route.latencyMs, `ttft ${r.route.ttftMs} ms, latency ${r.route.latencyMs} ms`);
     // response_format: JSON that is not what the schema requires is invalid_output.
     const schema = { type: "json_schema", json_schema: { name: "person", schema: { type: "object", required: ["name"] } } };
     alpha = () => ok("Sure! Ada.", "a/alpha:free");
