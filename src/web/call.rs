@@ -863,7 +863,7 @@ pub async fn read_rest(live: &SharedLive) {
     }
 }
 
-/// A read handed out by `ChatStreamHandle::poll` (or made by [`advance`]) settled: absorb what it brought. An abort wins over
+/// A read handed out by `ChatStreamHandle::poll` (or made by `router::advance`) settled: absorb what it brought. An abort wins over
 /// whatever the read returned, as in [`transport::wait`].
 pub fn after_read(live: &SharedLive, r: Read) {
     {
