@@ -649,7 +649,9 @@ impl Opening {
             self.body.end(&mut steps)
         } else {
             transport::copy_piece(piece, &mut self.buf);
-            self.network_error |= self.buf.windows(13).any(|w| w == b"network_error");
+            if self.after_token.is_none() {
+                self.network_error |= names_network_error(&self.buf);
+            }
             self.body.feed(&self.buf, &mut steps)
         };
         // The steps before an error come first: a batch of pieces may hold a first token and
@@ -695,6 +697,20 @@ impl Opening {
         }
         false
     }
+}
+
+/// Whether a piece carries OpenRouter's `native_finish_reason: "network_error"` (the bytes may
+/// end mid-character, so not through `str`).
+fn names_network_error(piece: &[u8]) -> bool {
+    const WORD: &[u8] = b"network_error";
+    let mut i = 0;
+    while i < piece.len() {
+        if piece.get(i) == Some(&b'n') && piece.get(i..i + WORD.len()) == Some(WORD) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 impl Opening {
