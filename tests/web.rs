@@ -269,3 +269,23 @@ async fn two_clients_far_then_near() {
 async fn budget_two_clients() {
     scenario("budgetTwoClients").await
 }
+#[wasm_bindgen_test]
+async fn attempt_timeout() {
+    scenario("attemptTimeout").await
+}
+#[wasm_bindgen_test]
+async fn bad_answers_fall_back() {
+    scenario("badAnswersFallBack").await
+}
+#[wasm_bindgen_test]
+async fn refused_parameter_retried() {
+    scenario("refusedParameterRetried").await
+}
+#[wasm_bindgen_test]
+async fn final_error_lists_skipped() {
+    scenario("finalErrorListsSkipped").await
+}
+#[wasm_bindgen_test]
+async fn sticky_auto() {
+    scenario("stickyAuto").await
+}

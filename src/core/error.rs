@@ -123,6 +123,8 @@ pub struct Attempt {
     pub status: Option<u16>,
     pub error_code: Option<ErrorCode>,
     pub ms: f64,
+    /// For "skipped": why the plan left the candidate out (`SkippedInfo.reason`).
+    pub reason: Option<&'static str>,
 }
 
 /// Every failure the library reports. `message` says what happened and what to do.

@@ -49,11 +49,18 @@ pub struct ClientOptions {
     pub app_url: Option<String>,
     pub app_title: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// `attemptTimeoutMs`: how long one attempt may go without a first delta.
+    pub attempt_timeout_ms: u64,
+    /// `sticky: "auto"`: a conversation keeps the model that first answered it.
+    pub sticky: bool,
 }
+
+/// `attemptTimeoutMs` when neither the client nor the call sets it.
+pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 30_000;
 
 pub const STRATEGIES: [&str; 5] = ["random", "ordered", "fastest", "seeded", "router"];
 
-const CLIENT_KEYS: [&str; 14] = [
+const CLIENT_KEYS: [&str; 16] = [
     "providers",
     "strategy",
     "seed",
@@ -66,6 +73,8 @@ const CLIENT_KEYS: [&str; 14] = [
     "fetch",
     "onEvent",
     "timeoutMs",
+    "attemptTimeoutMs",
+    "sticky",
     // Accepted for symmetry with openai-node; the client is always browser-side.
     "dangerouslyAllowBrowser",
     "debug",
@@ -496,6 +505,8 @@ fn client_options(v: &Value) -> R<ClientOptions> {
         app_url: None,
         app_title: None,
         timeout_ms: None,
+        attempt_timeout_ms: DEFAULT_ATTEMPT_TIMEOUT_MS,
+        sticky: false,
     };
     c.providers = match o.get("providers") {
             Some(Value::Array(a)) if !a.is_empty() => {
@@ -606,7 +617,31 @@ fn client_options(v: &Value) -> R<ClientOptions> {
     c.retry_after_cap_ms = opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000);
     c.catalog_ttl_ms = opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000);
     c.timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
+    c.attempt_timeout_ms = attempt_timeout(o)?.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT_MS);
+    c.sticky = sticky(o)?.unwrap_or(false);
     Ok(c)
+}
+
+/// `attemptTimeoutMs`: positive (a zero would fail every attempt before it starts).
+fn attempt_timeout(o: &Map) -> R<Option<u64>> {
+    let ms = opt_u64(o, "attemptTimeoutMs", "options.")?;
+    if ms == Some(0) {
+        return Err("options.attemptTimeoutMs must be positive (it is how long one attempt may wait for its first token)".to_string());
+    }
+    Ok(ms)
+}
+
+/// `sticky`: "auto" (or true) keeps a conversation on its model; false turns it off.
+fn sticky(o: &Map) -> R<Option<bool>> {
+    match o.get("sticky") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s == "auto" => Ok(Some(true)),
+        Some(v) => Err(format!(
+            "options.sticky must be \"auto\" or false, got {}",
+            show(v)
+        )),
+    }
 }
 
 /// `options.strategy`, the same for client and call options.
@@ -637,9 +672,13 @@ pub struct CallOptions {
     pub strategy: Option<String>,
     pub resume_on_error: bool,
     pub provider: Option<String>,
+    pub attempt_timeout_ms: Option<u64>,
+    /// `validateOutput` (default true): JSON answers are checked against `response_format`.
+    pub validate_output: bool,
+    pub sticky: Option<bool>,
 }
 
-const CALL_KEYS: [&str; 10] = [
+const CALL_KEYS: [&str; 13] = [
     "signal",
     "timeoutMs",
     "fallback",
@@ -650,6 +689,9 @@ const CALL_KEYS: [&str; 10] = [
     "resumeOnError",
     "provider",
     "headers",
+    "attemptTimeoutMs",
+    "validateOutput",
+    "sticky",
 ];
 
 impl CallOptions {
@@ -706,6 +748,9 @@ fn call_options(v: &Value, default_wait_ms: u64) -> R<CallOptions> {
         strategy,
         resume_on_error: opt_bool(o, "resumeOnError", "options.")?.unwrap_or(false),
         provider: opt_str(o, "provider", "options.")?.map(str::to_string),
+        attempt_timeout_ms: attempt_timeout(o)?,
+        validate_output: opt_bool(o, "validateOutput", "options.")?.unwrap_or(true),
+        sticky: sticky(o)?,
     })
 }
 
@@ -927,7 +972,7 @@ mod tests {
 
     #[test]
     fn messages_are_exact() {
-        let known = "providers, strategy, seed, budget, maxAttempts, retryAfterCapMs, catalogTtlMs, storage, app, fetch, onEvent, timeoutMs, dangerouslyAllowBrowser, debug";
+        let known = "providers, strategy, seed, budget, maxAttempts, retryAfterCapMs, catalogTtlMs, storage, app, fetch, onEvent, timeoutMs, attemptTimeoutMs, sticky, dangerouslyAllowBrowser, debug";
         let cases = [
             (
                 json!("nope"),

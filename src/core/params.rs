@@ -2,6 +2,7 @@
 //! Gemini) is worth one more try without it. This finds which parameter an error names.
 
 use crate::core::json::{self, Value};
+use crate::core::text;
 
 /// What a request must keep: dropping any of these changes what is asked, not how.
 const NEEDED: [&str; 8] = [
@@ -66,10 +67,12 @@ pub fn refused_parameter<'a>(body: &str, sent: &[&'a str]) -> Option<&'a str> {
         }
     }
     let text = match error.get("message") {
-        Some(Value::String(m)) => m.to_lowercase(),
-        _ => body.to_lowercase(),
+        // ASCII only: the refusal words are, and Unicode case tables cost package size.
+        Some(Value::String(m)) => m.to_ascii_lowercase(),
+        _ => body.to_ascii_lowercase(),
     };
-    if !REFUSED.iter().any(|w| text.contains(w)) {
+    // text::contains, not str::contains: std's substring searcher costs ~6 KB of package.
+    if !REFUSED.iter().any(|w| text::contains(&text, w)) {
         return None;
     }
     let mut named = sent
@@ -85,7 +88,7 @@ pub fn refused_parameter<'a>(body: &str, sent: &[&'a str]) -> Option<&'a str> {
 fn mentions(text: &str, name: &str) -> bool {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut from = 0;
-    while let Some(i) = text.get(from..).and_then(|t| t.find(name)) {
+    while let Some(i) = text.get(from..).and_then(|t| text::find(t, name)) {
         let start = from + i;
         let end = start + name.len();
         let before = text.get(..start).and_then(|t| t.chars().next_back());

@@ -975,6 +975,15 @@ impl Sessions {
         }
     }
 
+    /// Every pin as (session id, provider, model), in id order.
+    pub fn entries(&self) -> Vec<(&str, &str, &str)> {
+        let mut out = Vec::with_capacity(self.pins.len());
+        for (k, p) in self.pins.iter() {
+            out.push((k.as_str(), p.provider.as_str(), p.model.as_str()));
+        }
+        out
+    }
+
     pub fn unpin(&mut self, id: &str) {
         self.pins.remove(id);
     }

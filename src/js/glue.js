@@ -188,6 +188,27 @@ export function stopTimer(t) {
   clearTimeout(t);
 }
 
+/**
+ * One attempt's own abort signal: it follows the call's `signal`, and fires by itself after
+ * `ms` unless `attemptStop` runs first (the first delta came). Its fetch is really cancelled.
+ */
+export function attemptStart(signal, ms) {
+  const c = new AbortController();
+  const a = { signal: c.signal, late: false };
+  const follow = () => c.abort(signal.reason);
+  if (signal.aborted) follow();
+  else signal.addEventListener("abort", follow, { once: true });
+  a.timer = setTimeout(() => {
+    a.late = true;
+    abortController(c, "timeout");
+  }, delay(ms));
+  return a;
+}
+
+export const attemptSignal = (a) => a.signal;
+export const attemptStop = (a) => clearTimeout(a.timer);
+export const attemptLate = (a) => a.late;
+
 export function newController() {
   return new AbortController();
 }

@@ -23,11 +23,17 @@ export type FreeRouterErrorCode =
 export interface AttemptInfo {
   provider: string;
   model: string;
-  /** "ok", "aborted", or the error code of what went wrong. */
-  outcome: "ok" | FreeRouterErrorCode;
+  /**
+   * "ok", "aborted", the error code of what went wrong, "empty" (a 200 with no answer),
+   * "invalid_output" (not the JSON response_format asked for), or, in a final error's list,
+   * "skipped" (the plan left it out: see `reason`).
+   */
+  outcome: "ok" | FreeRouterErrorCode | "empty" | "invalid_output" | "skipped";
   status?: number;
   errorCode?: FreeRouterErrorCode;
   ms: number;
+  /** For "skipped": why. */
+  reason?: SkippedInfo["reason"];
 }
 
 /** What a `FreeRouterError` may carry besides its code and message. */
@@ -123,6 +129,10 @@ export interface FreeRouterOptions {
   app?: { url?: string; title?: string };
   /** Default timeout for every call, in ms. */
   timeoutMs?: number;
+  /** How long one attempt may go without a first delta before the next model is tried (default 30000). */
+  attemptTimeoutMs?: number;
+  /** "auto": a conversation without a sessionId keeps the model that first answered it. */
+  sticky?: "auto" | false;
   /** Injectable fetch (tests, proxies). Defaults to globalThis.fetch. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   onEvent?: (event: FreeRouterEvent) => void;
@@ -258,6 +268,12 @@ export interface CallOptions {
   resumeOnError?: boolean;
   /** The provider of a named model, when several serve it. */
   provider?: string;
+  /** How long one attempt may go without a first delta before the next model is tried (default 30000). */
+  attemptTimeoutMs?: number;
+  /** chat() with a JSON response_format: an answer that does not parse (or misses a required property) falls back (default true). */
+  validateOutput?: boolean;
+  /** "auto": without a sessionId, keep the conversation on the model that first answered it. */
+  sticky?: "auto" | false;
 }
 
 export interface Usage {

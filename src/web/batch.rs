@@ -86,6 +86,9 @@ async fn worker(s: Rc<Shared>) {
                     strategy: None,
                     resume_on_error: false,
                     provider: None,
+                    attempt_timeout_ms: None,
+                    validate_output: true,
+                    sticky: None,
                 };
                 chat_once(s.inner.clone(), req.clone(), copts, s.signal.clone())
                     .await

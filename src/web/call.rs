@@ -30,6 +30,12 @@ pub enum Fail {
     /// `reached`: the provider had answered (the request counts against its quota).
     Aborted(AbortKind, bool),
     Classified(Box<Classified>),
+    /// No delta within `attemptTimeoutMs`; `reached` as for `Aborted`.
+    TimedOut(bool),
+    /// A 2xx stream that ended without a delta: (status, upstream network error named).
+    Empty(u16, bool),
+    /// A 400/422 naming one optional parameter the request carried.
+    Refused(Box<Classified>, String),
 }
 
 fn fail(c: Classified) -> Fail {
@@ -112,11 +118,18 @@ pub struct Live {
     pub skipped: Vec<crate::core::call::Skipped>,
 }
 
+/// `resumeOnError`: the call's loop, still running, decides where a broken stream continues.
 pub struct Resume {
     pub req: Map,
-    /// Candidates not tried yet, in plan order.
-    pub rest: Vec<Cand>,
-    pub max_attempts: usize,
+    pub lp: crate::core::call::CallLoop,
+    pub call: Call,
+}
+
+/// How a call routes, kept while its loop may still run (`resumeOnError`).
+pub struct Call {
+    pub copts: crate::core::options::CallOptions,
+    pub spec: crate::core::call::plan::Spec,
+    pub needs: crate::core::needs::Needs,
 }
 
 pub enum Phase {
@@ -271,11 +284,8 @@ impl Live {
         e.provider = Some(provider);
         e.model = Some(model);
         glue::cancel_reader(&self.reader, &JsValue::UNDEFINED);
-        let can_resume = self
-            .resume
-            .as_ref()
-            .is_some_and(|r| !r.rest.is_empty() && self.attempts.len() < r.max_attempts);
-        if broke && can_resume {
+        // Whether anyone continues is the loop's to say (CallLoop::resume).
+        if broke && self.resume.is_some() {
             self.phase = Phase::Resuming(e);
             return;
         }
@@ -285,7 +295,7 @@ impl Live {
     /// The streaming attempt is over: count it (it reached the provider), learn what its
     /// headers said, and settle its spend at the real cost or, when that is unknown, the most
     /// it could have been, so the budget never undercounts a paid answer that broke.
-    fn settle_attempt(&mut self, tokens: Option<u64>) {
+    pub fn settle_attempt(&mut self, tokens: Option<u64>) {
         if let Some(r) = self.reservation.take() {
             quota::commit(&self.inner, r, tokens);
         }
@@ -334,15 +344,6 @@ fn transport_done(reader: &JsValue) {
     glue::cancel_reader(reader, &JsValue::UNDEFINED);
 }
 
-/// The `attempt` event: the n-th try of this call goes to `cand`.
-pub fn emit_attempt(inner: &Inner, cand: &Cand, n: usize) {
-    inner.events().emit("attempt", now_ms(), |m| {
-        m.put("provider", cand.provider.id.clone().into());
-        m.put("model", cand.model.clone().into());
-        m.put("n", n.into());
-    });
-}
-
 /// A candidate that produced its first token.
 pub struct Opened {
     pub reader: JsValue,
@@ -355,6 +356,12 @@ pub struct Opened {
     pub broke: Option<Error>,
     /// What the response headers said about rate limits.
     pub facts: Vec<LimitFact>,
+    pub status: u16,
+    /// When the first token came (a whole answer is read on past it).
+    pub first_token_ms: f64,
+    /// Read whole (`Send::whole`) and complete: the loop judges it before it is delivered.
+    pub complete: bool,
+    pub tool_calls: bool,
 }
 
 /// What classify needs to know about an answer of `cand`.
@@ -379,12 +386,34 @@ fn error_input<'a>(
     }
 }
 
-/// One attempt at one candidate, up to its first token.
+/// One attempt at one candidate, up to its first token (`whole`: its whole answer), on a
+/// signal of its own that aborts it when no delta came within `timeout_ms`.
 pub async fn attempt(
     inner: &Rc<Inner>,
     ctl: &Rc<CallCtl>,
     cand: &Cand,
     body_json: &str,
+    timeout_ms: u64,
+    whole: bool,
+) -> Result<Opened, Fail> {
+    let timer = glue::attempt_start(&ctl.signal(), timeout_ms as f64);
+    let r = attempt_on(inner, ctl, cand, body_json, &timer, whole).await;
+    glue::attempt_stop(&timer);
+    match r {
+        Err(Fail::Classified(c)) if glue::attempt_late(&timer) && ctl.aborted().is_none() => {
+            Err(Fail::TimedOut(c.error.status.is_some()))
+        }
+        r => r,
+    }
+}
+
+async fn attempt_on(
+    inner: &Rc<Inner>,
+    ctl: &Rc<CallCtl>,
+    cand: &Cand,
+    body_json: &str,
+    timer: &JsValue,
+    whole: bool,
 ) -> Result<Opened, Fail> {
     let p = &cand.provider;
     if let Some(k) = ctl.aborted() {
@@ -392,7 +421,7 @@ pub async fn attempt(
     }
     let url = text::join2(&p.base_url, "/chat/completions");
     let headers = request_headers(inner, p);
-    let signal = ctl.signal();
+    let signal = glue::attempt_signal(timer);
     let resp = match transport::wait(
         glue::call_fetch(
             inner.fetch(),
@@ -429,7 +458,11 @@ pub async fn attempt(
         // Held keys go before anything reads the body: no later cut can leave half a key.
         let text = crate::web::secrets::by_value(text);
         let input = error_input(inner, cand, &cand.model, status, &headers, &text);
-        return Err(fail(classify::classify(&input)));
+        let c = classify::classify(&input);
+        if let Some(param) = crate::core::call::refused_param(status, &text, body_json) {
+            return Err(Fail::Refused(Box::new(c), param));
+        }
+        return Err(fail(c));
     }
     let reader = glue::body_reader(&resp);
     if reader.is_null() || reader.is_undefined() {
@@ -446,7 +479,11 @@ pub async fn attempt(
     }
     // JS reads the body and feeds each piece here synchronously until the attempt is decided:
     // one promise per attempt, not one per piece (an 8 MiB first event is ~5,700 reads).
-    let mut opening = Opening::default();
+    let mut opening = Opening {
+        whole,
+        timer: timer.clone(),
+        ..Opening::default()
+    };
     // Deltas reach JS through `delta_to_js`, which reads a shared text from the accumulator.
     opening.body.acc.share = true;
     let state = Rc::new(RefCell::new(opening));
@@ -482,6 +519,10 @@ fn decide(
         body,
         pending,
         outcome,
+        whole,
+        tool_calls,
+        network_error,
+        first_token_ms,
         ..
     } = opening;
     match read {
@@ -527,23 +568,16 @@ fn decide(
         }
         Some(Outcome::Closed) | None => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let e = if body.acc.completed() {
-                Error::new(
-                    ErrorCode::ProviderError,
-                    format!(
-                        "{} returned an empty completion (no text and no tool calls) for {}",
-                        p.id, cand.model
-                    ),
-                )
-            } else {
-                Error::new(
-                    ErrorCode::ProviderError,
-                    format!(
-                        "{} closed the stream for {} before sending any answer",
-                        p.id, cand.model
-                    ),
-                )
-            };
+            if body.acc.completed() {
+                return Err(Fail::Empty(status, network_error));
+            }
+            let e = Error::new(
+                ErrorCode::ProviderError,
+                format!(
+                    "{} closed the stream for {} before sending any answer",
+                    p.id, cand.model
+                ),
+            );
             // The provider answered (and counted) it: the status makes the ledger count it too.
             let e = e.with_status(status);
             return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
@@ -552,6 +586,10 @@ fn decide(
     // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
     // request is committed, or it counts twice.
     let facts = classify::facts_from_headers(p.kind, &cand.model, headers, now_ms());
+    let complete = whole
+        && broke.is_none()
+        && body.acc.completed()
+        && !rest.iter().any(|s| matches!(s, Step::Error(_)));
     Ok(Opened {
         reader,
         body,
@@ -559,6 +597,10 @@ fn decide(
         rest,
         broke,
         facts,
+        status,
+        first_token_ms,
+        complete,
+        tool_calls,
     })
 }
 
@@ -571,6 +613,15 @@ struct Opening {
     pending: Vec<ChatDelta>,
     /// Set once the attempt is decided; nothing is fed after that.
     outcome: Option<Outcome>,
+    /// Read the whole answer before deciding (chat()); the steps after the first token.
+    whole: bool,
+    after_token: Option<Vec<Step>>,
+    /// The attempt's timer, stopped by the first delta, and when that came.
+    timer: JsValue,
+    first_token_ms: f64,
+    tool_calls: bool,
+    /// OpenRouter named an upstream `network_error` (an empty answer then says why).
+    network_error: bool,
 }
 
 /// How the body decided an attempt.
@@ -598,18 +649,32 @@ impl Opening {
             self.body.end(&mut steps)
         } else {
             transport::copy_piece(piece, &mut self.buf);
+            if self.after_token.is_none() {
+                self.network_error |= names_network_error(&self.buf);
+            }
             self.body.feed(&self.buf, &mut steps)
         };
         // The steps before an error come first: a batch of pieces may hold a first token and
         // then bad bytes, which break the stream after that token as when read one by one.
         let mut r = r.err();
+        if self.after_token.is_some() {
+            return self.whole_step(steps, r, ended);
+        }
         let mut it = steps.into_iter();
         while let Some(s) = it.next() {
             match s {
                 Step::Delta(d) => {
                     let token = d.is_token();
+                    self.tool_calls |= !d.tool_calls.is_empty();
                     self.pending.push(d);
                     if token {
+                        // In time: the attempt's timer stops at its first delta.
+                        glue::attempt_stop(&self.timer);
+                        self.first_token_ms = now_ms();
+                        if self.whole {
+                            self.after_token = Some(Vec::new());
+                            return self.whole_step(it.collect(), r, ended);
+                        }
                         // Everything else in this piece belongs to the live stream.
                         self.outcome = Some(Outcome::Token(it.collect(), r.take()));
                         return true;
@@ -631,6 +696,52 @@ impl Opening {
             return true;
         }
         false
+    }
+}
+
+/// Whether a piece carries OpenRouter's `native_finish_reason: "network_error"` (the bytes may
+/// end mid-character, so not through `str`).
+fn names_network_error(piece: &[u8]) -> bool {
+    const WORD: &[u8] = b"network_error";
+    let mut i = 0;
+    while i < piece.len() {
+        if piece.get(i) == Some(&b'n') && piece.get(i..i + WORD.len()) == Some(WORD) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+impl Opening {
+    /// Whole mode after the first token: deltas queue up, and the attempt is decided once the
+    /// answer ends or breaks (what follows the break goes to the live stream as before).
+    fn whole_step(&mut self, steps: Vec<Step>, broke: Option<Error>, ended: bool) -> bool {
+        let mut rest = self.after_token.take().unwrap_or_default();
+        let mut over = broke.is_some() || ended || self.body.acc.saw_done;
+        for s in steps {
+            match s {
+                Step::Delta(d) => {
+                    self.tool_calls |= !d.tool_calls.is_empty();
+                    self.pending.push(d);
+                }
+                Step::Nothing => {}
+                end => {
+                    rest.push(end);
+                    over = true;
+                    break;
+                }
+            }
+        }
+        if !over {
+            self.after_token = Some(rest);
+            return false;
+        }
+        if ended && broke.is_none() && rest.is_empty() && self.body.acc.completed() {
+            rest.push(Step::Done);
+        }
+        self.outcome = Some(Outcome::Token(rest, broke));
+        true
     }
 }
 
@@ -717,17 +828,6 @@ pub enum Read<'a> {
     Failed(JsValue),
 }
 
-/// Resume a live stream that broke on another candidate (`resumeOnError`); in any other state
-/// nothing. Never holds the borrow across an await.
-pub async fn advance(live: &SharedLive) {
-    let resuming = live
-        .try_borrow()
-        .is_ok_and(|l| matches!(l.phase, Phase::Resuming(_)) && !l.busy);
-    if resuming {
-        resume(live).await;
-    }
-}
-
 /// `chat()` after the first token: JS reads the rest of the body and feeds each piece here
 /// synchronously, one promise for the whole body (as before the first token). Returns once
 /// the stream finished, failed or waits to resume.
@@ -779,7 +879,7 @@ pub async fn read_rest(live: &SharedLive) {
     }
 }
 
-/// A read handed out by `ChatStreamHandle::poll` (or made by [`advance`]) settled: absorb what it brought. An abort wins over
+/// A read handed out by `ChatStreamHandle::poll` (or made by `router::advance`) settled: absorb what it brought. An abort wins over
 /// whatever the read returned, as in [`transport::wait`].
 pub fn after_read(live: &SharedLive, r: Read) {
     {
@@ -832,79 +932,6 @@ pub fn after_read(live: &SharedLive, r: Read) {
     flush(live);
 }
 
-/// Continue a broken stream on the next candidates, sending the text so far as an assistant
-/// prefix, until one produces a token; otherwise end with the original error.
-async fn resume(live: &SharedLive) {
-    let (inner, ctl, session, partial, from, req) = {
-        let Ok(mut l) = live.try_borrow_mut() else {
-            return;
-        };
-        l.busy = true;
-        l.settle_attempt(None);
-        let req = l.resume.as_ref().map(|r| r.req.clone()).unwrap_or_default();
-        (
-            l.inner.clone(),
-            l.ctl.clone(),
-            l.session.clone(),
-            l.text(),
-            l.served_model().to_string(),
-            req,
-        )
-    };
-    let mut with_prefix = req;
-    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
-        let mut m = Map::new();
-        m.put("role", "assistant".into());
-        m.put("content", partial.clone().into());
-        msgs.push(Value::Object(m));
-    }
-    loop {
-        let next = {
-            let Ok(mut l) = live.try_borrow_mut() else {
-                return;
-            };
-            let n = l.attempts.len();
-            // Resuming never spills to a paid model: the budget was planned for one answer.
-            match l.resume.as_mut() {
-                Some(r) if n < r.max_attempts => {
-                    r.rest.retain(|c| c.free);
-                    (!r.rest.is_empty()).then(|| r.rest.remove(0))
-                }
-                _ => None,
-            }
-        };
-        let Some(cand) = next else {
-            if let Ok(mut l) = live.try_borrow_mut() {
-                l.busy = false;
-                if let Phase::Resuming(e) = std::mem::replace(&mut l.phase, Phase::Streaming) {
-                    l.settle_failed(e);
-                }
-            }
-            flush(live);
-            return;
-        };
-        let keys = quota::keys_for(&inner, &cand.provider, &cand.model, cand.free);
-        let reservation = match quota::reserve(&inner, keys, 0).await {
-            Ok(r) => r,
-            Err(_) => continue,
-        };
-        let n = live.try_borrow().map(|l| l.attempts.len() + 1).unwrap_or(0);
-        emit_attempt(&inner, &cand, n);
-        let t0 = now_ms();
-        let body_json = request_body(
-            &with_prefix,
-            &cand.provider,
-            &cand.model,
-            session.as_deref(),
-            None,
-        );
-        let r = attempt(&inner, &ctl, &cand, &body_json).await;
-        if resumed(live, &inner, cand, r, reservation, t0, &partial, &from) {
-            return;
-        }
-    }
-}
-
 /// Close the quota held for an attempt: counted when it reached the provider, else given back.
 pub fn close_hold(inner: &Inner, r: Option<crate::core::quota::ReservationId>, reached: bool) {
     if let Some(r) = r {
@@ -915,104 +942,3 @@ pub fn close_hold(inner: &Inner, r: Option<crate::core::quota::ReservationId>, r
         }
     }
 }
-
-/// What one resume attempt brought (no await: kept out of the async state machine). True
-/// when resuming is over.
-#[allow(clippy::too_many_arguments)]
-fn resumed(
-    live: &SharedLive,
-    inner: &Inner,
-    cand: Cand,
-    r: Result<Opened, Fail>,
-    reservation: Option<crate::core::quota::ReservationId>,
-    t0: f64,
-    partial: &str,
-    from: &str,
-) -> bool {
-    let Ok(mut l) = live.try_borrow_mut() else {
-        return true;
-    };
-    let now = now_ms();
-    match r {
-        Ok(Opened {
-            reader,
-            body,
-            pending,
-            rest,
-            broke,
-            facts,
-        }) => {
-            l.facts = facts;
-            l.attempts
-                .push(attempt_info(&cand, "ok", Some(200), None, now - t0));
-            l.prefix = partial.to_string();
-            let mut reservation = reservation;
-            if let Some(r) = reservation.as_mut() {
-                r.answered_ms = Some(now);
-            }
-            l.reservation = reservation;
-            l.reader = reader;
-            // Texts still queued from the old body are read from it before it goes.
-            let Live {
-                pending: queued,
-                body: old,
-                ..
-            } = &mut *l;
-            for d in queued {
-                d.unshare(&old.acc.content);
-            }
-            l.body = body;
-            l.pending.extend(pending);
-            l.cand = cand;
-            l.attempt_started_ms = t0;
-            l.phase = Phase::Streaming;
-            l.busy = false;
-            let mut m = Map::new();
-            m.put("from", from.into());
-            m.put("to", l.served_model().into());
-            m.put(
-                "partialLength",
-                crate::core::text::char_count(partial).into(),
-            );
-            l.outbox.push(("resume", m));
-            l.absorb(rest);
-            if let Some(e) = broke {
-                l.fail(e);
-            }
-            drop(l);
-            flush(live);
-            true
-        }
-        Err(Fail::Aborted(k, reached)) => {
-            close_hold(inner, reservation, reached);
-            l.busy = false;
-            l.phase = Phase::Streaming;
-            l.abort(k);
-            drop(l);
-            flush(live);
-            true
-        }
-        Err(Fail::Classified(c)) => {
-            close_hold(inner, reservation, c.error.status.is_some());
-            quota::learn(inner, &cand.provider.id, &c.facts);
-            l.attempts.push(attempt_info(
-                &cand,
-                c.error.code.as_str(),
-                c.error.status,
-                Some(c.error.code),
-                now - t0,
-            ));
-            drop(l);
-            let mut events = Vec::new();
-            {
-                let mut health = inner.health().borrow_mut();
-                let (p, m) = (&cand.provider.id, &cand.model);
-                crate::core::call::learn(&mut health, p, m, &c, now, &mut events);
-            }
-            inner.emit_all(events);
-            false
-        }
-    }
-}
-
-pub use crate::core::call::attempt as attempt_info;

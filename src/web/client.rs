@@ -127,7 +127,7 @@ impl FreeRouterClient {
         let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
         future_to_promise(async move {
             let (req, copts, signal) = parsed?;
-            let live = start(inner, req, copts, signal).await?;
+            let live = start(inner, req, copts, signal, false).await?;
             Ok(glue::wrap_stream(ChatStreamHandle::new(live).into()))
         })
     }

@@ -24,6 +24,9 @@ pub fn attempts_json(attempts: &[Attempt]) -> Value {
                     m.put("errorCode", c.as_str().into());
                 }
                 m.put("ms", a.ms.round().into());
+                if let Some(r) = a.reason {
+                    m.put("reason", r.into());
+                }
                 Value::Object(m)
             })
             .collect(),

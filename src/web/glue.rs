@@ -41,6 +41,14 @@ extern "C" {
     pub fn start_timer(ms: f64, f: &Function) -> JsValue;
     #[wasm_bindgen(js_name = stopTimer)]
     pub fn stop_timer(t: &JsValue);
+    #[wasm_bindgen(js_name = attemptStart)]
+    pub fn attempt_start(signal: &web_sys::AbortSignal, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = attemptSignal)]
+    pub fn attempt_signal(a: &JsValue) -> web_sys::AbortSignal;
+    #[wasm_bindgen(js_name = attemptStop)]
+    pub fn attempt_stop(a: &JsValue);
+    #[wasm_bindgen(js_name = attemptLate)]
+    pub fn attempt_late(a: &JsValue) -> bool;
     #[wasm_bindgen(js_name = newController)]
     pub fn new_controller() -> web_sys::AbortController;
     #[wasm_bindgen(js_name = abortController)]

@@ -16,7 +16,7 @@ use crate::core::quota::{ReservationId, SpendId};
 use wasm_bindgen::prelude::*;
 
 use crate::core::json::Value;
-use crate::web::call::{self, attempt, close_hold, Fail, Live, Phase, SharedLive};
+use crate::web::call::{self, attempt, close_hold, flush, Call, Fail, Live, Phase, SharedLive};
 use crate::web::catalog;
 use crate::web::error::{to_js, to_js_with_cause};
 use crate::web::glue;
@@ -131,16 +131,25 @@ pub async fn open(
     req: Map,
     copts: CallOptions,
     ctl: Rc<CallCtl>,
+    whole: bool,
 ) -> Result<SharedLive, JsValue> {
-    let r = open_inner(&inner, &req, &copts, &ctl).await;
+    let r = open_inner(&inner, &req, &copts, &ctl, whole).await;
     if r.is_err() {
         ctl.release();
     }
     r
 }
 
-fn settings(inner: &Inner, copts: &CallOptions, needs: &Needs, started: f64) -> Settings {
+fn settings(inner: &Inner, req: &Map, copts: &CallOptions, needs: &Needs, whole: bool) -> Settings {
+    let started = now_ms();
+    let validate = whole && copts.validate_output;
     Settings {
+        attempt_timeout_ms: copts
+            .attempt_timeout_ms
+            .unwrap_or(inner.opts().attempt_timeout_ms),
+        whole,
+        response_format: req.get("response_format").filter(|_| validate).cloned(),
+        refused_params: inner.refused_params().borrow().clone(),
         started_ms: started,
         max_attempts: copts.max_attempts.unwrap_or(inner.opts().max_attempts) as usize,
         wait_deadline_ms: match copts.wait_for_quota {
@@ -160,26 +169,56 @@ async fn open_inner(
     req: &Map,
     copts: &CallOptions,
     ctl: &Rc<CallCtl>,
+    whole: bool,
 ) -> Result<SharedLive, JsValue> {
-    let started = now_ms();
     let needs = needs::analyse_object(req).map_err(|e| to_js(&e))?;
-    let spec =
-        Spec::read(req, copts, inner.providers(), &inner.opts().strategy).map_err(|e| to_js(&e))?;
-    let mut lp = CallLoop::new(settings(inner, copts, &needs, started));
-    let mut next = lp.start();
+    let sticky = copts.sticky.unwrap_or(inner.opts().sticky);
+    let spec = Spec::read(req, copts, inner.providers(), &inner.opts().strategy)
+        .map_err(|e| to_js(&e))?
+        .with_sticky(req, sticky);
+    let mut lp = CallLoop::new(settings(inner, req, copts, &needs, whole));
+    let next = lp.start();
+    let call = Call {
+        copts: copts.clone(),
+        spec,
+        needs,
+    };
+    match drive(inner, &call, req, ctl, &mut lp, next).await {
+        Ok(d) => Ok(go_live(inner, ctl, req, call, d, lp)),
+        Err(e) => Err(fail_js(ctl, &closest_for(inner, e).await)),
+    }
+}
+
+/// The attempt the loop delivered, with the quota it holds.
+struct Delivered {
+    opened: call::Opened,
+    cand: Cand,
+    held: Held,
+}
+
+/// Do what the loop says from `next` until it delivers or fails: plan, gate, fetch, sleep.
+/// `sent` is the request each attempt sends (a resumed call's carries the text so far).
+async fn drive(
+    inner: &Rc<Inner>,
+    call: &Call,
+    sent: &Map,
+    ctl: &Rc<CallCtl>,
+    lp: &mut CallLoop,
+    mut next: Next,
+) -> Result<Delivered, Error> {
     let mut held = Held::default();
     loop {
         inner.emit_all(lp.take_events());
         if !matches!(next, Next::Fail(_)) {
             if let Some(k) = ctl.aborted() {
-                return Err(fail_js(ctl, &lp.abort(k)));
+                return Err(lp.abort(k));
             }
         }
         next = match next {
             Next::Plan => {
-                // Boxed: its state machine stays out of open_inner's (smaller wasm).
+                // Boxed: its state machine stays out of drive's (smaller wasm).
                 let planned: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
-                    Box::pin(make_plan(inner, &spec, &needs));
+                    Box::pin(make_plan(inner, &call.spec, &call.needs));
                 match planned.await {
                     Ok(p) => lp.planned(p, now_ms(), &inner.health().borrow()),
                     Err(e) => lp.plan_failed(e, now_ms()),
@@ -193,63 +232,231 @@ async fn open_inner(
                 lp.gated(r, now_ms(), &inner.health().borrow())
             }
             Next::Send(s) => {
-                let body = call::request_body(
-                    req,
-                    &s.cand.provider,
-                    &s.cand.model,
-                    copts.session_id.as_deref(),
-                    s.max_tokens,
-                );
-                let sent: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
-                    Box::pin(attempt(inner, ctl, &s.cand, &body));
+                let body = send_body(sent, &call.copts, &s);
+                let opened: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+                    Box::pin(attempt(inner, ctl, &s.cand, &body, s.timeout_ms, s.whole));
                 let mut hold = std::mem::take(&mut held);
-                match sent.await {
+                match opened.await {
                     Ok(opened) => {
                         // The provider had counted it by its first token (issue 18): its window
                         // slot dates from then, not from when a long stream ends.
                         if let Some(r) = hold.reservation.as_mut() {
                             r.answered_ms = Some(now_ms());
                         }
-                        let n = lp.sent(Outcome::Token, now_ms(), &mut inner.health().borrow_mut());
+                        let n = judge(inner, lp, &opened);
                         if !matches!(n, Next::Deliver) {
+                            glue::cancel_reader(&opened.reader, &JsValue::UNDEFINED);
                             hold.close(inner, true);
                             next = n;
                             continue;
                         }
-                        return Ok(go_live(inner, ctl, req, copts, opened, s.cand, lp, hold));
+                        return Ok(Delivered {
+                            opened,
+                            cand: s.cand,
+                            held: hold,
+                        });
                     }
-                    Err(Fail::Aborted(kind, reached)) => {
-                        hold.close(inner, reached);
-                        let o = Outcome::Aborted { kind, reached };
-                        lp.sent(o, now_ms(), &mut inner.health().borrow_mut())
-                    }
-                    Err(Fail::Classified(c)) => {
-                        hold.close(inner, c.error.status.is_some());
-                        quota::learn(inner, &s.cand.provider.id, &c.facts);
-                        lp.sent(
-                            Outcome::Failed(c),
-                            now_ms(),
-                            &mut inner.health().borrow_mut(),
-                        )
+                    Err(f) => {
+                        let o = outcome(inner, &s.cand, f);
+                        hold.close(inner, o.reached());
+                        let n = lp.sent(o, now_ms(), &mut inner.health().borrow_mut());
+                        let learned = lp.take_learned_params();
+                        inner.refused_params().borrow_mut().extend(learned);
+                        n
                     }
                 }
             }
             Next::Wait(ms) => {
                 inner.add_waited(ms);
                 match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
-                    Wait::Aborted(k) => return Err(fail_js(ctl, &lp.abort(k))),
+                    Wait::Aborted(k) => return Err(lp.abort(k)),
                     _ => lp.waited(now_ms(), &inner.health().borrow()),
                 }
             }
-            Next::Fail(e) => return Err(fail_js(ctl, &closest_for(inner, e).await)),
+            Next::Fail(e) => return Err(e),
             // Only `sent(Token)` delivers, handled above.
             Next::Deliver => {
-                return Err(to_js(&Error::new(
+                return Err(Error::new(
                     ErrorCode::ProviderError,
                     "the call loop delivered without a stream",
-                )))
+                ))
             }
         };
+    }
+}
+
+/// The body for one attempt: the request without what the model refused, shaped for its provider.
+fn send_body(req: &Map, copts: &CallOptions, s: &crate::core::call::Send) -> String {
+    let mut trimmed;
+    let mut sent = req;
+    if !s.without.is_empty() {
+        trimmed = req.clone();
+        for k in &s.without {
+            trimmed.remove(k);
+        }
+        sent = &trimmed;
+    }
+    let session = copts.session_id.as_deref();
+    call::request_body(sent, &s.cand.provider, &s.cand.model, session, s.max_tokens)
+}
+
+/// Tell the loop an attempt produced its first token, or a whole answer for it to judge.
+fn judge(inner: &Inner, lp: &mut CallLoop, opened: &call::Opened) -> Next {
+    let mut health = inner.health().borrow_mut();
+    if opened.complete {
+        let content = &opened.body.acc.content;
+        lp.answered(
+            content,
+            opened.tool_calls,
+            opened.status,
+            now_ms(),
+            &mut health,
+        )
+    } else {
+        lp.sent(Outcome::Token, now_ms(), &mut health)
+    }
+}
+
+/// Continue a stream that broke after its first token (`resumeOnError`) where the loop says,
+/// sending the text so far as an assistant prefix. Never holds the borrow across an await.
+async fn resume(live: &SharedLive) {
+    let taken = {
+        let Ok(mut l) = live.try_borrow_mut() else {
+            return;
+        };
+        let Phase::Resuming(broke) = &l.phase else {
+            return;
+        };
+        let broke = broke.clone();
+        l.busy = true;
+        l.settle_attempt(None);
+        let attempts = std::mem::take(&mut l.attempts);
+        match l.resume.take() {
+            Some(r) => Some((r, l.inner.clone(), l.ctl.clone(), l.text(), attempts, broke)),
+            None => {
+                l.attempts = attempts;
+                l.busy = false;
+                l.settle_failed(broke);
+                None
+            }
+        }
+    };
+    let Some((mut r, inner, ctl, partial, attempts, broke)) = taken else {
+        flush(live);
+        return;
+    };
+    let mut with_prefix = std::mem::take(&mut r.req);
+    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
+        let mut m = Map::new();
+        m.put("role", "assistant".into());
+        m.put("content", partial.clone().into());
+        msgs.push(Value::Object(m));
+    }
+    let next =
+        r.lp.resume(attempts, broke, now_ms(), &inner.health().borrow());
+    let driven: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+        Box::pin(drive(&inner, &r.call, &with_prefix, &ctl, &mut r.lp, next));
+    let out = driven.await;
+    if let Some(Value::Array(msgs)) = with_prefix.get_mut("messages") {
+        msgs.pop();
+    }
+    r.req = with_prefix;
+    resumed(live, r, out, partial);
+}
+
+/// What resuming brought (no await: kept out of the async state machine).
+fn resumed(live: &SharedLive, mut r: call::Resume, out: Result<Delivered, Error>, partial: String) {
+    let Ok(mut l) = live.try_borrow_mut() else {
+        return;
+    };
+    l.attempts = r.lp.take_attempts();
+    l.busy = false;
+    match out {
+        Ok(Delivered { opened, cand, held }) => {
+            let from = l.served_model().to_string();
+            let call::Opened {
+                reader,
+                body,
+                pending,
+                rest,
+                broke,
+                facts,
+                ..
+            } = opened;
+            l.facts = facts;
+            l.reservation = held.reservation;
+            l.spend = held.spend;
+            l.reader = reader;
+            // Texts still queued from the old body are read from it before it goes.
+            let Live {
+                pending: queued,
+                body: old,
+                ..
+            } = &mut *l;
+            for d in queued {
+                d.unshare(&old.acc.content);
+            }
+            l.body = body;
+            l.pending.extend(pending);
+            l.cand = cand;
+            l.attempt_started_ms = r.lp.delivered_at();
+            l.phase = Phase::Streaming;
+            let mut m = Map::new();
+            m.put("from", from.into());
+            m.put("to", l.served_model().into());
+            m.put(
+                "partialLength",
+                crate::core::text::char_count(&partial).into(),
+            );
+            l.prefix = partial;
+            l.outbox.push(("resume", m));
+            l.resume = Some(r);
+            l.absorb(rest);
+            if let Some(e) = broke {
+                l.fail(e);
+            }
+        }
+        Err(mut e) => {
+            // The original break, or the caller's abort while resuming.
+            if e.partial.is_none() {
+                e.partial = Some(l.text());
+                e.provider = Some(l.provider_id().to_string());
+                e.model = Some(l.served_model().to_string());
+            }
+            l.settle_failed(e);
+        }
+    }
+    drop(l);
+    flush(live);
+}
+
+/// Resume a live stream that broke (`resumeOnError`); in any other state nothing.
+pub async fn advance(live: &SharedLive) {
+    let resuming = live
+        .try_borrow()
+        .is_ok_and(|l| matches!(l.phase, Phase::Resuming(_)) && !l.busy);
+    if resuming {
+        resume(live).await;
+    }
+}
+
+/// What the loop is told about an attempt that failed (its headers' facts learned first).
+fn outcome(inner: &Inner, cand: &Cand, f: Fail) -> Outcome {
+    match f {
+        Fail::Aborted(kind, reached) => Outcome::Aborted { kind, reached },
+        Fail::TimedOut(reached) => Outcome::TimedOut { reached },
+        Fail::Empty(status, network_error) => Outcome::Rejected {
+            why: crate::core::output::Rejected::Empty { network_error },
+            status,
+        },
+        Fail::Classified(c) => {
+            quota::learn(inner, &cand.provider.id, &c.facts);
+            Outcome::Failed(c)
+        }
+        Fail::Refused(failed, param) => {
+            quota::learn(inner, &cand.provider.id, &failed.facts);
+            Outcome::Refused { failed, param }
+        }
     }
 }
 
@@ -260,12 +467,13 @@ fn go_live(
     inner: &Rc<Inner>,
     ctl: &Rc<CallCtl>,
     req: &Map,
-    copts: &CallOptions,
-    opened: call::Opened,
-    cand: Cand,
+    call: Call,
+    delivered: Delivered,
     mut lp: CallLoop,
-    held: Held,
 ) -> SharedLive {
+    let Delivered { opened, cand, held } = delivered;
+    let pin = call.spec.session_id.clone();
+    let copts = &call.copts;
     let call::Opened {
         reader,
         body,
@@ -273,8 +481,16 @@ fn go_live(
         rest,
         broke,
         facts,
+        first_token_ms,
+        ..
     } = opened;
     let now = now_ms();
+    // chat() reads its answer whole first: time to first token is still to that token.
+    let first = if first_token_ms > 0.0 {
+        first_token_ms
+    } else {
+        now
+    };
     let (started, t0) = (lp.started_ms(), lp.delivered_at());
     let repin_from = lp.repin_from().cloned();
     let mut live = Live {
@@ -289,16 +505,12 @@ fn go_live(
         skipped: lp.skipped(),
         started_ms: started,
         attempt_started_ms: t0,
-        ttft_ms: now - started,
+        ttft_ms: first - started,
         finished_ms: None,
         busy: false,
         outbox: Vec::new(),
         session: copts.session_id.clone(),
-        resume: copts.resume_on_error.then(|| call::Resume {
-            req: req.clone(),
-            rest: lp.remaining().to_vec(),
-            max_attempts: lp.max_attempts(),
-        }),
+        resume: None,
         prefix: String::new(),
         reservation: held.reservation,
         spend: held.spend,
@@ -306,17 +518,14 @@ fn go_live(
     };
     let ttft = live.ttft_ms;
     let served = live.served_model().to_string();
-    if let Some(sid) = &copts.session_id {
-        inner
-            .sessions()
-            .borrow_mut()
-            .pin(sid, &cand.provider.id, &served);
+    if let Some(sid) = pin.as_deref() {
+        inner.pin_session(sid, &cand.provider.id, &served);
         let changed = repin_from
             .as_ref()
             .filter(|f| f.0 != cand.provider.id || f.1 != served);
         if let Some(from) = changed {
             inner.events().emit("repin", now, |m| {
-                m.put("sessionId", sid.clone().into());
+                m.put("sessionId", sid.into());
                 m.put("from", from.1.clone().into());
                 m.put("to", served.clone().into());
             });
@@ -327,6 +536,13 @@ fn go_live(
         m.put("model", served.into());
         m.put("ttftMs", ttft.round().into());
     });
+    if call.copts.resume_on_error {
+        live.resume = Some(call::Resume {
+            req: req.clone(),
+            lp,
+            call,
+        });
+    }
     live.absorb(rest);
     if let Some(e) = broke {
         live.fail(e);
@@ -343,19 +559,21 @@ pub async fn chat_once(
     copts: CallOptions,
     signal: JsValue,
 ) -> Result<Value, JsValue> {
-    let live = start(inner, req, copts, signal).await?;
+    let live = start(inner, req, copts, signal, true).await?;
     drain(&live).await
 }
 
-/// A call's abort state (signal, timeout), then routing up to the first token.
+/// A call's abort state (signal, timeout), then routing up to the first token (`whole`, for
+/// chat(): up to a whole answer the loop accepted).
 pub async fn start(
     inner: Rc<Inner>,
     req: Map,
     copts: CallOptions,
     signal: JsValue,
+    whole: bool,
 ) -> Result<SharedLive, JsValue> {
     let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts().timeout_ms));
-    open(inner, req, copts, ctl).await
+    open(inner, req, copts, ctl, whole).await
 }
 
 /// Drive a live stream to its end without handing deltas to JS.
@@ -373,6 +591,6 @@ async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
             }
         }
         call::read_rest(live).await;
-        call::advance(live).await;
+        advance(live).await;
     }
 }

@@ -8,10 +8,9 @@ use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::Error;
-use crate::web::call::{
-    advance, after_read, coalesce, delta_to_js, flush, Phase, Read, SharedLive,
-};
+use crate::web::call::{after_read, coalesce, delta_to_js, flush, Phase, Read, SharedLive};
 use crate::web::error::to_js;
+use crate::web::router::advance;
 use crate::web::transport::AbortKind;
 
 #[wasm_bindgen(skip_typescript)]

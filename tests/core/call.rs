@@ -61,6 +61,10 @@ fn settings(max_attempts: usize, wait_ms: f64) -> Settings {
         prompt_tokens: 10,
         min_context: 266,
         max_tokens: None,
+        attempt_timeout_ms: 30_000,
+        whole: false,
+        response_format: None,
+        refused_params: Vec::new(),
     }
 }
 
@@ -146,6 +150,298 @@ fn first_send(lp: &mut CallLoop, health: &Health, order: Vec<Cand>, fallback: bo
     let g = lp.planned(planned(order, fallback), T0, health);
     gate_of(&g);
     lp.gated(GateResult::Open, T0, health)
+}
+
+fn outcomes(attempts: &[free_router::core::error::Attempt]) -> Vec<&str> {
+    attempts.iter().map(|a| a.outcome.as_str()).collect()
+}
+
+// Issue 16 item 2: attemptTimeoutMs.
+
+#[test]
+fn an_attempt_with_no_delta_in_time_is_recorded_as_timeout_and_the_next_is_tried() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("openrouter", "a/one:free"), cand("groq", "b-two"));
+    let n = first_send(&mut lp, &health, vec![a, b], true);
+    // The driver arms the attempt's own timer with this (default 30 s).
+    assert_eq!(send_of(&n).timeout_ms, 30_000);
+    let n = lp.sent(
+        Outcome::TimedOut { reached: false },
+        T0 + 30_000.0,
+        &mut health,
+    );
+    assert_eq!(gate_of(&n).cand.model, "b-two");
+    let n = lp.gated(GateResult::Open, T0 + 30_001.0, &health);
+    assert_eq!(send_of(&n).cand.model, "b-two");
+    let f = events_of(&mut lp, "fallback");
+    assert_eq!(field(&f[0], "reason"), "timeout");
+    assert!(matches!(
+        lp.sent(Outcome::Token, T0 + 30_100.0, &mut health),
+        Next::Deliver
+    ));
+    assert_eq!(outcomes(lp.attempts()), ["timeout", "ok"]);
+    // The model that hung rests a while: later calls try others first.
+    assert!(health
+        .cooldown_reason("openrouter", "a/one:free", T0 + 31_000.0)
+        .is_some());
+}
+
+#[test]
+fn when_every_attempt_times_out_the_error_says_attempt_timeout() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    first_send(&mut lp, &health, vec![cand("lab", "m1")], true);
+    let e = error_of(lp.sent(
+        Outcome::TimedOut { reached: true },
+        T0 + 30_000.0,
+        &mut health,
+    ));
+    assert_eq!(e.code, ErrorCode::Timeout);
+    assert!(e.message.contains("attemptTimeoutMs"), "{}", e.message);
+    assert_eq!(outcomes(&e.attempts), ["timeout"]);
+}
+
+#[test]
+fn timer_durations_are_clamped_never_instant() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        attempt_timeout_ms: 9_000_000_000_000_000,
+        ..settings(4, 1e15)
+    });
+    let n = first_send(&mut lp, &health, vec![cand("lab", "m1")], false);
+    assert_eq!(send_of(&n).timeout_ms, 2_147_483_647);
+    // A retry-after beyond a timer's range waits the longest a timer can, not 0 ms.
+    let mut e = Error::new(ErrorCode::RateLimited, "slow down");
+    e.retry_after_ms = Some(5_000_000_000_000);
+    let out = Outcome::Failed(Box::new(free_router::core::classify::Classified::new(
+        e,
+        Action::TryNext,
+        Vec::new(),
+    )));
+    match lp.sent(out, T0 + 1.0, &mut health) {
+        Next::Wait(ms) => assert_eq!(ms, 2_147_483_647.0),
+        other => panic!("expected Wait, got {other:?}"),
+    }
+}
+
+// Issue 16 item 3: bad answers are failed attempts.
+
+fn json_schema_format() -> Value {
+    json::from_str(
+        r#"{"type":"json_schema","json_schema":{"name":"p","schema":{"type":"object","required":["name"]}}}"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_empty_whole_answer_is_outcome_empty_and_the_next_is_tried() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        whole: true,
+        ..settings(4, 0.0)
+    });
+    let (a, b) = (cand("openrouter", "a/one:free"), cand("groq", "b-two"));
+    let n = first_send(&mut lp, &health, vec![a, b], true);
+    assert!(send_of(&n).whole);
+    // Reasoning alone (no content, no tool calls) is no answer.
+    let n = lp.answered("  ", false, 200, T0 + 5.0, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "b-two");
+    lp.gated(GateResult::Open, T0 + 6.0, &health);
+    assert!(matches!(
+        lp.answered("", true, 200, T0 + 9.0, &mut health),
+        Next::Deliver
+    ));
+    assert_eq!(outcomes(lp.attempts()), ["empty", "ok"]);
+    assert_eq!(lp.attempts()[0].status, Some(200));
+}
+
+#[test]
+fn a_stream_that_ends_without_a_delta_is_outcome_empty() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(1, 0.0));
+    first_send(
+        &mut lp,
+        &health,
+        vec![cand("openrouter", "a/one:free")],
+        true,
+    );
+    let why = free_router::core::output::Rejected::Empty {
+        network_error: true,
+    };
+    let e = error_of(lp.sent(
+        Outcome::Rejected { why, status: 200 },
+        T0 + 5.0,
+        &mut health,
+    ));
+    assert_eq!(outcomes(&e.attempts), ["empty"]);
+    assert!(e.message.contains("network error"), "{}", e.message);
+}
+
+#[test]
+fn json_that_misses_the_schema_is_invalid_output_bounded_by_max_attempts() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        whole: true,
+        response_format: Some(json_schema_format()),
+        ..settings(2, 0.0)
+    });
+    let cands = vec![cand("lab", "m1"), cand("lab", "m2"), cand("lab", "m3")];
+    first_send(&mut lp, &health, cands, true);
+    let n = lp.answered("Sure! Here it is", false, 200, T0 + 1.0, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "m2");
+    lp.gated(GateResult::Open, T0 + 2.0, &health);
+    let e = error_of(lp.answered(r#"{"age":3}"#, false, 200, T0 + 3.0, &mut health));
+    assert_eq!(outcomes(&e.attempts), ["invalid_output", "invalid_output"]);
+    assert!(e.message.contains("\"name\""), "{}", e.message);
+}
+
+#[test]
+fn json_that_holds_the_schema_is_delivered_and_validation_can_be_off() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        whole: true,
+        response_format: Some(json_schema_format()),
+        ..settings(2, 0.0)
+    });
+    first_send(&mut lp, &health, vec![cand("lab", "m1")], true);
+    let n = lp.answered(r#"{"name":"Ada"}"#, false, 200, T0 + 1.0, &mut health);
+    assert!(matches!(n, Next::Deliver));
+    // validateOutput: false leaves response_format out of the settings.
+    let mut lp = CallLoop::new(Settings {
+        whole: true,
+        ..settings(2, 0.0)
+    });
+    first_send(&mut lp, &health, vec![cand("lab", "m1")], true);
+    let n = lp.answered("not json", false, 200, T0 + 1.0, &mut health);
+    assert!(matches!(n, Next::Deliver));
+}
+
+// Issue 16 item 4: a refused optional parameter.
+
+const MISTRAL_422: &str = r#"{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","reasoning_effort"],"msg":"Extra inputs are not permitted","input":"low"}]},"type":"invalid_request_message_error","param":null,"code":null}"#;
+
+#[test]
+fn a_refused_parameter_is_named_only_when_the_request_carried_it() {
+    let sent = r#"{"model":"mistral-small-latest","messages":[],"reasoning_effort":"low"}"#;
+    assert_eq!(
+        refused_param(422, MISTRAL_422, sent).as_deref(),
+        Some("reasoning_effort")
+    );
+    let without = r#"{"model":"m","messages":[]}"#;
+    assert_eq!(refused_param(422, MISTRAL_422, without), None);
+    assert_eq!(refused_param(500, MISTRAL_422, sent), None);
+    // A 400 about the request itself names no optional parameter: it still fails at once.
+    let bad = r#"{"error":{"message":"messages: at least one message is required"}}"#;
+    assert_eq!(refused_param(400, bad, sent), None);
+}
+
+#[test]
+fn a_refused_parameter_is_retried_once_on_the_same_model_without_it() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (a, b) = (cand("lab", "m1"), cand("groq", "b-two"));
+    let n = first_send(&mut lp, &health, vec![a.clone(), b], false);
+    assert!(send_of(&n).without.is_empty());
+    let refusal = |lp: &mut CallLoop, health: &mut Health| {
+        let Outcome::Failed(failed) = failure(&a, 422, &[], MISTRAL_422, T0) else {
+            unreachable!()
+        };
+        let param = "reasoning_effort".to_string();
+        lp.sent(Outcome::Refused { failed, param }, T0 + 1.0, health)
+    };
+    let n = refusal(&mut lp, &mut health);
+    assert_eq!(gate_of(&n).cand.model, "m1");
+    let n = lp.gated(GateResult::Open, T0 + 2.0, &health);
+    assert_eq!(send_of(&n).cand.model, "m1");
+    assert_eq!(send_of(&n).without, ["reasoning_effort"]);
+    let learned = lp.take_learned_params();
+    assert_eq!(
+        learned,
+        [("lab".into(), "m1".into(), "reasoning_effort".into())]
+    );
+    // Once only: a second refusal is a failure like any other.
+    let e = error_of(refusal(&mut lp, &mut health));
+    assert_eq!(e.attempts.len(), 2);
+    // A later call leaves the parameter out up front.
+    let mut later = CallLoop::new(Settings {
+        refused_params: learned,
+        ..settings(4, 0.0)
+    });
+    let n = first_send(&mut later, &health, vec![a.clone()], false);
+    assert_eq!(send_of(&n).without, ["reasoning_effort"]);
+    let mut other = CallLoop::new(Settings {
+        refused_params: later.take_learned_params(),
+        ..settings(4, 0.0)
+    });
+    assert!(send_of(&first_send(&mut other, &health, vec![a], false))
+        .without
+        .is_empty());
+}
+
+// Issue 16 item 6: the final error lists what was skipped.
+
+fn skipped_candidate(model: &str) -> free_router::core::route::Candidate {
+    free_router::core::route::Candidate {
+        provider: "groq".into(),
+        provider_rank: 1,
+        model: model.into(),
+        free: true,
+        is_openrouter_free_pool: false,
+        context_length: None,
+        caps: Vec::new(),
+        catalog_rank: 0,
+        price: 0.0,
+    }
+}
+
+#[test]
+fn when_nothing_answers_the_error_lists_the_skipped_candidates() {
+    use free_router::core::route::Skip;
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    lp.start();
+    let mut p = planned(vec![cand("lab", "m1")], true);
+    p.skipped = vec![
+        (
+            skipped_candidate("g-cool"),
+            Skip::CoolingDown {
+                until_ms: T0 + 9_000.0,
+            },
+        ),
+        (skipped_candidate("g-gone"), Skip::Evicted),
+    ];
+    lp.planned(p, T0, &health);
+    lp.gated(GateResult::Open, T0, &health);
+    let e = error_of(lp.sent(server_error(&cand("lab", "m1"), T0), T0 + 1.0, &mut health));
+    assert_eq!(
+        outcomes(&e.attempts),
+        ["provider_error", "skipped", "skipped"]
+    );
+    assert_eq!(e.attempts[1].reason, Some("cooling_down"));
+    assert_eq!(e.attempts[2].reason, Some("evicted"));
+    assert!(
+        e.message
+            .ends_with("Skipped: g-cool (cooling down), g-gone (evicted)."),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_request_error_does_not_list_the_skipped() {
+    use free_router::core::route::Skip;
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    lp.start();
+    let a = cand("openrouter", "a/one:free");
+    let mut p = planned(vec![a.clone()], true);
+    p.skipped = vec![(skipped_candidate("g-gone"), Skip::Evicted)];
+    lp.planned(p, T0, &health);
+    lp.gated(GateResult::Open, T0, &health);
+    let body = r#"{"error":{"code":403,"message":"Your input was flagged","metadata":{"reasons":["violence"],"flagged_input":"x"}}}"#;
+    let e = error_of(lp.sent(failure(&a, 403, &[], body, T0), T0, &mut health));
+    assert_eq!(e.attempts.len(), 1);
 }
 
 #[test]
@@ -745,6 +1041,12 @@ enum Step {
     GateSpend,
     PlanOk,
     PlanFail(Option<u32>),
+    /// No delta within attemptTimeoutMs.
+    Slow(bool),
+    /// A 200 with no answer.
+    Empty,
+    /// A 422 refusing an optional parameter.
+    Refuse,
 }
 
 fn steps() -> impl Strategy<Value = Step> {
@@ -763,6 +1065,9 @@ fn steps() -> impl Strategy<Value = Step> {
         Just(Step::GateSpend),
         Just(Step::PlanOk),
         prop::option::of(0u32..200_000).prop_map(Step::PlanFail),
+        any::<bool>().prop_map(Step::Slow),
+        Just(Step::Empty),
+        Just(Step::Refuse),
     ]
 }
 
@@ -795,6 +1100,7 @@ proptest! {
         let mut now = T0;
         let mut next = lp.start();
         let mut sends = 0usize;
+        let mut refusals = 0usize;
         let mut i = 0usize;
         let bound = 10_000;
         let end = loop {
@@ -833,6 +1139,18 @@ proptest! {
                             reached: *t,
                         },
                         Step::Status(st, b) => failure(&s.cand, *st, &[], BODIES[*b as usize], now),
+                        Step::Slow(reached) => Outcome::TimedOut { reached: *reached },
+                        Step::Empty => Outcome::Rejected {
+                            why: free_router::core::output::Rejected::Empty { network_error: false },
+                            status: 200,
+                        },
+                        Step::Refuse => match failure(&s.cand, 422, &[], MISTRAL_422, now) {
+                            Outcome::Failed(failed) => {
+                                refusals += 1;
+                                Outcome::Refused { failed, param: "top_k".into() }
+                            }
+                            other => other,
+                        },
                         _ => server_error(&s.cand, now),
                     };
                     lp.sent(out, now, &mut health)
@@ -858,7 +1176,8 @@ proptest! {
                 prop_assert!(!e.message.is_empty());
                 prop_assert!(attempts.iter().all(|a| a.outcome != "ok"));
                 if wait == 0.0 {
-                    prop_assert!(sends <= max);
+                    // A refused parameter is retried once per model, beyond maxAttempts.
+                    prop_assert!(sends <= max + refusals.min(n_cands));
                 }
             }
             _ => unreachable!(),
@@ -897,4 +1216,179 @@ fn an_unlisted_pinned_id_the_server_refuses_names_the_closest_listed_ids() {
     listed.model = Some("lab-text".into());
     let before = listed.message.clone();
     assert_eq!(plan::with_closest(listed, &cat).message, before);
+}
+
+// Issue 16 item 7: sticky "auto".
+
+fn sticky_plan(req: &Map, sticky: bool, sessions: &Sessions, health: &Health) -> Planned {
+    let cat = catalog_with("lab", &["lab-a", "lab-b"]);
+    let copts = CallOptions::from_json(&Value::Null, 60_000).unwrap();
+    let ps = providers();
+    let spec = Spec::read(req, &copts, &ps, "ordered")
+        .unwrap()
+        .with_sticky(req, sticky);
+    let cx = Context {
+        providers: &ps,
+        catalog: &cat,
+        catalog_failures: &[],
+        health,
+        sessions,
+        budget_usd: 0.0,
+        seed: None,
+        random: 7,
+        now: T0,
+    };
+    plan::plan(&spec, &needs::analyse_object(req).unwrap(), &cx).unwrap()
+}
+
+#[test]
+fn sticky_auto_keeps_a_conversation_on_the_model_that_first_answered_it() {
+    use free_router::core::sticky;
+    let first = request(
+        r#"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Name a river."}]}"#,
+    );
+    let later = request(
+        r#"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Name a river."},{"role":"assistant","content":"Nile"},{"role":"user","content":"Another?"}]}"#,
+    );
+    let mut health = Health::new();
+    let mut sessions = Sessions::new();
+    // lab-b answered the first turn: the driver pins the conversation's key to it.
+    let key = sticky::session_for(&first, None, true).unwrap();
+    sessions.pin(&key, "lab", "lab-b");
+    assert_eq!(
+        sticky_plan(&later, true, &sessions, &health).order[0].model,
+        "lab-b"
+    );
+    // Without sticky the strategy decides ("ordered": lab-a first).
+    assert_eq!(
+        sticky_plan(&later, false, &sessions, &health).order[0].model,
+        "lab-a"
+    );
+    // An explicit session id wins over the hash.
+    assert_eq!(
+        sticky::session_for(&later, Some("s1"), true).as_deref(),
+        Some("s1")
+    );
+    // Re-picked only when the kept model becomes unavailable.
+    let gone = free_router::core::classify::Classified::new(
+        Error::new(ErrorCode::NotFound, "gone"),
+        Action::Evict,
+        Vec::new(),
+    );
+    health.apply_classified("lab", "lab-b", &gone, T0 - 1.0);
+    assert_eq!(
+        sticky_plan(&later, true, &sessions, &health).order[0].model,
+        "lab-a"
+    );
+}
+
+#[test]
+fn sticky_pins_are_stored_as_hashes_only() {
+    use free_router::core::sticky;
+    let req = request(r#"{"messages":[{"role":"user","content":"My secret question"}]}"#);
+    let key = sticky::session_for(&req, None, true).unwrap();
+    let mut sessions = Sessions::new();
+    sessions.pin(&key, "lab", "lab-b");
+    sessions.pin("user-chosen session name", "groq", "g");
+    let stored = sticky::to_json(&sessions);
+    assert!(
+        !stored.contains("secret") && !stored.contains("user-chosen"),
+        "{stored}"
+    );
+    let mut back = Sessions::new();
+    sticky::restore(&mut back, &stored);
+    assert_eq!(back.get(&key), Some(("lab".into(), "lab-b".into())));
+    assert_eq!(back.len(), 1);
+    sticky::restore(&mut back, "garbage");
+    sticky::restore(&mut back, r#"[["auto:short","lab","x"],[1,2,3]]"#);
+    assert_eq!(back.len(), 1);
+}
+
+// Issue 15: resumeOnError decided by the loop.
+
+/// A call delivered on its first candidate, whose stream then broke after its first token.
+fn delivered_then_broke(
+    lp: &mut CallLoop,
+    health: &mut Health,
+    order: Vec<Cand>,
+) -> (Vec<free_router::core::error::Attempt>, Error) {
+    first_send(lp, health, order, true);
+    assert!(matches!(
+        lp.sent(Outcome::Token, T0 + 10.0, health),
+        Next::Deliver
+    ));
+    let mut attempts = lp.take_attempts();
+    live_attempt_ended(&mut attempts, ErrorCode::StreamInterrupted);
+    let broke = Error::new(
+        ErrorCode::StreamInterrupted,
+        "the stream broke after it had started",
+    );
+    (attempts, broke)
+}
+
+#[test]
+fn resume_continues_on_the_next_free_candidate_never_a_paid_one() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(Settings {
+        whole: true,
+        budget_usd: 5.0,
+        ..settings(4, 0.0)
+    });
+    let paid = Cand {
+        free: false,
+        ..cand("groq", "paid-model")
+    };
+    let order = vec![cand("lab", "m1"), paid, cand("openrouter", "a/one:free")];
+    let (attempts, broke) = delivered_then_broke(&mut lp, &mut health, order);
+    let n = lp.resume(attempts, broke, T0 + 20.0, &health);
+    assert_eq!(gate_of(&n).cand.model, "a/one:free");
+    assert!(lp.is_resuming());
+    let n = lp.gated(GateResult::Open, T0 + 21.0, &health);
+    // The continuation streams from its first token, whatever chat() asked of the first.
+    assert!(!send_of(&n).whole);
+    assert_eq!(send_of(&n).n, 2);
+    assert!(matches!(
+        lp.sent(Outcome::Token, T0 + 30.0, &mut health),
+        Next::Deliver
+    ));
+    assert!(!lp.is_resuming());
+    assert_eq!(outcomes(lp.attempts()), ["stream_interrupted", "ok"]);
+}
+
+#[test]
+fn a_resume_nobody_takes_ends_with_the_original_break() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(4, 3_600_000.0));
+    let (a, b) = (cand("lab", "m1"), cand("groq", "b-two"));
+    let (attempts, broke) = delivered_then_broke(&mut lp, &mut health, vec![a, b.clone()]);
+    let n = lp.resume(attempts, broke, T0 + 20.0, &health);
+    gate_of(&n);
+    lp.gated(GateResult::Open, T0 + 21.0, &health);
+    // b fails with a 429: a resume does not wait for it (the reader is waiting), and ends
+    // with the break it was resuming, the failed continuation in its attempts.
+    let e = error_of(lp.sent(rate_limit(&b, T0 + 22.0), T0 + 22.0, &mut health));
+    assert_eq!(e.code, ErrorCode::StreamInterrupted);
+    assert_eq!(
+        outcomes(&e.attempts),
+        ["stream_interrupted", "rate_limited"]
+    );
+    // With no candidate left at all, the same at once.
+    let mut lp = CallLoop::new(settings(4, 0.0));
+    let (attempts, broke) = delivered_then_broke(&mut lp, &mut health, vec![cand("lab", "m1")]);
+    let e = error_of(lp.resume(attempts, broke, T0 + 20.0, &health));
+    assert_eq!(e.code, ErrorCode::StreamInterrupted);
+    assert_eq!(e.attempts.len(), 1);
+}
+
+#[test]
+fn a_resume_stays_within_max_attempts() {
+    let mut health = Health::new();
+    let mut lp = CallLoop::new(settings(1, 0.0));
+    let (attempts, broke) = delivered_then_broke(
+        &mut lp,
+        &mut health,
+        vec![cand("lab", "m1"), cand("groq", "b-two")],
+    );
+    let e = error_of(lp.resume(attempts, broke, T0 + 20.0, &health));
+    assert_eq!(e.code, ErrorCode::StreamInterrupted);
 }

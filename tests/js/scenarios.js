@@ -1020,7 +1020,8 @@ export const routing = {
       ["v/vision:free", ["tools"], 131072, ["text", "image"]],
       ["s/schema:free", ["structured_outputs", "response_format"], 32768],
     ]);
-    const f = fakeFetch((u, init) => ok("ok", bodyOf({ init }).model), cat);
+    // JSON for a response_format request: other content is invalid_output (issue 16 item 3).
+    const f = fakeFetch((u, init) => ok(bodyOf({ init }).response_format ? "{}" : "ok", bodyOf({ init }).model), cat);
     const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "random" });
     for (let i = 0; i < 4; i++) {
       const r = await c.chat({ messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }] });
@@ -1131,6 +1132,18 @@ export const routing = {
     // With nothing left to try, the original error stands.
     const s3 = await c.chatStream({ models: ["a/alpha:free"], messages: [{ role: "user", content: "x" }] }, { resumeOnError: true });
     await expectReject(s3.text(), "stream_interrupted", "resume with no candidate left");
+    // The loop decides resumes as it decides fallbacks: chat() too, an empty continuation is
+    // "empty" and the next one is tried.
+    const f4 = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m === "a/alpha:free") return streamResponse(broken, { piece: 40 });
+      if (m === "b/beta:free") return streamResponse(FINISH + DONE);
+      return ok("world", m);
+    }, cat);
+    const c4 = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f4, strategy: "ordered", storage: "memory" });
+    const r4 = await c4.chat({ messages: [{ role: "user", content: "Say hello world" }] }, { resumeOnError: true });
+    eq(r4.choices[0].message.content, "Hello world", "chat() resumed");
+    eq(r4.route.attempts.map((a) => `${a.model}:${a.outcome}`).join(","), "a/alpha:free:stream_interrupted,b/beta:free:empty,c/gamma:free:ok", "chat() resume attempts");
   },
 
   async quotaLedger(make) {
@@ -1842,6 +1855,147 @@ export const routing = {
     eq(outcomes.length, 5, `five attempts: ${outcomes.join(",")}`);
     assert(outcomes[1].startsWith("b/two:free:network"), `a failed read is a network failure: ${outcomes[1]}`);
     eq(outcomes[4], "e/five:free:ok", "the last attempt succeeded");
+  },
+
+  // Issue 16 item 2: an attempt with no delta within attemptTimeoutMs is aborted (its fetch
+  // really cancelled) and the next candidate answers; timers never fire early.
+  async attemptTimeout(make) {
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
+    const seen = [];
+    const hang = (init) =>
+      new Promise((_, reject) => {
+        seen.push(init.signal);
+        init.signal.addEventListener("abort", () => reject(init.signal.reason), { once: true });
+      });
+    const f = fakeFetch((u, init) => (bodyOf({ init }).model === "a/alpha:free" ? hang(init) : ok("from beta", "b/beta:free")), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", storage: "memory", attemptTimeoutMs: 150 });
+    const t0 = Date.now();
+    const r = await c.chat({ messages: [{ role: "user", content: "x" }] });
+    eq(r.choices[0].message.content, "from beta", "the next candidate answered");
+    eq(r.route.attempts[0].outcome, "timeout", "the hung attempt is recorded as a timeout");
+    eq(seen.length, 1, "one hung fetch");
+    assert(seen[0].aborted, "the hung fetch saw its signal aborted");
+    assert(Date.now() - t0 < 5000, "no 30 s default wait");
+    // A stream whose headers came but no delta: the same, per call.
+    const slow = () => streamResponse(": keep-alive\n\n" + contentChunk("late") + FINISH + DONE, { piece: 16, delayMs: 400 });
+    const f2 = fakeFetch((u, init) => (bodyOf({ init }).model === "a/alpha:free" ? slow() : ok("from beta", "b/beta:free")), cat);
+    const c2 = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f2, strategy: "ordered", storage: "memory" });
+    const s = await c2.chatStream({ messages: [{ role: "user", content: "x" }] }, { attemptTimeoutMs: 200 });
+    eq(await s.text(), "from beta", "the stream moved on");
+    eq((await s.final()).route.attempts[0].outcome, "timeout", "stream attempt timed out");
+    // Durations beyond a timer's range are clamped, never an instant timeout.
+    const f3 = fakeFetch(() => ok("fine", "a/alpha:free"), cat);
+    const c3 = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f3, strategy: "ordered", storage: "memory", attemptTimeoutMs: 9e15, timeoutMs: 9e15 });
+    const r3 = await c3.chat({ messages: [{ role: "user", content: "x" }] }, { attemptTimeoutMs: 3e12, timeoutMs: 3e12 });
+    eq(r3.choices[0].message.content, "fine", "huge durations do not fire at once");
+    await expectReject(Promise.resolve().then(() => c3.chat(REQ, { attemptTimeoutMs: 0 })), "invalid_argument", "zero attemptTimeoutMs");
+  },
+
+  // Issue 16 item 3: empty answers and answers not in the requested format fall back.
+  async badAnswersFallBack(make) {
+    const params = ["tools", "response_format", "structured_outputs"];
+    const cat = catalogOf([["a/alpha:free", params], ["b/beta:free", params]]);
+    const netErr = chunk({ id: "gen-1", model: "a/alpha:free", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: "stop", native_finish_reason: "network_error" }] });
+    const reasoningOnly = chunk({ id: "gen-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { reasoning: "thinking..." }, finish_reason: null }] }) + FINISH + DONE;
+    let alpha = () => streamResponse(netErr + DONE);
+    let beta = () => ok("from beta", "b/beta:free");
+    const f = fakeFetch((u, init) => (bodyOf({ init }).model === "a/alpha:free" ? alpha() : beta()), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", storage: "memory" });
+    const ask = { messages: [{ role: "user", content: "x" }] };
+    let r = await c.chat(ask);
+    eq(r.choices[0].message.content, "from beta", "network_error empty answer fell back");
+    eq(r.route.attempts[0].outcome, "empty", "recorded as empty");
+    const s = await c.chatStream(ask);
+    eq(await s.text(), "from beta", "a stream that ends without a delta falls back");
+    eq((await s.final()).route.attempts[0].outcome, "empty", "stream: empty");
+    // chat(): thoughts without an answer are no answer.
+    alpha = () => streamResponse(reasoningOnly);
+    r = await c.chat(ask);
+    eq(r.route.attempts.map((a) => a.outcome).join(","), "empty,ok", "reasoning alone is empty");
+    // chat() reads an answer whole before judging it, yet ttftMs is still to its first token.
+    alpha = () => streamResponse(contentChunk("slow answer", "a/alpha:free") + FINISH + USAGE + DONE, { piece: 20, delayMs: 40 });
+    r = await c.chat(ask);
+    assert(r.route.ttftMs + 100 < r.route.latencyMs, `ttft ${r.route.ttftMs} ms, latency ${r.route.latencyMs} ms`);
+    // response_format: JSON that is not what the schema requires is invalid_output.
+    const schema = { type: "json_schema", json_schema: { name: "person", schema: { type: "object", required: ["name"] } } };
+    alpha = () => ok("Sure! Ada.", "a/alpha:free");
+    beta = () => ok('{"name":"Ada"}', "b/beta:free");
+    r = await c.chat({ ...ask, response_format: schema });
+    eq(r.choices[0].message.content, '{"name":"Ada"}', "the valid JSON answer");
+    eq(r.route.attempts[0].outcome, "invalid_output", "not JSON: invalid_output");
+    alpha = () => ok('{"age":3}', "a/alpha:free");
+    beta = () => ok("no", "b/beta:free");
+    const e = await expectReject(c.chat({ ...ask, response_format: schema }, { maxAttempts: 2 }), "provider_error", "nothing valid");
+    eq(e.attempts.map((a) => a.outcome).join(","), "invalid_output,invalid_output", "bounded by maxAttempts");
+    r = await c.chat({ ...ask, response_format: schema }, { validateOutput: false });
+    eq(r.choices[0].message.content, '{"age":3}', "validateOutput: false delivers as is");
+  },
+
+  // Issue 16 item 4: a refused optional parameter is retried without it, and remembered.
+  async refusedParameterRetried(make) {
+    const refusal = { object: "error", message: { detail: [{ type: "extra_forbidden", loc: ["body", "reasoning_effort"], msg: "Extra inputs are not permitted", input: "low" }] }, type: "invalid_request_message_error", param: null, code: null };
+    const f = fakeFetch((u, init) => ("reasoning_effort" in bodyOf({ init }) ? jsonResponse(422, refusal) : ok("fine", "mistral-small-latest")), () =>
+      jsonResponse(200, { object: "list", data: [{ id: "mistral-small-latest", object: "model" }] }),
+    );
+    const c = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", apiKey: "k", free: true }], fetch: f, storage: "memory" });
+    const req = { model: "mistral-small-latest", reasoning_effort: "low", messages: [{ role: "user", content: "x" }] };
+    const r = await c.chat(req);
+    eq(r.choices[0].message.content, "fine", "answered without the parameter");
+    eq(f.calls.length, 2, "one retry on the same model");
+    eq(bodyOf(f.calls[1]).model, "mistral-small-latest", "same model");
+    assert(!("reasoning_effort" in bodyOf(f.calls[1])), "the retry leaves it out");
+    await c.chat(req);
+    eq(f.calls.length, 3, "remembered: the next call drops it up front");
+    // A 400 about the request itself still fails at once.
+    const f2 = fakeFetch(() => jsonResponse(400, { error: { message: "messages: at least one message is required", type: "invalid_request_error" } }), () =>
+      jsonResponse(200, { object: "list", data: [{ id: "m", object: "model" }] }),
+    );
+    const c2 = make({ providers: [{ id: "lab", kind: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", apiKey: "k", free: true }], fetch: f2, storage: "memory" });
+    await expectReject(c2.chat({ model: "m", reasoning_effort: "low", messages: [{ role: "user", content: "x" }] }), "invalid_argument", "request error");
+    eq(f2.calls.length, 1, "no retry for a request error");
+  },
+
+  // Issue 16 item 6: when nothing answers, the error lists what was skipped, and why.
+  async finalErrorListsSkipped(make) {
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"], ["c/gamma:free"]]);
+    const f = fakeFetch(() => jsonResponse(503, { error: { message: "upstream overloaded" } }), cat);
+    const c = make({ providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered", storage: "memory" });
+    await expectReject(c.chat({ model: "a/alpha:free", messages: [{ role: "user", content: "x" }] }), "provider_error", "alpha fails");
+    const e = await expectReject(c.chat({ messages: [{ role: "user", content: "x" }] }), "provider_error", "nothing answers");
+    const skipped = e.attempts.filter((a) => a.outcome === "skipped");
+    eq(skipped.length, 1, `one skipped: ${JSON.stringify(e.attempts)}`);
+    eq(skipped[0].model, "a/alpha:free", "the resting model");
+    eq(skipped[0].reason, "cooling_down", "and why");
+    assert(/Skipped: a\/alpha:free \(cooling down\)/.test(e.message), `message lists it: ${e.message}`);
+  },
+
+  // Issue 16 item 7: sticky "auto" keeps a conversation on the model that first answered it.
+  async stickyAuto(make) {
+    clearStorage();
+    const cat = catalogOf([["a/alpha:free"], ["b/beta:free"]]);
+    let alphaEmpty = true;
+    const f = fakeFetch((u, init) => {
+      const m = bodyOf({ init }).model;
+      if (m === "a/alpha:free") return alphaEmpty ? streamResponse(FINISH + DONE) : ok("from alpha", m);
+      return ok("from beta", m);
+    }, cat);
+    const opts = { providers: [{ id: "openrouter", apiKey: KEY }], fetch: f, strategy: "ordered" };
+    const c = make({ ...opts, sticky: "auto" });
+    const turn1 = [{ role: "system", content: "Be brief." }, { role: "user", content: "Name a secret river." }];
+    eq((await c.chat({ messages: turn1 })).route.model, "b/beta:free", "beta answered the first turn");
+    alphaEmpty = false;
+    const turn2 = [...turn1, { role: "assistant", content: "Nile" }, { role: "user", content: "Another?" }];
+    eq((await c.chat({ messages: turn2 })).route.model, "b/beta:free", "the conversation stays on beta");
+    eq((await c.chat({ messages: [{ role: "user", content: "new topic" }] })).route.model, "a/alpha:free", "another conversation starts fresh");
+    eq((await make(opts).chat({ messages: turn2 })).route.model, "a/alpha:free", "without sticky the strategy decides");
+    eq((await c.chat({ messages: turn2 }, { sticky: false })).route.model, "a/alpha:free", "off per call");
+    // Stored as hashes only; a new client finds the pin.
+    await sleep(50);
+    let stored = "";
+    for (let i = 0; i < localStorage.length; i++) stored += localStorage.getItem(localStorage.key(i));
+    assert(stored.includes("auto:"), "the pin is stored");
+    assert(!stored.includes("secret river") && !stored.includes("Be brief"), "never the text");
+    eq((await make({ ...opts, sticky: "auto" }).chat({ messages: turn2 })).route.model, "b/beta:free", "kept across clients");
   },
 };
 

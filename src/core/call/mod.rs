@@ -19,10 +19,11 @@ use std::rc::Rc;
 use crate::core::budget;
 use crate::core::catalog::Pricing;
 use crate::core::classify::{Action, Classified};
-use crate::core::error::{Attempt, Error, ErrorCode};
+use crate::core::error::{delay_ms, Attempt, Error, ErrorCode};
 use crate::core::json::{Map, Value};
 use crate::core::map::Put as _;
 use crate::core::options::ProviderConfig;
+use crate::core::output::{self, Rejected};
 use crate::core::quota::Verdict;
 use crate::core::route::{Candidate, Health, ModelState, Skip};
 
@@ -30,6 +31,8 @@ use crate::core::route::{Candidate, Health, ModelState, Skip};
 pub const MAX_ROUNDS: usize = 64;
 /// Slack added to a wait, so the window has surely turned when the call looks again.
 const WAIT_SLACK_MS: f64 = 5.0;
+/// How long a model that let an attempt time out rests (later calls try others first).
+const ATTEMPT_TIMEOUT_REST_MS: f64 = 60_000.0;
 
 /// A model on a provider, to be tried.
 #[derive(Clone, Debug)]
@@ -128,6 +131,14 @@ pub struct Settings {
     /// Prompt plus room for the reply: what per-minute token windows are asked for.
     pub min_context: u64,
     pub max_tokens: Option<u64>,
+    /// `attemptTimeoutMs`: an attempt with no first delta by then is aborted.
+    pub attempt_timeout_ms: u64,
+    /// chat(): each answer is read whole before it is delivered, so a bad one still falls back.
+    pub whole: bool,
+    /// The `response_format` a whole answer is held to (None: not JSON, or `validateOutput: false`).
+    pub response_format: Option<Value>,
+    /// Optional parameters models refused before: (provider, model, parameter).
+    pub refused_params: Vec<(String, String, String)>,
 }
 
 /// Ask the quota ledger (and, for a paid model, the budget) for room to send to `cand`.
@@ -158,6 +169,12 @@ pub struct Send {
     pub n: usize,
     /// A paid model's reply is capped at this many tokens.
     pub max_tokens: Option<u64>,
+    /// Abort the attempt (its fetch too) when no delta came within this many ms.
+    pub timeout_ms: u64,
+    /// Read the answer whole, then report it with [`CallLoop::answered`].
+    pub whole: bool,
+    /// Optional parameters to leave out of the body: this model refused them.
+    pub without: Vec<String>,
 }
 
 /// How an attempt ended, up to its first token.
@@ -169,6 +186,15 @@ pub enum Outcome {
     Aborted { kind: AbortKind, reached: bool },
     /// The provider's answer (or the lack of one), classified.
     Failed(Box<Classified>),
+    /// No delta within [`Send::timeout_ms`]: the driver aborted the attempt.
+    TimedOut { reached: bool },
+    /// HTTP 2xx but no answer: empty, or not in the format asked for.
+    Rejected { why: Rejected, status: u16 },
+    /// A 400 that names one optional parameter this model refuses (see [`refused_param`]).
+    Refused {
+        failed: Box<Classified>,
+        param: String,
+    },
 }
 
 impl Outcome {
@@ -176,8 +202,9 @@ impl Outcome {
     pub fn reached(&self) -> bool {
         match self {
             Outcome::Token => true,
-            Outcome::Aborted { reached, .. } => *reached,
-            Outcome::Failed(c) => c.error.status.is_some(),
+            Outcome::Aborted { reached, .. } | Outcome::TimedOut { reached } => *reached,
+            Outcome::Failed(c) | Outcome::Refused { failed: c, .. } => c.error.status.is_some(),
+            Outcome::Rejected { .. } => true,
         }
     }
 }
@@ -231,6 +258,11 @@ pub struct CallLoop {
     skipped: Vec<(Candidate, Skip)>,
     events: Vec<Event>,
     over: bool,
+    /// Candidates retried without a refused parameter (once each), and what was learned.
+    param_retried: Vec<(String, String)>,
+    learned_params: Vec<(String, String, String)>,
+    /// `resumeOnError`: the break being resumed; the call ends with it when no one continues.
+    resuming: Option<Error>,
 }
 
 impl CallLoop {
@@ -253,6 +285,9 @@ impl CallLoop {
             skipped: Vec::new(),
             events: Vec::new(),
             over: false,
+            param_retried: Vec::new(),
+            learned_params: Vec::new(),
+            resuming: None,
         }
     }
 
@@ -297,6 +332,11 @@ impl CallLoop {
             .iter()
             .map(|(c, s)| Skipped::new(c, s))
             .collect()
+    }
+
+    /// Parameters models refused during this call, for the client to drop up front later.
+    pub fn take_learned_params(&mut self) -> Vec<(String, String, String)> {
+        std::mem::take(&mut self.learned_params)
     }
 
     /// Events raised since the last call, oldest first.
@@ -388,6 +428,7 @@ impl CallLoop {
         let ms = now - t0;
         match outcome {
             Outcome::Token => {
+                self.resuming = None;
                 self.delivered_at = t0;
                 self.attempts
                     .push(attempt(&cand, "ok", Some(200), None, ms));
@@ -400,14 +441,128 @@ impl CallLoop {
                 let e = self.abort(kind);
                 self.end(Next::Fail(e))
             }
-            Outcome::Failed(c) => self.failed(cand, *c, ms, now, health),
+            Outcome::Failed(c) => self.failed(cand, *c, None, ms, now, health),
+            Outcome::TimedOut { .. } => {
+                let e = Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{} on {} sent nothing within {} ms (attemptTimeoutMs)",
+                        cand.model,
+                        cand.provider.id,
+                        self.attempt_timeout()
+                    ),
+                );
+                let rest = Action::Cooldown {
+                    until_ms: now + ATTEMPT_TIMEOUT_REST_MS,
+                };
+                self.failed(cand, local(e, rest), None, ms, now, health)
+            }
+            Outcome::Rejected { why, status } => {
+                let e = Error::new(
+                    ErrorCode::ProviderError,
+                    why.describe(&cand.provider.id, &cand.model),
+                )
+                .with_status(status);
+                let c = local(e, Action::TryNext);
+                self.failed(cand, c, Some(why.outcome()), ms, now, health)
+            }
+            Outcome::Refused { failed, param } => {
+                self.refused(cand, *failed, param, ms, now, health)
+            }
         }
+    }
+
+    /// `resumeOnError`: the delivered stream broke after its first token (`broke`, already
+    /// recorded in `attempts`). Continue on the candidates this plan has not tried, free ones
+    /// only (the budget was planned for one answer), within `maxAttempts`, without waiting or
+    /// planning again; when none produces a token the call ends with `broke`.
+    pub fn resume(
+        &mut self,
+        attempts: Vec<Attempt>,
+        broke: Error,
+        now: f64,
+        health: &Health,
+    ) -> Next {
+        self.attempts = attempts;
+        self.resuming = Some(broke);
+        self.over = false;
+        self.fallback = true;
+        self.fell_from = None;
+        self.last = None;
+        // The continuation streams: it is delivered at its first token.
+        self.settings.whole = false;
+        self.remaining.retain(|c| c.free);
+        self.gate_from_start(now, health)
+    }
+
+    /// Whether a [`Next::Deliver`] continues a broken stream (see [`CallLoop::resume`]).
+    pub fn is_resuming(&self) -> bool {
+        self.resuming.is_some()
+    }
+
+    /// A whole answer ([`Send::whole`]) arrived with status `status`: deliver it, or, when it
+    /// is no answer (empty, or not the JSON `response_format` asked for), try the next.
+    pub fn answered(
+        &mut self,
+        content: &str,
+        tool_calls: bool,
+        status: u16,
+        now: f64,
+        health: &mut Health,
+    ) -> Next {
+        let judged = output::check_empty(content, tool_calls, None)
+            .and_then(|()| output::check_format(self.settings.response_format.as_ref(), content));
+        match judged {
+            Ok(()) => self.sent(Outcome::Token, now, health),
+            Err(why) => self.sent(Outcome::Rejected { why, status }, now, health),
+        }
+    }
+
+    fn attempt_timeout(&self) -> u64 {
+        self.settings
+            .attempt_timeout_ms
+            .min(crate::core::error::MAX_DELAY_MS)
+    }
+
+    /// A model refused one optional parameter: the same model once more without it (the
+    /// client remembers, so later calls leave it out up front); a second refusal is a failure.
+    fn refused(
+        &mut self,
+        cand: Cand,
+        c: Classified,
+        param: String,
+        ms: f64,
+        now: f64,
+        health: &mut Health,
+    ) -> Next {
+        let key = (cand.provider.id.clone(), cand.model.clone());
+        if self.param_retried.contains(&key) {
+            return self.failed(cand, c, None, ms, now, health);
+        }
+        let code = c.error.code;
+        self.attempts.push(attempt(
+            &cand,
+            code.as_str(),
+            c.error.status,
+            Some(code),
+            ms,
+        ));
+        let learned = (key.0.clone(), key.1.clone(), param);
+        self.settings.refused_params.push(learned.clone());
+        self.learned_params.push(learned);
+        self.param_retried.push(key);
+        // Through the gate again: the retry is a request of its own for the quota ledger.
+        self.remaining.insert(0, cand);
+        self.gate_at = 0;
+        self.soonest = None;
+        self.gate_next(now)
     }
 
     fn failed(
         &mut self,
         cand: Cand,
         c: Classified,
+        outcome: Option<&str>,
         ms: f64,
         now: f64,
         health: &mut Health,
@@ -415,7 +570,7 @@ impl CallLoop {
         let code = c.error.code;
         self.attempts.push(attempt(
             &cand,
-            code.as_str(),
+            outcome.unwrap_or(code.as_str()),
             c.error.status,
             Some(code),
             ms,
@@ -431,9 +586,9 @@ impl CallLoop {
         if matches!(c.action, Action::FreePoolExhausted { .. }) {
             self.pool_spent.push(cand.provider.id.clone());
         }
-        if matches!(c.action, Action::Stop) {
+        if matches!(c.action, Action::Stop) && self.resuming.is_none() {
             // The request itself is wrong: no other model does better.
-            return self.fail(c.error);
+            return self.fail(c.error, false);
         }
         self.last = Some(c.error);
         if !self.fallback {
@@ -467,11 +622,20 @@ impl CallLoop {
                 .max_tokens
                 .unwrap_or(budget::DEFAULT_PAID_MAX_TOKENS)
         });
+        let mut without = Vec::new();
+        for (p, m, param) in &self.settings.refused_params {
+            if *p == cand.provider.id && *m == cand.model && !without.contains(param) {
+                without.push(param.clone());
+            }
+        }
         self.sending = Some((cand.clone(), now));
         Next::Send(Send {
             cand,
             n,
             max_tokens,
+            timeout_ms: self.attempt_timeout(),
+            whole: self.settings.whole,
+            without,
         })
     }
 
@@ -532,6 +696,11 @@ impl CallLoop {
 
     /// Nothing more to try in this plan: plan again, wait for a recovery, or fail.
     fn round_over(&mut self, now: f64) -> Next {
+        if let Some(mut e) = self.resuming.take() {
+            // Nobody continued the broken stream: it ends as it broke (the driver reports it).
+            e.attempts = self.attempts.clone();
+            return self.end(Next::Fail(e));
+        }
         let Some(e) = self.last.take() else {
             // Everything became unusable between planning and trying (another call learned
             // something meanwhile): plan again, which waits or explains.
@@ -542,7 +711,7 @@ impl CallLoop {
                 return self.wait(ms, Resume::Plan);
             }
         }
-        self.fail(e)
+        self.fail(e, true)
     }
 
     fn replan(&mut self) -> Next {
@@ -554,12 +723,16 @@ impl CallLoop {
     }
 
     fn wait(&mut self, ms: f64, then: Resume) -> Next {
+        if self.resuming.is_some() {
+            // A stream being continued does not wait for quota: the reader is waiting.
+            return self.round_over(0.0);
+        }
         if self.rounds >= MAX_ROUNDS {
             return self.out_of_rounds();
         }
         self.rounds += 1;
         self.after_wait = then;
-        let ms = ms + WAIT_SLACK_MS;
+        let ms = delay_ms(ms + WAIT_SLACK_MS) as f64;
         let mut m = Map::new();
         m.put("ms", Value::from(ms.round()));
         self.events.push(("waiting", m));
@@ -571,7 +744,7 @@ impl CallLoop {
             ErrorCode::NoCandidates,
             "no candidate model stayed usable long enough to be tried",
         );
-        self.fail(e)
+        self.fail(e, true)
     }
 
     /// The wait `retry_after_ms` asks for, when it ends within the caller's patience.
@@ -588,8 +761,9 @@ impl CallLoop {
         self.attempts.len() - self.attempts.iter().filter(waited_out).count()
     }
 
-    /// End with `e`, saying how many attempts failed, with an `error` event.
-    fn fail(&mut self, mut e: Error) -> Next {
+    /// End with `e`, saying how many attempts failed, with an `error` event. `explain`: nothing
+    /// could answer, so the message and `attempts` also name what the plan skipped.
+    fn fail(&mut self, mut e: Error, explain: bool) -> Next {
         if self.attempts.len() > 1 {
             e.message = format!(
                 "all {} attempts failed; the last one: {}",
@@ -598,6 +772,9 @@ impl CallLoop {
             );
         }
         e.attempts = self.attempts.clone();
+        if explain && !self.skipped.is_empty() {
+            explain_skipped(&mut e, &self.skipped());
+        }
         let mut m = Map::new();
         m.put("code", e.code.as_str().into());
         m.put("message", e.message.clone().into());
@@ -616,6 +793,56 @@ impl CallLoop {
     }
 }
 
+/// Add what the plan skipped to a final error: `attempts` entries with outcome "skipped" and
+/// their reason, and the first few in the message.
+pub fn explain_skipped(e: &mut Error, skipped: &[Skipped]) {
+    let mut list = String::new();
+    for (i, s) in skipped.iter().enumerate() {
+        if i < 4 {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(&format!("{} ({})", s.model, s.reason.replace('_', " ")));
+        }
+        e.attempts.push(Attempt {
+            provider: s.provider.clone(),
+            model: s.model.clone(),
+            outcome: "skipped".into(),
+            status: None,
+            error_code: None,
+            ms: 0.0,
+            reason: Some(s.reason),
+        });
+    }
+    if skipped.len() > 4 {
+        list.push_str(&format!(" and {} more", skipped.len() - 4));
+    }
+    let msg = e.message.trim_end_matches('.');
+    e.message = format!("{msg}. Skipped: {list}.");
+}
+
+/// A failure decided here, not by the provider's words.
+fn local(e: Error, action: Action) -> Classified {
+    Classified::new(e, action, Vec::new())
+}
+
+/// The optional parameter a 400/422 answer refused, when it names exactly one that `sent`
+/// (the request body) carried: that model is worth one more try without it.
+pub fn refused_param(status: u16, body: &str, sent: &str) -> Option<String> {
+    if status != 400 && status != 422 {
+        return None;
+    }
+    let sent: Value = crate::core::json::from_str(sent).ok()?;
+    let Value::Object(m) = &sent else {
+        return None;
+    };
+    let mut keys = Vec::with_capacity(m.len());
+    for (k, _) in m.iter() {
+        keys.push(k.as_str());
+    }
+    crate::core::params::refused_parameter(body, &keys).map(str::to_string)
+}
+
 /// The record of one attempt.
 pub fn attempt(
     cand: &Cand,
@@ -631,6 +858,7 @@ pub fn attempt(
         status,
         error_code: code,
         ms,
+        reason: None,
     }
 }
 

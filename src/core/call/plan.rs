@@ -120,6 +120,14 @@ impl Spec {
         })
     }
 
+    /// `sticky: "auto"`: without a session id, the conversation's hash is the session (so the
+    /// model that first answered it is kept until it becomes unavailable).
+    pub fn with_sticky(mut self, req: &Map, sticky: bool) -> Spec {
+        let own = self.session_id.take();
+        self.session_id = crate::core::sticky::session_for(req, own.as_deref(), sticky);
+        self
+    }
+
     /// Whether the plan takes its candidates from the catalog. A single named model without
     /// fallback works without `/models`.
     pub fn uses_catalog(&self) -> bool {

@@ -31,6 +31,8 @@ pub struct Inner {
     catalog: RefCell<CatalogState>,
     health: RefCell<Health>,
     sessions: RefCell<Sessions>,
+    /// Optional parameters models refused: (provider, model, parameter), left out up front.
+    refused_params: RefCell<Vec<(String, String, String)>>,
     quota: QuotaState,
     /// Total time calls have spent waiting for quota (batch progress reports it).
     waited_ms: Cell<f64>,
@@ -42,6 +44,8 @@ pub struct Inner {
 }
 
 const STATS_KEY: &str = "stats";
+/// `sticky: "auto"` pins: conversation hashes only (see core::sticky).
+const STICKY_KEY: &str = "sticky";
 
 impl Inner {
     /// The state of a new client: observed stats read back from storage, the ledger set up.
@@ -54,6 +58,10 @@ impl Inner {
             // Nothing learned waits longer than a day or the configured cap (issue 18).
             let longest = opts.retry_after_cap_ms.max(86_400_000) as f64;
             health.forget_beyond(now_ms() + longest);
+        }
+        let mut sessions = Sessions::new();
+        if let Some(s) = store.get(STICKY_KEY) {
+            crate::core::sticky::restore(&mut sessions, &s);
         }
         let quota = QuotaState::new(&opts, &store);
         let keys = opts.providers.iter().filter_map(|p| p.api_key.clone());
@@ -76,7 +84,8 @@ impl Inner {
             store,
             catalog: RefCell::new(CatalogState::default()),
             health: RefCell::new(health),
-            sessions: RefCell::new(Sessions::new()),
+            sessions: RefCell::new(sessions),
+            refused_params: RefCell::new(Vec::new()),
         }
     }
 
@@ -116,6 +125,20 @@ impl Inner {
 
     pub fn sessions(&self) -> &RefCell<Sessions> {
         &self.sessions
+    }
+
+    /// Keep `session` on this model; a conversation's pin (`sticky: "auto"`) is also stored.
+    pub fn pin_session(&self, session: &str, provider: &str, model: &str) {
+        let mut sessions = self.sessions.borrow_mut();
+        sessions.pin(session, provider, model);
+        if session.starts_with("auto:") {
+            self.store
+                .set_soon(STICKY_KEY, &crate::core::sticky::to_json(&sessions));
+        }
+    }
+
+    pub fn refused_params(&self) -> &RefCell<Vec<(String, String, String)>> {
+        &self.refused_params
     }
 
     pub fn quota(&self) -> &QuotaState {
