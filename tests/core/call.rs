@@ -929,6 +929,11 @@ fn a_pinned_unknown_id_without_fallback_is_not_found_naming_the_closest() {
         "{}",
         e.message
     );
+    // The call's error path adds the closest ids to a provider's not_found: not to this one,
+    // which already names them (they were listed twice).
+    let again = plan::with_closest(e.clone(), &cat);
+    assert_eq!(again.message, e.message);
+    assert_eq!(e.message.matches("the closest are").count(), 1);
     // With fallback the client chooses among free models instead.
     let p = plan_with(req, r#"{"fallback":true}"#, &cat, &[], &Health::new(), T0);
     assert!(p.is_ok());

@@ -356,7 +356,8 @@ fn unlisted_hint(catalog: &Catalog, provider: &str, model: &str) -> Option<Strin
 /// A provider's not_found for a model its own list does not have: the error says so and names
 /// the closest listed ids (a custom endpoint may serve unlisted ids, so they are sent anyway).
 pub fn with_closest(mut e: Error, catalog: &Catalog) -> Error {
-    if e.code != ErrorCode::NotFound {
+    // Only a server's answer (it has a status): the plan's own not_found already names them.
+    if e.code != ErrorCode::NotFound || e.status.is_none() {
         return e;
     }
     let (Some(p), Some(m)) = (e.provider.as_deref(), e.model.as_deref()) else {
