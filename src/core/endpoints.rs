@@ -78,76 +78,64 @@ fn is_up(e: &json::Map) -> bool {
     true
 }
 
-/// The capabilities a `supported_parameters` list names (the catalog's mapping); None when
-/// the list is missing or empty.
-fn caps_of(e: &json::Map) -> Option<CapSet> {
-    let list = e.get("supported_parameters").and_then(Value::as_array)?;
-    let mut caps = CapSet::EMPTY;
+/// Add the capabilities a `supported_parameters` list names (the catalog's mapping) to `caps`;
+/// false when the list is missing or empty (not said).
+fn add_caps(e: &json::Map, caps: &mut CapSet) -> bool {
+    let Some(list) = e.get("supported_parameters").and_then(Value::as_array) else {
+        return false;
+    };
     for p in list {
-        match p.as_str() {
-            Some("tools") => caps.insert(Capability::Tools),
-            Some("tool_choice") => caps.insert(Capability::ToolChoice),
-            Some("structured_outputs") => caps.insert(Capability::StructuredOutputs),
-            Some("response_format") => caps.insert(Capability::JsonMode),
-            Some("reasoning" | "include_reasoning") => caps.insert(Capability::Reasoning),
-            _ => {}
-        }
+        let cap = match p.as_str() {
+            Some("tools") => Capability::Tools,
+            Some("tool_choice") => Capability::ToolChoice,
+            Some("structured_outputs") => Capability::StructuredOutputs,
+            Some("response_format") => Capability::JsonMode,
+            Some("reasoning" | "include_reasoning") => Capability::Reasoning,
+            _ => continue,
+        };
+        caps.insert(cap);
     }
-    (!list.is_empty()).then_some(caps)
+    !list.is_empty()
 }
 
 /// Read an answer to the endpoints request. None when it says nothing usable (an error other
 /// than OpenRouter's own 404, or a body not of the documented shape): the model is then left
 /// as it is. A 404 counts only as `{"error": {...}}`: a proxy's or a stub's page says nothing.
 pub fn read(status: u16, body: &str) -> Option<Verdict> {
+    let root = json::from_str(body).ok()?;
+    let mut v = Verdict {
+        listed: status != 404,
+        live_free: false,
+        caps: None,
+        latency_ms: None,
+    };
     if status == 404 {
-        json::from_str(body).ok()?.get("error")?.as_object()?;
-        return Some(Verdict {
-            listed: false,
-            live_free: false,
-            caps: None,
-            latency_ms: None,
-        });
+        root.get("error")?.as_object()?;
+        return Some(v);
     }
     if !(200..300).contains(&status) {
         return None;
     }
-    let root = json::from_str(body).ok()?;
     let list = root.get("data")?.get("endpoints")?.as_array()?;
-    let mut v = Verdict {
-        listed: true,
-        live_free: false,
-        caps: Some(CapSet::EMPTY),
-        latency_ms: None,
-    };
+    let mut caps = CapSet::EMPTY;
+    let mut caps_said = true;
     for e in list {
         let Some(e) = e.as_object() else { continue };
         if !is_free(e) || !is_up(e) {
             continue;
         }
         v.live_free = true;
-        v.caps = match (v.caps, caps_of(e)) {
-            (Some(mut all), Some(these)) => {
-                for c in these.iter() {
-                    all.insert(c);
-                }
-                Some(all)
-            }
-            _ => None,
-        };
+        caps_said &= add_caps(e, &mut caps);
         // The spec's example is in seconds (p50 0.25), live answers are in ms (p50 636): no
         // model's median first token comes under 30 ms or over 30 s, so the size tells.
         let p50 = e.get("latency_last_30m").and_then(|l| l.get("p50"));
-        if let Some(x) = p50
-            .and_then(Value::as_f64)
-            .filter(|x| x.is_finite() && *x > 0.0)
-        {
+        if let Some(x) = p50.and_then(Value::as_f64).filter(|x| x.is_finite() && *x > 0.0) {
             let ms = if x < 30.0 { x * 1000.0 } else { x };
             v.latency_ms = Some(v.latency_ms.map_or(ms, |old: f64| old.min(ms)));
         }
     }
-    if !v.live_free {
-        v.caps = None;
+    if v.live_free && caps_said {
+        v.caps = Some(caps);
     }
     Some(v)
 }

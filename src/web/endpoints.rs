@@ -5,83 +5,44 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::call::plan::Spec;
 use crate::core::endpoints::{self, Verdict};
-use crate::core::options::ProviderConfig;
 use crate::core::providers::facts;
-use crate::web::glue;
 use crate::web::state::Inner;
-use crate::web::transport::{self, now_ms, CallCtl, Wait};
+use crate::web::transport::{self, now_ms};
+
+#[wasm_bindgen(module = "/src/js/endpoints.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = endpointLists)]
+    fn endpoint_lists(fetch: &JsValue, urls: &Array, headers: &Object, ms: f64) -> Promise;
+}
 
 /// The longest a call waits for the lists.
-const BOUND_MS: u64 = 2_000;
+const BOUND_MS: f64 = 2_000.0;
 
-/// Models of `p` not asked about since its catalog was loaded, with their list's URL; marked
+/// The free models of `provider` when its catalog load has not been asked about yet; marked
 /// as asked, so calls running meanwhile do not ask again.
-fn due(inner: &Inner, p: &ProviderConfig) -> Vec<(String, String)> {
+fn due(inner: &Inner, provider: &str, base_url: &str, todo: &mut Vec<(String, String)>) {
     let mut st = inner.catalog().borrow_mut();
-    let Some(loaded) = st.fetched_at.get(&p.id).copied() else {
-        return Vec::new();
+    let Some(loaded) = st.fetched_at.get(provider).copied() else {
+        return;
     };
-    let mut todo = Vec::new();
+    if st.endpoints_asked.get(provider) == Some(&loaded) {
+        return;
+    }
+    st.endpoints_asked.insert(provider.to_string(), loaded);
     for m in st.cat.models() {
-        if m.provider != p.id || !m.free || m.is_router {
+        if m.provider != provider || !m.free || m.is_router {
             continue;
         }
         if let Some(path) = endpoints::path(&m.id) {
-            todo.push((m.id.clone(), format!("{}/{path}", p.base_url)));
+            todo.push((m.id.clone(), format!("{base_url}/{path}")));
         }
     }
-    todo.retain(|(id, _)| {
-        let key = format!("{}\n{id}", p.id);
-        let fresh = st.endpoints_asked.get(&key) == Some(&loaded);
-        st.endpoints_asked.insert(key, loaded);
-        !fresh
-    });
-    todo
-}
-
-/// Every list of `todo` at once; the answers that arrived within the bound.
-async fn ask(
-    inner: &Inner,
-    p: &ProviderConfig,
-    todo: Vec<(String, String)>,
-) -> Vec<(String, Verdict)> {
-    let auth = p.api_key.as_ref().map(|k| format!("Bearer {k}"));
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    if let Some(a) = &auth {
-        // Latencies are null without a key; the list itself spends no quota.
-        pairs.push(("Authorization", a));
-    }
-    let headers = transport::headers_object(&pairs);
-    // One abort signal each: a shared one would collect an abort listener per request.
-    let mut pending = Vec::with_capacity(todo.len());
-    for (model, url) in todo {
-        let ctl = CallCtl::new(&JsValue::UNDEFINED, Some(BOUND_MS));
-        let sent = glue::call_fetch(inner.fetch(), &url, "GET", &headers, None, &ctl.signal());
-        pending.push((model, ctl, sent));
-    }
-    let mut bodies = Vec::with_capacity(pending.len());
-    for (model, ctl, sent) in pending {
-        if let Wait::Ok(resp) = transport::wait(sent, &ctl).await {
-            let status = glue::response_status(&resp);
-            let text = glue::response_text(&resp, &ctl.signal());
-            bodies.push((model, ctl, status, text));
-        }
-    }
-    let mut answers = Vec::with_capacity(bodies.len());
-    for (model, ctl, status, text) in bodies {
-        if let Wait::Ok(t) = transport::wait(text, &ctl).await {
-            let body = t.as_string().unwrap_or_default();
-            if let Some(v) = endpoints::read(status, &body) {
-                answers.push((model, v));
-            }
-        }
-        ctl.release();
-    }
-    answers
 }
 
 /// Before a call plans from the catalog: ask about the free OpenRouter models not asked about
@@ -94,11 +55,39 @@ pub async fn check(inner: &Rc<Inner>, spec: &Spec) {
         if !facts(p.kind).free_pool {
             continue;
         }
-        let todo = due(inner, p);
+        let mut todo = Vec::new();
+        due(inner, &p.id, &p.base_url, &mut todo);
         if todo.is_empty() {
             continue;
         }
-        let answers = ask(inner, p, todo).await;
+        let urls = Array::new();
+        for (_, url) in &todo {
+            urls.push(&JsValue::from_str(url));
+        }
+        // Latencies are null without the key; the lists themselves spend no free quota.
+        let auth = p.api_key.as_ref().map(|k| format!("Bearer {k}"));
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if let Some(a) = &auth {
+            pairs.push(("Authorization", a));
+        }
+        let headers = transport::headers_object(&pairs);
+        let got = JsFuture::from(endpoint_lists(inner.fetch(), &urls, &headers, BOUND_MS)).await;
+        let got: Array = got.map(JsCast::unchecked_into).unwrap_or_default();
+        let mut answers: Vec<(String, Verdict)> = Vec::new();
+        for (i, (model, _)) in todo.into_iter().enumerate() {
+            // null: failed or late.
+            let Some(entry) = got.get(i as u32).dyn_into::<Array>().ok() else {
+                continue;
+            };
+            let status = entry.get(0).as_f64().unwrap_or(0.0) as u16;
+            let verdict = entry
+                .get(1)
+                .as_string()
+                .and_then(|b| endpoints::read(status, &b));
+            if let Some(v) = verdict {
+                answers.push((model, v));
+            }
+        }
         endpoints::apply(&mut inner.health().borrow_mut(), &p.id, &answers, now_ms());
     }
 }

@@ -22,7 +22,7 @@ pub struct CatalogState {
     /// (`catalogModels` in glue.js), and which indices they cover.
     pub objs: Option<Array>,
     pub built: Vec<bool>,
-    /// "provider\nmodel" -> the catalog load (`fetched_at`) its endpoint list was asked under
+    /// Provider -> the catalog load (`fetched_at`) whose free models' endpoint lists were asked
     /// (`web::endpoints`): once per model per load.
     pub endpoints_asked: SortedMap<String, f64>,
 }
