@@ -175,6 +175,22 @@ fn apply_learns_the_parameters_no_live_free_endpoint_takes() {
 }
 
 #[test]
+fn a_batch_without_any_live_free_model_evicts_nothing() {
+    let (a, b) = (model(0), model(1));
+    let mut h = Health::new();
+    let none = [
+        (a.model.clone(), verdict("paid_only.json")),
+        (b.model.clone(), verdict("paid_only.json")),
+    ];
+    endpoints::apply(&mut h, OR, &none, T0);
+    assert_eq!(h.usable(&a, &[], 0, T0), Ok(()));
+    assert_eq!(h.usable(&b, &[], 0, T0), Ok(()));
+    // A lone model is taken at its word.
+    endpoints::apply(&mut h, OR, &none[..1], T0);
+    assert_eq!(h.usable(&a, &[], 0, T0), Err(Skip::Evicted));
+}
+
+#[test]
 fn a_batch_where_every_model_is_404_concludes_nothing() {
     let gone = || endpoints::read(404, &fixture("not_found.json")).unwrap();
     let (a, b) = (model(0), model(1));

@@ -129,7 +129,10 @@ pub fn read(status: u16, body: &str) -> Option<Verdict> {
         // The spec's example is in seconds (p50 0.25), live answers are in ms (p50 636): no
         // model's median first token comes under 30 ms or over 30 s, so the size tells.
         let p50 = e.get("latency_last_30m").and_then(|l| l.get("p50"));
-        if let Some(x) = p50.and_then(Value::as_f64).filter(|x| x.is_finite() && *x > 0.0) {
+        if let Some(x) = p50
+            .and_then(Value::as_f64)
+            .filter(|x| x.is_finite() && *x > 0.0)
+        {
             let ms = if x < 30.0 { x * 1000.0 } else { x };
             v.latency_ms = Some(v.latency_ms.map_or(ms, |old: f64| old.min(ms)));
         }
@@ -154,21 +157,22 @@ const CHECKED: [Capability; 5] = [
 /// is evicted until the next catalog refresh; a parameter none of its live free endpoints
 /// takes is learned as missing; a latency seeds "fastest" until the model has its own.
 ///
-/// When every model of a batch of two or more got a 404, the base URL does not serve this
-/// list (a proxy in front of OpenRouter, say): nothing is concluded from it.
+/// When a batch of two or more has no live free model at all, the lists are more likely wrong
+/// than every model gone (a proxy that 404s the path, a changed shape): no model is evicted
+/// for it, and the requests will tell.
 pub fn apply(health: &mut Health, provider: &str, answers: &[(String, Verdict)], now_ms: f64) {
-    let mut unlisted = 0;
+    let mut live = 0;
     for (_, v) in answers {
-        if !v.listed {
-            unlisted += 1;
+        if v.live_free {
+            live += 1;
         }
     }
-    if answers.len() > 1 && unlisted == answers.len() {
-        return;
-    }
+    let trusted = live > 0 || answers.len() < 2;
     for (model, v) in answers {
         if !v.live_free {
-            health.apply(provider, model, &Action::Evict, now_ms);
+            if trusted {
+                health.apply(provider, model, &Action::Evict, now_ms);
+            }
             continue;
         }
         if let Some(caps) = v.caps {
