@@ -15,7 +15,7 @@
 // and error scopes (+0.7 KB) and client.fetch (+1.4 KB, paid for by wasm-opt flags, -1.5 KB);
 // see bench/RESULTS.md round 5. +300 B for a self-hosted endpoint's key-less model list and the
 // closest ids on a pinned not_found (issue 15 item 4); +486 B for route.skipped (issue 16 item 6).
-// Round 6: +2,582 B for OpenRouter's endpoint lists (issue 16 item 8; bench/RESULTS.md round 6).
+// Round 6: +2,601 B for OpenRouter's endpoint lists (issue 16 item 8; bench/RESULTS.md round 6).
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";

@@ -157,6 +157,11 @@ const CHECKED: [Capability; 5] = [
 /// is evicted until the next catalog refresh; a parameter none of its live free endpoints
 /// takes is learned as missing; a latency seeds "fastest" until the model has its own.
 ///
+/// `route.skipped` then says `evicted` and `capability`, the closest of API.md's reasons:
+/// `evicted` is what a 404 "No endpoints found" on a chat request gives and lasts as long
+/// (until the catalog is loaded again), and `not_free` means a paid model the call may not
+/// use, which a free variant gone from the list is not.
+///
 /// When a batch of two or more has no live free model at all, the lists are more likely wrong
 /// than every model gone (a proxy that 404s the path, a changed shape): no model is evicted
 /// for it, and the requests will tell.

@@ -72,7 +72,8 @@ pub async fn check(inner: &Rc<Inner>, spec: &Spec) {
         }
         let headers = transport::headers_object(&pairs);
         let got = JsFuture::from(endpoint_lists(inner.fetch(), &urls, &headers, BOUND_MS)).await;
-        let got: Array = got.map(JsCast::unchecked_into).unwrap_or_default();
+        let got = got.ok().and_then(|v| v.dyn_into::<Array>().ok());
+        let got = got.unwrap_or_default();
         let mut answers: Vec<(String, Verdict)> = Vec::new();
         for (i, (model, _)) in todo.into_iter().enumerate() {
             // null: failed or late.
