@@ -7,6 +7,7 @@ pub mod cache;
 pub mod call;
 pub mod catalog;
 pub mod classify;
+pub mod endpoints;
 pub mod error;
 pub mod json;
 pub mod keyinfo;

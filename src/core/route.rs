@@ -213,6 +213,9 @@ struct Entry {
     samples: u32,
     /// Last time anything happened to this model (ages out persisted stats).
     last_ms: f64,
+    /// A latency measured elsewhere (OpenRouter's endpoints list), ranking "fastest" until
+    /// this client has its own TTFT samples. Not persisted, not in `stats`.
+    seed_ttft: Option<f64>,
 }
 
 impl Entry {
@@ -397,6 +400,19 @@ impl Health {
             e.tps = Some(e.tps.map_or(t, |old| old + TPS_ALPHA * (t - old)));
         }
         e.outcome(true, now_ms);
+    }
+
+    /// A time to first token measured elsewhere, for "fastest" until this client measures its
+    /// own (`core::endpoints`).
+    pub fn seed_latency(&mut self, provider: &str, model: &str, ttft_ms: f64) {
+        if ttft_ms.is_finite() && ttft_ms >= 0.0 {
+            self.entry_mut(provider, model).seed_ttft = Some(ttft_ms);
+        }
+    }
+
+    /// The median TTFT this client measured, else the seeded one.
+    fn ranking_ttft(&self, provider: &str, model: &str, measured: Option<f64>) -> Option<f64> {
+        measured.or_else(|| self.get(provider, model).1.and_then(|e| e.seed_ttft))
     }
 
     /// A failed outcome for the success rate. Call it for failures that are the model's fault
@@ -843,7 +859,8 @@ fn fastest(v: &mut Vec<&Candidate>, health: &Health, rng: &mut SplitMix) {
     let (mut fast, mut fresh, mut sunk) = (Vec::new(), Vec::new(), Vec::new());
     for c in v.drain(..) {
         let s = health.stats(&c.provider, &c.model);
-        match (s.success_rate, s.ttft_ms_p50) {
+        let ttft = health.ranking_ttft(&c.provider, &c.model, s.ttft_ms_p50);
+        match (s.success_rate, ttft) {
             // Known bad beats nothing: below every untried model.
             (Some(r), p) if r <= 0.0 => sunk.push((p.unwrap_or(f64::INFINITY), c)),
             (r, Some(p)) => fast.push((p / r.unwrap_or(1.0).max(MIN_SUCCESS), c)),

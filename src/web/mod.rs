@@ -5,6 +5,7 @@ pub mod batch;
 pub mod call;
 pub mod catalog;
 pub mod client;
+pub mod endpoints;
 pub mod error;
 pub mod events;
 pub mod fetch;

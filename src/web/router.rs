@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use crate::core::json::Value;
 use crate::web::call::{self, attempt, close_hold, flush, Call, Fail, Live, Phase, SharedLive};
 use crate::web::catalog;
+use crate::web::endpoints;
 use crate::web::error::{to_js, to_js_with_cause};
 use crate::web::glue;
 use crate::web::keyinfo;
@@ -49,6 +50,8 @@ fn plan_now(inner: &Inner, spec: &Spec, needs: &Needs) -> Result<Planned, Error>
 async fn make_plan(inner: &Rc<Inner>, spec: &Spec, needs: &Needs) -> Result<Planned, Error> {
     if spec.needs_catalog(inner.providers()) {
         let _ = catalog::ensure(inner, false).await;
+        // Skips models the endpoint lists rule out, before a request is spent on them.
+        endpoints::check(inner, spec).await;
     }
     plan_now(inner, spec, needs)
 }

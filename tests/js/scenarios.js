@@ -101,9 +101,15 @@ const DEFAULT_CATALOG = catalogOf([["openai/gpt-oss-20b:free"], ["a/one:free"], 
 function fakeFetch(handler, catalog = DEFAULT_CATALOG) {
   const calls = [];
   const modelCalls = [];
+  const endpointCalls = [];
   const f = async (url, init) => {
     url = String(url);
     if (init && init.signal && init.signal.aborted) throw new DOMException("aborted", "AbortError");
+    if (url.endsWith("/endpoints")) {
+      // OpenRouter's per-model endpoint lists (issue 16 item 8): a 503 says nothing about a model.
+      endpointCalls.push({ url, init });
+      return jsonResponse(503, { error: { code: 503, message: "not faked" } });
+    }
     if (url.endsWith("/models") || url.endsWith("/key")) {
       modelCalls.push({ url, init });
       return typeof catalog === "function" ? catalog(url, init, modelCalls.length) : jsonResponse(200, catalog);
@@ -118,6 +124,7 @@ function fakeFetch(handler, catalog = DEFAULT_CATALOG) {
   };
   f.calls = calls;
   f.modelCalls = modelCalls;
+  f.endpointCalls = endpointCalls;
   return f;
 }
 

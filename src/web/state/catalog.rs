@@ -22,6 +22,9 @@ pub struct CatalogState {
     /// (`catalogModels` in glue.js), and which indices they cover.
     pub objs: Option<Array>,
     pub built: Vec<bool>,
+    /// Provider -> the catalog load (`fetched_at`) whose free models' endpoint lists were asked
+    /// (`web::endpoints`): once per model per load.
+    pub endpoints_asked: SortedMap<String, f64>,
 }
 
 impl CatalogState {
