@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/out/pkg-prof
+mkdir -p bench/out
 CARGO_TARGET_DIR=bench/out/target-prof CARGO_PROFILE_RELEASE_STRIP=none \
   wasm-pack build --target web --release --mode no-install --out-dir "$out" --out-name free_router >/dev/null 2>bench/out/prof-build.log \
   || { cat bench/out/prof-build.log >&2; exit 1; }
