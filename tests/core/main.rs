@@ -5,6 +5,7 @@
 mod call;
 mod catalog;
 mod classify;
+mod endpoints;
 mod hostile;
 mod json;
 mod keyinfo;

@@ -1,6 +1,6 @@
 //! core::route: candidate order, health and sessions.
 
-mod fixtures;
+pub(crate) mod fixtures;
 mod health;
 mod plan;
 mod props;

@@ -1,10 +1,7 @@
 //! core::endpoints: reading OpenRouter's per-model endpoint lists and what they do to a plan
 //! (issue 16 item 8). Bodies in tests/fixtures/endpoints (see its README for their shape).
 
-#[path = "route_fixtures.rs"]
-mod fixtures;
-
-use fixtures::*;
+use crate::route::fixtures::*;
 use free_router::core::catalog::Capability;
 use free_router::core::endpoints::{self, Verdict};
 use free_router::core::route::*;
