@@ -49,6 +49,11 @@ let wasmModule, wasmInstance, wasm = __notReady;`,
     write("free_router.js", js);
   }
 
+  // wasm-bindgen names each import of its own glue `__wbg_<name>_<16 hex digits>`, once in the
+  // wasm and once in the JS: ~75 hashes that gzip cannot shrink. Both sides get short names.
+  js = shortenImports(js);
+  write("free_router.js", js);
+
   // One module instead of three: without a bundler (a plain module page, a module Worker, a CDN)
   // each import was another sequential round trip before the wasm fetch could even start.
   // Whitespace and syntax minified (75 KB -> 43 KB, gzip 16 KB -> 10 KB; the .d.ts carries the
@@ -153,3 +158,83 @@ const code = dts.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
 const leak = code.split("\n").find((l) => /\bany\b/.test(l));
 if (leak) throw new Error(`postbuild: \`any\` in free_router.d.ts: ${leak.trim()}`);
 write("free_router.d.ts", dts);
+
+// Renames the imports of module "./free_router_bg.js" (wasm-bindgen's own glue functions) to
+// short names in pkg/free_router_bg.wasm and in the entry module's import object. Each name must
+// occur exactly once as a key in the JS, or the build fails here.
+function shortenImports(src) {
+  const wasmUrl = new URL("free_router_bg.wasm", pkg);
+  const bytes = readFileSync(wasmUrl);
+  let p = 8;
+  const leb = () => {
+    let n = 0, shift = 0, x;
+    do {
+      x = bytes[p++];
+      n += (x & 127) * 2 ** shift;
+      shift += 7;
+    } while (x & 128);
+    return n;
+  };
+  const encode = (n) => {
+    const out = [];
+    do {
+      let x = n & 127;
+      n = Math.floor(n / 128);
+      if (n) x |= 128;
+      out.push(x);
+    } while (n);
+    return out;
+  };
+  const name = () => {
+    const n = leb();
+    const s = bytes.subarray(p, p + n).toString();
+    p += n;
+    return s;
+  };
+  const nameBytes = (s) => [...encode(Buffer.byteLength(s)), ...Buffer.from(s)];
+  const parts = [bytes.subarray(0, 8)];
+  let renamed = 0;
+  while (p < bytes.length) {
+    const start = p;
+    const id = bytes[p++];
+    const size = leb();
+    const end = p + size;
+    if (id !== 2) {
+      parts.push(bytes.subarray(start, end));
+      p = end;
+      continue;
+    }
+    const body = [...encode(leb())];
+    while (p < end) {
+      const module = name();
+      let field = name();
+      const descStart = p;
+      const kind = bytes[p++];
+      if (kind === 0) leb();
+      else if (kind === 1 || kind === 2) {
+        if (kind === 1) p++;
+        const flags = bytes[p++];
+        leb();
+        if (flags & 1) leb();
+      } else if (kind === 3) p += 2;
+      else if (kind === 4) {
+        p++;
+        leb();
+      } else throw new Error(`postbuild: unknown import kind ${kind} in free_router_bg.wasm`);
+      if (module === "./free_router_bg.js" && field.startsWith("__wbg_")) {
+        const short = `$${(renamed++).toString(36)}`;
+        const key = `${field}: function`;
+        const at = src.indexOf(key);
+        if (at < 0 || src.indexOf(key, at + key.length) >= 0) {
+          throw new Error(`postbuild: expected exactly one "${key}" in free_router.js (wasm-bindgen output changed?)`);
+        }
+        src = src.slice(0, at) + `${short}: function` + src.slice(at + key.length);
+        field = short;
+      }
+      body.push(...nameBytes(module), ...nameBytes(field), ...bytes.subarray(descStart, p));
+    }
+    parts.push(Buffer.from([2, ...encode(body.length), ...body]));
+  }
+  writeFileSync(wasmUrl, Buffer.concat(parts));
+  return src;
+}
