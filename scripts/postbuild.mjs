@@ -159,9 +159,15 @@ const leak = code.split("\n").find((l) => /\bany\b/.test(l));
 if (leak) throw new Error(`postbuild: \`any\` in free_router.d.ts: ${leak.trim()}`);
 write("free_router.d.ts", dts);
 
-// Renames the imports of module "./free_router_bg.js" (wasm-bindgen's own glue functions) to
-// short names in pkg/free_router_bg.wasm and in the entry module's import object. Each name must
-// occur exactly once as a key in the JS, or the build fails here.
+// Short names for what wasm-bindgen names at length, on both sides of the boundary:
+// - the imports of its own glue (module "./free_router_bg.js"), `__wbg_<name>_<16 hex digits>`:
+//   hashes gzip cannot shrink, once in the wasm and once as a key of the JS import object;
+// - the snippet modules ("./snippets/free-router-<hash>/src/js/glue.js"), once per import in the
+//   wasm and once per import group in the JS;
+// - the exports (`freerouterclient_listModels`, `__wbindgen_export3`, ...), read as `wasm.NAME`
+//   in the JS and listed in the .d.ts files (InitOutput, free_router_bg.wasm.d.ts); `memory`
+//   keeps its name.
+// Every rename must find its JS site(s), or the build fails here.
 function shortenImports(src) {
   const wasmUrl = new URL("free_router_bg.wasm", pkg);
   const bytes = readFileSync(wasmUrl);
@@ -192,6 +198,16 @@ function shortenImports(src) {
     return s;
   };
   const nameBytes = (s) => [...encode(Buffer.byteLength(s)), ...Buffer.from(s)];
+  const fail = (what) => {
+    throw new Error(`postbuild: ${what} in free_router.js (wasm-bindgen output changed?)`);
+  };
+  const replaceExactlyOnce = (from, to) => {
+    const at = src.indexOf(from);
+    if (at < 0 || src.indexOf(from, at + from.length) >= 0) fail(`expected exactly one "${from}"`);
+    src = src.slice(0, at) + to + src.slice(at + from.length);
+  };
+  const modules = new Map();
+  const exported = [];
   const parts = [bytes.subarray(0, 8)];
   let renamed = 0;
   while (p < bytes.length) {
@@ -199,18 +215,18 @@ function shortenImports(src) {
     const id = bytes[p++];
     const size = leb();
     const end = p + size;
-    if (id !== 2) {
+    if (id !== 2 && id !== 7) {
       parts.push(bytes.subarray(start, end));
       p = end;
       continue;
     }
     const body = [...encode(leb())];
     while (p < end) {
-      const module = name();
+      let module = id === 2 ? name() : "";
       let field = name();
       const descStart = p;
       const kind = bytes[p++];
-      if (kind === 0) leb();
+      if (id === 7 || kind === 0) leb();
       else if (kind === 1 || kind === 2) {
         if (kind === 1) p++;
         const flags = bytes[p++];
@@ -221,20 +237,44 @@ function shortenImports(src) {
         p++;
         leb();
       } else throw new Error(`postbuild: unknown import kind ${kind} in free_router_bg.wasm`);
+      if (id === 7) {
+        if (field !== "memory") {
+          const short = `$${exported.length.toString(36)}`;
+          exported.push([field, short]);
+          field = short;
+        }
+        body.push(...nameBytes(field), ...bytes.subarray(descStart, p));
+        continue;
+      }
       if (module === "./free_router_bg.js" && field.startsWith("__wbg_")) {
         const short = `$${(renamed++).toString(36)}`;
-        const key = `${field}: function`;
-        const at = src.indexOf(key);
-        if (at < 0 || src.indexOf(key, at + key.length) >= 0) {
-          throw new Error(`postbuild: expected exactly one "${key}" in free_router.js (wasm-bindgen output changed?)`);
-        }
-        src = src.slice(0, at) + `${short}: function` + src.slice(at + key.length);
+        replaceExactlyOnce(`${field}: function`, `${short}: function`);
         field = short;
+      } else if (module.startsWith("./snippets/")) {
+        if (!modules.has(module)) modules.set(module, `$${modules.size.toString(36)}`);
+        module = modules.get(module);
       }
       body.push(...nameBytes(module), ...nameBytes(field), ...bytes.subarray(descStart, p));
     }
-    parts.push(Buffer.from([2, ...encode(body.length), ...body]));
+    parts.push(Buffer.from([id, ...encode(body.length), ...body]));
   }
+  for (const [module, short] of modules) {
+    const key = `${JSON.stringify(module)}: import`;
+    if (!src.includes(key)) fail(`no "${key}"`);
+    src = src.split(key).join(`"${short}": import`);
+  }
+  let dts = read("free_router.d.ts");
+  let wasmDts = read("free_router_bg.wasm.d.ts");
+  for (const [field, short] of exported) {
+    src = src.replace(new RegExp(`\\bwasm\\.${field}\\b`, "g"), () => `wasm.${short}`);
+    // The JS has same-named local wrappers for the closure exports; any other use is a miss.
+    const local = field.startsWith("__wasm_bindgen_func_elem_");
+    if (!local && new RegExp(`\\b${field}\\b`).test(src)) fail(`"${field}" used other than as wasm.${field}`);
+    dts = dts.replace(new RegExp(`^    readonly ${field}:`, "m"), () => `    readonly ${short}:`);
+    wasmDts = wasmDts.replace(new RegExp(`^export const ${field}:`, "m"), () => `export const ${short}:`);
+  }
+  write("free_router.d.ts", dts);
+  write("free_router_bg.wasm.d.ts", wasmDts);
   writeFileSync(wasmUrl, Buffer.concat(parts));
   return src;
 }
