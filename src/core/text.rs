@@ -83,6 +83,32 @@ pub fn push_hex(out: &mut String, v: u64, digits: u32) {
     }
 }
 
+/// `String::from_utf8_lossy(bytes).into_owned()`: each invalid sequence becomes one U+FFFD, as
+/// std (and TextDecoder) decide. A loop over `from_utf8`, which wasm already has, instead of
+/// std's chunk iterator (~1 KB of wasm).
+pub fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` is the valid prefix `from_utf8` just measured.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{FFFD}');
+                match e.error_len().and_then(|n| bad.get(n..)) {
+                    Some(next) => rest = next,
+                    None => return out,
+                }
+            }
+        }
+    }
+}
+
 /// `s.chars().count()` as one byte loop: std's counter is ~0.8 KB of wasm, and no caller is hot.
 pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|b| b & 0xC0 != 0x80).count()
@@ -200,6 +226,35 @@ mod tests {
             let mut s = String::new();
             push_hex(&mut s, v & 0xff, 2);
             assert_eq!(s, format!("{:02x}", v & 0xff));
+        }
+    }
+
+    #[test]
+    fn lossy_matches_std() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"plain",
+            "h\u{e9}llo \u{1F600}".as_bytes(),
+            b"a\xffb",
+            b"\xf0\x9f\x98",
+            b"\xf0\x9f\x98x\xe2\x82",
+            b"\xc0\x80\xed\xa0\x80z",
+            b"\x80\x80\xbf\xfe",
+            b"ok\xe2\x82\xac\xe2\x82",
+        ];
+        for c in cases {
+            assert_eq!(lossy(c), String::from_utf8_lossy(c), "{c:?}");
+        }
+        let mut seed = 7u32;
+        for n in 0..2000 {
+            let bytes: Vec<u8> = (0..n % 23)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    [0x41, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0xff, 0x9f]
+                        [(seed >> 16) as usize % 10]
+                })
+                .collect();
+            assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes), "{bytes:?}");
         }
     }
 
