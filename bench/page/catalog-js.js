@@ -1,5 +1,5 @@
 // The JavaScript anchor for the catalog benchmark: the same normalisation and the same filter
-// semantics as src/core/catalog.rs (parse_openrouter_models, Catalog::query), written the way a
+// semantics as src/core/catalog/ (parse_openrouter_models, Catalog::query), written the way a
 // careful JS library would: parse once, normalise once (with a lowercase search text per model),
 // then filter plain objects. Its output is checked against listModels() field by field, so the
 // two sides provably do the same work.

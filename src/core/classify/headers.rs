@@ -1,0 +1,162 @@
+//! Limits and counts in rate-limit headers.
+
+use super::parse_duration_ms;
+use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::num;
+use crate::core::provider::ProviderKind;
+
+pub(super) fn hget<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// `or_ctx` says which pool plain OpenRouter `X-RateLimit-*` headers describe when the body
+/// named it; without it the window is guessed from the reset time.
+pub(super) fn header_facts(
+    kind: ProviderKind,
+    model: &str,
+    headers: &[(String, String)],
+    now: f64,
+    or_ctx: Option<(Scope, Window)>,
+    free: bool,
+) -> Vec<LimitFact> {
+    // `None` window = plain OpenRouter style, resolved after all headers are read.
+    let mut acc: Vec<(Unit, Option<Window>, LimitFact)> = Vec::new();
+    for (name, value) in headers {
+        let lname = name.to_ascii_lowercase();
+        let Some(rest) = lname.strip_prefix("x-ratelimit-") else {
+            continue;
+        };
+        let (field, tail) = rest.split_once('-').unwrap_or((rest, ""));
+        let (unit, window) = if tail.is_empty() {
+            (Unit::Requests, None)
+        } else {
+            let unit = if tail.starts_with("req") {
+                Unit::Requests
+            } else if tail.starts_with("tok") {
+                Unit::Tokens
+            } else {
+                continue;
+            };
+            let window = if tail.ends_with("-day") {
+                Window::Day
+            } else if tail.ends_with("-minute") {
+                Window::Minute
+            } else if tail.ends_with("-hour") {
+                Window::Hour
+            } else if tail.ends_with("-second") {
+                Window::Millis(1000)
+            } else if tail.contains('-') {
+                continue; // month and other windows the ledger does not model
+            } else if kind == ProviderKind::Groq && unit == Unit::Requests {
+                Window::Day // Groq's request headers count per day, its token headers per minute
+            } else {
+                Window::Minute
+            };
+            (unit, Some(window))
+        };
+        let idx = match acc.iter().position(|a| a.0 == unit && a.1 == window) {
+            Some(i) => i,
+            None => {
+                // Built only for a new entry: fewer Scope drops in the loop.
+                let scope = match (&or_ctx, window) {
+                    (Some(c), None) => c.0.clone(),
+                    (None, None) if kind == ProviderKind::OpenRouter && free => {
+                        Scope::OpenRouterFree
+                    }
+                    _ if matches!(kind, ProviderKind::Mistral | ProviderKind::OpenRouter) => {
+                        Scope::Provider
+                    }
+                    _ => Scope::Model(model.to_string()),
+                };
+                acc.push((
+                    unit,
+                    window,
+                    LimitFact {
+                        scope,
+                        window: window.unwrap_or(Window::Minute),
+                        unit,
+                        limit: None,
+                        remaining: None,
+                        reset_at_ms: None,
+                        source: Source::Header,
+                    },
+                ));
+                acc.len() - 1
+            }
+        };
+        let Some((_, _, f)) = acc.get_mut(idx) else {
+            continue;
+        };
+        match field {
+            "limit" => f.limit = f.limit.or(count(value)),
+            // LiteLLM counts past its limit (-1, -2, ...) when it does not enforce it: none left.
+            "remaining" => f.remaining = f.remaining.or(count(value).or_else(|| over(value))),
+            "reset" => f.reset_at_ms = f.reset_at_ms.or(reset_at(value, now)),
+            _ => {}
+        }
+    }
+    // A plain loop: the filter/map/collect chain costs more wasm.
+    let mut out = Vec::new();
+    for (_, w, mut f) in acc {
+        if f.limit.is_none() && f.remaining.is_none() && f.reset_at_ms.is_none() {
+            continue;
+        }
+        if w.is_none() {
+            f.window = match &or_ctx {
+                Some(c) => c.1,
+                None => match f.reset_at_ms {
+                    Some(r) if r - now <= 120_000.0 => Window::Minute,
+                    Some(_) => Window::Day,
+                    None if f.limit.is_some_and(|l| l > 20) => Window::Day,
+                    None => Window::Minute,
+                },
+            };
+        }
+        out.push(f);
+    }
+    out
+}
+
+fn count(v: &str) -> Option<u64> {
+    let n = num::parse_f64(v.trim())?;
+    (n.is_finite() && n >= 0.0).then_some(n as u64)
+}
+
+/// A negative count: the window is over its limit.
+fn over(v: &str) -> Option<u64> {
+    let n = num::parse_f64(v.trim())?;
+    (n.is_finite() && n < 0.0).then_some(0)
+}
+
+/// A reset header: a Go duration ("7.66s"), or a number that is epoch ms, epoch seconds or
+/// delta seconds depending on its size.
+fn reset_at(v: &str, now: f64) -> Option<f64> {
+    if let Some(ms) = parse_duration_ms(v) {
+        return Some(now + ms as f64);
+    }
+    let n = num::parse_f64(v.trim())?;
+    if !n.is_finite() || n < 0.0 {
+        None
+    } else if n >= 1e12 {
+        Some(n)
+    } else if n >= 1e9 {
+        Some(n * 1000.0)
+    } else {
+        Some(now + n * 1000.0)
+    }
+}
+
+/// The window a bare "retry in N" describes. Under a minute it is taken to be N long (rounded
+/// up to whole seconds): what was sent in the last N then approximates the provider's rate,
+/// where a minute-long guess would pace far below it.
+pub(super) fn window_for(ms: u64) -> Window {
+    match ms {
+        0..=59_999 => Window::Millis(ms.div_ceil(1000).max(1) * 1000),
+        60_000 => Window::Minute,
+        60_001..=3_600_000 => Window::Hour,
+        _ => Window::Day,
+    }
+}

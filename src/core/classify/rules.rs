@@ -1,0 +1,292 @@
+//! Verdicts by kind of failure: auth, privacy, context length, server errors, rate limits.
+
+use super::decide::{said, Verdict};
+use super::headers::{header_facts, window_for};
+use super::hints::{cap, context_tokens, message_facts, ms_ceil, retry_hint, waited};
+use super::read::Info;
+use super::{next_utc_midnight_ms, Action, ErrorInput, DAY_MS, RATE_DEFAULT_MS, SERVER_DEFAULT_MS};
+use crate::core::error::ErrorCode;
+use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
+use crate::core::provider::ProviderKind;
+use crate::core::text;
+
+pub(super) fn auth(input: &ErrorInput, info: &Info) -> Verdict {
+    let p = input.provider;
+    Verdict::new(
+        ErrorCode::Auth,
+        Action::ProviderOut,
+        said(info, format!("{p} rejected the API key")),
+        format!("Check the key configured for \"{p}\"; {p} is skipped for now"),
+    )
+}
+
+pub(super) fn privacy(input: &ErrorInput, info: &Info) -> Verdict {
+    let (p, m) = (input.provider, input.model);
+    Verdict::new(
+        ErrorCode::NotFound,
+        Action::Evict,
+        said(
+            info,
+            format!("{p} has no endpoint for {m} that your data policy allows"),
+        ),
+        format!(
+            "Check https://openrouter.ai/settings/privacy (free models need the free-model \
+             training and publication settings allowed); {m} is dropped until the next catalog \
+             refresh"
+        ),
+    )
+}
+
+pub(super) fn context(input: &ErrorInput, info: &Info) -> Verdict {
+    let (p, m) = (input.provider, input.model);
+    let (action, size) = match context_tokens(&info.hay) {
+        Some(n) => (
+            Action::ContextAtMost(n),
+            format!(" (its context is {n} tokens)"),
+        ),
+        None => (Action::TryNext, String::new()),
+    };
+    Verdict::new(
+        ErrorCode::ContextLength,
+        action,
+        said(
+            info,
+            format!("The request is too long for {m} on {p}{size}"),
+        ),
+        "A model with a larger context may take it (with fallback on, the client tries one); \
+         otherwise shorten the conversation or lower max_tokens",
+    )
+}
+
+pub(super) fn server_error(
+    input: &ErrorInput,
+    info: &Info,
+    headers: &[(String, String)],
+) -> Verdict {
+    let (p, m) = (input.provider, input.model);
+    let mut v = Verdict::new(
+        ErrorCode::ProviderError,
+        Action::TryNext,
+        said(info, format!("{p} failed on {m}")),
+        String::new(),
+    );
+    cool_down(&mut v, input, info, headers);
+    v
+}
+
+/// Transient trouble: cool the model down for as long as the provider hints (capped), or
+/// the server default, and say so.
+pub(super) fn cool_down(
+    v: &mut Verdict,
+    input: &ErrorInput,
+    info: &Info,
+    headers: &[(String, String)],
+) {
+    let now = input.now_ms;
+    let hint = retry_hint(info, headers, now).map(|h| h.0);
+    let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
+    v.action = Action::Cooldown {
+        until_ms: now + ms as f64,
+    };
+    v.advice = format!("{} cools down for {}", input.model, waited(ms, hint));
+    v.retry = hint;
+}
+
+pub(super) fn rate_limited(
+    input: &ErrorInput,
+    info: &Info,
+    headers: &[(String, String)],
+    facts: &mut Vec<LimitFact>,
+) -> Verdict {
+    let (p, m, now) = (input.provider, input.model, input.now_ms);
+    if info.tag(&["insufficient_quota"]) {
+        return Verdict::new(
+            ErrorCode::QuotaExhausted,
+            Action::ProviderOut,
+            said(info, format!("{p} says the account's quota is used up")),
+            format!("Check the plan and billing of the \"{p}\" account; {p} is skipped for now"),
+        );
+    }
+    if input.kind == ProviderKind::Gemini && info.has(&["limit: 0", "limit:0"]) {
+        // A quota of zero is not a busy model: this project has no free tier for it.
+        return Verdict::new(
+            ErrorCode::QuotaExhausted,
+            Action::Evict,
+            said(
+                info,
+                format!("{p} has no free quota for {m} on this project"),
+            ),
+            format!("{m} is dropped; use another model, or enable billing for it"),
+        );
+    }
+    let hint = retry_hint(info, headers, now);
+    facts.extend(header_facts(
+        input.kind,
+        m,
+        headers,
+        now,
+        None,
+        input.is_free_model,
+    ));
+    message_facts(info, m, now, hint.map(|h| h.0), facts);
+    // A bare "wait N s" is a fact too, unless something more precise already says when.
+    if let Some((ms, source)) = hint {
+        // Matched in place; the scope is allocated only when the fact is pushed.
+        if !facts
+            .iter()
+            .any(|f| matches!(&f.scope, Scope::Model(x) if x == m) && f.reset_at_ms.is_some())
+        {
+            facts.push(LimitFact {
+                scope: Scope::Model(m.to_string()),
+                window: window_for(ms),
+                unit: Unit::Requests,
+                limit: None,
+                remaining: Some(0),
+                reset_at_ms: Some(now + ms as f64),
+                source,
+            });
+        }
+    }
+    let ms = cap(hint.map(|h| h.0), RATE_DEFAULT_MS, input.retry_after_cap_ms);
+    let who = if info.has(&["rate-limited upstream", "upstream_provider_shared_pool"]) {
+        let at = info
+            .upstream_name
+            .as_deref()
+            .map(|n| format!(" at {n}"))
+            .unwrap_or_default();
+        format!("{m} is rate-limited upstream{at} on {p}")
+    } else {
+        format!("{p} rate-limited {m}")
+    };
+    let mut v = Verdict::new(
+        ErrorCode::RateLimited,
+        Action::Cooldown {
+            until_ms: now + ms as f64,
+        },
+        said(info, who),
+        format!("{m} cools down for {}", waited(ms, hint.map(|h| h.0))),
+    );
+    // Without a hint the cooldown the message states is the wait (LiteLLM's own 429s).
+    v.retry = Some(hint.map_or(ms, |h| h.0));
+    v
+}
+
+/// Pull the pool's fact out of `facts` (read from headers with the pool's scope and window),
+/// or start a learned one.
+fn pool_fact(facts: &mut Vec<LimitFact>, window: Window) -> LimitFact {
+    match facts.iter().position(|f| f.scope == Scope::OpenRouterFree) {
+        Some(i) => facts.remove(i),
+        None => LimitFact {
+            scope: Scope::OpenRouterFree,
+            window,
+            unit: Unit::Requests,
+            limit: None,
+            remaining: None,
+            reset_at_ms: None,
+            source: Source::Learned,
+        },
+    }
+}
+
+pub(super) fn daily_pool(
+    input: &ErrorInput,
+    info: &Info,
+    headers: &[(String, String)],
+    facts: &mut Vec<LimitFact>,
+) -> Verdict {
+    let (p, now) = (input.provider, input.now_ms);
+    let ctx = (Scope::OpenRouterFree, Window::Day);
+    facts.extend(header_facts(
+        input.kind,
+        input.model,
+        headers,
+        now,
+        Some(ctx),
+        true,
+    ));
+    let mut f = pool_fact(facts, Window::Day);
+    // Trust the reset only when it is a plausible day boundary ahead of now.
+    let until = f
+        .reset_at_ms
+        .filter(|r| *r > now && *r <= now + DAY_MS)
+        .unwrap_or_else(|| next_utc_midnight_ms(now));
+    // The message names the tier when the headers did not.
+    f.limit = f.limit.or(if info.has(&["high-balance"]) {
+        Some(1000)
+    } else if info.has(&["add 10 credits"]) {
+        Some(50)
+    } else {
+        None
+    });
+    f.remaining = f.remaining.or(Some(0));
+    f.reset_at_ms = Some(until);
+    let limit = f.limit;
+    facts.insert(0, f);
+
+    let wait = ms_ceil(until - now);
+    let secs = (until / 1000.0).floor();
+    let tod = if secs.is_finite() {
+        (secs as i64).rem_euclid(86_400)
+    } else {
+        0
+    };
+    let at = format!("{:02}:{:02} UTC", tod / 3600, tod % 3600 / 60);
+    let what = match limit {
+        Some(n) => format!("the daily limit of {n} requests"),
+        None => "the daily request limit".to_string(),
+    };
+    let mut v = Verdict::new(
+        ErrorCode::QuotaExhausted,
+        Action::FreePoolExhausted { until_ms: until },
+        format!(
+            "All free models on {p} hit {what}; it resets at {at} (in {})",
+            text::duration(wait)
+        ),
+        if limit.is_some_and(|n| n >= 1000) {
+            "Add another provider, or set budget.maxUsd to spill to paid models"
+        } else {
+            "Buy 10 credits to raise it to 1000, add another provider, or set budget.maxUsd to \
+             spill to paid models"
+        },
+    );
+    v.retry = Some(wait);
+    v
+}
+
+pub(super) fn minute_pool(
+    input: &ErrorInput,
+    info: &Info,
+    headers: &[(String, String)],
+    facts: &mut Vec<LimitFact>,
+) -> Verdict {
+    let (p, m, now) = (input.provider, input.model, input.now_ms);
+    let ctx = (Scope::OpenRouterFree, Window::Minute);
+    facts.extend(header_facts(input.kind, m, headers, now, Some(ctx), true));
+    let mut f = pool_fact(facts, Window::Minute);
+    let from_reset = f.reset_at_ms.filter(|r| *r > now).map(|r| ms_ceil(r - now));
+    let hint = retry_hint(info, headers, now).map(|h| h.0).or(from_reset);
+    let ms = cap(hint, RATE_DEFAULT_MS, input.retry_after_cap_ms);
+    f.remaining = f.remaining.or(Some(0));
+    f.reset_at_ms = f
+        .reset_at_ms
+        .or(Some(now + hint.unwrap_or(RATE_DEFAULT_MS) as f64));
+    let n = f.limit.map(|n| format!("{n} ")).unwrap_or_default();
+    facts.insert(0, f);
+    let mut v = Verdict::new(
+        ErrorCode::RateLimited,
+        Action::Cooldown {
+            until_ms: now + ms as f64,
+        },
+        format!(
+            "All free models on {p} share a limit of {n}requests per minute and it is used up \
+             (calling {m})"
+        ),
+        format!(
+            "{m} cools down for {}; other providers are tried meanwhile. Spread requests out or \
+             add another provider",
+            waited(ms, hint)
+        ),
+    );
+    v.retry = hint;
+    v
+}
