@@ -251,17 +251,32 @@ function shortenImports(src) {
         replaceExactlyOnce(`${field}: function`, `${short}: function`);
         field = short;
       } else if (module.startsWith("./snippets/")) {
-        if (!modules.has(module)) modules.set(module, `$${modules.size.toString(36)}`);
-        module = modules.get(module);
+        if (!modules.has(module)) modules.set(module, [`$${modules.size.toString(36)}`, new Set()]);
+        modules.get(module)[1].add(field);
+        module = modules.get(module)[0];
       }
       body.push(...nameBytes(module), ...nameBytes(field), ...bytes.subarray(descStart, p));
     }
     parts.push(Buffer.from([id, ...encode(body.length), ...body]));
   }
-  for (const [module, short] of modules) {
-    const key = `${JSON.stringify(module)}: import`;
-    if (!src.includes(key)) fail(`no "${key}"`);
-    src = src.split(key).join(`"${short}": import`);
+  // The snippet modules come in as namespace objects (`import * as import1`), which keeps every
+  // export of glue.js by name in the bundle; named imports of just what the wasm uses instead.
+  let k = 0;
+  for (const [module, [short, fields]] of modules) {
+    const namespaces = new RegExp(`^import \\* as import\\d+ from ${JSON.stringify(module).replace(/[.$]/g, "\\$&")};?\\n`, "gm");
+    if (!namespaces.test(src)) fail(`no namespace import of ${module}`);
+    src = src.replace(namespaces, "");
+    const local = (f) => `__snippet${k}_${f}`;
+    const list = [...fields];
+    const decl =
+      `import { ${list.map((f) => `${f} as ${local(f)}`).join(", ")} } from ${JSON.stringify(module)};\n` +
+      `const __snippet${k} = { ${list.map((f) => `${f}: ${local(f)}`).join(", ")} };\n`;
+    src = decl + src;
+    const key = new RegExp(`${JSON.stringify(module).replace(/[.$]/g, "\\$&")}: import\\d+,?\\n`, "g");
+    if (!key.test(src)) fail(`no "${module}: importN" key`);
+    let first = true;
+    src = src.replace(key, () => (first ? ((first = false), `"${short}": __snippet${k},\n`) : ""));
+    k++;
   }
   let dts = read("free_router.d.ts");
   let wasmDts = read("free_router_bg.wasm.d.ts");
