@@ -51,7 +51,7 @@ pub fn wrap(fetched_at_ms: f64, body: &str) -> String {
 /// `(fetched_at_ms, body)`, or None for anything that is not what `wrap` wrote.
 pub fn unwrap(stored: &str) -> Option<(f64, String)> {
     let (at, body) = stored.split_once('\n')?;
-    let at: u64 = at.parse().ok()?;
+    let at = crate::core::num::parse_u64(at)?;
     Some((at as f64, body.to_string()))
 }
 
