@@ -31,7 +31,7 @@ pub fn trim(body: &str) -> String {
                     m.0.retain(|(k, _)| !UNUSED.contains(&k.as_ref()));
                     if let Some(J::Str(d)) = m.get_mut("description") {
                         if crate::core::text::char_count(d) > DESCRIPTION_CHARS {
-                            let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
+                            let cut = crate::core::text::first_chars(d, DESCRIPTION_CHARS);
                             *d = Cow::Owned(format!("{cut}…"));
                         }
                     }

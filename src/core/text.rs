@@ -83,6 +83,21 @@ pub fn push_hex(out: &mut String, v: u64, digits: u32) {
     }
 }
 
+/// The first `n` characters of `s` (all of `s` when shorter), without a copy: no
+/// `chars().take(n).collect()` (a char-by-char String builder in wasm).
+pub fn first_chars(s: &str, n: usize) -> &str {
+    let mut count = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if count == n {
+                return s.get(..i).unwrap_or(s);
+            }
+            count += 1;
+        }
+    }
+    s
+}
+
 /// `items.join(sep)`: std's joiner is ~0.7 KB of wasm per element type.
 pub fn join<S: AsRef<str>>(items: &[S], sep: &str) -> String {
     let mut out = String::new();
@@ -238,6 +253,16 @@ mod tests {
             let mut s = String::new();
             push_hex(&mut s, v & 0xff, 2);
             assert_eq!(s, format!("{:02x}", v & 0xff));
+        }
+    }
+
+    #[test]
+    fn first_chars_matches_take() {
+        for s in ["", "a", "héllo", "𝄞x日本語", "ab\u{feff}c"] {
+            for n in 0..8 {
+                let take: String = s.chars().take(n).collect();
+                assert_eq!(first_chars(s, n), take, "{s:?} {n}");
+            }
         }
     }
 
