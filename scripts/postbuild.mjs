@@ -160,10 +160,12 @@ if (leak) throw new Error(`postbuild: \`any\` in free_router.d.ts: ${leak.trim()
 write("free_router.d.ts", dts);
 
 // Short names for what wasm-bindgen names at length, on both sides of the boundary:
-// - the imports of its own glue (module "./free_router_bg.js"), `__wbg_<name>_<16 hex digits>`:
-//   hashes gzip cannot shrink, once in the wasm and once as a key of the JS import object;
-// - the snippet modules ("./snippets/free-router-<hash>/src/js/glue.js"), once per import in the
-//   wasm and once per import group in the JS;
+// - the imports of its own glue (module "./free_router_bg.js"), `__wbg_<name>_<16 hex digits>`
+//   (hashes gzip cannot shrink) and `__wbindgen_*`, once in the wasm and once as a key of the JS
+//   import object;
+// - the modules: "./free_router_bg.js" (75 times in the wasm) and the snippet modules
+//   ("./snippets/free-router-<hash>/src/js/glue.js"), once per import in the wasm and once per
+//   import group in the JS;
 // - the exports (`freerouterclient_listModels`, `__wbindgen_export3`, ...), read as `wasm.NAME`
 //   in the JS and listed in the .d.ts files (InitOutput, free_router_bg.wasm.d.ts); `memory`
 //   keeps its name.
@@ -246,10 +248,11 @@ function shortenImports(src) {
         body.push(...nameBytes(field), ...bytes.subarray(descStart, p));
         continue;
       }
-      if (module === "./free_router_bg.js" && field.startsWith("__wbg_")) {
+      if (module === "./free_router_bg.js") {
         const short = `$${(renamed++).toString(36)}`;
         replaceExactlyOnce(`${field}: function`, `${short}: function`);
         field = short;
+        module = "_";
       } else if (module.startsWith("./snippets/")) {
         if (!modules.has(module)) modules.set(module, [`$${modules.size.toString(36)}`, new Set()]);
         modules.get(module)[1].add(field);
@@ -259,6 +262,7 @@ function shortenImports(src) {
     }
     parts.push(Buffer.from([id, ...encode(body.length), ...body]));
   }
+  replaceExactlyOnce(`"./free_router_bg.js": import0,`, `"_": import0,`);
   // The snippet modules come in as namespace objects (`import * as import1`), which keeps every
   // export of glue.js by name in the bundle; named imports of just what the wasm uses instead.
   let k = 0;
