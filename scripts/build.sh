@@ -7,8 +7,11 @@ wasm-pack build --target web "$profile" --mode no-install --out-dir pkg --out-na
 if [ "$profile" = "--release" ]; then
   # Debian's wasm-opt is too old for current wasm-bindgen output; this one comes from npm.
   # Rust puts the stack first (data starts at 1 MiB), so the low 1 KiB is never used, and a
-  # fresh instance's memory is zeroed: both let wasm-opt fold more.
-  node_modules/.bin/wasm-opt --merge-similar-functions -Os --low-memory-unused --zero-filled-memory --strip-debug --strip-producers \
+  # fresh instance's memory is zeroed: both let wasm-opt fold more. Then flatten + rereloop
+  # rebuilds each function's control flow from scratch, twice, and -Os folds what that exposes
+  # (-1.5 KB gzip, ~30 s more; bench/RESULTS.md round 6).
+  node_modules/.bin/wasm-opt --merge-similar-functions -Os --low-memory-unused --zero-filled-memory \
+    --flatten --rereloop -Os --flatten --rereloop -Os -Os --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg/free_router_bg.wasm -o pkg/free_router_bg.wasm

@@ -49,6 +49,11 @@ let wasmModule, wasmInstance, wasm = __notReady;`,
     write("free_router.js", js);
   }
 
+  // wasm-bindgen names each import of its own glue `__wbg_<name>_<16 hex digits>`, once in the
+  // wasm and once in the JS: ~75 hashes that gzip cannot shrink. Both sides get short names.
+  js = shortenImports(js);
+  write("free_router.js", js);
+
   // One module instead of three: without a bundler (a plain module page, a module Worker, a CDN)
   // each import was another sequential round trip before the wasm fetch could even start.
   // Whitespace and syntax minified (75 KB -> 43 KB, gzip 16 KB -> 10 KB; the .d.ts carries the
@@ -153,3 +158,142 @@ const code = dts.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
 const leak = code.split("\n").find((l) => /\bany\b/.test(l));
 if (leak) throw new Error(`postbuild: \`any\` in free_router.d.ts: ${leak.trim()}`);
 write("free_router.d.ts", dts);
+
+// Short names for what wasm-bindgen names at length, on both sides of the boundary:
+// - the imports of its own glue (module "./free_router_bg.js"), `__wbg_<name>_<16 hex digits>`
+//   (hashes gzip cannot shrink) and `__wbindgen_*`, once in the wasm and once as a key of the JS
+//   import object;
+// - the modules: "./free_router_bg.js" (75 times in the wasm) and the snippet modules
+//   ("./snippets/free-router-<hash>/src/js/glue.js"), once per import in the wasm and once per
+//   import group in the JS;
+// - the exports (`freerouterclient_listModels`, `__wbindgen_export3`, ...), read as `wasm.NAME`
+//   in the JS and listed in the .d.ts files (InitOutput, free_router_bg.wasm.d.ts); `memory`
+//   keeps its name.
+// Every rename must find its JS site(s), or the build fails here.
+function shortenImports(src) {
+  const wasmUrl = new URL("free_router_bg.wasm", pkg);
+  const bytes = readFileSync(wasmUrl);
+  let p = 8;
+  const leb = () => {
+    let n = 0, shift = 0, x;
+    do {
+      x = bytes[p++];
+      n += (x & 127) * 2 ** shift;
+      shift += 7;
+    } while (x & 128);
+    return n;
+  };
+  const encode = (n) => {
+    const out = [];
+    do {
+      let x = n & 127;
+      n = Math.floor(n / 128);
+      if (n) x |= 128;
+      out.push(x);
+    } while (n);
+    return out;
+  };
+  const name = () => {
+    const n = leb();
+    const s = bytes.subarray(p, p + n).toString();
+    p += n;
+    return s;
+  };
+  const nameBytes = (s) => [...encode(Buffer.byteLength(s)), ...Buffer.from(s)];
+  const fail = (what) => {
+    throw new Error(`postbuild: ${what} in free_router.js (wasm-bindgen output changed?)`);
+  };
+  const replaceExactlyOnce = (from, to) => {
+    const at = src.indexOf(from);
+    if (at < 0 || src.indexOf(from, at + from.length) >= 0) fail(`expected exactly one "${from}"`);
+    src = src.slice(0, at) + to + src.slice(at + from.length);
+  };
+  const modules = new Map();
+  const exported = [];
+  const parts = [bytes.subarray(0, 8)];
+  let renamed = 0;
+  while (p < bytes.length) {
+    const start = p;
+    const id = bytes[p++];
+    const size = leb();
+    const end = p + size;
+    if (id !== 2 && id !== 7) {
+      parts.push(bytes.subarray(start, end));
+      p = end;
+      continue;
+    }
+    const body = [...encode(leb())];
+    while (p < end) {
+      let module = id === 2 ? name() : "";
+      let field = name();
+      const descStart = p;
+      const kind = bytes[p++];
+      if (id === 7 || kind === 0) leb();
+      else if (kind === 1 || kind === 2) {
+        if (kind === 1) p++;
+        const flags = bytes[p++];
+        leb();
+        if (flags & 1) leb();
+      } else if (kind === 3) p += 2;
+      else if (kind === 4) {
+        p++;
+        leb();
+      } else throw new Error(`postbuild: unknown import kind ${kind} in free_router_bg.wasm`);
+      if (id === 7) {
+        if (field !== "memory") {
+          const short = `$${exported.length.toString(36)}`;
+          exported.push([field, short]);
+          field = short;
+        }
+        body.push(...nameBytes(field), ...bytes.subarray(descStart, p));
+        continue;
+      }
+      if (module === "./free_router_bg.js") {
+        const short = `$${(renamed++).toString(36)}`;
+        replaceExactlyOnce(`${field}: function`, `${short}: function`);
+        field = short;
+        module = "_";
+      } else if (module.startsWith("./snippets/")) {
+        if (!modules.has(module)) modules.set(module, [`$${modules.size.toString(36)}`, new Set()]);
+        modules.get(module)[1].add(field);
+        module = modules.get(module)[0];
+      }
+      body.push(...nameBytes(module), ...nameBytes(field), ...bytes.subarray(descStart, p));
+    }
+    parts.push(Buffer.from([id, ...encode(body.length), ...body]));
+  }
+  replaceExactlyOnce(`"./free_router_bg.js": import0,`, `"_": import0,`);
+  // The snippet modules come in as namespace objects (`import * as import1`), which keeps every
+  // export of glue.js by name in the bundle; named imports of just what the wasm uses instead.
+  let k = 0;
+  for (const [module, [short, fields]] of modules) {
+    const namespaces = new RegExp(`^import \\* as import\\d+ from ${JSON.stringify(module).replace(/[.$]/g, "\\$&")};?\\n`, "gm");
+    if (!namespaces.test(src)) fail(`no namespace import of ${module}`);
+    src = src.replace(namespaces, "");
+    const local = (f) => `__snippet${k}_${f}`;
+    const list = [...fields];
+    const decl =
+      `import { ${list.map((f) => `${f} as ${local(f)}`).join(", ")} } from ${JSON.stringify(module)};\n` +
+      `const __snippet${k} = { ${list.map((f) => `${f}: ${local(f)}`).join(", ")} };\n`;
+    src = decl + src;
+    const key = new RegExp(`${JSON.stringify(module).replace(/[.$]/g, "\\$&")}: import\\d+,?\\n`, "g");
+    if (!key.test(src)) fail(`no "${module}: importN" key`);
+    let first = true;
+    src = src.replace(key, () => (first ? ((first = false), `"${short}": __snippet${k},\n`) : ""));
+    k++;
+  }
+  let dts = read("free_router.d.ts");
+  let wasmDts = read("free_router_bg.wasm.d.ts");
+  for (const [field, short] of exported) {
+    src = src.replace(new RegExp(`\\bwasm\\.${field}\\b`, "g"), () => `wasm.${short}`);
+    // The JS has same-named local wrappers for the closure exports; any other use is a miss.
+    const local = field.startsWith("__wasm_bindgen_func_elem_");
+    if (!local && new RegExp(`\\b${field}\\b`).test(src)) fail(`"${field}" used other than as wasm.${field}`);
+    dts = dts.replace(new RegExp(`^    readonly ${field}:`, "m"), () => `    readonly ${short}:`);
+    wasmDts = wasmDts.replace(new RegExp(`^export const ${field}:`, "m"), () => `export const ${short}:`);
+  }
+  write("free_router.d.ts", dts);
+  write("free_router_bg.wasm.d.ts", wasmDts);
+  writeFileSync(wasmUrl, Buffer.concat(parts));
+  return src;
+}

@@ -10,6 +10,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod core;
+#[doc(hidden)]
+pub mod heap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

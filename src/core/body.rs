@@ -89,7 +89,7 @@ impl Body {
             let step = self
                 .acc
                 .step_bytes(ev.data())
-                .unwrap_or_else(|_| self.acc.step(&String::from_utf8_lossy(ev.data())));
+                .unwrap_or_else(|_| self.acc.step(&crate::core::text::lossy(ev.data())));
             match step {
                 Ok(Step::Nothing) => {}
                 Ok(s) => out.push(s),
@@ -112,7 +112,7 @@ impl Body {
             }
             Mode::Whole => {
                 let raw = std::mem::take(&mut self.raw);
-                let text = String::from_utf8_lossy(&raw);
+                let text = crate::core::text::lossy(&raw);
                 match crate::core::json::from_str(&text) {
                     Ok(v) => match classify::error_in_body(&v) {
                         Some(err) => {

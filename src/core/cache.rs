@@ -31,7 +31,7 @@ pub fn trim(body: &str) -> String {
                     m.0.retain(|(k, _)| !UNUSED.contains(&k.as_ref()));
                     if let Some(J::Str(d)) = m.get_mut("description") {
                         if crate::core::text::char_count(d) > DESCRIPTION_CHARS {
-                            let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
+                            let cut = crate::core::text::first_chars(d, DESCRIPTION_CHARS);
                             *d = Cow::Owned(format!("{cut}…"));
                         }
                     }
@@ -51,7 +51,7 @@ pub fn wrap(fetched_at_ms: f64, body: &str) -> String {
 /// `(fetched_at_ms, body)`, or None for anything that is not what `wrap` wrote.
 pub fn unwrap(stored: &str) -> Option<(f64, String)> {
     let (at, body) = stored.split_once('\n')?;
-    let at: u64 = at.parse().ok()?;
+    let at = crate::core::num::parse_u64(at)?;
     Some((at as f64, body.to_string()))
 }
 

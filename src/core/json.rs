@@ -68,7 +68,11 @@ impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self.0 {
             N::PosInt(u) => fmt::Display::fmt(&u, f),
-            N::NegInt(i) => fmt::Display::fmt(&i, f),
+            // As the magnitude's digits: i64's own Display is one more integer formatter.
+            N::NegInt(i) => {
+                f.write_str("-")?;
+                fmt::Display::fmt(&i.unsigned_abs(), f)
+            }
             // zmij (what serde_json uses): shortest round trip, `1.0`, `1e-7`; f64's own
             // Display would link ~14 KB more.
             N::Float(x) => f.write_str(zmij::Buffer::new().format_finite(x)),

@@ -321,7 +321,7 @@ fn phrase(set: CapSet) -> String {
 
 /// "a, b, c".
 fn id_list(ids: &[&str]) -> String {
-    ids.join(", ")
+    crate::core::text::join(ids, ", ")
 }
 
 /// Explain why nothing matched, given the models that pass every non-capability filter: name

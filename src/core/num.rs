@@ -106,10 +106,23 @@ pub fn json_f64(x: f64) -> String {
 
 /// Like [`json_f64`], but whole numbers below 2^53 print without a fraction (`131072`, not
 /// `131072.0`), as `{x}` would, so they read back as JSON integers.
-/// `s.parse::<u64>().ok()`, the one integer `parse` the crate links.
+/// `s.parse::<u64>().ok()` (an optional `+`, then decimal digits, no overflow) as one loop:
+/// std's `FromStr` is generic over radix and sign.
 #[inline(never)]
 pub fn parse_u64(s: &str) -> Option<u64> {
-    s.parse().ok()
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for b in digits.bytes() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(n)
 }
 
 pub fn json_num(x: f64) -> String {
@@ -155,7 +168,44 @@ pub fn show_f64(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fixed6, json_num, parse_f64, show_f64};
+    #[test]
+    fn parse_u64_matches_std() {
+        let fixed = [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "007",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            " 1",
+            "1 ",
+            "1_000",
+            "++1",
+            "+-1",
+            "1e3",
+            "0x10",
+            "１",
+        ];
+        for s in fixed {
+            assert_eq!(parse_u64(s), s.parse::<u64>().ok(), "{s:?}");
+        }
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let alphabet = b"0123456789+-9 a";
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 59) as usize % 23;
+            let s: String = (0..len)
+                .map(|k| alphabet[((seed >> (k * 5 % 59)) & 0xf) as usize % alphabet.len()] as char)
+                .collect();
+            assert_eq!(parse_u64(&s), s.parse::<u64>().ok(), "{s:?}");
+        }
+    }
+
+    use super::{fixed6, json_num, parse_f64, parse_u64, show_f64};
 
     #[test]
     fn fixed6_matches_display() {

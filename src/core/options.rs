@@ -123,7 +123,7 @@ fn check_keys(obj: &Map, allowed: &[&str], path: &str) -> R<()> {
         if !allowed.contains(&k.as_str()) {
             return Err(format!(
                 "{path}{k} is not a known option (known: {})",
-                allowed.join(", ")
+                crate::core::text::join(allowed, ", ")
             ));
         }
     }
@@ -649,7 +649,7 @@ fn strategy(o: &Map) -> R<Option<&str>> {
     match opt_str(o, "strategy", "options.")? {
         Some(s) if !STRATEGIES.contains(&s) => Err(format!(
             "options.strategy \"{s}\" is not one of {}",
-            STRATEGIES.join(", ")
+            crate::core::text::join(&STRATEGIES, ", ")
         )),
         s => Ok(s),
     }

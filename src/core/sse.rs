@@ -62,7 +62,7 @@ impl RawEvent {
             event: self.event,
             // Checked line by line already (only an unchecked decoder skips that).
             data: String::from_utf8(self.data)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                .unwrap_or_else(|e| crate::core::text::lossy(e.as_bytes())),
             id: self.id,
             retry: self.retry,
         }

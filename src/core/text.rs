@@ -83,6 +83,59 @@ pub fn push_hex(out: &mut String, v: u64, digits: u32) {
     }
 }
 
+/// The first `n` characters of `s` (all of `s` when shorter), without a copy: no
+/// `chars().take(n).collect()` (a char-by-char String builder in wasm).
+pub fn first_chars(s: &str, n: usize) -> &str {
+    let mut count = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if count == n {
+                return s.get(..i).unwrap_or(s);
+            }
+            count += 1;
+        }
+    }
+    s
+}
+
+/// `items.join(sep)`: std's joiner is ~0.7 KB of wasm per element type.
+pub fn join<S: AsRef<str>>(items: &[S], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(s.as_ref());
+    }
+    out
+}
+
+/// `String::from_utf8_lossy(bytes).into_owned()`: each invalid sequence becomes one U+FFFD, as
+/// std (and TextDecoder) decide. A loop over `from_utf8`, which wasm already has, instead of
+/// std's chunk iterator (~1 KB of wasm).
+pub fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` is the valid prefix `from_utf8` just measured.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{FFFD}');
+                match e.error_len().and_then(|n| bad.get(n..)) {
+                    Some(next) => rest = next,
+                    None => return out,
+                }
+            }
+        }
+    }
+}
+
 /// `s.chars().count()` as one byte loop: std's counter is ~0.8 KB of wasm, and no caller is hot.
 pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|b| b & 0xC0 != 0x80).count()
@@ -200,6 +253,55 @@ mod tests {
             let mut s = String::new();
             push_hex(&mut s, v & 0xff, 2);
             assert_eq!(s, format!("{:02x}", v & 0xff));
+        }
+    }
+
+    #[test]
+    fn first_chars_matches_take() {
+        for s in ["", "a", "héllo", "𝄞x日本語", "ab\u{feff}c"] {
+            for n in 0..8 {
+                let take: String = s.chars().take(n).collect();
+                assert_eq!(first_chars(s, n), take, "{s:?} {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn join_matches_std() {
+        let owned = vec!["a".to_string(), "bc".to_string()];
+        assert_eq!(join(&owned, ", "), owned.join(", "));
+        let none: [&str; 0] = [];
+        assert_eq!(join(&none, "\n"), "");
+        assert_eq!(join(&["x"], "\n"), "x");
+        assert_eq!(join(&["x", "", "y"], " "), "x  y");
+    }
+
+    #[test]
+    fn lossy_matches_std() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"plain",
+            "h\u{e9}llo \u{1F600}".as_bytes(),
+            b"a\xffb",
+            b"\xf0\x9f\x98",
+            b"\xf0\x9f\x98x\xe2\x82",
+            b"\xc0\x80\xed\xa0\x80z",
+            b"\x80\x80\xbf\xfe",
+            b"ok\xe2\x82\xac\xe2\x82",
+        ];
+        for c in cases {
+            assert_eq!(lossy(c), String::from_utf8_lossy(c), "{c:?}");
+        }
+        let mut seed = 7u32;
+        for n in 0..2000 {
+            let bytes: Vec<u8> = (0..n % 23)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    [0x41, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0xff, 0x9f]
+                        [(seed >> 16) as usize % 10]
+                })
+                .collect();
+            assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes), "{bytes:?}");
         }
     }
 

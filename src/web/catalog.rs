@@ -106,7 +106,7 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
     ctl.release();
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Err(e) => crate::core::text::lossy(e.as_bytes()),
     };
     if !(200..300).contains(&status) {
         let refused = {

@@ -349,7 +349,7 @@ fn unlisted_hint(catalog: &Catalog, provider: &str, model: &str) -> Option<Strin
     Some(if close.is_empty() {
         String::new()
     } else {
-        format!("; the closest are {}", close.join(", "))
+        format!("; the closest are {}", text::join(&close, ", "))
     })
 }
 

@@ -29,7 +29,7 @@ fn haystack(m: &ModelInfo) -> String {
                 t.make_ascii_lowercase();
             }
         } else {
-            h.extend(part.chars().map(fold_case));
+            fold_into(&mut h, part);
         }
     }
     h
@@ -38,6 +38,14 @@ fn haystack(m: &ModelInfo) -> String {
 /// Lowercase for search, one char to one char: ASCII, Latin-1, Latin Extended-A, Greek and
 /// Cyrillic capitals (the scripts of model names and descriptions). `str::to_lowercase` would
 /// bring ~10 KB of Unicode tables into the wasm binary for scripts no catalog uses.
+/// `s` folded by [`fold_case`], appended to `out` (a loop: `extend` over a char map is a
+/// generic String builder in wasm).
+fn fold_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        out.push(fold_case(c));
+    }
+}
+
 pub(crate) fn fold_case(c: char) -> char {
     let u = c as u32;
     let lower = match u {
@@ -132,10 +140,11 @@ impl Catalog {
         latency: &dyn Fn(&ModelInfo) -> Option<f64>,
     ) -> Vec<usize> {
         let need: CapSet = f.caps.iter().copied().collect();
-        let needle: Option<String> = f
-            .search
-            .as_deref()
-            .map(|s| s.chars().map(fold_case).collect());
+        let needle: Option<String> = f.search.as_deref().map(|s| {
+            let mut folded = String::new();
+            fold_into(&mut folded, s);
+            folded
+        });
         let mut hits: Vec<(f64, usize, &ModelInfo)> = Vec::new();
         for (i, (m, hay)) in self.models.iter().zip(&self.hay).enumerate() {
             let pass = f.free.is_none_or(|fr| m.free == fr)

@@ -56,8 +56,7 @@ pub(super) fn clean(s: &str, max: usize) -> String {
         redact_next = w.eq_ignore_ascii_case("bearer");
     }
     if text::char_count(&out) > max {
-        let cut: String = out.chars().take(max).collect();
-        format!("{}…", cut.trim_end())
+        format!("{}…", text::first_chars(&out, max).trim_end())
     } else {
         out
     }

@@ -162,7 +162,10 @@ fn decide(
         let why = if info.reasons.is_empty() {
             String::new()
         } else {
-            format!(" ({})", clean(&info.reasons.join(", "), 120))
+            format!(
+                " ({})",
+                clean(&crate::core::text::join(&info.reasons, ", "), 120)
+            )
         };
         return Verdict::new(
             C::ContentFilter,

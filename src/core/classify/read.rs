@@ -158,7 +158,12 @@ impl Info {
             }
             _ => {}
         }
-        i.hay = lower_head(&format!("{} {} {}", i.msg, raw, i.tags.join(" ")));
+        i.hay = lower_head(&format!(
+            "{} {} {}",
+            i.msg,
+            raw,
+            crate::core::text::join(&i.tags, " ")
+        ));
         let raw = raw.trim();
         if !raw.is_empty() && !text::contains(&i.msg, raw) {
             i.msg = if i.msg.is_empty() {

@@ -6,8 +6,9 @@ use crate::core::error::{Error, ErrorCode};
 
 /// Up to 160 chars of a payload for messages, cut on a char boundary.
 pub fn preview(s: &str) -> String {
-    let mut out: String = s.chars().take(160).collect();
-    if out.len() < s.len() {
+    let cut = crate::core::text::first_chars(s, 160);
+    let mut out = cut.to_string();
+    if cut.len() < s.len() {
         out.push('…');
     }
     out

@@ -139,7 +139,7 @@ fn ledger_key(opts: &ClientOptions) -> String {
         })
         .collect();
     crate::core::sort::sort(&mut ids);
-    let h = sha256::hex_digest(ids.join("\n").as_bytes());
+    let h = sha256::hex_digest(crate::core::text::join(&ids, "\n").as_bytes());
     // `get`, not `[..32]`: str slicing would link its panic formatting (~2 KB raw).
     format!("quota:{}", h.get(..32).unwrap_or(&h))
 }
