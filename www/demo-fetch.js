@@ -110,6 +110,12 @@ export function createDemoFetch(options = {}) {
       await sleep(ms(PACE.small), req.signal, timers);
       return new Response(method === "HEAD" ? null : text, { status: 200, headers: jsonHeaders() });
     }
+    const listed = /\/models\/([^/]+\/[^/]+)\/endpoints$/.exec(path);
+    if (listed) {
+      if (method !== "GET") return methodNotAllowed();
+      await sleep(ms(PACE.small), req.signal, timers);
+      return endpointList(env, await loadModels(), decodeURIComponent(listed[1]));
+    }
     if (path.endsWith("/auth/keys")) {
       if (method !== "POST") return methodNotAllowed();
       return exchangeCode(env, req);
@@ -619,6 +625,45 @@ function pacedStream(chunks, signal, timers) {
       stop.abort();
     },
   });
+}
+
+// ---------------------------------------------------------------- endpoint lists
+
+/**
+ * `GET /models/{author}/{slug}/endpoints`: the free and paid variants of a model, each as one
+ * live endpoint, agreeing with what chat does: the parameters its catalog entry lists, no
+ * endpoint once past its expiration date, and a steady per-model latency (from the seed).
+ */
+function endpointList(env, catalog, slug) {
+  const variants = catalog.filter((m) => m.id === slug || m.id === `${slug}:free`);
+  if (variants.length === 0) return json(404, { error: { message: `No model found for ${slug}`, code: 404 } });
+  const live = variants.filter((m) => !(m.expiration_date && Date.parse(`${m.expiration_date}T00:00:00Z`) <= env.now()));
+  const endpoints = live.map((m) => {
+    const rng = makeRng(hashString(`${env.seed}|latency|${m.id}`));
+    const p50 = Math.round(PACE.firstToken[0] + rng() * (PACE.firstToken[1] - PACE.firstToken[0]));
+    const provider = providerFor(m.id, makeRng(hashString(`${env.seed}|provider|${m.id}`)));
+    return {
+      name: `${provider} | ${m.id}`,
+      model_id: m.id,
+      model_name: m.name,
+      context_length: m.context_length,
+      pricing: m.pricing,
+      provider_name: provider,
+      tag: provider.toLowerCase(),
+      quantization: "unknown",
+      max_completion_tokens: m.top_provider?.max_completion_tokens ?? null,
+      max_prompt_tokens: null,
+      supported_parameters: params(m),
+      status: 0,
+      uptime_last_5m: 100,
+      uptime_last_30m: 99.5,
+      uptime_last_1d: 99.1,
+      latency_last_30m: { p50, p75: Math.round(p50 * 1.2), p90: Math.round(p50 * 1.6), p99: Math.round(p50 * 3) },
+      throughput_last_30m: { p50: 60, p75: 75, p90: 90, p99: 120 },
+    };
+  });
+  const m = variants[0];
+  return json(200, { data: { id: slug, name: m.name, created: m.created, description: m.description ?? "", architecture: m.architecture, endpoints } });
 }
 
 // ---------------------------------------------------------------- key endpoints

@@ -496,6 +496,34 @@ test("key info, PKCE key exchange, unknown paths", async () => {
   assert.equal((await f(`${BASE}/models`, { method: "DELETE" })).status, 405);
 });
 
+test("endpoint lists agree with chat: parameters, expired models, latency, unknown ids", async () => {
+  const f = createDemoFetch({ seed: 1, speed: FAST, faults: false });
+  const catalog = (await (await f(`${BASE}/models`)).json()).data;
+  const list = async (slug) => f(`${BASE}/models/${slug}/endpoints`);
+  // A model with a free and a paid variant: both, the free one priced 0, parameters as listed.
+  const both = await (await list("openai/gpt-oss-20b")).json();
+  const ids = both.data.endpoints.map((e) => e.model_id).sort();
+  assert.deepEqual(ids, ["openai/gpt-oss-20b", "openai/gpt-oss-20b:free"]);
+  const free = both.data.endpoints.find((e) => e.model_id.endsWith(":free"));
+  assert.equal(free.pricing.prompt, "0");
+  assert.deepEqual(free.supported_parameters, catalog.find((m) => m.id === "openai/gpt-oss-20b:free").supported_parameters);
+  assert.ok(free.latency_last_30m.p50 >= 300 && free.latency_last_30m.p50 <= 900, `p50 ${free.latency_last_30m.p50}`);
+  const again = await (await list("openai/gpt-oss-20b")).json();
+  assert.equal(again.data.endpoints[0].latency_last_30m.p50, both.data.endpoints[0].latency_last_30m.p50, "steady per model");
+  // Past its expiration date: no live endpoint, as chat answers 404 "No endpoints found".
+  const expired = await (await list("nvidia/nemotron-nano-12b-v2-vl")).json();
+  assert.deepEqual(expired.data.endpoints, []);
+  const chat = await f(`${BASE}/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ model: "nvidia/nemotron-nano-12b-v2-vl:free", messages: [{ role: "user", content: "hi" }] }),
+  });
+  assert.equal(chat.status, 404);
+  const unknown = await list("nobody/nothing");
+  assert.equal(unknown.status, 404);
+  assert.ok((await unknown.json()).error.message.includes("nobody/nothing"));
+  assert.equal((await f(`${BASE}/models/openai/gpt-oss-20b/endpoints`, { method: "POST" })).status, 405);
+});
+
 test("never reads request headers (so never the Authorization key)", async () => {
   let touched = false;
   const headers = {};
