@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:---release}"
+# src/js/glue.js, the one glue module the wasm imports, from the modules in src/js/glue/.
+node scripts/bundle-glue.mjs
 wasm-pack build --target web "$profile" --mode no-install --out-dir pkg --out-name free_router >/dev/null 2>build.log || { cat build.log >&2; exit 1; }
 if [ "$profile" = "--release" ]; then
   # Debian's wasm-opt is too old for current wasm-bindgen output; this one comes from npm.

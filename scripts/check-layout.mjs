@@ -1,11 +1,13 @@
 // Holds the code to its layout rules (see DESIGN.md):
 // - src/core is sans-IO: no wasm-bindgen, js-sys or web-sys, no clock, no randomness;
+// - src/js/glue.js is the bundle of src/js/glue/ (scripts/bundle-glue.mjs);
 // - src/web has no import cycle between its modules (a module names another through
 //   `crate::web::NAME`; submodules count as their parent).
 // Exits 1 naming what breaks a rule.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GLUE, bundledGlue } from "./bundle-glue.mjs";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 
@@ -35,6 +37,11 @@ function withoutTests(text) {
 }
 
 const problems = [];
+
+// ---- src/js/glue.js is the bundle of src/js/glue/ (scripts/bundle-glue.mjs)
+if (readFileSync(GLUE, "utf8") !== (await bundledGlue())) {
+  problems.push("src/js/glue.js is not the bundle of src/js/glue/: run node scripts/bundle-glue.mjs");
+}
 
 // ---- core is sans-IO
 const forbidden = [
