@@ -4,7 +4,6 @@
 import { readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { importsOf, rewriteImports } from "./wasm-imports.mjs";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const read = (f) => readFileSync(new URL(f, pkg), "utf8");
@@ -16,53 +15,6 @@ function replaceOnce(src, from, to, what) {
     throw new Error(`postbuild: expected exactly one "${what}" in free_router.js (wasm-bindgen output changed?)`);
   }
   return src.slice(0, i) + to + src.slice(i + from.length);
-}
-
-// wasm-bindgen imports a snippet's namespace once per wasm import that takes its function
-// directly (`import * as importN`, one key each in the import object, the same key repeated).
-// One namespace and one key per snippet: the same object for every key, so nothing changes at
-// run time, and the bundle carries each snippet path once per module instead of once per import.
-function oneNamespacePerSnippet(src) {
-  const first = new Map(); // specifier -> the first importN naming it
-  const alias = new Map(); // importN -> the one kept for its specifier
-  src = src.replace(/^import \* as (import\d+) from "([^"]+)";?\n/gm, (line, id, spec) => {
-    if (!first.has(spec)) {
-      first.set(spec, id);
-      return line;
-    }
-    alias.set(id, first.get(spec));
-    return "";
-  });
-  const seen = new Set();
-  src = src.replace(/^(\s*)"([^"]+)": (import\d+),?\n/gm, (line, indent, spec, id) => {
-    if (first.get(spec) !== (alias.get(id) || id)) return line;
-    if (seen.has(spec)) return "";
-    seen.add(spec);
-    return `${indent}"${spec}": ${first.get(spec)},\n`;
-  });
-  for (const id of alias.keys()) {
-    if (new RegExp(`\\b${id}\\b`).test(src)) throw new Error(`postbuild: ${id} is still used after merging snippet namespaces`);
-  }
-  return src;
-}
-
-// The wasm names the module of each snippet import by its path ("./snippets/free-router-<hash>/
-// src/js/glue.js", once per import): renamed to the file's name ("glue") in the wasm and in the
-// import object alike.
-function shortSnippetKeys(src) {
-  const short = (spec) => /^\.\/snippets\/[^/]+\/src\/js\/([\w-]+)\.js$/.exec(spec)?.[1];
-  src = src.replace(/^(\s*)"(\.\/snippets\/[^"]+)": (import\d+)/gm, (line, indent, spec, id) =>
-    short(spec) ? `${indent}"${short(spec)}": ${id}` : line,
-  );
-  const file = new URL("free_router_bg.wasm", pkg);
-  const wasm = rewriteImports(readFileSync(file), (module) => short(module) ?? module);
-  for (const [module, name] of importsOf(wasm)) {
-    if (module.startsWith("./snippets/") || (!module.startsWith("./") && !src.includes(`"${module}": import`))) {
-      throw new Error(`postbuild: the wasm import ${module} ${name} has no key in free_router.js`);
-    }
-  }
-  writeFileSync(file, wasm);
-  return src;
 }
 
 // Marks the bundled entry, so a second run leaves it alone.
@@ -94,7 +46,6 @@ let wasmModule, wasmInstance, wasm = __notReady;`,
       `export { initSync, __wbg_init as default };\nexport { FreeRouterError } from "${glue}";`,
       "export line",
     );
-    js = shortSnippetKeys(oneNamespacePerSnippet(js));
     write("free_router.js", js);
   }
 
