@@ -13,7 +13,7 @@ if [ "$profile" = "--release" ]; then
   # rebuilds each function's control flow from scratch, twice, and -Os folds what that exposes
   # (-1.5 KB gzip, ~30 s more; bench/RESULTS.md round 6).
   node_modules/.bin/wasm-opt --merge-similar-functions -Os --low-memory-unused --zero-filled-memory \
-    --flatten --rereloop -Os --flatten --rereloop -Os -Os --strip-debug --strip-producers \
+    --flatten --rereloop -Os --flatten --rereloop -Os -Os --strip-debug --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg/free_router_bg.wasm -o pkg/free_router_bg.wasm

@@ -263,6 +263,13 @@ function shortenImports(src) {
     parts.push(Buffer.from([id, ...encode(body.length), ...body]));
   }
   replaceExactlyOnce(`"./free_router_bg.js": import0,`, `"_": import0,`);
+  // The exported classes keep their wasm pointer in `__wbg_ptr` (~44 sites) and have
+  // `__wrap`/`__destroy_into_raw` helpers: property names, so the minifier keeps them; nothing
+  // outside this module uses them.
+  for (const [from, to] of [["__wbg_ptr", "$p"], ["__wrap", "$w"], ["__destroy_into_raw", "$d"]]) {
+    if (!src.includes(`.${from}`)) fail(`no ".${from}"`);
+    src = src.replace(new RegExp(`\\b${from}\\b`, "g"), () => to);
+  }
   // The snippet modules come in as namespace objects (`import * as import1`), which keeps every
   // export of glue.js by name in the bundle; named imports of just what the wasm uses instead.
   let k = 0;

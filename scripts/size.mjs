@@ -17,7 +17,9 @@
 // closest ids on a pinned not_found (issue 15 item 4); +486 B for route.skipped (issue 16 item 6).
 // Round 6 (bench/RESULTS.md): +749 B for key info refreshed by itself, +77 B for the split of four
 // core files (file paths in panic locations), +6.7 KB for issue 16 items 2-7 (branch tiers2),
-// +2,601 B for OpenRouter's endpoint lists (issue 16 item 8).
+// +2,601 B for OpenRouter's endpoint lists (issue 16 item 8); the size pass took 9.9 KB off
+// (a size-class allocator, short import/export names in postbuild, wasm-opt flatten + rereloop,
+// std helpers replaced by loops).
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
