@@ -622,6 +622,8 @@ struct Opening {
     tool_calls: bool,
     /// OpenRouter named an upstream `network_error` (an empty answer then says why).
     network_error: bool,
+    /// Bytes looked at for `network_error`.
+    scanned: usize,
 }
 
 /// How the body decided an attempt.
@@ -649,7 +651,10 @@ impl Opening {
             self.body.end(&mut steps)
         } else {
             transport::copy_piece(piece, &mut self.buf);
-            if self.after_token.is_none() {
+            // An empty answer is small: past 64 KiB before the first token this is no empty
+            // answer, and scanning on cost the 8 MiB event a fifth of its time.
+            if self.after_token.is_none() && self.scanned < 65_536 {
+                self.scanned += self.buf.len();
                 self.network_error |= names_network_error(&self.buf);
             }
             self.body.feed(&self.buf, &mut steps)

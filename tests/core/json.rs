@@ -288,3 +288,26 @@ fn errors_say_what_and_where() {
         );
     }
 }
+
+/// The writer skips eight plain bytes a step: every special byte at every offset of a long
+/// text, next to multi-byte characters, still comes out as serde_json writes it.
+#[test]
+fn escapes_at_every_offset_of_long_texts() {
+    let specials = [
+        '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '€', '😀', ' ',
+    ];
+    for len in 0..40 {
+        for at in 0..len {
+            for c in specials {
+                let mut s: String = (0..len)
+                    .map(|k| if k % 7 == 3 { 'ß' } else { 'a' })
+                    .collect();
+                let byte_at = s.char_indices().nth(at).map_or(s.len(), |(i, _)| i);
+                s.insert(byte_at, c);
+                let mut ours = String::new();
+                json::push_str(&mut ours, &s);
+                assert_eq!(ours, serde_json::to_string(&s).unwrap(), "{s:?}");
+            }
+        }
+    }
+}
