@@ -312,7 +312,10 @@ proptest! {
             // A delta-seconds value reads back as what it said.
             if let Ok(secs) = s.trim().parse::<f64>() {
                 if s.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-                    prop_assert_eq!(ms, (secs * 1000.0).ceil() as u64);
+                    // Within an ulp: num::parse_f64 is not correctly rounded past 15 digits
+                    // ("5919945919942.51994" read back 1 ms off of 5.9e15).
+                    let want = (secs * 1000.0).ceil() as u64;
+                    prop_assert!(ms.abs_diff(want) <= 1 + want / (1 << 50), "{} ms, want {}", ms, want);
                 }
             }
         }
@@ -329,4 +332,14 @@ proptest! {
             }
         }
     }
+}
+
+/// The case proptest found: a 19-digit Retry-After reads back within an ulp, and a plain one
+/// exactly.
+#[test]
+fn long_retry_after_reads_back_within_an_ulp() {
+    let ms = parse_retry_after("5919945919942.51994", 0.0).unwrap();
+    assert!(ms.abs_diff(5_919_945_919_942_520) <= 1, "{ms}");
+    assert_eq!(parse_retry_after("7.66", 0.0), Some(7_660));
+    assert_eq!(parse_retry_after("30", 0.0), Some(30_000));
 }
