@@ -7,6 +7,9 @@ profile="${1:---release}"
 node scripts/bundle-glue.mjs
 wasm-pack build --target web "$profile" --mode no-install --out-dir pkg --out-name free_router >/dev/null 2>build.log || { cat build.log >&2; exit 1; }
 if [ "$profile" = "--release" ]; then
+  # A panic traps at once instead of formatting a message nobody sees (reads the symbol names the
+  # release profile keeps for it; wasm-opt drops them after).
+  node scripts/wasm-abort.mjs pkg/free_router_bg.wasm
   # Debian's wasm-opt is too old for current wasm-bindgen output; this one comes from npm.
   # Rust puts the stack first (data starts at 1 MiB), so the low 1 KiB is never used, and a
   # fresh instance's memory is zeroed: both let wasm-opt fold more. Then flatten + rereloop

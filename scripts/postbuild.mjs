@@ -294,7 +294,8 @@ function shortenImports(src) {
   for (const [field, short] of exported) {
     src = src.replace(new RegExp(`\\bwasm\\.${field}\\b`, "g"), () => `wasm.${short}`);
     // The JS has same-named local wrappers for the closure exports; any other use is a miss.
-    const local = field.startsWith("__wasm_bindgen_func_elem_");
+    // (Named by index, or by symbol when the build keeps symbols: scripts/wasm-abort.mjs.)
+    const local = /^(__wasm_bindgen_func_elem_|wasm_bindgen__convert__closures_____invoke__)/.test(field);
     if (!local && new RegExp(`\\b${field}\\b`).test(src)) fail(`"${field}" used other than as wasm.${field}`);
     dts = dts.replace(new RegExp(`^    readonly ${field}:`, "m"), () => `    readonly ${short}:`);
     wasmDts = wasmDts.replace(new RegExp(`^export const ${field}:`, "m"), () => `export const ${short}:`);

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-class Reader {
+export class Reader {
   constructor(bytes, at = 0) {
     this.b = bytes;
     this.p = at;
@@ -33,7 +33,7 @@ class Reader {
   }
 }
 
-const leb = (n) => {
+export const leb = (n) => {
   const out = [];
   do {
     let x = n & 127;
@@ -146,7 +146,9 @@ export function sections(bytes) {
   return out;
 }
 
-function importedFunctions(bytes, s) {
+/** How many functions the module imports (they come first in the index space). */
+export function importedFunctions(bytes, s = sections(bytes).find((x) => x.id === 2)) {
+  if (!s) return 0;
   const r = new Reader(bytes, s.payload);
   let funcs = 0;
   for (let n = r.u32(); n > 0; n--) {
@@ -191,7 +193,7 @@ export function bodies(bytes) {
 export function reorder(bytes, order) {
   const secs = sections(bytes);
   const imp = secs.find((s) => s.id === 2);
-  const imported = imp ? importedFunctions(bytes, imp) : 0;
+  const imported = importedFunctions(bytes, imp);
   const defined = order.length;
   const to = new Array(defined);
   order.forEach((old, k) => {
