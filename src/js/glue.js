@@ -60,7 +60,7 @@ function splitOptions(opts) {
     if (opts === void 0 || opts === null) return { json: "null" };
     if (typeof opts !== "object") return { json: typeof opts === "function" ? '"[function]"' : JSON.stringify(opts) ?? "null" };
     const { fetch, onEvent, signal, ...rest } = opts;
-    const json = JSON.stringify(rest, (k, v) => typeof v === "function" ? `[function ${k}]` : v);
+    const json = JSON.stringify(rest, (k, v) => typeof v === "function" ? `[function ${k}]` : v) ?? "null";
     return { json, fetch, onEvent, signal };
   } catch (e) {
     return { json: JSON.stringify({ __unserializable: describe(e) }) };

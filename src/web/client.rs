@@ -256,10 +256,13 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "ChatRequest[]")] requests: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "BatchOptions")] options: Option<JsValue>,
     ) -> Promise {
+        let handle = FreeRouterClient {
+            inner: self.inner.clone(),
+        };
         crate::web::batch::run(
-            self.inner.clone(),
-            requests,
-            options.unwrap_or(JsValue::UNDEFINED),
+            handle.into(),
+            &requests,
+            &options.unwrap_or(JsValue::UNDEFINED),
         )
     }
 

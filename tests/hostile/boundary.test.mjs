@@ -232,3 +232,17 @@ test("also: baseUrls that are not URLs are refused", () => {
     throwsInvalid(() => new FreeRouterClient(opts), "baseUrl");
   }
 });
+
+test("options whose toJSON gives nothing are no options, never a raw TypeError", async () => {
+  // JSON.stringify of such a bag is undefined, which once reached wasm as a string: chat threw a
+  // TypeError and batch threw one from a microtask, uncaught.
+  const nothing = () => ({ toJSON: () => undefined });
+  const c = new FreeRouterClient(customOptions(good()));
+  assert.equal((await c.chat(HI, nothing())).choices[0].message.content, "Hello");
+  assert.equal(await (await c.chatStream(HI, nothing())).text(), "Hello");
+  const items = await within(c.batch([HI], nothing()), 5000, "batch");
+  assert.ok(items.ok && items.value[0].ok, items.error && items.error.stack);
+  const s = c.session(undefined, nothing());
+  assert.equal((await s.chat(HI, { toJSON: () => Symbol("s") })).choices[0].message.content, "Hello");
+  throwsInvalid(() => new FreeRouterClient({ ...customOptions(good()), toJSON: () => undefined }));
+});

@@ -30,7 +30,8 @@ export function splitOptions(opts) {
     if (opts === undefined || opts === null) return { json: "null" };
     if (typeof opts !== "object") return { json: typeof opts === "function" ? '"[function]"' : JSON.stringify(opts) ?? "null" };
     const { fetch, onEvent, signal, ...rest } = opts;
-    const json = JSON.stringify(rest, (k, v) => (typeof v === "function" ? `[function ${k}]` : v));
+    // A toJSON that gives nothing (undefined, a Symbol) leaves no options, as `undefined` does.
+    const json = JSON.stringify(rest, (k, v) => (typeof v === "function" ? `[function ${k}]` : v)) ?? "null";
     return { json, fetch, onEvent, signal };
   } catch (e) {
     return { json: JSON.stringify({ __unserializable: describe(e) }) };
