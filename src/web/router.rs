@@ -269,13 +269,10 @@ async fn drive(
                     }
                 }
             }
-            Next::Wait(ms) => {
-                inner.add_waited(ms);
-                match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
-                    Wait::Aborted(k) => return Err(lp.abort(k)),
-                    _ => lp.waited(now_ms(), &inner.health().borrow()),
-                }
-            }
+            Next::Wait(ms) => match transport::wait(glue::sleep(ms, &ctl.signal()), ctl).await {
+                Wait::Aborted(k) => return Err(lp.abort(k)),
+                _ => lp.waited(now_ms(), &inner.health().borrow()),
+            },
             Next::Fail(e) => return Err(e),
             // Only `sent(Token)` delivers, handled above.
             Next::Deliver => {

@@ -34,8 +34,6 @@ pub struct Inner {
     /// Optional parameters models refused: (provider, model, parameter), left out up front.
     refused_params: RefCell<Vec<(String, String, String)>>,
     quota: QuotaState,
-    /// Total time calls have spent waiting for quota (batch progress reports it).
-    waited_ms: Cell<f64>,
     /// When key info was last asked (NaN: never), and whether it ever answered.
     key_asked: Cell<f64>,
     key_answered: Cell<bool>,
@@ -74,7 +72,6 @@ impl Inner {
         Inner {
             quota,
             _secrets: secrets,
-            waited_ms: Cell::new(0.0),
             key_asked: Cell::new(f64::NAN),
             key_answered: Cell::new(false),
             opts,
@@ -143,15 +140,6 @@ impl Inner {
 
     pub fn quota(&self) -> &QuotaState {
         &self.quota
-    }
-
-    pub fn waited_ms(&self) -> f64 {
-        self.waited_ms.get()
-    }
-
-    /// A call waited `ms` for quota (batch progress reports the total).
-    pub fn add_waited(&self, ms: f64) {
-        self.waited_ms.set(self.waited_ms.get() + ms);
     }
 
     /// When key info was last asked, and whether it ever answered (`core::keyinfo::refresh_due`).
