@@ -81,21 +81,65 @@ fn decimal(b: &[u8]) -> Option<f64> {
 
 /// `mant * 10^exp`, exact-then-rounded-once when `mant < 2^53` and `|exp| <= 22`.
 fn scale(mant: u64, exp: i64) -> f64 {
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
     let m = mant as f64;
     if mant == 0 {
         return 0.0;
     }
     let e = exp.clamp(-800, 800) as i32;
-    match POW10.get(e.unsigned_abs() as usize) {
+    match EXACT_POW10.get(e.unsigned_abs() as usize) {
         Some(p) if e >= 0 => m * p,
         Some(p) => m / p,
         // Two steps so 10^e itself does not overflow or underflow first.
         None => m * 10f64.powi(e / 2) * 10f64.powi(e - e / 2),
     }
+}
+
+/// The powers of ten an f64 holds exactly.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// `10^k` rounded to the nearest f64, as the literal `1e{k}` is; `None` above 308 (infinite).
+///
+/// Computed rather than kept as a 309-entry table (2.5 KB of data that gzip cannot shrink):
+/// a 128-bit mantissa is multiplied by ten `k` times, dropping 4 low bits per step, so the
+/// error stays under 2^-114 of the value, far inside the rounding margin of every power up
+/// to 308. A test checks all 309 against the parsed literals.
+pub fn pow10(k: u32) -> Option<f64> {
+    if let Some(&p) = EXACT_POW10.get(k as usize) {
+        return Some(p);
+    }
+    if k > 308 {
+        return None;
+    }
+    // value = m * 2^e, with the top bit of m set.
+    let (mut m, mut e) = (1u128 << 127, -127i32);
+    for _ in 0..k {
+        let q = m >> 4;
+        // q * 10 without a 128-bit multiply call.
+        m = (q << 3) + (q << 1);
+        e += 4;
+        if m >> 127 == 0 {
+            m <<= 1;
+            e -= 1;
+        }
+    }
+    const DROPPED: u32 = 128 - 53;
+    let half = 1u128 << (DROPPED - 1);
+    let rest = m & ((1u128 << DROPPED) - 1);
+    let mut mant = (m >> DROPPED) as u64;
+    if rest > half || (rest == half && mant & 1 == 1) {
+        mant += 1;
+    }
+    // The leading bit's power of two; a carry out of 53 bits moves it up one.
+    let mut exponent = e + 127;
+    if mant >> 53 != 0 {
+        mant >>= 1;
+        exponent += 1;
+    }
+    let biased = (exponent + 1023) as u64;
+    Some(f64::from_bits((biased << 52) | (mant & ((1u64 << 52) - 1))))
 }
 
 /// `x` as JSON number text: serde_json's shortest round-trip form (`1.0`, `1e-7`), `null` when
@@ -168,6 +212,20 @@ pub fn show_f64(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pow10_is_the_nearest_f64_for_every_power() {
+        for k in 0..=308u32 {
+            let want: f64 = format!("1e{k}").parse().unwrap();
+            assert_eq!(
+                super::pow10(k).map(f64::to_bits),
+                Some(want.to_bits()),
+                "10^{k}"
+            );
+        }
+        assert_eq!(super::pow10(309), None);
+        assert_eq!(super::pow10(u32::MAX), None);
+    }
+
     #[test]
     fn parse_u64_matches_std() {
         let fixed = [
