@@ -27,6 +27,16 @@ export class Reader {
   skip(n) {
     this.p += n;
   }
+  /** A signed LEB128 of at most 32 bits. */
+  i32() {
+    let n = 0, shift = 0, x;
+    do {
+      x = this.b[this.p++];
+      n |= (x & 127) << shift;
+      shift += 7;
+    } while (x & 128);
+    return shift < 32 && x & 64 ? n | (-1 << shift) : n;
+  }
   /** Skips a signed LEB128 (its value is never needed here). */
   skipLeb() {
     while (this.b[this.p++] & 128) if (this.p > this.b.length) throw new Error("wasm-order: truncated LEB128");
@@ -49,9 +59,10 @@ const VALTYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
 
 /**
  * Copies one instruction sequence (a body after its locals, or a constant expression) up to and
- * including the `end` that closes it, with every function index passed through `map`.
+ * including the `end` that closes it, with every function index passed through `map`, and
+ * hands each `i32.const` value to `onI32` when given.
  */
-function copyCode(r, end, map, out) {
+function copyCode(r, end, map, out, onI32) {
   let depth = 0;
   while (r.p < end) {
     const at = r.p;
@@ -100,6 +111,9 @@ function copyCode(r, end, map, out) {
         r.u32();
         break;
       }
+      case op === 0x41 && onI32 !== undefined:
+        onI32(r.i32());
+        break;
       case op === 0x41 || op === 0x42:
         r.skipLeb();
         break;
@@ -184,6 +198,42 @@ export function bodies(bytes) {
     r.p += size;
   }
   return out;
+}
+
+/**
+ * Every `i32.const` value in the module's code, global initialisers and segment offsets: the
+ * addresses code can name directly (no `i32.const`, no pointer to it).
+ */
+export function constants(bytes) {
+  const found = new Set();
+  const add = (v) => found.add(v >>> 0);
+  const same = (i) => i;
+  for (const s of sections(bytes)) {
+    const r = new Reader(bytes, s.payload);
+    if (s.id === 10) {
+      for (let n = r.u32(); n > 0; n--) {
+        const end = r.u32() + r.p;
+        for (let groups = r.u32(); groups > 0; groups--) {
+          r.u32();
+          r.p++;
+        }
+        copyCode(r, end, same, [], add);
+      }
+    } else if (s.id === 6) {
+      for (let n = r.u32(); n > 0; n--) {
+        r.p += 2;
+        copyCode(r, s.end, same, [], add);
+      }
+    } else if (s.id === 11) {
+      for (let n = r.u32(); n > 0; n--) {
+        const flags = r.u32();
+        if (flags === 2) r.u32();
+        if (flags !== 1) copyCode(r, s.end, same, [], add);
+        r.skip(r.u32());
+      }
+    }
+  }
+  return found;
 }
 
 /**

@@ -63,3 +63,43 @@ test("without the symbol the build stops with a reason", () => {
   assert.equal(functionNames(stripped).size, 0);
   assert.throws(() => trapAt(stripped), /expected one function named like .*found 0.*stripping symbols/);
 });
+
+test("dead panic locations and their paths are zeroed; anything still pointed at stays", async () => {
+  const { dropDeadLocations } = await import("../../scripts/wasm-abort.mjs");
+  // 1024 "src/dead.rs", 1040 "src/live.rs", 1056 "src/both.rs" (11 bytes each), then records:
+  // 1072 Location(dead.rs, 12, 5): nothing points at it
+  // 1088 Location(live.rs, 30, 9): named by an i32.const in code
+  // 1104 Location(both.rs, 40, 2): nothing points at it, but 1120 holds another &str of both.rs
+  // 1120 [1056, 11]: a &str, not a location
+  // 1128 Location(live.rs, 50, 1): pointed at by the data word at 1144
+  // (Both segments start 4 bytes early: segment offsets count as names, conservatively.)
+  const le = (...words) =>
+    words.map((w) => [0, 8, 16, 24].map((s) => `\\${((w >>> s) & 255).toString(16).padStart(2, "0")}`).join("")).join("");
+  const wat = `(module
+    (memory (export "memory") 1)
+    (data (i32.const 1020) "\\ff\\ff\\ff\\ffsrc/dead.rs\\00\\00\\00\\00\\00src/live.rs\\00\\00\\00\\00\\00src/both.rs\\00\\00\\00\\00\\00")
+    (data (i32.const 1068) "${le(0xffffffff, 1024, 11, 12, 5, 1040, 11, 30, 9, 1056, 11, 40, 2, 1056, 11, 1040, 11, 50, 1, 1128)}")
+    (func (export "live") (result i32) (i32.const 1088)))`;
+  const before = assemble(wat, false);
+  const { bytes, zeroed } = dropDeadLocations(before);
+  assert.ok(WebAssembly.validate(bytes));
+  const memory = async (b) => {
+    const { instance } = await WebAssembly.instantiate(b, {});
+    return Buffer.from(instance.exports.memory.buffer);
+  };
+  const [was, now] = [await memory(before), await memory(bytes)];
+  const range = (m, from, n) => [...m.subarray(from, from + n)];
+  const zeros = (n) => new Array(n).fill(0);
+  assert.deepEqual(range(now, 1024, 11), zeros(11), "a path only dead records pointed at is zeroed");
+  assert.deepEqual(range(now, 1072, 16), zeros(16), "a record nothing points at is zeroed");
+  assert.deepEqual(range(now, 1104, 16), zeros(16), "so is one whose path is also held elsewhere");
+  for (const [at, n, why] of [
+    [1040, 11, "a path live records point at stays"],
+    [1056, 11, "a path another pointer holds stays"],
+    [1088, 16, "a record code names stays"],
+    [1120, 8, "a plain &str stays"],
+    [1128, 20, "a record a data word points at stays"],
+  ]) assert.deepEqual(range(now, at, n), range(was, at, n), why);
+  assert.equal(zeroed, 16 + 16 + 11);
+  assert.equal(bytes.length, before.length);
+});
