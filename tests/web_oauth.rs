@@ -41,6 +41,10 @@ async fn challenge_is_s256_of_the_stored_verifier() {
     scenario("challengeIsS256").await
 }
 #[wasm_bindgen_test]
+async fn auth_url_without_crypto_subtle() {
+    scenario("withoutSubtle").await
+}
+#[wasm_bindgen_test]
 async fn auth_url_params_are_exact() {
     scenario("urlParamsExact").await
 }

@@ -1,4 +1,4 @@
-// JavaScript the OAuth PKCE binding (src/web/oauth.rs) imports: URL parsing, Web Crypto and
+// JavaScript the OAuth PKCE binding (src/web/oauth.rs) imports: URL parsing, random bytes and
 // sessionStorage. Nothing here throws except where the Rust side imports with `catch`.
 
 /** What oauth.rs needs to know about a URL, as JSON; null when it is not an absolute URL. */
@@ -21,29 +21,16 @@ export function urlParts(input) {
   }
 }
 
-/** Why PKCE cannot run here, or null when `crypto.getRandomValues` and `crypto.subtle` exist. */
+/** Why PKCE cannot run here, or null when `crypto.getRandomValues` exists (the hash is in wasm). */
 export function cryptoMissing() {
   const c = globalThis.crypto;
-  if (!c || typeof c.getRandomValues !== "function") return "crypto.getRandomValues is missing";
-  if (!c.subtle || typeof c.subtle.digest !== "function") {
-    const secure = globalThis.isSecureContext;
-    return secure === false
-      ? "crypto.subtle is missing because this page is not a secure context (serve it over https, or from localhost)"
-      : "crypto.subtle is missing";
-  }
-  return null;
+  return c && typeof c.getRandomValues === "function" ? null : "crypto.getRandomValues is missing";
 }
 
 export function randomBytes(n) {
   const a = new Uint8Array(n);
   globalThis.crypto.getRandomValues(a);
   return a;
-}
-
-/** SHA-256 of `bytes` as a Uint8Array. */
-export async function sha256(bytes) {
-  const d = await globalThis.crypto.subtle.digest("SHA-256", bytes);
-  return new Uint8Array(d);
 }
 
 function session() {

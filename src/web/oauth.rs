@@ -1,7 +1,8 @@
 //! Sign in with OpenRouter: OAuth PKCE (S256) as two static methods of `FreeRouterClient`.
 //!
 //! `openRouterAuthUrl` draws a verifier from `crypto.getRandomValues`, keeps it in this tab's
-//! `sessionStorage` and returns the URL of OpenRouter's consent page with its SHA-256 challenge.
+//! `sessionStorage` and returns the URL of OpenRouter's consent page with its SHA-256 challenge
+//! (hashed here, not by `crypto.subtle`: no await, and it works in non-secure contexts too).
 //! `completeOpenRouterAuth` (on the callback page) exchanges `?code=` and the verifier for a key.
 //! The verifier is single use: it is removed before the exchange, so it is gone whether the
 //! exchange succeeds or fails. The key is only ever the resolved value: never stored, logged, put
@@ -9,9 +10,8 @@
 
 use crate::core::json::{self, Value};
 use crate::web::glue::future_to_promise;
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::text;
@@ -29,8 +29,6 @@ extern "C" {
     fn crypto_missing() -> Option<String>;
     #[wasm_bindgen(catch, js_name = randomBytes)]
     fn random_bytes(n: u32) -> Result<Vec<u8>, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn sha256(bytes: &Uint8Array) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = sessionGet)]
     fn session_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = sessionSet)]
@@ -216,20 +214,7 @@ fn query_value(s: &str) -> String {
     out
 }
 
-async fn s256(verifier: &str) -> Result<String, Error> {
-    let fail = |e: &JsValue| {
-        auth_error(format!(
-            "Sign in with OpenRouter could not hash the verifier with crypto.subtle: {}",
-            glue::describe(e)
-        ))
-    };
-    let p = sha256(&Uint8Array::from(verifier.as_bytes())).map_err(|e| fail(&e))?;
-    let digest = JsFuture::from(p).await.map_err(|e| fail(&e))?;
-    let bytes: Uint8Array = digest.dyn_into().map_err(|e| fail(&e))?;
-    Ok(base64url(&bytes.to_vec()))
-}
-
-async fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
+fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
     if let Some(why) = crypto_missing() {
         return Err(auth_error(format!(
             "Sign in with OpenRouter needs Web Crypto: {why}."
@@ -242,7 +227,7 @@ async fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
         ))
     })?;
     let verifier = base64url(&bytes);
-    let challenge = s256(&verifier).await?;
+    let challenge = base64url(&crate::core::sha256::digest(verifier.as_bytes()));
     if !session_set(&verifier_key(), &verifier) {
         return Err(auth_error(
             "Sign in with OpenRouter needs sessionStorage to keep the PKCE verifier until OpenRouter \
@@ -482,14 +467,15 @@ impl FreeRouterClient {
     pub fn open_router_auth_url(
         #[wasm_bindgen(unchecked_param_type = "OpenRouterAuthUrlOptions")] options: JsValue,
     ) -> Promise {
-        let parsed = parse_auth_url_options(&options);
-        future_to_promise(async move {
-            let req = parsed.map_err(|e| to_js(&e))?;
-            let url = auth_url(req).await.map_err(|e| to_js(&e))?;
-            let out = Object::new();
-            Reflect::set(&out, &JsValue::from_str("url"), &JsValue::from_str(&url))?;
-            Ok(out.into())
-        })
+        // Nothing to await: a settled promise, as the contract has always returned.
+        match parse_auth_url_options(&options).and_then(auth_url) {
+            Ok(url) => {
+                let out = Object::new();
+                let _ = Reflect::set(&out, &JsValue::from_str("url"), &JsValue::from_str(&url));
+                Promise::resolve::<JsValue>(&out.into())
+            }
+            Err(e) => Promise::reject(&to_js(&e)),
+        }
     }
 
     /// Finish sign-in on the callback page: exchanges `?code=` and the stored verifier for an

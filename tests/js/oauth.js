@@ -14,8 +14,11 @@ function eq(a, b, msg) {
   if (a !== b) throw new Error(`${msg}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`);
 }
 
+// Kept before any scenario hides crypto.subtle.
+const subtle = crypto.subtle;
+
 async function s256(text) {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  const d = new Uint8Array(await subtle.digest("SHA-256", new TextEncoder().encode(text)));
   let bin = "";
   for (const b of d) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -76,6 +79,27 @@ const scenarios = {
     const ours = Object.keys(sessionStorage).filter((k) => k.startsWith("free-router:"));
     eq(JSON.stringify(ours), JSON.stringify([STORE]), "sessionStorage keys");
     sessionStorage.removeItem(STORE);
+  },
+
+  // The challenge is hashed in wasm: a page without crypto.subtle (plain http on a LAN address,
+  // not a secure context) can still sign in; only getRandomValues is required.
+  async withoutSubtle(api) {
+    const hide = (name) => Object.defineProperty(crypto, name, { value: undefined, configurable: true });
+    try {
+      hide("subtle");
+      eq(crypto.subtle, undefined, "crypto.subtle hidden");
+      const { url, verifier } = await start(api);
+      eq(url.searchParams.get("code_challenge"), await s256(verifier), "challenge without crypto.subtle");
+      hide("getRandomValues");
+      sessionStorage.removeItem(STORE);
+      const e = await rejects(api.authUrl({ callbackUrl: CALLBACK }), "auth", "no getRandomValues");
+      assert(/crypto\.getRandomValues is missing/.test(e.message), e.message);
+      eq(sessionStorage.getItem(STORE), null, "nothing stored without random bytes");
+    } finally {
+      delete crypto.subtle;
+      delete crypto.getRandomValues;
+    }
+    assert(crypto.subtle && typeof crypto.getRandomValues === "function", "crypto restored");
   },
 
   async urlParamsExact(api) {
