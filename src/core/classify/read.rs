@@ -48,8 +48,6 @@ pub(super) struct Info {
     /// For non-JSON bodies: "groq returned HTTP 502 with a non-JSON body (...): ...", which
     /// replaces the verdict's own first sentence.
     pub(super) lead: Option<String>,
-    /// "HTTP 429", or "error 429 inside a successful response"; set by `run`.
-    pub(super) label: String,
 }
 
 impl Info {
