@@ -34,6 +34,7 @@ pub(super) struct Verdict {
 }
 
 impl Verdict {
+    #[inline(never)]
     pub(super) fn new(
         code: ErrorCode,
         action: Action,
