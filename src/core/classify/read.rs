@@ -106,10 +106,8 @@ impl Info {
     fn read_codes(&mut self, o: &Map) {
         for k in ["http_status", "code", "status"] {
             match o.get(k) {
-                Some(Value::Number(n)) => {
-                    if self.num.is_none() {
-                        self.num = n.as_u64().and_then(|n| u16::try_from(n).ok());
-                    }
+                Some(Value::Number(n)) if self.num.is_none() => {
+                    self.num = n.as_u64().and_then(|n| u16::try_from(n).ok());
                 }
                 // Integers are parsed as u64 only: each `parse` type is its own copy in wasm.
                 Some(Value::String(s)) => {
