@@ -160,9 +160,17 @@ pub(super) fn rate_limited(
     v
 }
 
-/// Pull the pool's fact out of `facts` (read from headers with the pool's scope and window),
-/// or start a learned one.
-fn pool_fact(facts: &mut Vec<LimitFact>, window: Window) -> LimitFact {
+/// Reads the headers into `facts` with plain `X-RateLimit-*` taken as the pool's, then pulls
+/// the pool's fact out of them, or starts a learned one.
+fn pool_fact(
+    input: &ErrorInput,
+    headers: &[(String, String)],
+    facts: &mut Vec<LimitFact>,
+    window: Window,
+) -> LimitFact {
+    let ctx = (Scope::OpenRouterFree, window);
+    let (kind, model, now) = (input.kind, input.model, input.now_ms);
+    facts.extend(header_facts(kind, model, headers, now, Some(ctx), true));
     match facts.iter().position(|f| f.scope == Scope::OpenRouterFree) {
         Some(i) => facts.remove(i),
         None => LimitFact {
@@ -184,16 +192,7 @@ pub(super) fn daily_pool(
     facts: &mut Vec<LimitFact>,
 ) -> Verdict {
     let now = input.now_ms;
-    let ctx = (Scope::OpenRouterFree, Window::Day);
-    facts.extend(header_facts(
-        input.kind,
-        input.model,
-        headers,
-        now,
-        Some(ctx),
-        true,
-    ));
-    let mut f = pool_fact(facts, Window::Day);
+    let mut f = pool_fact(input, headers, facts, Window::Day);
     // Trust the reset only when it is a plausible day boundary ahead of now.
     let until = f
         .reset_at_ms
@@ -251,10 +250,8 @@ pub(super) fn minute_pool(
     headers: &[(String, String)],
     facts: &mut Vec<LimitFact>,
 ) -> Verdict {
-    let (m, now) = (input.model, input.now_ms);
-    let ctx = (Scope::OpenRouterFree, Window::Minute);
-    facts.extend(header_facts(input.kind, m, headers, now, Some(ctx), true));
-    let mut f = pool_fact(facts, Window::Minute);
+    let now = input.now_ms;
+    let mut f = pool_fact(input, headers, facts, Window::Minute);
     let from_reset = f.reset_at_ms.filter(|r| *r > now).map(|r| ms_ceil(r - now));
     let hint = retry_hint(info, headers, now).map(|h| h.0).or(from_reset);
     let ms = cap(hint, RATE_DEFAULT_MS, input.retry_after_cap_ms);
