@@ -119,12 +119,16 @@ pub(super) fn message_facts(
 
 /// The first integer after `key` within a few characters ("limit 200000", "limit: 20").
 fn number_after(s: &str, key: &str) -> Option<u64> {
-    let rest = s.get(text::find(s, key)? + key.len()..)?;
-    let rest = rest.trim_start_matches([' ', ':', '=']);
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    num::parse_u64(rest.get(..end)?)
+    let b = s.as_bytes();
+    let mut at = text::find(s, key)? + key.len();
+    while let Some(b' ' | b':' | b'=') = b.get(at) {
+        at += 1;
+    }
+    let start = at;
+    while b.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    num::parse_u64(s.get(start..at)?)
 }
 
 /// The model's context size as a provider states it: "maximum context length is 131072 tokens",

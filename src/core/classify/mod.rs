@@ -299,21 +299,18 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 
 /// Go-style duration ("2m59.56s", "7.66s", "1h2m", "120ms", "1.5µs") -> ms, rounded up.
 pub fn parse_duration_ms(s: &str) -> Option<u64> {
-    let mut rest = s.trim();
-    if rest.is_empty() {
+    let s = s.trim();
+    if s.is_empty() {
         return None;
     }
     let mut total = 0.0f64;
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let amount = num::parse_f64(rest.get(..n)?)?;
-        rest = rest.get(n..)?;
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match rest.get(..u)? {
+    let mut at = 0;
+    while at < s.len() {
+        // Byte runs: digits and '.' are ASCII, so every run ends on a char boundary.
+        let unit_at = run_end(s, at, true);
+        let amount = num::parse_f64(s.get(at..unit_at)?)?;
+        at = run_end(s, unit_at, false);
+        let scale = match s.get(unit_at..at)? {
             "h" => 3_600_000.0,
             "m" => 60_000.0,
             "s" => 1000.0,
@@ -323,9 +320,21 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
             _ => return None,
         };
         total += amount * scale;
-        rest = rest.get(u..)?;
     }
     Some(ms_ceil(total))
+}
+
+/// Where the run from `from` of number bytes (digits and '.'), or with `numeric` false of
+/// other bytes, ends.
+fn run_end(s: &str, from: usize, numeric: bool) -> usize {
+    let mut at = from;
+    while let Some(&b) = s.as_bytes().get(at) {
+        if (b.is_ascii_digit() || b == b'.') != numeric {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// Next 00:00 UTC strictly after `now_ms` (OpenRouter's daily reset).
