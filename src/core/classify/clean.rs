@@ -5,7 +5,7 @@ use crate::core::redact;
 use crate::core::text;
 
 pub(super) fn looks_html(t: &str) -> bool {
-    t.starts_with('<')
+    t.as_bytes().first() == Some(&b'<')
         || text::contains(&lower_head(t.get(..t.len().min(512)).unwrap_or(t)), "<html")
 }
 
@@ -21,18 +21,18 @@ pub(super) fn lower_head(s: &str) -> String {
 
 pub(super) fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(4096));
-    let mut in_tag = false;
-    for c in s.chars().take(SCAN_MAX) {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
+    // Text up to a '<' is kept, the tag up to its '>' becomes one space; whole runs are
+    // copied, not char by char.
+    let mut rest = text::first_chars(s, SCAN_MAX);
+    while let Some((kept, tag)) = text::split_once(rest, "<") {
+        out.push_str(kept);
+        let Some((_, after)) = text::split_once(tag, ">") else {
+            return out;
+        };
+        out.push(' ');
+        rest = after;
     }
+    out.push_str(rest);
     out
 }
 

@@ -71,7 +71,7 @@ struct Args<'a> {
 #[inline(never)]
 fn fill(out: &mut String, template: &str, args: &Args) {
     let mut rest = template;
-    while let Some((head, tail)) = rest.split_once('{') {
+    while let Some((head, tail)) = text::split_once(rest, "{") {
         out.push_str(head);
         let arg = match tail.as_bytes() {
             [b'p', b'}', ..] => args.provider,

@@ -4,6 +4,7 @@ use super::parse_duration_ms;
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::num;
 use crate::core::provider::ProviderKind;
+use crate::core::text;
 
 pub(super) fn hget<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers
@@ -29,7 +30,7 @@ pub(super) fn header_facts(
         let Some(rest) = lname.strip_prefix("x-ratelimit-") else {
             continue;
         };
-        let (field, tail) = rest.split_once('-').unwrap_or((rest, ""));
+        let (field, tail) = text::split_once(rest, "-").unwrap_or((rest, ""));
         let (unit, window) = if tail.is_empty() {
             (Unit::Requests, None)
         } else {
@@ -48,7 +49,7 @@ pub(super) fn header_facts(
                 Window::Hour
             } else if tail.ends_with("-second") {
                 Window::Millis(1000)
-            } else if tail.contains('-') {
+            } else if text::contains(tail, "-") {
                 continue; // month and other windows the ledger does not model
             } else if kind == ProviderKind::Groq && unit == Unit::Requests {
                 Window::Day // Groq's request headers count per day, its token headers per minute

@@ -38,7 +38,13 @@ pub(super) fn message_wait(hay: &str) -> Option<u64> {
             continue;
         };
         let mut words = hay.get(i + key.len()..)?.split_whitespace();
-        let first = words.next()?.trim_end_matches(['.', ',', ';', ')']);
+        let first = words.next()?;
+        // Trailing punctuation, byte by byte: a char-array pattern is a searcher of its own.
+        let mut end = first.len();
+        while let Some(b'.' | b',' | b';' | b')') = first.as_bytes().get(end.wrapping_sub(1)) {
+            end -= 1;
+        }
+        let first = first.get(..end)?;
         if let Some(ms) = parse_duration_ms(first) {
             return Some(ms);
         }

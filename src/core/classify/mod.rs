@@ -153,7 +153,11 @@ const SCAN_MAX: usize = 8192;
 
 /// An HTTP response that was not a success (status >= 400), or a 2xx whose body is an error payload.
 pub fn classify(input: &ErrorInput) -> Classified {
-    let text = input.body.trim_start_matches('\u{feff}').trim();
+    let mut text = input.body;
+    while let Some(rest) = text.strip_prefix("\u{feff}") {
+        text = rest;
+    }
+    let text = text.trim();
     // Some servers frame even errors as SSE; a JSON value followed by junk is still readable.
     let json_text = text.strip_prefix("data:").map_or(text, str::trim_start);
     let parsed = json::from_str_prefix(json_text)
@@ -178,7 +182,7 @@ pub fn classify(input: &ErrorInput) -> Classified {
         Body::Empty
     } else if looks_html(text) {
         Body::Html
-    } else if text.starts_with('{') || text.starts_with('[') {
+    } else if matches!(text.as_bytes().first(), Some(b'{' | b'[')) {
         Body::BrokenJson
     } else {
         Body::Text

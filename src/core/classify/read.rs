@@ -274,7 +274,14 @@ static TAG_STATUS: [(u16, &str); 12] = [
 /// Whether `t` is one of the space-separated `words`.
 #[inline(never)]
 pub(super) fn one_of(t: &str, words: &str) -> bool {
-    words.split(' ').any(|w| w == t)
+    let mut rest = words;
+    while let Some((word, tail)) = text::split_once(rest, " ") {
+        if word == t {
+            return true;
+        }
+        rest = tail;
+    }
+    rest == t
 }
 
 /// The status an in-body string code implies.
