@@ -36,28 +36,18 @@ pub(super) fn strip_tags(s: &str) -> String {
     out
 }
 
-/// Whitespace collapsed, anything that looks like a key redacted, cut to `max` chars. Keys the
-/// client holds were already replaced by value (`redact::by_value`) before this guess.
+/// Whitespace collapsed, anything that looks like a key redacted, cut to `max` (> 0) chars.
+/// Keys the client holds were already replaced by value (`redact::by_value`) before this guess.
 pub(super) fn clean(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    let mut redact_next = false;
-    for w in s.split_whitespace() {
-        if text::char_count(&out) >= max {
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        if redact_next {
-            out.push_str(redact::REDACTED);
-        } else {
-            out.push_str(&redact::prefixed(w));
-        }
-        redact_next = w.eq_ignore_ascii_case("bearer");
+    // redact::all's word loop, then the cut: one copy of that loop in the binary.
+    let all = redact::all(s, &[]);
+    let cut = text::first_chars(&all, max);
+    if cut.len() == all.len() {
+        return all;
     }
-    if text::char_count(&out) > max {
-        format!("{}…", text::first_chars(&out, max).trim_end())
-    } else {
-        out
+    // A cut that ends a word is kept whole, with no ellipsis.
+    if all.as_bytes().get(cut.len()) == Some(&b' ') {
+        return cut.to_string();
     }
+    format!("{}…", cut.trim_end())
 }
