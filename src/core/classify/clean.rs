@@ -49,5 +49,5 @@ pub(super) fn clean(s: &str, max: usize) -> String {
     if all.as_bytes().get(cut.len()) == Some(&b' ') {
         return cut.to_string();
     }
-    format!("{}…", cut.trim_end())
+    text::join2(cut.trim_end(), "…")
 }

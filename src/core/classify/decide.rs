@@ -174,7 +174,9 @@ fn decide(
         let why = if info.reasons.is_empty() {
             String::new()
         } else {
-            format!(" ({})", clean(&text::join(&info.reasons, ", "), 120))
+            let mut why = text::join2(" (", &clean(&text::join(&info.reasons, ", "), 120));
+            why.push(')');
+            why
         };
         return Verdict::new(
             C::ContentFilter,

@@ -92,11 +92,10 @@ impl Info {
         i.hay = lower_head(&hay);
         let raw = raw.trim();
         if !raw.is_empty() && !text::contains(&i.msg, raw) {
-            i.msg = if i.msg.is_empty() {
-                raw.to_string()
-            } else {
-                format!("{}: {raw}", i.msg)
-            };
+            if !i.msg.is_empty() {
+                i.msg.push_str(": ");
+            }
+            i.msg.push_str(raw);
         }
         i.msg = clean(&i.msg, 200);
         i

@@ -138,7 +138,7 @@ pub(super) fn rate_limited(
     let ms = cap(hint.map(|h| h.0), RATE_DEFAULT_MS, input.retry_after_cap_ms);
     let (lead, at) = if info.has(&["rate-limited upstream", "upstream_provider_shared_pool"]) {
         let at = match &info.upstream_name {
-            Some(n) => format!(" at {n}"),
+            Some(n) => text::join2(" at ", n),
             None => String::new(),
         };
         ("{m} is rate-limited upstream{x} on {p}{s}", at)
