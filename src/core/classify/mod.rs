@@ -163,21 +163,28 @@ pub fn classify(input: &ErrorInput) -> Classified {
     let parsed = json::from_str_prefix(json_text)
         .ok()
         .filter(|v| v.is_object() || v.is_array());
-    let failed = input.status >= 400;
-    if let Some(v) = &parsed {
-        if let Some(e) = error_in_body(v) {
-            return run(input, Info::read(e, v.is_object().then_some(v)));
-        }
-        if !failed {
-            return no_error(input, text);
-        }
-        // Problem+json and other shapes with no `error` key: the object is the error.
-        let e = if v.is_object() { v } else { &Value::Null };
-        return run(input, Info::read(e, None));
-    }
-    if !failed {
+    let error = parsed.as_ref().and_then(error_in_body);
+    if error.is_none() && input.status < 400 {
         return no_error(input, text);
     }
+    let info = match &parsed {
+        Some(v) => {
+            let (e, top) = match error {
+                Some(e) => (e, v.is_object().then_some(v)),
+                // Problem+json and other shapes with no `error` key: the object is the error.
+                None if v.is_object() => (v, None),
+                None => (&Value::Null, None),
+            };
+            Info::read(e, top)
+        }
+        None => non_json(input, text),
+    };
+    run(input, info)
+}
+
+/// What a failed response whose body is not JSON says: its lead sentence, and for plain or
+/// broken-JSON text the provider's words (HTML pages carry none).
+fn non_json(input: &ErrorInput, text: &str) -> Info {
     let kind = if text.is_empty() {
         Body::Empty
     } else if looks_html(text) {
@@ -205,7 +212,6 @@ pub fn classify(input: &ErrorInput) -> Classified {
             clean(&strip_tags(text), 120)
         )
     };
-    // Plain or broken-JSON text still carries the provider's words; HTML pages do not.
     let mut info = Info {
         body: kind,
         lead: Some(lead),
@@ -214,7 +220,7 @@ pub fn classify(input: &ErrorInput) -> Classified {
     if matches!(kind, Body::Text | Body::BrokenJson) {
         info.hay = lower_head(text);
     }
-    run(input, info)
+    info
 }
 
 /// The error object found inside a 200 JSON body or an SSE chunk: `{"error":{...}}` at top level
