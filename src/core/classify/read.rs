@@ -57,7 +57,7 @@ impl Info {
         match e {
             Value::String(s) => i.msg = s.clone(),
             Value::Object(o) => {
-                for k in ["message", "detail", "title", "error_description"] {
+                for &k in &["message", "detail", "title", "error_description"] {
                     if let Some(s) = text_at(o, k) {
                         i.msg = s.to_string();
                         break;
@@ -103,7 +103,7 @@ impl Info {
 
     /// `http_status`, `code`, `status` (numbers, or strings kept as tags), `error_type`, `type`.
     fn read_codes(&mut self, o: &Map) {
-        for k in ["http_status", "code", "status"] {
+        for &k in &["http_status", "code", "status"] {
             match o.get(k) {
                 Some(Value::Number(n)) if self.num.is_none() => {
                     self.num = n.as_u64().and_then(|n| u16::try_from(n).ok());
@@ -118,7 +118,7 @@ impl Info {
                 _ => {}
             }
         }
-        for k in ["error_type", "type"] {
+        for &k in &["error_type", "type"] {
             if let Some(s) = text_at(o, k) {
                 push_tag(&mut self.tags, s);
             }
@@ -131,7 +131,7 @@ impl Info {
             Some(v) if !v.is_null() => *raw = json::to_string(v),
             _ => {}
         }
-        for k in ["error_type", "limit_source", "provider_error_code"] {
+        for &k in &["error_type", "limit_source", "provider_error_code"] {
             if let Some(s) = text_at(m, k) {
                 push_tag(&mut self.tags, s);
             }
