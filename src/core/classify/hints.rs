@@ -169,10 +169,12 @@ pub(super) fn context_tokens(hay: &str) -> Option<u64> {
 fn numbers(s: &str) -> Vec<u64> {
     let mut out = Vec::new();
     let mut digits = String::new();
-    for b in s.bytes().chain([b' ']) {
-        match b {
-            b'0'..=b'9' => digits.push(char::from(b)),
-            b',' => {}
+    let bytes = s.as_bytes();
+    // One step past the end ends the last run.
+    for i in 0..=bytes.len() {
+        match bytes.get(i) {
+            Some(&b) if b.is_ascii_digit() => digits.push(char::from(b)),
+            Some(b',') => {}
             _ => {
                 if let Some(n) = num::parse_u64(&digits) {
                     out.push(n);
