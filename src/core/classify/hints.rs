@@ -163,11 +163,11 @@ pub(super) fn context_tokens(hay: &str) -> Option<u64> {
     None
 }
 
-/// The numbers in `s`, each a run of digits and commas ("131,072" is 131072); runs that do not
-/// parse (all commas, too long) are skipped. One byte loop: a split/filter_map iterator that
-/// runs both ways costs far more wasm.
-fn numbers(s: &str) -> Vec<u64> {
-    let mut out = Vec::new();
+/// The first number in `s`, or with `last` the last: a run of digits and commas ("131,072" is
+/// 131072); runs that do not parse (all commas, too long) are skipped. One byte loop and no
+/// Vec of the numbers.
+fn number_in(s: &str, last: bool) -> Option<u64> {
+    let mut found = None;
     let mut digits = String::new();
     let bytes = s.as_bytes();
     // One step past the end ends the last run.
@@ -177,21 +177,24 @@ fn numbers(s: &str) -> Vec<u64> {
             Some(b',') => {}
             _ => {
                 if let Some(n) = num::parse_u64(&digits) {
-                    out.push(n);
+                    if !last {
+                        return Some(n);
+                    }
+                    found = Some(n);
                 }
                 digits.clear();
             }
         }
     }
-    out
+    found
 }
 
 pub(super) fn first_number(s: &str) -> Option<u64> {
-    numbers(s).first().copied()
+    number_in(s, false)
 }
 
 pub(super) fn last_number(s: &str) -> Option<u64> {
-    numbers(s).last().copied()
+    number_in(s, true)
 }
 
 pub(super) fn cap(hint: Option<u64>, default: u64, cap: u64) -> u64 {
