@@ -5,7 +5,7 @@ use crate::core::redact;
 use crate::core::text;
 
 pub(super) fn looks_html(t: &str) -> bool {
-    t.starts_with('<')
+    t.as_bytes().first() == Some(&b'<')
         || text::contains(&lower_head(t.get(..t.len().min(512)).unwrap_or(t)), "<html")
 }
 
@@ -21,43 +21,33 @@ pub(super) fn lower_head(s: &str) -> String {
 
 pub(super) fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(4096));
-    let mut in_tag = false;
-    for c in s.chars().take(SCAN_MAX) {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
+    // Text up to a '<' is kept, the tag up to its '>' becomes one space; whole runs are
+    // copied, not char by char.
+    let mut rest = text::first_chars(s, SCAN_MAX);
+    while let Some((kept, tag)) = text::split_once(rest, "<") {
+        out.push_str(kept);
+        let Some((_, after)) = text::split_once(tag, ">") else {
+            return out;
+        };
+        out.push(' ');
+        rest = after;
     }
+    out.push_str(rest);
     out
 }
 
-/// Whitespace collapsed, anything that looks like a key redacted, cut to `max` chars. Keys the
-/// client holds were already replaced by value (`redact::by_value`) before this guess.
+/// Whitespace collapsed, anything that looks like a key redacted, cut to `max` (> 0) chars.
+/// Keys the client holds were already replaced by value (`redact::by_value`) before this guess.
 pub(super) fn clean(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    let mut redact_next = false;
-    for w in s.split_whitespace() {
-        if text::char_count(&out) >= max {
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        if redact_next {
-            out.push_str(redact::REDACTED);
-        } else {
-            out.push_str(&redact::prefixed(w));
-        }
-        redact_next = w.eq_ignore_ascii_case("bearer");
+    // redact::all's word loop, then the cut: one copy of that loop in the binary.
+    let all = redact::all(s, &[]);
+    let cut = text::first_chars(&all, max);
+    if cut.len() == all.len() {
+        return all;
     }
-    if text::char_count(&out) > max {
-        format!("{}…", text::first_chars(&out, max).trim_end())
-    } else {
-        out
+    // A cut that ends a word is kept whole, with no ellipsis.
+    if all.as_bytes().get(cut.len()) == Some(&b' ') {
+        return cut.to_string();
     }
+    text::join2(cut.trim_end(), "…")
 }

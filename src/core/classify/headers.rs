@@ -4,6 +4,7 @@ use super::parse_duration_ms;
 use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::num;
 use crate::core::provider::ProviderKind;
+use crate::core::text;
 
 pub(super) fn hget<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers
@@ -11,6 +12,10 @@ pub(super) fn hget<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
 }
+
+/// The window of facts from plain OpenRouter-style headers (no unit or window in the name),
+/// resolved once all headers are read. No header name states it.
+const UNRESOLVED: Window = Window::Millis(0);
 
 /// `or_ctx` says which pool plain OpenRouter `X-RateLimit-*` headers describe when the body
 /// named it; without it the window is guessed from the reset time.
@@ -22,48 +27,31 @@ pub(super) fn header_facts(
     or_ctx: Option<(Scope, Window)>,
     free: bool,
 ) -> Vec<LimitFact> {
-    // `None` window = plain OpenRouter style, resolved after all headers are read.
-    let mut acc: Vec<(Unit, Option<Window>, LimitFact)> = Vec::new();
+    // One fact per (unit, window), in the order first seen.
+    let mut acc: Vec<LimitFact> = Vec::new();
     for (name, value) in headers {
         let lname = name.to_ascii_lowercase();
         let Some(rest) = lname.strip_prefix("x-ratelimit-") else {
             continue;
         };
-        let (field, tail) = rest.split_once('-').unwrap_or((rest, ""));
-        let (unit, window) = if tail.is_empty() {
-            (Unit::Requests, None)
-        } else {
-            let unit = if tail.starts_with("req") {
-                Unit::Requests
-            } else if tail.starts_with("tok") {
-                Unit::Tokens
-            } else {
-                continue;
-            };
-            let window = if tail.ends_with("-day") {
-                Window::Day
-            } else if tail.ends_with("-minute") {
-                Window::Minute
-            } else if tail.ends_with("-hour") {
-                Window::Hour
-            } else if tail.ends_with("-second") {
-                Window::Millis(1000)
-            } else if tail.contains('-') {
-                continue; // month and other windows the ledger does not model
-            } else if kind == ProviderKind::Groq && unit == Unit::Requests {
-                Window::Day // Groq's request headers count per day, its token headers per minute
-            } else {
-                Window::Minute
-            };
-            (unit, Some(window))
+        let (field, tail) = text::split_once(rest, "-").unwrap_or((rest, ""));
+        let Some((unit, window)) = unit_window(kind, tail) else {
+            continue;
         };
-        let idx = match acc.iter().position(|a| a.0 == unit && a.1 == window) {
+        let mut at = None;
+        for (i, f) in acc.iter().enumerate() {
+            if f.unit == unit && f.window == window {
+                at = Some(i);
+                break;
+            }
+        }
+        let at = match at {
             Some(i) => i,
             None => {
                 // Built only for a new entry: fewer Scope drops in the loop.
-                let scope = match (&or_ctx, window) {
-                    (Some(c), None) => c.0.clone(),
-                    (None, None) if kind == ProviderKind::OpenRouter && free => {
+                let scope = match &or_ctx {
+                    Some(c) if window == UNRESOLVED => c.0.clone(),
+                    None if window == UNRESOLVED && kind == ProviderKind::OpenRouter && free => {
                         Scope::OpenRouterFree
                     }
                     _ if matches!(kind, ProviderKind::Mistral | ProviderKind::OpenRouter) => {
@@ -71,23 +59,19 @@ pub(super) fn header_facts(
                     }
                     _ => Scope::Model(model.to_string()),
                 };
-                acc.push((
-                    unit,
+                acc.push(LimitFact {
+                    scope,
                     window,
-                    LimitFact {
-                        scope,
-                        window: window.unwrap_or(Window::Minute),
-                        unit,
-                        limit: None,
-                        remaining: None,
-                        reset_at_ms: None,
-                        source: Source::Header,
-                    },
-                ));
+                    unit,
+                    limit: None,
+                    remaining: None,
+                    reset_at_ms: None,
+                    source: Source::Header,
+                });
                 acc.len() - 1
             }
         };
-        let Some((_, _, f)) = acc.get_mut(idx) else {
+        let Some(f) = acc.get_mut(at) else {
             continue;
         };
         match field {
@@ -100,11 +84,11 @@ pub(super) fn header_facts(
     }
     // A plain loop: the filter/map/collect chain costs more wasm.
     let mut out = Vec::new();
-    for (_, w, mut f) in acc {
+    for mut f in acc {
         if f.limit.is_none() && f.remaining.is_none() && f.reset_at_ms.is_none() {
             continue;
         }
-        if w.is_none() {
+        if f.window == UNRESOLVED {
             f.window = match &or_ctx {
                 Some(c) => c.1,
                 None => match f.reset_at_ms {
@@ -118,6 +102,37 @@ pub(super) fn header_facts(
         out.push(f);
     }
     out
+}
+
+/// The unit and window a header name's tail states ("requests-day", "tokens", "" for plain
+/// OpenRouter style); None for windows the ledger does not model (month, ...).
+fn unit_window(kind: ProviderKind, tail: &str) -> Option<(Unit, Window)> {
+    if tail.is_empty() {
+        return Some((Unit::Requests, UNRESOLVED));
+    }
+    let unit = if tail.starts_with("req") {
+        Unit::Requests
+    } else if tail.starts_with("tok") {
+        Unit::Tokens
+    } else {
+        return None;
+    };
+    let window = if tail.ends_with("-day") {
+        Window::Day
+    } else if tail.ends_with("-minute") {
+        Window::Minute
+    } else if tail.ends_with("-hour") {
+        Window::Hour
+    } else if tail.ends_with("-second") {
+        Window::Millis(1000)
+    } else if text::contains(tail, "-") {
+        return None;
+    } else if kind == ProviderKind::Groq && unit == Unit::Requests {
+        Window::Day // Groq's request headers count per day, its token headers per minute
+    } else {
+        Window::Minute
+    };
+    Some((unit, window))
 }
 
 fn count(v: &str) -> Option<u64> {

@@ -38,7 +38,13 @@ pub(super) fn message_wait(hay: &str) -> Option<u64> {
             continue;
         };
         let mut words = hay.get(i + key.len()..)?.split_whitespace();
-        let first = words.next()?.trim_end_matches(['.', ',', ';', ')']);
+        let first = words.next()?;
+        // Trailing punctuation, byte by byte: a char-array pattern is a searcher of its own.
+        let mut end = first.len();
+        while let Some(b'.' | b',' | b';' | b')') = first.as_bytes().get(end.wrapping_sub(1)) {
+            end -= 1;
+        }
+        let first = first.get(..end)?;
         if let Some(ms) = parse_duration_ms(first) {
             return Some(ms);
         }
@@ -119,12 +125,16 @@ pub(super) fn message_facts(
 
 /// The first integer after `key` within a few characters ("limit 200000", "limit: 20").
 fn number_after(s: &str, key: &str) -> Option<u64> {
-    let rest = s.get(text::find(s, key)? + key.len()..)?;
-    let rest = rest.trim_start_matches([' ', ':', '=']);
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    num::parse_u64(rest.get(..end)?)
+    let b = s.as_bytes();
+    let mut at = text::find(s, key)? + key.len();
+    while let Some(b' ' | b':' | b'=') = b.get(at) {
+        at += 1;
+    }
+    let start = at;
+    while b.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    num::parse_u64(s.get(start..at)?)
 }
 
 /// The model's context size as a provider states it: "maximum context length is 131072 tokens",
@@ -153,33 +163,38 @@ pub(super) fn context_tokens(hay: &str) -> Option<u64> {
     None
 }
 
-/// The numbers in `s`, each a run of digits and commas ("131,072" is 131072); runs that do not
-/// parse (all commas, too long) are skipped. One byte loop: a split/filter_map iterator that
-/// runs both ways costs far more wasm.
-fn numbers(s: &str) -> Vec<u64> {
-    let mut out = Vec::new();
+/// The first number in `s`, or with `last` the last: a run of digits and commas ("131,072" is
+/// 131072); runs that do not parse (all commas, too long) are skipped. One byte loop and no
+/// Vec of the numbers.
+fn number_in(s: &str, last: bool) -> Option<u64> {
+    let mut found = None;
     let mut digits = String::new();
-    for b in s.bytes().chain([b' ']) {
-        match b {
-            b'0'..=b'9' => digits.push(char::from(b)),
-            b',' => {}
+    let bytes = s.as_bytes();
+    // One step past the end ends the last run.
+    for i in 0..=bytes.len() {
+        match bytes.get(i) {
+            Some(&b) if b.is_ascii_digit() => digits.push(char::from(b)),
+            Some(b',') => {}
             _ => {
                 if let Some(n) = num::parse_u64(&digits) {
-                    out.push(n);
+                    if !last {
+                        return Some(n);
+                    }
+                    found = Some(n);
                 }
                 digits.clear();
             }
         }
     }
-    out
+    found
 }
 
 pub(super) fn first_number(s: &str) -> Option<u64> {
-    numbers(s).first().copied()
+    number_in(s, false)
 }
 
 pub(super) fn last_number(s: &str) -> Option<u64> {
-    numbers(s).last().copied()
+    number_in(s, true)
 }
 
 pub(super) fn cap(hint: Option<u64>, default: u64, cap: u64) -> u64 {

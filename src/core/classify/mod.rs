@@ -153,32 +153,43 @@ const SCAN_MAX: usize = 8192;
 
 /// An HTTP response that was not a success (status >= 400), or a 2xx whose body is an error payload.
 pub fn classify(input: &ErrorInput) -> Classified {
-    let text = input.body.trim_start_matches('\u{feff}').trim();
+    let mut text = input.body;
+    while let Some(rest) = text.strip_prefix("\u{feff}") {
+        text = rest;
+    }
+    let text = text.trim();
     // Some servers frame even errors as SSE; a JSON value followed by junk is still readable.
     let json_text = text.strip_prefix("data:").map_or(text, str::trim_start);
     let parsed = json::from_str_prefix(json_text)
         .ok()
         .filter(|v| v.is_object() || v.is_array());
-    let failed = input.status >= 400;
-    if let Some(v) = &parsed {
-        if let Some(e) = error_in_body(v) {
-            return run(input, Info::read(e, v.is_object().then_some(v)));
-        }
-        if !failed {
-            return no_error(input, text);
-        }
-        // Problem+json and other shapes with no `error` key: the object is the error.
-        let e = if v.is_object() { v } else { &Value::Null };
-        return run(input, Info::read(e, None));
-    }
-    if !failed {
+    let error = parsed.as_ref().and_then(error_in_body);
+    if error.is_none() && input.status < 400 {
         return no_error(input, text);
     }
+    let info = match &parsed {
+        Some(v) => {
+            let (e, top) = match error {
+                Some(e) => (e, v.is_object().then_some(v)),
+                // Problem+json and other shapes with no `error` key: the object is the error.
+                None if v.is_object() => (v, None),
+                None => (&Value::Null, None),
+            };
+            Info::read(e, top)
+        }
+        None => non_json(input, text),
+    };
+    run(input, info)
+}
+
+/// What a failed response whose body is not JSON says: its lead sentence, and for plain or
+/// broken-JSON text the provider's words (HTML pages carry none).
+fn non_json(input: &ErrorInput, text: &str) -> Info {
     let kind = if text.is_empty() {
         Body::Empty
     } else if looks_html(text) {
         Body::Html
-    } else if text.starts_with('{') || text.starts_with('[') {
+    } else if matches!(text.as_bytes().first(), Some(b'{' | b'[')) {
         Body::BrokenJson
     } else {
         Body::Text
@@ -201,7 +212,6 @@ pub fn classify(input: &ErrorInput) -> Classified {
             clean(&strip_tags(text), 120)
         )
     };
-    // Plain or broken-JSON text still carries the provider's words; HTML pages do not.
     let mut info = Info {
         body: kind,
         lead: Some(lead),
@@ -210,7 +220,7 @@ pub fn classify(input: &ErrorInput) -> Classified {
     if matches!(kind, Body::Text | Body::BrokenJson) {
         info.hay = lower_head(text);
     }
-    run(input, info)
+    info
 }
 
 /// The error object found inside a 200 JSON body or an SSE chunk: `{"error":{...}}` at top level
@@ -299,21 +309,18 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 
 /// Go-style duration ("2m59.56s", "7.66s", "1h2m", "120ms", "1.5µs") -> ms, rounded up.
 pub fn parse_duration_ms(s: &str) -> Option<u64> {
-    let mut rest = s.trim();
-    if rest.is_empty() {
+    let s = s.trim();
+    if s.is_empty() {
         return None;
     }
     let mut total = 0.0f64;
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let amount = num::parse_f64(rest.get(..n)?)?;
-        rest = rest.get(n..)?;
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match rest.get(..u)? {
+    let mut at = 0;
+    while at < s.len() {
+        // Byte runs: digits and '.' are ASCII, so every run ends on a char boundary.
+        let unit_at = run_end(s, at, true);
+        let amount = num::parse_f64(s.get(at..unit_at)?)?;
+        at = run_end(s, unit_at, false);
+        let scale = match s.get(unit_at..at)? {
             "h" => 3_600_000.0,
             "m" => 60_000.0,
             "s" => 1000.0,
@@ -323,9 +330,21 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
             _ => return None,
         };
         total += amount * scale;
-        rest = rest.get(u..)?;
     }
     Some(ms_ceil(total))
+}
+
+/// Where the run from `from` of number bytes (digits and '.'), or with `numeric` false of
+/// other bytes, ends.
+fn run_end(s: &str, from: usize, numeric: bool) -> usize {
+    let mut at = from;
+    while let Some(&b) = s.as_bytes().get(at) {
+        if (b.is_ascii_digit() || b == b'.') != numeric {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// Next 00:00 UTC strictly after `now_ms` (OpenRouter's daily reset).

@@ -1,6 +1,6 @@
 //! Reading the error object: what the body was, its codes, message and hints.
 
-use crate::core::json::Value;
+use crate::core::json::{self, Map, Value};
 
 use super::clean::{clean, lower_head};
 use super::parse_duration_ms;
@@ -48,8 +48,6 @@ pub(super) struct Info {
     /// For non-JSON bodies: "groq returned HTTP 502 with a non-JSON body (...): ...", which
     /// replaces the verdict's own first sentence.
     pub(super) lead: Option<String>,
-    /// "HTTP 429", or "error 429 inside a successful response"; set by `run`.
-    pub(super) label: String,
 }
 
 impl Info {
@@ -59,121 +57,149 @@ impl Info {
         match e {
             Value::String(s) => i.msg = s.clone(),
             Value::Object(o) => {
-                i.msg = ["message", "detail", "title", "error_description"]
-                    .iter()
-                    .find_map(|k| o.get(k)?.as_str())
-                    .unwrap_or_default()
-                    .to_string();
-                for k in &["http_status", "code", "status"] {
-                    match o.get(k) {
-                        Some(Value::Number(n)) => {
-                            i.num = i.num.or(n.as_u64().and_then(|n| u16::try_from(n).ok()))
-                        }
-                        // Integers are parsed as u64 only: each `parse` type is its own copy in wasm.
-                        Some(Value::String(s)) => {
-                            match num::parse_u64(s.trim()).and_then(|n| u16::try_from(n).ok()) {
-                                Some(n) => i.num = i.num.or(Some(n)),
-                                None => i.tags.push(s.to_ascii_lowercase()),
-                            }
-                        }
-                        _ => {}
+                for &k in &["message", "detail", "title", "error_description"] {
+                    if let Some(s) = text_at(o, k) {
+                        i.msg = s.to_string();
+                        break;
                     }
                 }
-                for k in &["error_type", "type"] {
-                    if let Some(s) = o.get(k).and_then(Value::as_str) {
-                        i.tags.push(s.to_ascii_lowercase());
-                    }
+                i.read_codes(o);
+                let mut meta = o.get("metadata");
+                if !meta.is_some_and(Value::is_object) {
+                    meta = top.and_then(|t| t.get("metadata"));
                 }
-                let meta = o
-                    .get("metadata")
-                    .filter(|m| m.is_object())
-                    .or_else(|| top?.get("metadata").filter(|m| m.is_object()));
-                if let Some(m) = meta {
-                    match m.get("raw") {
-                        Some(Value::String(s)) => raw = s.clone(),
-                        Some(v) if !v.is_null() => raw = v.to_string(),
-                        _ => {}
-                    }
-                    for &k in &["error_type", "limit_source", "provider_error_code"] {
-                        if let Some(s) = m.get(k).and_then(Value::as_str) {
-                            i.tags.push(s.to_ascii_lowercase());
-                        }
-                    }
-                    if let Some(h) = m.get("headers").and_then(Value::as_object) {
-                        for (k, v) in h {
-                            let v = match v {
-                                Value::String(s) => s.clone(),
-                                Value::Number(n) => n.to_string(),
-                                _ => continue,
-                            };
-                            i.meta_headers.push((k.to_ascii_lowercase(), v));
-                        }
-                    }
-                    i.hint_s = m.get("retry_after_seconds").and_then(secs_of);
-                    if let Some(r) = m.get("reasons").and_then(Value::as_array) {
-                        for r in r {
-                            if let Some(r) = r.as_str() {
-                                i.reasons.push(r.to_string());
-                            }
-                        }
-                    }
-                    i.upstream_name = m
-                        .get("provider_name")
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
+                if let Some(Value::Object(m)) = meta {
+                    i.read_metadata(m, &mut raw);
                 }
-                if let Some(a) = o.get("availability").filter(|a| a.is_object()) {
-                    i.avail_code = a
-                        .get("code")
-                        .and_then(Value::as_str)
-                        .map(str::to_ascii_lowercase);
-                    i.avail_retryable = a.get("retryable").and_then(Value::as_bool);
-                    i.hint_s = a.get("retry_after").and_then(secs_of).or(i.hint_s);
-                    if let Some(x) = a.get("excluded_by") {
-                        i.avail_excluded = x.to_string();
-                        i.avail_excluded.make_ascii_lowercase();
-                    }
-                    if let Some(c) = &i.avail_code {
-                        i.tags.push(c.clone());
-                    }
+                if let Some(Value::Object(a)) = o.get("availability") {
+                    i.read_availability(a);
                 }
-                // Plain loops: iterator adaptors (flatten) each add their own code to the wasm.
-                let none = Vec::new();
-                let details = o.get("details").and_then(Value::as_array).unwrap_or(&none);
-                for d in details {
-                    if let Some(s) = d.get("retryDelay").and_then(Value::as_str) {
-                        i.gemini_delay = i.gemini_delay.or(parse_duration_ms(s));
-                    }
-                    let violations = d.get("violations").and_then(Value::as_array);
-                    for v in violations.unwrap_or(&none) {
-                        if let Some(id) = v.get("quotaId").and_then(Value::as_str) {
-                            let lim = v.get("quotaValue").and_then(|q| match q {
-                                Value::String(s) => num::parse_u64(s.trim()),
-                                _ => q.as_u64(),
-                            });
-                            i.quota_ids.push((id.to_string(), lim));
-                        }
-                    }
-                }
+                i.read_details(o);
             }
             _ => {}
         }
-        i.hay = lower_head(&format!(
-            "{} {} {}",
-            i.msg,
-            raw,
-            crate::core::text::join(&i.tags, " ")
-        ));
+        let mut hay = String::new();
+        hay.push_str(&i.msg);
+        hay.push(' ');
+        hay.push_str(&raw);
+        hay.push(' ');
+        for (n, t) in i.tags.iter().enumerate() {
+            if n > 0 {
+                hay.push(' ');
+            }
+            hay.push_str(t);
+        }
+        i.hay = lower_head(&hay);
         let raw = raw.trim();
         if !raw.is_empty() && !text::contains(&i.msg, raw) {
-            i.msg = if i.msg.is_empty() {
-                raw.to_string()
-            } else {
-                format!("{}: {raw}", i.msg)
-            };
+            if !i.msg.is_empty() {
+                i.msg.push_str(": ");
+            }
+            i.msg.push_str(raw);
         }
         i.msg = clean(&i.msg, 200);
         i
+    }
+
+    /// `http_status`, `code`, `status` (numbers, or strings kept as tags), `error_type`, `type`.
+    fn read_codes(&mut self, o: &Map) {
+        for &k in &["http_status", "code", "status"] {
+            match o.get(k) {
+                Some(Value::Number(n)) if self.num.is_none() => {
+                    self.num = n.as_u64().and_then(|n| u16::try_from(n).ok());
+                }
+                // Integers are parsed as u64 only: each `parse` type is its own copy in wasm.
+                Some(Value::String(s)) => {
+                    match num::parse_u64(s.trim()).and_then(|n| u16::try_from(n).ok()) {
+                        Some(n) => self.num = self.num.or(Some(n)),
+                        None => push_tag(&mut self.tags, s),
+                    }
+                }
+                _ => {}
+            }
+        }
+        for &k in &["error_type", "type"] {
+            if let Some(s) = text_at(o, k) {
+                push_tag(&mut self.tags, s);
+            }
+        }
+    }
+
+    fn read_metadata(&mut self, m: &Map, raw: &mut String) {
+        match m.get("raw") {
+            Some(Value::String(s)) => *raw = s.clone(),
+            Some(v) if !v.is_null() => *raw = json::to_string(v),
+            _ => {}
+        }
+        for &k in &["error_type", "limit_source", "provider_error_code"] {
+            if let Some(s) = text_at(m, k) {
+                push_tag(&mut self.tags, s);
+            }
+        }
+        if let Some(Value::Object(h)) = m.get("headers") {
+            for (k, v) in h {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(_) => json::to_string(v),
+                    _ => continue,
+                };
+                self.meta_headers.push((k.to_ascii_lowercase(), v));
+            }
+        }
+        self.hint_s = m.get("retry_after_seconds").and_then(secs_of);
+        if let Some(Value::Array(r)) = m.get("reasons") {
+            for r in r {
+                if let Value::String(r) = r {
+                    self.reasons.push(r.clone());
+                }
+            }
+        }
+        if let Some(n) = text_at(m, "provider_name") {
+            self.upstream_name = Some(n.to_string());
+        }
+    }
+
+    fn read_availability(&mut self, a: &Map) {
+        if let Some(c) = text_at(a, "code") {
+            let c = c.to_ascii_lowercase();
+            self.tags.push(c.clone());
+            self.avail_code = Some(c);
+        }
+        if let Some(Value::Bool(b)) = a.get("retryable") {
+            self.avail_retryable = Some(*b);
+        }
+        if let Some(s) = a.get("retry_after").and_then(secs_of) {
+            self.hint_s = Some(s);
+        }
+        if let Some(x) = a.get("excluded_by") {
+            self.avail_excluded = json::to_string(x);
+            self.avail_excluded.make_ascii_lowercase();
+        }
+    }
+
+    /// Gemini's `details`: `RetryInfo.retryDelay` and `QuotaFailure` violations.
+    fn read_details(&mut self, o: &Map) {
+        let Some(Value::Array(details)) = o.get("details") else {
+            return;
+        };
+        for d in details {
+            if let Some(s) = d.get("retryDelay").and_then(Value::as_str) {
+                self.gemini_delay = self.gemini_delay.or(parse_duration_ms(s));
+            }
+            let Some(Value::Array(violations)) = d.get("violations") else {
+                continue;
+            };
+            for v in violations {
+                if let Some(id) = v.get("quotaId").and_then(Value::as_str) {
+                    let limit = match v.get("quotaValue") {
+                        Some(Value::String(s)) => num::parse_u64(s.trim()),
+                        Some(q) => q.as_u64(),
+                        None => None,
+                    };
+                    self.quota_ids.push((id.to_string(), limit));
+                }
+            }
+        }
     }
 
     pub(super) fn tag(&self, names: &[&str]) -> bool {
@@ -183,6 +209,19 @@ impl Info {
     pub(super) fn has(&self, needles: &[&str]) -> bool {
         needles.iter().any(|n| text::contains(&self.hay, n))
     }
+}
+
+/// `o[k]` when it is a string. Out of line: read looks up a dozen keys this way.
+#[inline(never)]
+fn text_at<'m>(o: &'m Map, k: &str) -> Option<&'m str> {
+    match o.get(k) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn push_tag(tags: &mut Vec<String>, s: &str) {
+    tags.push(s.to_ascii_lowercase());
 }
 
 fn secs_of(v: &Value) -> Option<f64> {
@@ -234,7 +273,14 @@ static TAG_STATUS: [(u16, &str); 12] = [
 /// Whether `t` is one of the space-separated `words`.
 #[inline(never)]
 pub(super) fn one_of(t: &str, words: &str) -> bool {
-    words.split(' ').any(|w| w == t)
+    let mut rest = words;
+    while let Some((word, tail)) = text::split_once(rest, " ") {
+        if word == t {
+            return true;
+        }
+        rest = tail;
+    }
+    rest == t
 }
 
 /// The status an in-body string code implies.

@@ -1,6 +1,6 @@
 //! Verdicts by kind of failure: auth, privacy, context length, server errors, rate limits.
 
-use super::decide::{said, Verdict};
+use super::decide::Verdict;
 use super::headers::{header_facts, window_for};
 use super::hints::{cap, context_tokens, message_facts, ms_ceil, retry_hint, waited};
 use super::read::Info;
@@ -10,35 +10,26 @@ use crate::core::limits::{LimitFact, Scope, Source, Unit, Window};
 use crate::core::provider::ProviderKind;
 use crate::core::text;
 
-pub(super) fn auth(input: &ErrorInput, info: &Info) -> Verdict {
-    let p = input.provider;
+pub(super) fn auth() -> Verdict {
     Verdict::new(
         ErrorCode::Auth,
         Action::ProviderOut,
-        said(info, format!("{p} rejected the API key")),
-        format!("Check the key configured for \"{p}\"; {p} is skipped for now"),
+        "{p} rejected the API key{s}",
+        "Check the key configured for \"{p}\"; {p} is skipped for now",
     )
 }
 
-pub(super) fn privacy(input: &ErrorInput, info: &Info) -> Verdict {
-    let (p, m) = (input.provider, input.model);
+pub(super) fn privacy() -> Verdict {
     Verdict::new(
         ErrorCode::NotFound,
         Action::Evict,
-        said(
-            info,
-            format!("{p} has no endpoint for {m} that your data policy allows"),
-        ),
-        format!(
-            "Check https://openrouter.ai/settings/privacy (free models need the free-model \
-             training and publication settings allowed); {m} is dropped until the next catalog \
-             refresh"
-        ),
+        "{p} has no endpoint for {m} that your data policy allows{s}",
+        "Check https://openrouter.ai/settings/privacy (free models need the free-model training \
+         and publication settings allowed); {m} is dropped until the next catalog refresh",
     )
 }
 
-pub(super) fn context(input: &ErrorInput, info: &Info) -> Verdict {
-    let (p, m) = (input.provider, input.model);
+pub(super) fn context(info: &Info) -> Verdict {
     let (action, size) = match context_tokens(&info.hay) {
         Some(n) => (
             Action::ContextAtMost(n),
@@ -49,13 +40,11 @@ pub(super) fn context(input: &ErrorInput, info: &Info) -> Verdict {
     Verdict::new(
         ErrorCode::ContextLength,
         action,
-        said(
-            info,
-            format!("The request is too long for {m} on {p}{size}"),
-        ),
+        "The request is too long for {m} on {p}{x}{s}",
         "A model with a larger context may take it (with fallback on, the client tries one); \
          otherwise shorten the conversation or lower max_tokens",
     )
+    .with_extra(size)
 }
 
 pub(super) fn server_error(
@@ -63,12 +52,11 @@ pub(super) fn server_error(
     info: &Info,
     headers: &[(String, String)],
 ) -> Verdict {
-    let (p, m) = (input.provider, input.model);
     let mut v = Verdict::new(
         ErrorCode::ProviderError,
         Action::TryNext,
-        said(info, format!("{p} failed on {m}")),
-        String::new(),
+        "{p} failed on {m}{s}",
+        "",
     );
     cool_down(&mut v, input, info, headers);
     v
@@ -88,9 +76,12 @@ pub(super) fn cool_down(
     v.action = Action::Cooldown {
         until_ms: now + ms as f64,
     };
-    v.advice = format!("{} cools down for {}", input.model, waited(ms, hint));
+    v.advice = COOLS;
+    v.wait = waited(ms, hint);
     v.retry = hint;
 }
+
+const COOLS: &str = "{m} cools down for {w}";
 
 pub(super) fn rate_limited(
     input: &ErrorInput,
@@ -98,13 +89,13 @@ pub(super) fn rate_limited(
     headers: &[(String, String)],
     facts: &mut Vec<LimitFact>,
 ) -> Verdict {
-    let (p, m, now) = (input.provider, input.model, input.now_ms);
+    let (m, now) = (input.model, input.now_ms);
     if info.tag(&["insufficient_quota"]) {
         return Verdict::new(
             ErrorCode::QuotaExhausted,
             Action::ProviderOut,
-            said(info, format!("{p} says the account's quota is used up")),
-            format!("Check the plan and billing of the \"{p}\" account; {p} is skipped for now"),
+            "{p} says the account's quota is used up{s}",
+            "Check the plan and billing of the \"{p}\" account; {p} is skipped for now",
         );
     }
     if input.kind == ProviderKind::Gemini && info.has(&["limit: 0", "limit:0"]) {
@@ -112,11 +103,8 @@ pub(super) fn rate_limited(
         return Verdict::new(
             ErrorCode::QuotaExhausted,
             Action::Evict,
-            said(
-                info,
-                format!("{p} has no free quota for {m} on this project"),
-            ),
-            format!("{m} is dropped; use another model, or enable billing for it"),
+            "{p} has no free quota for {m} on this project{s}",
+            "{m} is dropped; use another model, or enable billing for it",
         );
     }
     let hint = retry_hint(info, headers, now);
@@ -148,32 +136,41 @@ pub(super) fn rate_limited(
         }
     }
     let ms = cap(hint.map(|h| h.0), RATE_DEFAULT_MS, input.retry_after_cap_ms);
-    let who = if info.has(&["rate-limited upstream", "upstream_provider_shared_pool"]) {
-        let at = info
-            .upstream_name
-            .as_deref()
-            .map(|n| format!(" at {n}"))
-            .unwrap_or_default();
-        format!("{m} is rate-limited upstream{at} on {p}")
+    let (lead, at) = if info.has(&["rate-limited upstream", "upstream_provider_shared_pool"]) {
+        let at = match &info.upstream_name {
+            Some(n) => text::join2(" at ", n),
+            None => String::new(),
+        };
+        ("{m} is rate-limited upstream{x} on {p}{s}", at)
     } else {
-        format!("{p} rate-limited {m}")
+        ("{p} rate-limited {m}{s}", String::new())
     };
     let mut v = Verdict::new(
         ErrorCode::RateLimited,
         Action::Cooldown {
             until_ms: now + ms as f64,
         },
-        said(info, who),
-        format!("{m} cools down for {}", waited(ms, hint.map(|h| h.0))),
-    );
+        lead,
+        COOLS,
+    )
+    .with_extra(at);
+    v.wait = waited(ms, hint.map(|h| h.0));
     // Without a hint the cooldown the message states is the wait (LiteLLM's own 429s).
     v.retry = Some(hint.map_or(ms, |h| h.0));
     v
 }
 
-/// Pull the pool's fact out of `facts` (read from headers with the pool's scope and window),
-/// or start a learned one.
-fn pool_fact(facts: &mut Vec<LimitFact>, window: Window) -> LimitFact {
+/// Reads the headers into `facts` with plain `X-RateLimit-*` taken as the pool's, then pulls
+/// the pool's fact out of them, or starts a learned one.
+fn pool_fact(
+    input: &ErrorInput,
+    headers: &[(String, String)],
+    facts: &mut Vec<LimitFact>,
+    window: Window,
+) -> LimitFact {
+    let ctx = (Scope::OpenRouterFree, window);
+    let (kind, model, now) = (input.kind, input.model, input.now_ms);
+    facts.extend(header_facts(kind, model, headers, now, Some(ctx), true));
     match facts.iter().position(|f| f.scope == Scope::OpenRouterFree) {
         Some(i) => facts.remove(i),
         None => LimitFact {
@@ -194,17 +191,8 @@ pub(super) fn daily_pool(
     headers: &[(String, String)],
     facts: &mut Vec<LimitFact>,
 ) -> Verdict {
-    let (p, now) = (input.provider, input.now_ms);
-    let ctx = (Scope::OpenRouterFree, Window::Day);
-    facts.extend(header_facts(
-        input.kind,
-        input.model,
-        headers,
-        now,
-        Some(ctx),
-        true,
-    ));
-    let mut f = pool_fact(facts, Window::Day);
+    let now = input.now_ms;
+    let mut f = pool_fact(input, headers, facts, Window::Day);
     // Trust the reset only when it is a plausible day boundary ahead of now.
     let until = f
         .reset_at_ms
@@ -230,7 +218,6 @@ pub(super) fn daily_pool(
     } else {
         0
     };
-    let at = format!("{:02}:{:02} UTC", tod / 3600, tod % 3600 / 60);
     let what = match limit {
         Some(n) => format!("the daily limit of {n} requests"),
         None => "the daily request limit".to_string(),
@@ -238,16 +225,20 @@ pub(super) fn daily_pool(
     let mut v = Verdict::new(
         ErrorCode::QuotaExhausted,
         Action::FreePoolExhausted { until_ms: until },
-        format!(
-            "All free models on {p} hit {what}; it resets at {at} (in {})",
-            text::duration(wait)
-        ),
+        "All free models on {p} hit {x}; it resets at {w}",
         if limit.is_some_and(|n| n >= 1000) {
             "Add another provider, or set budget.maxUsd to spill to paid models"
         } else {
             "Buy 10 credits to raise it to 1000, add another provider, or set budget.maxUsd to \
              spill to paid models"
         },
+    )
+    .with_extra(what);
+    v.wait = format!(
+        "{:02}:{:02} UTC (in {})",
+        tod / 3600,
+        tod % 3600 / 60,
+        text::duration(wait)
     );
     v.retry = Some(wait);
     v
@@ -259,10 +250,8 @@ pub(super) fn minute_pool(
     headers: &[(String, String)],
     facts: &mut Vec<LimitFact>,
 ) -> Verdict {
-    let (p, m, now) = (input.provider, input.model, input.now_ms);
-    let ctx = (Scope::OpenRouterFree, Window::Minute);
-    facts.extend(header_facts(input.kind, m, headers, now, Some(ctx), true));
-    let mut f = pool_fact(facts, Window::Minute);
+    let now = input.now_ms;
+    let mut f = pool_fact(input, headers, facts, Window::Minute);
     let from_reset = f.reset_at_ms.filter(|r| *r > now).map(|r| ms_ceil(r - now));
     let hint = retry_hint(info, headers, now).map(|h| h.0).or(from_reset);
     let ms = cap(hint, RATE_DEFAULT_MS, input.retry_after_cap_ms);
@@ -277,16 +266,13 @@ pub(super) fn minute_pool(
         Action::Cooldown {
             until_ms: now + ms as f64,
         },
-        format!(
-            "All free models on {p} share a limit of {n}requests per minute and it is used up \
-             (calling {m})"
-        ),
-        format!(
-            "{m} cools down for {}; other providers are tried meanwhile. Spread requests out or \
-             add another provider",
-            waited(ms, hint)
-        ),
-    );
+        "All free models on {p} share a limit of {x}requests per minute and it is used up \
+         (calling {m})",
+        "{m} cools down for {w}; other providers are tried meanwhile. Spread requests out or add \
+         another provider",
+    )
+    .with_extra(n);
+    v.wait = waited(ms, hint);
     v.retry = hint;
     v
 }

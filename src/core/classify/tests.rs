@@ -89,3 +89,21 @@ fn durations_format() {
     assert_eq!(text::duration(125_000), "2 min 5 s");
     assert_eq!(text::duration(11_520_000), "3 h 12 min");
 }
+
+/// Where the cut falls: a word that ends at `max` is kept whole, a cut inside one (or at the
+/// space after a word) ends in an ellipsis; Unicode whitespace collapses to one space.
+#[test]
+fn clean_cuts_at_max_chars() {
+    for (s, max, want) in [
+        ("abcde fgh", 5, "abcde"),
+        ("abcd efgh", 5, "abcd…"),
+        ("abcdefgh", 5, "abcde…"),
+        ("  \t ", 5, ""),
+        ("ab\u{a0}cd  ef", 10, "ab cd ef"),
+        ("déf déf", 3, "déf"),
+        ("déf déf", 4, "déf…"),
+        ("Bearer abc def", 12, "Bearer [reda…"),
+    ] {
+        assert_eq!(clean(s, max), want, "{s:?} {max}");
+    }
+}

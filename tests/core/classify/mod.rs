@@ -2,4 +2,5 @@
 
 mod cases;
 mod fixtures;
+mod golden;
 mod props;
