@@ -345,26 +345,30 @@ fn parse_limits(v: Option<&Value>, path: &str) -> R<DeclaredLimits> {
             ))
         }
     };
-    let p = cat(&[path, "limits."]);
-    check_keys(o, &["rpm", "rpd", "tpm", "requests", "perMs"], &p)?;
-    let requests = opt_u64(o, "requests", &p)?;
-    let per_ms = opt_u64(o, "perMs", &p)?;
+    limit_fields(o, &cat(&[path, "limits."]))
+}
+
+/// The fields of `limits`, under the path `p` ("providers[i].limits.").
+fn limit_fields(o: &Map, p: &str) -> R<DeclaredLimits> {
+    check_keys(o, &["rpm", "rpd", "tpm", "requests", "perMs"], p)?;
+    let requests = opt_u64(o, "requests", p)?;
+    let per_ms = opt_u64(o, "perMs", p)?;
     let window = match (requests, per_ms) {
         (Some(r), Some(ms)) if r > 0 && ms > 0 => Some((r, ms)),
         (None, None) => None,
         _ => {
             return Err(cat(&[
-                &p,
+                p,
                 "requests and ",
-                &p,
+                p,
                 "perMs go together and must both be positive",
             ]))
         }
     };
     Ok(DeclaredLimits {
-        rpm: opt_u64(o, "rpm", &p)?,
-        rpd: opt_u64(o, "rpd", &p)?,
-        tpm: opt_u64(o, "tpm", &p)?,
+        rpm: opt_u64(o, "rpm", p)?,
+        rpd: opt_u64(o, "rpd", p)?,
+        tpm: opt_u64(o, "tpm", p)?,
         window,
     })
 }
@@ -384,7 +388,11 @@ fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
         ));
     };
     path.push('.');
-    let path = path.as_str();
+    provider_fields(o, &path)
+}
+
+/// The fields of `providers[i]`, whose path `parse_provider` owns (so it is dropped once).
+fn provider_fields(o: &Map, path: &str) -> R<ProviderConfig> {
     check_keys(o, &PROVIDER_KEYS, path)?;
     let id = match opt_str(o, "id", path)? {
         Some(s) if !s.trim().is_empty() => s,
@@ -545,6 +553,15 @@ fn client_options(v: &Value) -> R<ClientOptions> {
             ]));
         }
     }
+    // Every other option is read after the providers (so their errors come first), by one
+    // call: a failure there drops the providers at one place.
+    let mut c = settings(o)?;
+    c.providers = providers;
+    Ok(c)
+}
+
+/// The client options besides `providers`.
+fn settings(o: &Map) -> R<ClientOptions> {
     let strategy = strategy(o)?.unwrap_or("random");
     let (budget_usd, budget_period) = budget(o)?;
     let max_attempts = opt_u64(o, "maxAttempts", "options.")?.unwrap_or(4);
@@ -592,7 +609,7 @@ fn client_options(v: &Value) -> R<ClientOptions> {
         timeout_ms: opt_u64(o, "timeoutMs", "options.")?,
         attempt_timeout_ms: attempt_timeout(o)?.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT_MS),
         sticky: sticky(o)?.unwrap_or(false),
-        providers,
+        providers: Vec::new(),
         strategy: strategy.to_string(),
         budget_usd,
         budget_period,
