@@ -108,99 +108,109 @@ fn type_name(v: &Value) -> &'static str {
 /// String moves through `?` much cheaper than a whole `Error` (the public entry points wrap it).
 type R<T> = std::result::Result<T, String>;
 
+/// A message from its parts: one out-of-line builder instead of a `format!` at every site.
+#[inline(never)]
+fn cat(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// "{path}{key} must be {rule}, got ...": the value itself when `shown` and short, else its type.
+#[inline(never)]
+fn must(path: &str, key: &str, rule: &str, v: &Value, shown: bool) -> String {
+    let text = if shown { v.to_string() } else { String::new() };
+    let got = if text.is_empty() || text.len() > 60 {
+        type_name(v)
+    } else {
+        &text
+    };
+    cat(&[path, key, " must be ", rule, ", got ", got])
+}
+
+/// `name[i]`, for paths into arrays.
+#[inline(never)]
+fn indexed(name: &str, i: usize) -> String {
+    format!("{name}[{i}]")
+}
+
+#[inline(never)]
 fn check_keys(obj: &Map, allowed: &[&str], path: &str) -> R<()> {
-    for k in obj.keys() {
+    for (k, v) in obj {
         // What the JS side sends when reading the options threw (a getter, a Proxy).
         if k == "__unserializable" {
-            let why = obj
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("unknown error");
+            let why = v.as_str().unwrap_or("unknown error");
             let what = path.trim_end_matches('.');
             let what = if what.is_empty() { "options" } else { what };
-            return Err(format!("{what} could not be read: {why}"));
+            return Err(cat(&[what, " could not be read: ", why]));
         }
         if !allowed.contains(&k.as_str()) {
-            return Err(format!(
-                "{path}{k} is not a known option (known: {})",
-                crate::core::text::join(allowed, ", ")
-            ));
+            let known = text::join(allowed, ", ");
+            return Err(cat(&[
+                path,
+                k,
+                " is not a known option (known: ",
+                &known,
+                ")",
+            ]));
         }
     }
     Ok(())
 }
 
+/// A non-negative number (a whole one up to 9e15 when `whole`), or None when absent/null;
+/// otherwise "{path}{key} must be {rule}".
+#[inline(never)]
+fn number(obj: &Map, key: &str, path: &str, whole: bool, rule: &str) -> R<Option<f64>> {
+    let Some(v) = obj.get(key).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    match v.as_f64() {
+        Some(n) if n >= 0.0 && n.is_finite() && (!whole || (n.fract() == 0.0 && n <= 9.0e15)) => {
+            Ok(Some(n))
+        }
+        _ => Err(must(path, key, rule, v, true)),
+    }
+}
+
 /// A non-negative integer option, or None when absent/null.
 pub fn opt_u64(obj: &Map, key: &str, path: &str) -> R<Option<u64>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) if n >= 0.0 && n.is_finite() && n.fract() == 0.0 && n <= 9.0e15 => {
-                Ok(Some(n as u64))
-            }
-            _ => Err(format!(
-                "{path}{key} must be a non-negative whole number, got {}",
-                show(v)
-            )),
-        },
-    }
+    let n = number(obj, key, path, true, "a non-negative whole number")?;
+    Ok(n.map(|n| n as u64))
 }
 
 fn opt_f64(obj: &Map, key: &str, path: &str) -> R<Option<f64>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) if n >= 0.0 && n.is_finite() => Ok(Some(n)),
-            _ => Err(format!(
-                "{path}{key} must be a non-negative number, got {}",
-                show(v)
-            )),
-        },
-    }
+    number(obj, key, path, false, "a non-negative number")
 }
 
+#[inline(never)]
 pub fn opt_str<'a>(obj: &'a Map, key: &str, path: &str) -> R<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(v) => Err(format!(
-            "{path}{key} must be a string, got {}",
-            type_name(v)
-        )),
+        Some(v) => Err(must(path, key, "a string", v, false)),
     }
 }
 
+#[inline(never)]
 pub fn opt_bool(obj: &Map, key: &str, path: &str) -> R<Option<bool>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(format!(
-            "{path}{key} must be true or false, got {}",
-            type_name(v)
-        )),
+        Some(v) => Err(must(path, key, "true or false", v, false)),
     }
 }
 
-/// A short rendering of a bad value for messages. Never used on keys.
-fn show(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 60 {
-        type_name(v).to_string()
-    } else {
-        s
-    }
-}
-
-/// The host of an absolute http(s) URL, or an error naming `{path}baseUrl`.
-fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
+/// Whether `url` is https, and its host; or what is wrong with it, for "{path}baseUrl {why}".
+fn parse_base_url(url: &str) -> std::result::Result<(bool, &str), &'static str> {
     let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("http://") {
         (false, r)
     } else {
-        return Err(format!(
-            "{path}baseUrl must be an absolute http(s) URL, got \"{url}\""
-        ));
+        return Err("must be an absolute http(s) URL");
     };
     // A byte scan: a `[char; 3]` split links a multi-char searcher for this one line.
     let end = rest
@@ -233,9 +243,7 @@ fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
         }
     };
     if host.is_empty() || authority.contains('@') {
-        return Err(format!(
-            "{path}baseUrl must be an absolute http(s) URL with a host and no credentials, got \"{url}\""
-        ));
+        return Err("must be an absolute http(s) URL with a host and no credentials");
     }
     let port_ok = port.is_some_and(|p| {
         p.len() <= 5
@@ -246,11 +254,9 @@ fn parse_base_url(url: &str, path: &str) -> R<(bool, String)> {
         !b.is_ascii() || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
     });
     if !port_ok || !host_ok {
-        return Err(format!(
-            "{path}baseUrl is not a valid URL (a host, then an optional port from 0 to 65535), got \"{url}\""
-        ));
+        return Err("is not a valid URL (a host, then an optional port from 0 to 65535)");
     }
-    Ok((https, host.to_ascii_lowercase()))
+    Ok((https, host))
 }
 
 /// Plain http is only safe where the traffic never leaves the machine.
@@ -326,156 +332,183 @@ fn ipv6(s: &str) -> Option<[u16; 8]> {
 }
 
 fn parse_limits(v: Option<&Value>, path: &str) -> R<DeclaredLimits> {
-    let Some(v) = v else {
-        return Ok(DeclaredLimits::default());
+    let o = match v {
+        None | Some(Value::Null) => return Ok(DeclaredLimits::default()),
+        Some(Value::Object(o)) => o,
+        Some(v) => {
+            return Err(must(
+                path,
+                "limits",
+                "an object like { rpm: 20, rpd: 50 }",
+                v,
+                false,
+            ))
+        }
     };
-    if v.is_null() {
-        return Ok(DeclaredLimits::default());
-    }
-    let Value::Object(o) = v else {
-        return Err(format!(
-            "{path}limits must be an object like {{ rpm: 20, rpd: 50 }}, got {}",
-            type_name(v)
-        ));
-    };
-    let p = format!("{path}limits.");
-    check_keys(o, &["rpm", "rpd", "tpm", "requests", "perMs"], &p)?;
-    let requests = opt_u64(o, "requests", &p)?;
-    let per_ms = opt_u64(o, "perMs", &p)?;
+    limit_fields(o, &cat(&[path, "limits."]))
+}
+
+/// The fields of `limits`, under the path `p` ("providers[i].limits.").
+fn limit_fields(o: &Map, p: &str) -> R<DeclaredLimits> {
+    check_keys(o, &["rpm", "rpd", "tpm", "requests", "perMs"], p)?;
+    let requests = opt_u64(o, "requests", p)?;
+    let per_ms = opt_u64(o, "perMs", p)?;
     let window = match (requests, per_ms) {
         (Some(r), Some(ms)) if r > 0 && ms > 0 => Some((r, ms)),
         (None, None) => None,
         _ => {
-            return Err(format!(
-                "{p}requests and {p}perMs go together and must both be positive"
-            ))
+            return Err(cat(&[
+                p,
+                "requests and ",
+                p,
+                "perMs go together and must both be positive",
+            ]))
         }
     };
     Ok(DeclaredLimits {
-        rpm: opt_u64(o, "rpm", &p)?,
-        rpd: opt_u64(o, "rpd", &p)?,
-        tpm: opt_u64(o, "tpm", &p)?,
+        rpm: opt_u64(o, "rpm", p)?,
+        rpd: opt_u64(o, "rpd", p)?,
+        tpm: opt_u64(o, "tpm", p)?,
         window,
     })
 }
 
-// Readers fill one struct field by field: an early return then drops just that struct,
-// not each combination of the strings read so far.
+// Readers borrow every string until the end, where the struct is built: an early return then
+// has nothing to drop.
 
 fn parse_provider(v: &Value, i: usize) -> R<ProviderConfig> {
-    let path = format!("providers[{i}].");
+    let mut path = indexed("providers", i);
     let Value::Object(o) = v else {
-        return Err(format!(
-            "providers[{i}] must be an object like {{ id: \"openrouter\", apiKey: \"sk-or-...\" }}, got {}",
-            type_name(v)
+        return Err(must(
+            &path,
+            "",
+            "an object like { id: \"openrouter\", apiKey: \"sk-or-...\" }",
+            v,
+            false,
         ));
     };
-    check_keys(o, &PROVIDER_KEYS, &path)?;
-    let mut p = ProviderConfig {
-        id: String::new(),
-        kind: ProviderKind::OpenAiCompatible,
-        base_url: String::new(),
-        api_key: None,
-        models: None,
-        free: false,
-        limits: DeclaredLimits::default(),
-        prompt_price: None,
-        completion_price: None,
-    };
-    p.id = match opt_str(o, "id", &path)? {
-        Some(s) if !s.trim().is_empty() => s.to_string(),
+    path.push('.');
+    provider_fields(o, &path)
+}
+
+/// The fields of `providers[i]`, whose path `parse_provider` owns (so it is dropped once).
+fn provider_fields(o: &Map, path: &str) -> R<ProviderConfig> {
+    check_keys(o, &PROVIDER_KEYS, path)?;
+    let id = match opt_str(o, "id", path)? {
+        Some(s) if !s.trim().is_empty() => s,
         _ => {
-            return Err(format!(
-                "{path}id is required (e.g. \"openrouter\", \"groq\", \"gemini\", \"mistral\", \"cerebras\", or your own name with kind: \"openai-compatible\")"
-            ))
+            return Err(cat(&[
+                path,
+                "id is required (e.g. \"openrouter\", \"groq\", \"gemini\", \"mistral\", \"cerebras\", or your own name with kind: \"openai-compatible\")",
+            ]))
         }
     };
-    p.kind = match opt_str(o, "kind", &path)? {
-        Some(k) => ProviderKind::from_id(k).ok_or_else(|| {
-            format!(
-                "{path}kind \"{k}\" is not known (use openrouter, groq, gemini, mistral, cerebras or openai-compatible)"
-            )
-        })?,
-        None => match ProviderKind::from_id(&p.id) {
-            Some(k) => k,
-            None if o.get("baseUrl").is_some_and(Value::is_string) => {
-                ProviderKind::OpenAiCompatible
-            }
+    let given = opt_str(o, "kind", path)?;
+    let kind = match (ProviderKind::from_id(given.unwrap_or(id)), given) {
+        (Some(k), _) => k,
+        (None, Some(k)) => {
+            return Err(cat(&[
+                path,
+                "kind \"",
+                k,
+                "\" is not known (use openrouter, groq, gemini, mistral, cerebras or openai-compatible)",
+            ]))
+        }
+        (None, None) if o.get("baseUrl").is_some_and(Value::is_string) => {
+            ProviderKind::OpenAiCompatible
+        }
+        (None, None) => {
+            return Err(cat(&[
+                path,
+                "id \"",
+                id,
+                "\" is not a well-known provider; give kind: \"openai-compatible\" and a baseUrl",
+            ]))
+        }
+    };
+    let base_url = match opt_str(o, "baseUrl", path)? {
+        Some(u) => u.trim().trim_end_matches('/'),
+        None => match kind.default_base_url() {
+            Some(u) => u,
             None => {
-                return Err(format!(
-                    "{path}id \"{}\" is not a well-known provider; give kind: \"openai-compatible\" and a baseUrl",
-                    p.id
-                ))
+                return Err(cat(&[
+                    path,
+                    "baseUrl is required for kind \"openai-compatible\" (e.g. \"http://127.0.0.1:11434/v1\")",
+                ]))
             }
         },
     };
-    p.base_url = match opt_str(o, "baseUrl", &path)? {
-        Some(u) => u.trim().trim_end_matches('/').to_string(),
-        None => match p.kind.default_base_url() {
-            Some(u) => u.to_string(),
-            None => {
-                return Err(format!(
-                    "{path}baseUrl is required for kind \"openai-compatible\" (e.g. \"http://127.0.0.1:11434/v1\")"
-                ))
+    match parse_base_url(base_url) {
+        Err(why) => {
+            return Err(cat(&[path, "baseUrl ", why, ", got \"", base_url, "\""]));
+        }
+        Ok((false, host)) => {
+            let host = host.to_ascii_lowercase();
+            if !is_loopback(&host) {
+                return Err(cat(&[
+                    path,
+                    "baseUrl uses plain http to \"",
+                    &host,
+                    "\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)",
+                ]));
             }
-        },
-    };
-    let (https, host) = parse_base_url(&p.base_url, &path)?;
-    if !https && !is_loopback(&host) {
-        return Err(format!(
-            "{path}baseUrl uses plain http to \"{host}\": keys may only travel over https (http is allowed for loopback hosts such as 127.0.0.1 and localhost)"
-        ));
+        }
+        Ok(_) => {}
     }
-    drop(host);
-    p.api_key = opt_str(o, "apiKey", &path)?
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_string);
-    if let Some(k) = &p.api_key {
+    let api_key = opt_str(o, "apiKey", path)?.map(str::trim);
+    let api_key = api_key.filter(|k| !k.is_empty());
+    if let Some(k) = api_key {
         // An HTTP header carries Latin-1 only: such a key would fail every request as `network`.
-        if let Some(c) = k
-            .chars()
-            .find(|c| c.is_control() || *c == ' ' || u32::from(*c) > 0xFF)
-        {
-            let mut code = String::new();
-            crate::core::text::push_hex(&mut code, u64::from(u32::from(c)), 4);
-            code.make_ascii_uppercase();
-            return Err(format!(
-                "{path}apiKey of provider \"{}\" contains U+{code}: spaces, control characters and anything outside Latin-1 (a pasted zero-width space?) cannot travel in an HTTP header; paste the key alone",
-                p.id
-            ));
+        for c in k.chars() {
+            if c.is_control() || c == ' ' || u32::from(c) > 0xFF {
+                let mut code = String::new();
+                text::push_hex(&mut code, u64::from(u32::from(c)), 4);
+                code.make_ascii_uppercase();
+                return Err(cat(&[
+                    path,
+                    "apiKey of provider \"",
+                    id,
+                    "\" contains U+",
+                    &code,
+                    ": spaces, control characters and anything outside Latin-1 (a pasted zero-width space?) cannot travel in an HTTP header; paste the key alone",
+                ]));
+            }
         }
     }
-    match o.get("models") {
-        None | Some(Value::Null) => {}
+    let models = match o.get("models") {
+        None | Some(Value::Null) => None,
         Some(Value::Array(a)) => {
-            let out = p.models.insert(Vec::with_capacity(a.len()));
+            let mut out = Vec::with_capacity(a.len());
             for (j, m) in a.iter().enumerate() {
                 match m {
                     Value::String(s) if !s.is_empty() => out.push(s.clone()),
                     other => {
-                        return Err(format!(
-                            "{path}models[{j}] must be a non-empty model id string, got {}",
-                            type_name(other)
-                        ))
+                        let at = indexed("models", j);
+                        return Err(must(path, &at, "a non-empty model id string", other, false));
                     }
                 }
             }
+            Some(out)
         }
-        Some(v) => {
-            return Err(format!(
-                "{path}models must be an array of model ids, got {}",
-                type_name(v)
-            ))
-        }
-    }
+        Some(v) => return Err(must(path, "models", "an array of model ids", v, false)),
+    };
     // Well-known free tiers are free by default; a custom endpoint is free unless priced.
-    p.prompt_price = opt_f64(o, "promptPrice", &path)?;
-    p.completion_price = opt_f64(o, "completionPrice", &path)?;
-    let priced = p.prompt_price.unwrap_or(0.0) > 0.0 || p.completion_price.unwrap_or(0.0) > 0.0;
-    p.free = opt_bool(o, "free", &path)?.unwrap_or(!priced);
-    p.limits = parse_limits(o.get("limits"), &path)?;
-    Ok(p)
+    let prompt_price = opt_f64(o, "promptPrice", path)?;
+    let completion_price = opt_f64(o, "completionPrice", path)?;
+    let priced = prompt_price.unwrap_or(0.0) > 0.0 || completion_price.unwrap_or(0.0) > 0.0;
+    let free = opt_bool(o, "free", path)?.unwrap_or(!priced);
+    let limits = parse_limits(o.get("limits"), path)?;
+    Ok(ProviderConfig {
+        id: id.to_string(),
+        kind,
+        base_url: base_url.to_string(),
+        api_key: api_key.map(str::to_string),
+        models,
+        free,
+        limits,
+        prompt_price,
+        completion_price,
+    })
 }
 
 impl ClientOptions {
@@ -486,140 +519,151 @@ impl ClientOptions {
 
 fn client_options(v: &Value) -> R<ClientOptions> {
     let Value::Object(o) = v else {
-        return Err(format!(
-                "options must be an object like {{ providers: [{{ id: \"openrouter\", apiKey }}] }}, got {}",
-                type_name(v)
-            ));
+        return Err(must(
+            "",
+            "options",
+            "an object like { providers: [{ id: \"openrouter\", apiKey }] }",
+            v,
+            false,
+        ));
     };
     check_keys(o, &CLIENT_KEYS, "options.")?;
-    let mut c = ClientOptions {
-        providers: Vec::new(),
-        strategy: String::new(),
-        seed: None,
-        budget_usd: 0.0,
-        budget_period: BudgetPeriod::Total,
-        max_attempts: 4,
-        retry_after_cap_ms: 60_000,
-        catalog_ttl_ms: 3_600_000,
-        persist: true,
-        app_url: None,
-        app_title: None,
-        timeout_ms: None,
-        attempt_timeout_ms: DEFAULT_ATTEMPT_TIMEOUT_MS,
-        sticky: false,
+    let providers = match o.get("providers") {
+        Some(Value::Array(a)) if !a.is_empty() => {
+            let mut out = Vec::with_capacity(a.len());
+            for (i, p) in a.iter().enumerate() {
+                out.push(parse_provider(p, i)?);
+            }
+            out
+        }
+        Some(Value::Array(_)) | None | Some(Value::Null) => {
+            return Err(
+                "options.providers must list at least one provider, e.g. [{ id: \"openrouter\", apiKey: \"sk-or-...\" }]".to_string())
+        }
+        Some(other) => return Err(must("options.", "providers", "an array", other, false)),
     };
-    c.providers = match o.get("providers") {
-            Some(Value::Array(a)) if !a.is_empty() => {
-                let mut out = Vec::with_capacity(a.len());
-                for (i, p) in a.iter().enumerate() {
-                    out.push(parse_provider(p, i)?);
-                }
-                out
-            }
-            Some(Value::Array(_)) | None | Some(Value::Null) => {
-                return Err(
-                    "options.providers must list at least one provider, e.g. [{ id: \"openrouter\", apiKey: \"sk-or-...\" }]".to_string())
-            }
-            Some(other) => {
-                return Err(format!(
-                    "options.providers must be an array, got {}",
-                    type_name(other)
-                ))
-            }
-        };
-    for (i, p) in c.providers.iter().enumerate() {
-        if c.providers[..i].iter().any(|q| q.id == p.id) {
-            return Err(format!(
-                "providers[{i}].id \"{}\" is used twice; give each provider its own id",
-                p.id
-            ));
+    for (i, p) in providers.iter().enumerate() {
+        if providers[..i].iter().any(|q| q.id == p.id) {
+            let at = indexed("providers", i);
+            return Err(cat(&[
+                &at,
+                ".id \"",
+                &p.id,
+                "\" is used twice; give each provider its own id",
+            ]));
         }
     }
-    c.strategy = strategy(o)?.unwrap_or("random").to_string();
-    (c.budget_usd, c.budget_period) = match o.get("budget") {
-        None | Some(Value::Null) => (0.0, BudgetPeriod::Total),
-        Some(Value::Object(b)) => {
-            check_keys(b, &["maxUsd", "period"], "options.budget.")?;
-            let max = match b.get("maxUsd") {
-                    None | Some(Value::Null) => 0.0,
-                    Some(v) => match v.as_f64() {
-                        Some(n) if n >= 0.0 && n.is_finite() => n,
-                        _ => {
-                            return Err(format!(
-                                "options.budget.maxUsd must be a number >= 0 (0 never spends money), got {}",
-                                show(v)
-                            ))
-                        }
-                    },
-                };
-            let period = match opt_str(b, "period", "options.budget.")? {
-                None | Some("total") => BudgetPeriod::Total,
-                Some("day") => BudgetPeriod::Day,
-                Some("month") => BudgetPeriod::Month,
-                Some(p) => {
-                    return Err(format!(
-                        "options.budget.period \"{p}\" must be \"day\", \"month\" or \"total\""
-                    ))
-                }
-            };
-            (max, period)
-        }
-        Some(other) => {
-            return Err(format!(
-                "options.budget must be an object like {{ maxUsd: 0 }}, got {}",
-                type_name(other)
-            ))
-        }
-    };
+    // Every other option is read after the providers (so their errors come first), by one
+    // call: a failure there drops the providers at one place.
+    let mut c = settings(o)?;
+    c.providers = providers;
+    Ok(c)
+}
+
+/// The client options besides `providers`.
+fn settings(o: &Map) -> R<ClientOptions> {
+    let strategy = strategy(o)?.unwrap_or("random");
+    let (budget_usd, budget_period) = budget(o)?;
     let max_attempts = opt_u64(o, "maxAttempts", "options.")?.unwrap_or(4);
     if max_attempts == 0 || max_attempts > 50 {
         return Err(format!(
             "options.maxAttempts must be between 1 and 50, got {max_attempts}"
         ));
     }
-    c.persist = match opt_str(o, "storage", "options.")? {
+    let persist = match opt_str(o, "storage", "options.")? {
         None | Some("local") => true,
         Some("memory") => false,
         Some(s) => {
-            return Err(format!(
-                "options.storage \"{s}\" must be \"local\" or \"memory\""
-            ))
+            return Err(cat(&[
+                "options.storage \"",
+                s,
+                "\" must be \"local\" or \"memory\"",
+            ]))
         }
     };
-    (c.app_url, c.app_title) = match o.get("app") {
+    let (app_url, app_title) = match o.get("app") {
         None | Some(Value::Null) => (None, None),
         Some(Value::Object(a)) => {
             check_keys(a, &["url", "title"], "options.app.")?;
             (
-                opt_str(a, "url", "options.app.")?.map(str::to_string),
-                opt_str(a, "title", "options.app.")?.map(str::to_string),
+                opt_str(a, "url", "options.app.")?,
+                opt_str(a, "title", "options.app.")?,
             )
         }
         Some(other) => {
-            return Err(format!(
-                "options.app must be an object like {{ url, title }}, got {}",
-                type_name(other)
+            return Err(must(
+                "options.",
+                "app",
+                "an object like { url, title }",
+                other,
+                false,
             ))
         }
     };
-    for (name, val) in [("url", &c.app_url), ("title", &c.app_title)] {
-        if val
-            .as_deref()
-            .is_some_and(|s| s.chars().any(|c| c.is_control()) || !s.is_ascii())
-        {
-            return Err(format!(
-                "options.app.{name} must be printable ASCII (it is sent as an HTTP header)"
-            ));
+    header_safe(app_url, "url")?;
+    header_safe(app_title, "title")?;
+    Ok(ClientOptions {
+        seed: opt_u64(o, "seed", "options.")?,
+        retry_after_cap_ms: opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000),
+        catalog_ttl_ms: opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000),
+        timeout_ms: opt_u64(o, "timeoutMs", "options.")?,
+        attempt_timeout_ms: attempt_timeout(o)?.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT_MS),
+        sticky: sticky(o)?.unwrap_or(false),
+        providers: Vec::new(),
+        strategy: strategy.to_string(),
+        budget_usd,
+        budget_period,
+        max_attempts: max_attempts as u32,
+        persist,
+        app_url: app_url.map(str::to_string),
+        app_title: app_title.map(str::to_string),
+    })
+}
+
+/// `options.budget`: `{ maxUsd, period }`.
+fn budget(o: &Map) -> R<(f64, BudgetPeriod)> {
+    let b = match o.get("budget") {
+        None | Some(Value::Null) => return Ok((0.0, BudgetPeriod::Total)),
+        Some(Value::Object(b)) => b,
+        Some(other) => {
+            return Err(must(
+                "options.",
+                "budget",
+                "an object like { maxUsd: 0 }",
+                other,
+                false,
+            ))
         }
+    };
+    let path = "options.budget.";
+    check_keys(b, &["maxUsd", "period"], path)?;
+    let rule = "a number >= 0 (0 never spends money)";
+    let max = number(b, "maxUsd", path, false, rule)?.unwrap_or(0.0);
+    let period = match opt_str(b, "period", path)? {
+        None | Some("total") => BudgetPeriod::Total,
+        Some("day") => BudgetPeriod::Day,
+        Some("month") => BudgetPeriod::Month,
+        Some(p) => {
+            return Err(cat(&[
+                "options.budget.period \"",
+                p,
+                "\" must be \"day\", \"month\" or \"total\"",
+            ]))
+        }
+    };
+    Ok((max, period))
+}
+
+/// `app.url` and `app.title` travel as HTTP headers: printable ASCII only.
+fn header_safe(value: Option<&str>, name: &str) -> R<()> {
+    if value.is_some_and(|s| s.bytes().any(|b| !(b' '..=b'~').contains(&b))) {
+        return Err(cat(&[
+            "options.app.",
+            name,
+            " must be printable ASCII (it is sent as an HTTP header)",
+        ]));
     }
-    c.max_attempts = max_attempts as u32;
-    c.seed = opt_u64(o, "seed", "options.")?;
-    c.retry_after_cap_ms = opt_u64(o, "retryAfterCapMs", "options.")?.unwrap_or(60_000);
-    c.catalog_ttl_ms = opt_u64(o, "catalogTtlMs", "options.")?.unwrap_or(3_600_000);
-    c.timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
-    c.attempt_timeout_ms = attempt_timeout(o)?.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT_MS);
-    c.sticky = sticky(o)?.unwrap_or(false);
-    Ok(c)
+    Ok(())
 }
 
 /// `attemptTimeoutMs`: positive (a zero would fail every attempt before it starts).
@@ -637,22 +681,25 @@ fn sticky(o: &Map) -> R<Option<bool>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::String(s)) if s == "auto" => Ok(Some(true)),
-        Some(v) => Err(format!(
-            "options.sticky must be \"auto\" or false, got {}",
-            show(v)
-        )),
+        Some(v) => Err(must("options.", "sticky", "\"auto\" or false", v, true)),
     }
 }
 
 /// `options.strategy`, the same for client and call options.
 fn strategy(o: &Map) -> R<Option<&str>> {
-    match opt_str(o, "strategy", "options.")? {
-        Some(s) if !STRATEGIES.contains(&s) => Err(format!(
-            "options.strategy \"{s}\" is not one of {}",
-            crate::core::text::join(&STRATEGIES, ", ")
-        )),
-        s => Ok(s),
+    let s = opt_str(o, "strategy", "options.")?;
+    if let Some(s) = s {
+        if !STRATEGIES.contains(&s) {
+            let known = text::join(&STRATEGIES, ", ");
+            return Err(cat(&[
+                "options.strategy \"",
+                s,
+                "\" is not one of ",
+                &known,
+            ]));
+        }
     }
+    Ok(s)
 }
 
 /// `waitForQuota`: false, true (up to the retry cap), or a maximum wait in ms.
@@ -706,51 +753,57 @@ fn call_options(v: &Value, default_wait_ms: u64) -> R<CallOptions> {
         Value::Null => &empty,
         Value::Object(o) => o,
         other => {
-            return Err(format!(
-                "call options must be an object like {{ signal, timeoutMs }}, got {}",
-                type_name(other)
+            return Err(must(
+                "call ",
+                "options",
+                "an object like { signal, timeoutMs }",
+                other,
+                false,
             ))
         }
     };
-    check_keys(o, &CALL_KEYS, "options.")?;
+    let path = "options.";
+    check_keys(o, &CALL_KEYS, path)?;
     if o.get("headers").is_some_and(|h| !h.is_null()) {
         return Err(
                 "options.headers is not supported: extra request headers break browsers' CORS preflight checks".to_string());
     }
-    let strategy = strategy(o)?.map(str::to_string);
+    let strategy = strategy(o)?;
     let wait_for_quota = match o.get("waitForQuota") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => WaitForQuota::No,
         Some(Value::Bool(true)) => WaitForQuota::UpTo(default_wait_ms),
-        Some(v) => match v.as_f64() {
-            Some(n) if n >= 0.0 && n.is_finite() => WaitForQuota::UpTo(n as u64),
-            _ => {
-                return Err(format!(
-                    "options.waitForQuota must be true, false or a number of milliseconds, got {}",
-                    show(v)
-                ))
+        Some(Value::Bool(false)) => WaitForQuota::No,
+        _ => {
+            let rule = "true, false or a number of milliseconds";
+            match number(o, "waitForQuota", path, false, rule)? {
+                Some(n) => WaitForQuota::UpTo(n as u64),
+                None => WaitForQuota::No,
             }
-        },
+        }
     };
-    let max_attempts = opt_u64(o, "maxAttempts", "options.")?;
+    let max_attempts = opt_u64(o, "maxAttempts", path)?;
     if max_attempts.is_some_and(|n| n == 0 || n > 50) {
         return Err("options.maxAttempts must be between 1 and 50".to_string());
     }
-    let timeout_ms = opt_u64(o, "timeoutMs", "options.")?;
+    let timeout_ms = opt_u64(o, "timeoutMs", path)?;
     if timeout_ms == Some(0) {
         return Err("options.timeoutMs must be positive (leave it out for no timeout)".to_string());
     }
+    let fallback = opt_bool(o, "fallback", path)?;
+    let session_id = opt_str(o, "sessionId", path)?;
+    let resume_on_error = opt_bool(o, "resumeOnError", path)?.unwrap_or(false);
+    let provider = opt_str(o, "provider", path)?;
     Ok(CallOptions {
+        attempt_timeout_ms: attempt_timeout(o)?,
+        validate_output: opt_bool(o, "validateOutput", path)?.unwrap_or(true),
+        sticky: sticky(o)?,
         timeout_ms,
-        fallback: opt_bool(o, "fallback", "options.")?,
+        fallback,
         max_attempts: max_attempts.map(|n| n as u32),
         wait_for_quota,
-        session_id: opt_str(o, "sessionId", "options.")?.map(str::to_string),
-        strategy,
-        resume_on_error: opt_bool(o, "resumeOnError", "options.")?.unwrap_or(false),
-        provider: opt_str(o, "provider", "options.")?.map(str::to_string),
-        attempt_timeout_ms: attempt_timeout(o)?,
-        validate_output: opt_bool(o, "validateOutput", "options.")?.unwrap_or(true),
-        sticky: sticky(o)?,
+        session_id: session_id.map(str::to_string),
+        strategy: strategy.map(str::to_string),
+        resume_on_error,
+        provider: provider.map(str::to_string),
     })
 }
 

@@ -10,6 +10,7 @@ mod hostile;
 mod json;
 mod keyinfo;
 mod needs;
+mod options;
 mod output;
 mod params;
 mod parsers;
