@@ -15,7 +15,7 @@ use crate::web::catalog;
 use crate::web::error::to_js;
 use crate::web::glue;
 use crate::web::quota;
-use crate::web::router::{chat_once, start};
+use crate::web::router::{drain, start};
 use crate::web::state::Inner;
 use crate::web::stream::ChatStreamHandle;
 
@@ -64,6 +64,24 @@ fn parse_call(
     Ok((req, copts, signal))
 }
 
+impl FreeRouterClient {
+    /// chat() (`whole`: read to the end, resolve to the completion) and chatStream() (resolve
+    /// to the stream at its first token): one path.
+    fn call(&self, request: JsValue, options: Option<JsValue>, whole: bool) -> Promise {
+        let inner = self.inner.clone();
+        let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
+        future_to_promise(async move {
+            let (req, copts, signal) = parsed?;
+            let live = start(inner, req, copts, signal, whole).await?;
+            if whole {
+                let v = drain(&live).await?;
+                return glue::json_parse(&v.to_string());
+            }
+            Ok(glue::wrap_stream(ChatStreamHandle::new(live).into()))
+        })
+    }
+}
+
 #[wasm_bindgen]
 impl FreeRouterClient {
     /// Create a client. Throws `FreeRouterError` (`invalid_argument`) naming the bad option.
@@ -101,13 +119,7 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
-        future_to_promise(async move {
-            let (req, copts, signal) = parsed?;
-            let v = chat_once(inner, req, copts, signal).await?;
-            glue::json_parse(&v.to_string())
-        })
+        self.call(request, options, true)
     }
 
     /// A streamed chat completion. Resolves once a model has produced its first token.
@@ -123,13 +135,7 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "ChatRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let parsed = parse_call(&request, &options.unwrap_or(JsValue::UNDEFINED), &inner);
-        future_to_promise(async move {
-            let (req, copts, signal) = parsed?;
-            let live = start(inner, req, copts, signal, false).await?;
-            Ok(glue::wrap_stream(ChatStreamHandle::new(live).into()))
-        })
+        self.call(request, options, false)
     }
 
     /// Free models (by default) that match `filter`, from the live catalog.

@@ -128,21 +128,6 @@ fn fail_js(ctl: &CallCtl, e: &Error) -> JsValue {
     to_js(e)
 }
 
-/// Run a call up to its first token, falling back across candidates before that.
-pub async fn open(
-    inner: Rc<Inner>,
-    req: Map,
-    copts: CallOptions,
-    ctl: Rc<CallCtl>,
-    whole: bool,
-) -> Result<SharedLive, JsValue> {
-    let r = open_inner(&inner, &req, &copts, &ctl, whole).await;
-    if r.is_err() {
-        ctl.release();
-    }
-    r
-}
-
 fn settings(inner: &Inner, req: &Map, copts: &CallOptions, needs: &Needs, whole: bool) -> Settings {
     let started = now_ms();
     let validate = whole && copts.validate_output;
@@ -167,26 +152,24 @@ fn settings(inner: &Inner, req: &Map, copts: &CallOptions, needs: &Needs, whole:
     }
 }
 
-async fn open_inner(
+/// Run a call up to its first token, falling back across candidates before that. Owns the
+/// request and options: they move into the live call (no clones).
+async fn open(
     inner: &Rc<Inner>,
-    req: &Map,
-    copts: &CallOptions,
+    req: Map,
+    copts: CallOptions,
     ctl: &Rc<CallCtl>,
     whole: bool,
 ) -> Result<SharedLive, JsValue> {
-    let needs = needs::analyse_object(req).map_err(|e| to_js(&e))?;
+    let needs = needs::analyse_object(&req).map_err(|e| to_js(&e))?;
     let sticky = copts.sticky.unwrap_or(inner.opts().sticky);
-    let spec = Spec::read(req, copts, inner.providers(), &inner.opts().strategy)
+    let spec = Spec::read(&req, &copts, inner.providers(), &inner.opts().strategy)
         .map_err(|e| to_js(&e))?
-        .with_sticky(req, sticky);
-    let mut lp = CallLoop::new(settings(inner, req, copts, &needs, whole));
+        .with_sticky(&req, sticky);
+    let mut lp = CallLoop::new(settings(inner, &req, &copts, &needs, whole));
     let next = lp.start();
-    let call = Call {
-        copts: copts.clone(),
-        spec,
-        needs,
-    };
-    match drive(inner, &call, req, ctl, &mut lp, next).await {
+    let call = Call { copts, spec, needs };
+    match drive(inner, &call, &req, ctl, &mut lp, next).await {
         Ok(d) => Ok(go_live(inner, ctl, req, call, d, lp)),
         Err(e) => Err(fail_js(ctl, &closest_for(inner, e).await)),
     }
@@ -466,7 +449,7 @@ fn outcome(inner: &Inner, cand: &Cand, f: Fail) -> Outcome {
 fn go_live(
     inner: &Rc<Inner>,
     ctl: &Rc<CallCtl>,
-    req: &Map,
+    req: Map,
     call: Call,
     delivered: Delivered,
     mut lp: CallLoop,
@@ -537,11 +520,7 @@ fn go_live(
         m.put("ttftMs", ttft.round().into());
     });
     if call.copts.resume_on_error {
-        live.resume = Some(call::Resume {
-            req: req.clone(),
-            lp,
-            call,
-        });
+        live.resume = Some(call::Resume { req, lp, call });
     }
     live.absorb(rest);
     if let Some(e) = broke {
@@ -550,17 +529,6 @@ fn go_live(
     let shared = Rc::new(RefCell::new(live));
     call::flush(&shared);
     shared
-}
-
-/// One complete chat call (what `chat()` does), for batch.
-pub async fn chat_once(
-    inner: Rc<Inner>,
-    req: Map,
-    copts: CallOptions,
-    signal: JsValue,
-) -> Result<Value, JsValue> {
-    let live = start(inner, req, copts, signal, true).await?;
-    drain(&live).await
 }
 
 /// A call's abort state (signal, timeout), then routing up to the first token (`whole`, for
@@ -573,11 +541,16 @@ pub async fn start(
     whole: bool,
 ) -> Result<SharedLive, JsValue> {
     let ctl = CallCtl::new(&signal, copts.timeout_ms.or(inner.opts().timeout_ms));
-    open(inner, req, copts, ctl, whole).await
+    drop(signal);
+    let r = open(&inner, req, copts, &ctl, whole).await;
+    if r.is_err() {
+        ctl.release();
+    }
+    r
 }
 
 /// Drive a live stream to its end without handing deltas to JS.
-async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
+pub async fn drain(live: &SharedLive) -> Result<Value, JsValue> {
     loop {
         {
             let mut l = live
