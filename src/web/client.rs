@@ -355,6 +355,12 @@ pub struct ChatSession {
 }
 
 impl ChatSession {
+    /// The pinned (provider, model), read once for both getters.
+    #[inline(never)]
+    fn pinned(&self) -> Option<(String, String)> {
+        self.client.inner.sessions().borrow().get(&self.id)
+    }
+
     /// Call options with the session's id and defaults; per-call options win.
     fn options(&self, options: Option<JsValue>) -> JsValue {
         // In JS: spreading a caller's object may throw (a getter, a Proxy).
@@ -376,22 +382,12 @@ impl ChatSession {
     /// The pinned model, once a call has succeeded.
     #[wasm_bindgen(getter)]
     pub fn model(&self) -> Option<String> {
-        self.client
-            .inner
-            .sessions()
-            .borrow()
-            .get(&self.id)
-            .map(|p| p.1)
+        self.pinned().map(|p| p.1)
     }
 
     #[wasm_bindgen(getter)]
     pub fn provider(&self) -> Option<String> {
-        self.client
-            .inner
-            .sessions()
-            .borrow()
-            .get(&self.id)
-            .map(|p| p.0)
+        self.pinned().map(|p| p.0)
     }
 
     /// Forget the pinned model; the next call picks again.
