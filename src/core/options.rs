@@ -288,28 +288,41 @@ fn ipv4(s: &str) -> Option<[u8; 4]> {
 }
 
 /// Groups of `a:b:c` (an IPv4 tail allowed when `tail_ok`), at most `max` of them, with their
-/// count. Fixed storage: more than 8 groups is never an address.
+/// count. Fixed storage: more than 8 groups is never an address. A byte-level loop: a
+/// peekable `split` iterator costs more code than the whole parse.
 fn ipv6_groups(s: &str, tail_ok: bool, max: usize) -> Option<([u16; 8], usize)> {
     let mut out = [0u16; 8];
     let mut n = 0;
-    if s.is_empty() {
-        return Some((out, 0));
-    }
-    let mut parts = s.split(':').peekable();
-    while let Some(p) = parts.next() {
-        if tail_ok && parts.peek().is_none() && p.contains('.') {
-            let [a, b, c, d] = ipv4(p)?;
-            for g in [u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])] {
-                *out.get_mut(n)? = g;
-                n += 1;
-            }
+    let mut rest = s;
+    while !rest.is_empty() {
+        let (p, next) = match rest.split_once(':') {
+            Some((p, r)) => (p, Some(r)),
+            None => (rest, None),
+        };
+        if tail_ok && next.is_none() && p.contains('.') {
+            let ip = ipv4(p)?;
+            *out.get_mut(n)? = u16::from(ip[0]) << 8 | u16::from(ip[1]);
+            *out.get_mut(n + 1)? = u16::from(ip[2]) << 8 | u16::from(ip[3]);
+            n += 2;
         } else if (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            // Hex digits only here; `b | 0x20` lowercases a letter.
             *out.get_mut(n)? = p.bytes().fold(0u16, |a, b| {
-                a << 4 | u16::from((b as char).to_digit(16).unwrap_or(0) as u8)
+                a << 4
+                    | u16::from(if b <= b'9' {
+                        b - b'0'
+                    } else {
+                        (b | 0x20) - b'a' + 10
+                    })
             });
             n += 1;
         } else {
             return None;
+        }
+        match next {
+            // A trailing `:` leaves an empty group, which is refused.
+            Some("") => return None,
+            Some(r) => rest = r,
+            None => break,
         }
     }
     (n <= max).then_some((out, n))

@@ -7,6 +7,18 @@ use crate::core::error::Error;
 use crate::web::error::to_js;
 use crate::web::glue;
 
+/// An `invalid_argument` FreeRouterError: one out-of-line builder for every argument check.
+#[inline(never)]
+pub fn invalid(message: &str) -> JsValue {
+    to_js(&Error::invalid(message))
+}
+
+/// `e` thrown into JS; out of line, for every `map_err` on the argument paths.
+#[inline(never)]
+pub fn thrown(e: Error) -> JsValue {
+    to_js(&e)
+}
+
 /// `v` as a string; `None` when it is undefined or null and `optional`.
 pub fn string(
     v: &JsValue,
@@ -20,11 +32,11 @@ pub fn string(
     if optional && (v.is_undefined() || v.is_null()) {
         return Ok(None);
     }
-    Err(to_js(&Error::invalid(format!(
+    Err(invalid(&format!(
         "{call}: {name} must be a string{}, got {}",
         if optional { " or undefined" } else { "" },
         type_of(v)
-    ))))
+    )))
 }
 
 /// A listener as the DOM takes it: a function or an object with `handleEvent`.
@@ -32,10 +44,10 @@ pub fn listener(v: &JsValue, call: &str) -> Result<JsValue, JsValue> {
     if glue::is_listener(v) {
         return Ok(v.clone());
     }
-    Err(to_js(&Error::invalid(format!(
+    Err(invalid(&format!(
         "{call}: listener must be a function or an object with a handleEvent method, got {}",
         type_of(v)
-    ))))
+    )))
 }
 
 fn type_of(v: &JsValue) -> String {

@@ -9,8 +9,9 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::core::catalog as cat;
-use crate::core::error::Error;
 use crate::core::options::{CallOptions, ClientOptions};
+use crate::core::text;
+use crate::web::args::{invalid, thrown};
 use crate::web::catalog;
 use crate::web::error::to_js;
 use crate::web::glue;
@@ -33,10 +34,14 @@ pub struct FreeRouterClient {
     inner: Rc<Inner>,
 }
 
-/// JSON from `JSON.stringify`, or `invalid_argument` "{what} not valid JSON: ...".
-fn parse_json(json: &str, what: &str) -> Result<Value, JsValue> {
-    let root = what.split(' ').next().unwrap_or(what);
-    crate::core::boundary::parse_argument(json, what, root).map_err(|e| to_js(&e))
+/// JSON from `JSON.stringify`, or `invalid_argument` "{root} {verb} not valid JSON: ...".
+fn parse_json(json: &str, what: &str, root: &str) -> Result<Value, JsValue> {
+    crate::core::boundary::parse_argument(json, what, root).map_err(thrown)
+}
+
+/// An options bag read as JSON (its functions and signal are taken apart in JS).
+fn options_json(split: &glue::SplitOptions) -> Result<Value, JsValue> {
+    parse_json(&split.json(), "options are", "options")
 }
 
 /// Parse `(request, options)` from JS. Errors are `invalid_argument` naming the field.
@@ -45,21 +50,18 @@ fn parse_call(
     options: &JsValue,
     inner: &Inner,
 ) -> Result<(Map, CallOptions, JsValue), JsValue> {
-    let req = parse_json(&glue::json_stringify(request)?, "request is")?;
+    let req = parse_json(&glue::json_stringify(request)?, "request is", "request")?;
     let Value::Object(req) = req else {
-        return Err(to_js(&Error::invalid(
+        return Err(invalid(
             "request must be an object like { messages: [{ role: \"user\", content: \"Hi\" }] }",
-        )));
+        ));
     };
     let split = glue::split_options(options);
-    let opts_v = parse_json(&split.json(), "options are")?;
-    let copts =
-        CallOptions::from_json(&opts_v, inner.opts().retry_after_cap_ms).map_err(|e| to_js(&e))?;
+    let opts_v = options_json(&split)?;
+    let copts = CallOptions::from_json(&opts_v, inner.opts().retry_after_cap_ms).map_err(thrown)?;
     let signal = split.signal();
     if !signal.is_undefined() && !signal.is_null() && !glue::is_abort_signal(&signal) {
-        return Err(to_js(&Error::invalid(
-            "options.signal must be an AbortSignal",
-        )));
+        return Err(invalid("options.signal must be an AbortSignal"));
     }
     Ok((req, copts, signal))
 }
@@ -90,17 +92,16 @@ impl FreeRouterClient {
         #[wasm_bindgen(unchecked_param_type = "FreeRouterOptions")] options: JsValue,
     ) -> Result<FreeRouterClient, JsValue> {
         let split = glue::split_options(&options);
-        let v = parse_json(&split.json(), "options are")?;
-        let opts = ClientOptions::from_json(&v).map_err(|e| to_js(&e))?;
+        let opts = ClientOptions::from_json(&options_json(&split)?).map_err(thrown)?;
         let fetch = split.fetch();
         if !fetch.is_undefined() && !fetch.is_null() && !fetch.is_function() {
-            return Err(to_js(&Error::invalid(
+            return Err(invalid(
                 "options.fetch must be a function like globalThis.fetch",
-            )));
+            ));
         }
         let on_event = split.on_event();
         if !on_event.is_undefined() && !on_event.is_null() && !on_event.is_function() {
-            return Err(to_js(&Error::invalid("options.onEvent must be a function")));
+            return Err(invalid("options.onEvent must be a function"));
         }
         Ok(FreeRouterClient {
             inner: Rc::new(Inner::new(opts, fetch, &on_event)),
@@ -208,19 +209,24 @@ impl FreeRouterClient {
         let id = match id {
             Some(s) if !s.is_empty() => {
                 if s.len() > 256 {
-                    return Err(to_js(&Error::invalid(
+                    return Err(invalid(
                         "session id must be at most 256 characters (OpenRouter's session_id limit)",
-                    )));
+                    ));
                 }
                 s
             }
-            _ => format!("fr-{:08x}{:08x}", glue::random_u32(), glue::random_u32()),
+            _ => {
+                let mut s = String::from("fr-");
+                text::push_hex(&mut s, u64::from(glue::random_u32()), 8);
+                text::push_hex(&mut s, u64::from(glue::random_u32()), 8);
+                s
+            }
         };
         let defaults = options.unwrap_or(JsValue::UNDEFINED);
         // Validate now so a bad option fails at creation, not on the first message.
         let split = glue::split_options(&defaults);
-        let v = parse_json(&split.json(), "options are")?;
-        CallOptions::from_json(&v, self.inner.opts().retry_after_cap_ms).map_err(|e| to_js(&e))?;
+        let v = options_json(&split)?;
+        CallOptions::from_json(&v, self.inner.opts().retry_after_cap_ms).map_err(thrown)?;
         Ok(ChatSession {
             client: FreeRouterClient {
                 inner: self.inner.clone(),
@@ -319,8 +325,8 @@ fn parse_filter(filter: JsValue) -> Result<cat::ModelFilter, JsValue> {
     if filter.is_undefined() || filter.is_null() {
         return Ok(cat::ModelFilter::default());
     }
-    let v = parse_json(&glue::json_stringify(&filter)?, "filter is")?;
-    cat::filter_from_json(&v).map_err(|e| to_js(&e))
+    let v = parse_json(&glue::json_stringify(&filter)?, "filter is", "filter")?;
+    cat::filter_from_json(&v).map_err(thrown)
 }
 
 /// What listModels or getModel computes from the loaded catalog.
@@ -355,6 +361,12 @@ pub struct ChatSession {
 }
 
 impl ChatSession {
+    /// The pinned (provider, model), read once for both getters.
+    #[inline(never)]
+    fn pinned(&self) -> Option<(String, String)> {
+        self.client.inner.sessions().borrow().get(&self.id)
+    }
+
     /// Call options with the session's id and defaults; per-call options win.
     fn options(&self, options: Option<JsValue>) -> JsValue {
         // In JS: spreading a caller's object may throw (a getter, a Proxy).
@@ -376,22 +388,12 @@ impl ChatSession {
     /// The pinned model, once a call has succeeded.
     #[wasm_bindgen(getter)]
     pub fn model(&self) -> Option<String> {
-        self.client
-            .inner
-            .sessions()
-            .borrow()
-            .get(&self.id)
-            .map(|p| p.1)
+        self.pinned().map(|p| p.1)
     }
 
     #[wasm_bindgen(getter)]
     pub fn provider(&self) -> Option<String> {
-        self.client
-            .inner
-            .sessions()
-            .borrow()
-            .get(&self.id)
-            .map(|p| p.0)
+        self.pinned().map(|p| p.0)
     }
 
     /// Forget the pinned model; the next call picks again.

@@ -98,11 +98,14 @@ pub(crate) fn shown(v: &Value) -> String {
     s
 }
 
-fn field_err(key: &str, what: &str, v: &Value) -> Error {
-    Error::invalid(format!("filter.{key} must be {what}, got {}", shown(v)))
+/// Inside the reader an error is its message: a String moves through `?` cheaper than an Error.
+type R<T> = Result<T, String>;
+
+fn field_err(key: &str, what: &str, v: &Value) -> String {
+    format!("filter.{key} must be {what}, got {}", shown(v))
 }
 
-fn opt_bool(key: &str, v: &Value) -> Result<Option<bool>, Error> {
+fn opt_bool(key: &str, v: &Value) -> R<Option<bool>> {
     match v {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(*b)),
@@ -110,7 +113,7 @@ fn opt_bool(key: &str, v: &Value) -> Result<Option<bool>, Error> {
     }
 }
 
-fn opt_num(key: &str, v: &Value) -> Result<Option<f64>, Error> {
+fn opt_num(key: &str, v: &Value) -> R<Option<f64>> {
     match v {
         Value::Null => Ok(None),
         Value::Number(n) => match n.as_f64() {
@@ -121,7 +124,7 @@ fn opt_num(key: &str, v: &Value) -> Result<Option<f64>, Error> {
     }
 }
 
-fn opt_str(key: &str, v: &Value) -> Result<Option<String>, Error> {
+fn opt_str(key: &str, v: &Value) -> R<Option<String>> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
@@ -134,15 +137,19 @@ fn opt_str(key: &str, v: &Value) -> Result<Option<String>, Error> {
 /// free and paid models). Capability flags only ever require: `vision: false` means "don't care".
 /// Wrong types and unknown fields are `invalid_argument` naming the field.
 pub fn filter_from_json(v: &Value) -> Result<ModelFilter, Error> {
+    filter(v).map_err(Error::invalid)
+}
+
+fn filter(v: &Value) -> R<ModelFilter> {
     let mut f = ModelFilter::default();
     let obj = match v {
         Value::Null => return Ok(f),
         Value::Object(o) => o,
         _ => {
-            return Err(Error::invalid(format!(
+            return Err(format!(
                 "filter must be an object like {{ free: true, tools: true }}, got {}",
                 shown(v)
-            )))
+            ))
         }
     };
     for (key, val) in obj {
@@ -191,9 +198,9 @@ pub fn filter_from_json(v: &Value) -> Result<ModelFilter, Error> {
                     }
                     name.truncate(cut);
                 }
-                return Err(Error::invalid(format!(
+                return Err(format!(
                     "filter.{name} is not a known filter field; known fields: {FILTER_FIELDS}"
-                )));
+                ));
             }
         }
     }
