@@ -108,7 +108,10 @@ pub(super) fn run(input: &ErrorInput, mut info: Info) -> Classified {
     };
     // Moved out, not cloned: nothing reads them after this.
     let mut headers = std::mem::take(&mut info.meta_headers);
-    headers.extend(input.headers.iter().cloned());
+    // A push loop: extend over a cloning iterator is an instance of its own.
+    for (name, value) in input.headers {
+        headers.push((name.clone(), value.clone()));
+    }
     let mut facts = Vec::new();
     let v = decide(input, &info, status, &headers, &mut facts);
 
