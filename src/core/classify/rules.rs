@@ -70,15 +70,20 @@ pub(super) fn cool_down(
     info: &Info,
     headers: &[(String, String)],
 ) {
-    let now = input.now_ms;
-    let hint = retry_hint(info, headers, now).map(|h| h.0);
-    let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
-    v.action = Action::Cooldown {
-        until_ms: now + ms as f64,
-    };
+    let hint = retry_hint(info, headers, input.now_ms).map(|h| h.0);
     v.advice = COOLS;
+    cool_for(v, input, hint, SERVER_DEFAULT_MS);
+}
+
+/// Cools the model down for the hint (capped) or `default`, says for how long, and returns it.
+fn cool_for(v: &mut Verdict, input: &ErrorInput, hint: Option<u64>, default: u64) -> u64 {
+    let ms = cap(hint, default, input.retry_after_cap_ms);
+    v.action = Action::Cooldown {
+        until_ms: input.now_ms + ms as f64,
+    };
     v.wait = waited(ms, hint);
     v.retry = hint;
+    ms
 }
 
 const COOLS: &str = "{m} cools down for {w}";
@@ -135,7 +140,6 @@ pub(super) fn rate_limited(
             });
         }
     }
-    let ms = cap(hint.map(|h| h.0), RATE_DEFAULT_MS, input.retry_after_cap_ms);
     let (lead, at) = if info.has(&["rate-limited upstream", "upstream_provider_shared_pool"]) {
         let at = match &info.upstream_name {
             Some(n) => text::join2(" at ", n),
@@ -145,16 +149,8 @@ pub(super) fn rate_limited(
     } else {
         ("{p} rate-limited {m}{s}", String::new())
     };
-    let mut v = Verdict::new(
-        ErrorCode::RateLimited,
-        Action::Cooldown {
-            until_ms: now + ms as f64,
-        },
-        lead,
-        COOLS,
-    )
-    .with_extra(at);
-    v.wait = waited(ms, hint.map(|h| h.0));
+    let mut v = Verdict::new(ErrorCode::RateLimited, Action::TryNext, lead, COOLS).with_extra(at);
+    let ms = cool_for(&mut v, input, hint.map(|h| h.0), RATE_DEFAULT_MS);
     // Without a hint the cooldown the message states is the wait (LiteLLM's own 429s).
     v.retry = Some(hint.map_or(ms, |h| h.0));
     v
@@ -254,7 +250,6 @@ pub(super) fn minute_pool(
     let mut f = pool_fact(input, headers, facts, Window::Minute);
     let from_reset = f.reset_at_ms.filter(|r| *r > now).map(|r| ms_ceil(r - now));
     let hint = retry_hint(info, headers, now).map(|h| h.0).or(from_reset);
-    let ms = cap(hint, RATE_DEFAULT_MS, input.retry_after_cap_ms);
     f.remaining = f.remaining.or(Some(0));
     f.reset_at_ms = f
         .reset_at_ms
@@ -263,16 +258,13 @@ pub(super) fn minute_pool(
     facts.insert(0, f);
     let mut v = Verdict::new(
         ErrorCode::RateLimited,
-        Action::Cooldown {
-            until_ms: now + ms as f64,
-        },
+        Action::TryNext,
         "All free models on {p} share a limit of {x}requests per minute and it is used up \
          (calling {m})",
         "{m} cools down for {w}; other providers are tried meanwhile. Spread requests out or add \
          another provider",
     )
     .with_extra(n);
-    v.wait = waited(ms, hint);
-    v.retry = hint;
+    cool_for(&mut v, input, hint, RATE_DEFAULT_MS);
     v
 }
