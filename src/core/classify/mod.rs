@@ -212,11 +212,9 @@ fn non_json(input: &ErrorInput, text: &str) -> Info {
             clean(&strip_tags(text), 120)
         )
     };
-    let mut info = Info {
-        body: kind,
-        lead: Some(lead),
-        ..Info::default()
-    };
+    let mut info = Info::empty();
+    info.body = kind;
+    info.lead = Some(lead);
     if matches!(kind, Body::Text | Body::BrokenJson) {
         info.hay = lower_head(text);
     }

@@ -51,8 +51,14 @@ pub(super) struct Info {
 }
 
 impl Info {
+    /// Out of line: the struct is large, and both makers would set every field inline.
+    #[inline(never)]
+    pub(super) fn empty() -> Info {
+        Info::default()
+    }
+
     pub(super) fn read(e: &Value, top: Option<&Value>) -> Info {
-        let mut i = Info::default();
+        let mut i = Info::empty();
         let mut raw = String::new();
         match e {
             Value::String(s) => i.msg = s.clone(),
