@@ -209,8 +209,9 @@ pub(super) fn daily_pool(
 
     let wait = ms_ceil(until - now);
     let secs = (until / 1000.0).floor();
+    // u64, as every other number printed here: i64's Display is one more formatter.
     let tod = if secs.is_finite() {
-        (secs as i64).rem_euclid(86_400)
+        (secs as i64).rem_euclid(86_400) as u64
     } else {
         0
     };
