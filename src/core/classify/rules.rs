@@ -164,9 +164,8 @@ fn pool_fact(
     facts: &mut Vec<LimitFact>,
     window: Window,
 ) -> LimitFact {
-    let ctx = (Scope::OpenRouterFree, window);
     let (kind, model, now) = (input.kind, input.model, input.now_ms);
-    facts.extend(header_facts(kind, model, headers, now, Some(ctx), true));
+    facts.extend(header_facts(kind, model, headers, now, Some(window), true));
     match facts.iter().position(|f| f.scope == Scope::OpenRouterFree) {
         Some(i) => facts.remove(i),
         None => LimitFact {
