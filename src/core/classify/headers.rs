@@ -76,9 +76,9 @@ pub(super) fn header_facts(
             continue;
         };
         match field {
-            "limit" => f.limit = f.limit.or(count(value)),
+            "limit" => f.limit = f.limit.or(count(value, None)),
             // LiteLLM counts past its limit (-1, -2, ...) when it does not enforce it: none left.
-            "remaining" => f.remaining = f.remaining.or(count(value).or_else(|| over(value))),
+            "remaining" => f.remaining = f.remaining.or(count(value, Some(0))),
             "reset" => f.reset_at_ms = f.reset_at_ms.or(reset_at(value, now)),
             _ => {}
         }
@@ -136,15 +136,16 @@ fn unit_window(kind: ProviderKind, tail: &str) -> Option<(Unit, Window)> {
     Some((unit, window))
 }
 
-fn count(v: &str) -> Option<u64> {
+/// A count header: a finite number; a negative one reads as `negative`.
+fn count(v: &str, negative: Option<u64>) -> Option<u64> {
     let n = num::parse_f64(v.trim())?;
-    (n.is_finite() && n >= 0.0).then_some(n as u64)
-}
-
-/// A negative count: the window is over its limit.
-fn over(v: &str) -> Option<u64> {
-    let n = num::parse_f64(v.trim())?;
-    (n.is_finite() && n < 0.0).then_some(0)
+    if !n.is_finite() {
+        None
+    } else if n >= 0.0 {
+        Some(n as u64)
+    } else {
+        negative
+    }
 }
 
 /// A reset header: a Go duration ("7.66s"), or a number that is epoch ms, epoch seconds or
