@@ -52,6 +52,7 @@ impl Verdict {
         }
     }
 
+    #[inline(never)]
     pub(super) fn with_extra(mut self, extra: String) -> Verdict {
         self.extra = extra;
         self
