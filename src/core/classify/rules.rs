@@ -189,10 +189,10 @@ pub(super) fn daily_pool(
     let now = input.now_ms;
     let mut f = pool_fact(input, headers, facts, Window::Day);
     // Trust the reset only when it is a plausible day boundary ahead of now.
-    let until = f
-        .reset_at_ms
-        .filter(|r| *r > now && *r <= now + DAY_MS)
-        .unwrap_or_else(|| next_utc_midnight_ms(now));
+    let until = match f.reset_at_ms {
+        Some(r) if r > now && r <= now + DAY_MS => r,
+        _ => next_utc_midnight_ms(now),
+    };
     // The message names the tier when the headers did not.
     f.limit = f.limit.or(if info.has(&["high-balance"]) {
         Some(1000)
@@ -248,13 +248,19 @@ pub(super) fn minute_pool(
 ) -> Verdict {
     let now = input.now_ms;
     let mut f = pool_fact(input, headers, facts, Window::Minute);
-    let from_reset = f.reset_at_ms.filter(|r| *r > now).map(|r| ms_ceil(r - now));
-    let hint = retry_hint(info, headers, now).map(|h| h.0).or(from_reset);
+    let hint = match (retry_hint(info, headers, now), f.reset_at_ms) {
+        (Some(h), _) => Some(h.0),
+        (None, Some(r)) if r > now => Some(ms_ceil(r - now)),
+        _ => None,
+    };
     f.remaining = f.remaining.or(Some(0));
     f.reset_at_ms = f
         .reset_at_ms
         .or(Some(now + hint.unwrap_or(RATE_DEFAULT_MS) as f64));
-    let n = f.limit.map(|n| format!("{n} ")).unwrap_or_default();
+    let n = match f.limit {
+        Some(n) => format!("{n} "),
+        None => String::new(),
+    };
     facts.insert(0, f);
     let mut v = Verdict::new(
         ErrorCode::RateLimited,
