@@ -295,7 +295,7 @@ pub fn facts_from_headers(
 /// non-finite. Huge values saturate instead of overflowing; capping is the caller's job.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let v = value.trim();
-    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    if !v.is_empty() && run_end(v, 0, true) == v.len() {
         let secs = num::parse_f64(v)?;
         // 400 digits parse as infinity: garbage, not "wait forever".
         return secs.is_finite().then(|| ms_ceil(secs * 1000.0));
