@@ -9,9 +9,9 @@ use super::read::{one_of, tag_status, Body, Info};
 use super::rules::{
     auth, context, cool_down, daily_pool, minute_pool, privacy, rate_limited, server_error,
 };
-use super::{Action, Classified, ErrorInput};
+use super::{error_for, Action, Classified, ErrorInput};
 use crate::core::catalog::Capability;
-use crate::core::error::{Error, ErrorCode};
+use crate::core::error::ErrorCode;
 use crate::core::limits::LimitFact;
 use crate::core::provider::ProviderKind;
 use crate::core::text;
@@ -139,9 +139,7 @@ pub(super) fn run(input: &ErrorInput, mut info: Info) -> Classified {
     message.push_str(". ");
     fill(&mut message, v.advice, &args);
     message.push('.');
-    let mut error = Error::new(v.code, message)
-        .with_provider(input.provider)
-        .with_model(input.model);
+    let mut error = error_for(v.code, message, input.provider, input.model);
     // In-body errors report their numeric code when it is a status; string codes keep the HTTP one.
     let num = info.num.filter(|n| !failed && (400..=599).contains(n));
     error.status = Some(num.unwrap_or(input.status));
@@ -468,10 +466,7 @@ pub(super) fn no_error(input: &ErrorInput, text: &str) -> Classified {
         input.provider, input.status, input.model
     );
     Classified::new(
-        Error::parse(msg)
-            .with_status(input.status)
-            .with_provider(input.provider)
-            .with_model(input.model),
+        error_for(ErrorCode::Parse, msg, input.provider, input.model).with_status(input.status),
         Action::TryNext,
         Vec::new(),
     )

@@ -266,14 +266,21 @@ pub fn network_error(
         text::duration(cooldown_ms)
     );
     Classified::new(
-        Error::new(ErrorCode::Network, msg)
-            .with_provider(provider)
-            .with_model(model),
+        error_for(ErrorCode::Network, msg, provider, model),
         Action::Cooldown {
             until_ms: now_ms + cooldown_ms as f64,
         },
         Vec::new(),
     )
+}
+
+/// An error naming the provider and model. Out of line: each builder call moves the whole error,
+/// at three sites.
+#[inline(never)]
+fn error_for(code: ErrorCode, message: String, provider: &str, model: &str) -> Error {
+    Error::new(code, message)
+        .with_provider(provider)
+        .with_model(model)
 }
 
 /// Rate-limit facts from response headers of ANY response (success too): OpenRouter
