@@ -102,10 +102,11 @@ pub(super) fn run(input: &ErrorInput, mut info: Info) -> Classified {
             .or_else(|| info.tags.iter().find_map(|t| tag_status(t)))
             .unwrap_or(0)
     };
-    let label = match (failed, status) {
-        (true, s) => format!("HTTP {s}"),
-        (false, 0) => "error inside a successful response".to_string(),
-        (false, s) => format!("error {s} inside a successful response"),
+    // "groq rate-limited x (HTTP 429: <their words>)".
+    let mut said = match (failed, status) {
+        (true, s) => format!(" (HTTP {s}"),
+        (false, 0) => " (error inside a successful response".to_string(),
+        (false, s) => format!(" (error {s} inside a successful response"),
     };
     // Moved out, not cloned: nothing reads them after this.
     let mut headers = std::mem::take(&mut info.meta_headers);
@@ -116,9 +117,6 @@ pub(super) fn run(input: &ErrorInput, mut info: Info) -> Classified {
     let mut facts = Vec::new();
     let v = decide(input, &info, status, &headers, &mut facts);
 
-    // "groq rate-limited x (HTTP 429: <their words>)".
-    let mut said = String::from(" (");
-    said.push_str(&label);
     if !info.msg.is_empty() {
         said.push_str(": ");
         said.push_str(&info.msg);
