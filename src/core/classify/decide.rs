@@ -9,9 +9,9 @@ use super::read::{one_of, tag_status, Body, Info};
 use super::rules::{
     auth, context, cool_down, daily_pool, minute_pool, privacy, rate_limited, server_error,
 };
-use super::{Action, Classified, ErrorInput};
+use super::{error_for, Action, Classified, ErrorInput};
 use crate::core::catalog::Capability;
-use crate::core::error::{Error, ErrorCode};
+use crate::core::error::ErrorCode;
 use crate::core::limits::LimitFact;
 use crate::core::provider::ProviderKind;
 use crate::core::text;
@@ -52,6 +52,7 @@ impl Verdict {
         }
     }
 
+    #[inline(never)]
     pub(super) fn with_extra(mut self, extra: String) -> Verdict {
         self.extra = extra;
         self
@@ -101,20 +102,21 @@ pub(super) fn run(input: &ErrorInput, mut info: Info) -> Classified {
             .or_else(|| info.tags.iter().find_map(|t| tag_status(t)))
             .unwrap_or(0)
     };
-    let label = match (failed, status) {
-        (true, s) => format!("HTTP {s}"),
-        (false, 0) => "error inside a successful response".to_string(),
-        (false, s) => format!("error {s} inside a successful response"),
+    // "groq rate-limited x (HTTP 429: <their words>)".
+    let mut said = match (failed, status) {
+        (true, s) => format!(" (HTTP {s}"),
+        (false, 0) => " (error inside a successful response".to_string(),
+        (false, s) => format!(" (error {s} inside a successful response"),
     };
     // Moved out, not cloned: nothing reads them after this.
     let mut headers = std::mem::take(&mut info.meta_headers);
-    headers.extend(input.headers.iter().cloned());
+    // A push loop: extend over a cloning iterator is an instance of its own.
+    for (name, value) in input.headers {
+        headers.push((name.clone(), value.clone()));
+    }
     let mut facts = Vec::new();
     let v = decide(input, &info, status, &headers, &mut facts);
 
-    // "groq rate-limited x (HTTP 429: <their words>)".
-    let mut said = String::from(" (");
-    said.push_str(&label);
     if !info.msg.is_empty() {
         said.push_str(": ");
         said.push_str(&info.msg);
@@ -135,9 +137,7 @@ pub(super) fn run(input: &ErrorInput, mut info: Info) -> Classified {
     message.push_str(". ");
     fill(&mut message, v.advice, &args);
     message.push('.');
-    let mut error = Error::new(v.code, message)
-        .with_provider(input.provider)
-        .with_model(input.model);
+    let mut error = error_for(v.code, message, input.provider, input.model);
     // In-body errors report their numeric code when it is a status; string codes keep the HTTP one.
     let num = info.num.filter(|n| !failed && (400..=599).contains(n));
     error.status = Some(num.unwrap_or(input.status));
@@ -464,10 +464,7 @@ pub(super) fn no_error(input: &ErrorInput, text: &str) -> Classified {
         input.provider, input.status, input.model
     );
     Classified::new(
-        Error::parse(msg)
-            .with_status(input.status)
-            .with_provider(input.provider)
-            .with_model(input.model),
+        error_for(ErrorCode::Parse, msg, input.provider, input.model).with_status(input.status),
         Action::TryNext,
         Vec::new(),
     )

@@ -17,14 +17,15 @@ pub(super) fn hget<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'
 /// resolved once all headers are read. No header name states it.
 const UNRESOLVED: Window = Window::Millis(0);
 
-/// `or_ctx` says which pool plain OpenRouter `X-RateLimit-*` headers describe when the body
-/// named it; without it the window is guessed from the reset time.
+/// `pool` is the window of OpenRouter's free pool when the body named that pool: plain
+/// `X-RateLimit-*` headers then describe it; without it their window is guessed from the reset
+/// time.
 pub(super) fn header_facts(
     kind: ProviderKind,
     model: &str,
     headers: &[(String, String)],
     now: f64,
-    or_ctx: Option<(Scope, Window)>,
+    pool: Option<Window>,
     free: bool,
 ) -> Vec<LimitFact> {
     // One fact per (unit, window), in the order first seen.
@@ -49,8 +50,8 @@ pub(super) fn header_facts(
             Some(i) => i,
             None => {
                 // Built only for a new entry: fewer Scope drops in the loop.
-                let scope = match &or_ctx {
-                    Some(c) if window == UNRESOLVED => c.0.clone(),
+                let scope = match pool {
+                    Some(_) if window == UNRESOLVED => Scope::OpenRouterFree,
                     None if window == UNRESOLVED && kind == ProviderKind::OpenRouter && free => {
                         Scope::OpenRouterFree
                     }
@@ -75,9 +76,9 @@ pub(super) fn header_facts(
             continue;
         };
         match field {
-            "limit" => f.limit = f.limit.or(count(value)),
+            "limit" => f.limit = f.limit.or(count(value, None)),
             // LiteLLM counts past its limit (-1, -2, ...) when it does not enforce it: none left.
-            "remaining" => f.remaining = f.remaining.or(count(value).or_else(|| over(value))),
+            "remaining" => f.remaining = f.remaining.or(count(value, Some(0))),
             "reset" => f.reset_at_ms = f.reset_at_ms.or(reset_at(value, now)),
             _ => {}
         }
@@ -89,8 +90,8 @@ pub(super) fn header_facts(
             continue;
         }
         if f.window == UNRESOLVED {
-            f.window = match &or_ctx {
-                Some(c) => c.1,
+            f.window = match pool {
+                Some(w) => w,
                 None => match f.reset_at_ms {
                     Some(r) if r - now <= 120_000.0 => Window::Minute,
                     Some(_) => Window::Day,
@@ -135,15 +136,16 @@ fn unit_window(kind: ProviderKind, tail: &str) -> Option<(Unit, Window)> {
     Some((unit, window))
 }
 
-fn count(v: &str) -> Option<u64> {
+/// A count header: a finite number; a negative one reads as `negative`.
+fn count(v: &str, negative: Option<u64>) -> Option<u64> {
     let n = num::parse_f64(v.trim())?;
-    (n.is_finite() && n >= 0.0).then_some(n as u64)
-}
-
-/// A negative count: the window is over its limit.
-fn over(v: &str) -> Option<u64> {
-    let n = num::parse_f64(v.trim())?;
-    (n.is_finite() && n < 0.0).then_some(0)
+    if !n.is_finite() {
+        None
+    } else if n >= 0.0 {
+        Some(n as u64)
+    } else {
+        negative
+    }
 }
 
 /// A reset header: a Go duration ("7.66s"), or a number that is epoch ms, epoch seconds or

@@ -91,7 +91,10 @@ pub(super) fn message_facts(
             window,
             unit,
             limit,
-            remaining: limit.zip(used).map(|(l, u)| l.saturating_sub(u)),
+            remaining: match (limit, used) {
+                (Some(l), Some(u)) => Some(l.saturating_sub(u)),
+                _ => None,
+            },
             reset_at_ms: hint.map(|h| now + h as f64),
             source: Source::Learned,
         });
@@ -115,9 +118,10 @@ pub(super) fn message_facts(
             unit,
             limit: *limit,
             remaining: Some(0),
-            reset_at_ms: hint
-                .filter(|_| window == Window::Minute)
-                .map(|h| now + h as f64),
+            reset_at_ms: match hint {
+                Some(h) if window == Window::Minute => Some(now + h as f64),
+                _ => None,
+            },
             source: Source::Learned,
         });
     }

@@ -212,11 +212,9 @@ fn non_json(input: &ErrorInput, text: &str) -> Info {
             clean(&strip_tags(text), 120)
         )
     };
-    let mut info = Info {
-        body: kind,
-        lead: Some(lead),
-        ..Info::default()
-    };
+    let mut info = Info::empty();
+    info.body = kind;
+    info.lead = Some(lead);
     if matches!(kind, Body::Text | Body::BrokenJson) {
         info.hay = lower_head(text);
     }
@@ -268,14 +266,21 @@ pub fn network_error(
         text::duration(cooldown_ms)
     );
     Classified::new(
-        Error::new(ErrorCode::Network, msg)
-            .with_provider(provider)
-            .with_model(model),
+        error_for(ErrorCode::Network, msg, provider, model),
         Action::Cooldown {
             until_ms: now_ms + cooldown_ms as f64,
         },
         Vec::new(),
     )
+}
+
+/// An error naming the provider and model. Out of line: each builder call moves the whole error,
+/// at three sites.
+#[inline(never)]
+fn error_for(code: ErrorCode, message: String, provider: &str, model: &str) -> Error {
+    Error::new(code, message)
+        .with_provider(provider)
+        .with_model(model)
 }
 
 /// Rate-limit facts from response headers of ANY response (success too): OpenRouter
@@ -297,7 +302,7 @@ pub fn facts_from_headers(
 /// non-finite. Huge values saturate instead of overflowing; capping is the caller's job.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let v = value.trim();
-    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    if !v.is_empty() && run_end(v, 0, true) == v.len() {
         let secs = num::parse_f64(v)?;
         // 400 digits parse as infinity: garbage, not "wait forever".
         return secs.is_finite().then(|| ms_ceil(secs * 1000.0));

@@ -51,15 +51,22 @@ pub(super) struct Info {
 }
 
 impl Info {
+    /// Out of line: the struct is large, and both makers would set every field inline.
+    #[inline(never)]
+    pub(super) fn empty() -> Info {
+        Info::default()
+    }
+
     pub(super) fn read(e: &Value, top: Option<&Value>) -> Info {
-        let mut i = Info::default();
+        let mut i = Info::empty();
         let mut raw = String::new();
         match e {
-            Value::String(s) => i.msg = s.clone(),
+            // Appended to the empty strings: an assignment would drop the old value first.
+            Value::String(s) => i.msg.push_str(s),
             Value::Object(o) => {
                 for &k in &["message", "detail", "title", "error_description"] {
                     if let Some(s) = text_at(o, k) {
-                        i.msg = s.to_string();
+                        i.msg.push_str(s);
                         break;
                     }
                 }
@@ -127,8 +134,8 @@ impl Info {
 
     fn read_metadata(&mut self, m: &Map, raw: &mut String) {
         match m.get("raw") {
-            Some(Value::String(s)) => *raw = s.clone(),
-            Some(v) if !v.is_null() => *raw = json::to_string(v),
+            Some(Value::String(s)) => raw.push_str(s),
+            Some(v) if !v.is_null() => json::write(raw, v),
             _ => {}
         }
         for &k in &["error_type", "limit_source", "provider_error_code"] {
@@ -172,7 +179,7 @@ impl Info {
             self.hint_s = Some(s);
         }
         if let Some(x) = a.get("excluded_by") {
-            self.avail_excluded = json::to_string(x);
+            json::write(&mut self.avail_excluded, x);
             self.avail_excluded.make_ascii_lowercase();
         }
     }

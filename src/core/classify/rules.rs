@@ -70,15 +70,20 @@ pub(super) fn cool_down(
     info: &Info,
     headers: &[(String, String)],
 ) {
-    let now = input.now_ms;
-    let hint = retry_hint(info, headers, now).map(|h| h.0);
-    let ms = cap(hint, SERVER_DEFAULT_MS, input.retry_after_cap_ms);
-    v.action = Action::Cooldown {
-        until_ms: now + ms as f64,
-    };
+    let hint = retry_hint(info, headers, input.now_ms).map(|h| h.0);
     v.advice = COOLS;
+    cool_for(v, input, hint, SERVER_DEFAULT_MS);
+}
+
+/// Cools the model down for the hint (capped) or `default`, says for how long, and returns it.
+fn cool_for(v: &mut Verdict, input: &ErrorInput, hint: Option<u64>, default: u64) -> u64 {
+    let ms = cap(hint, default, input.retry_after_cap_ms);
+    v.action = Action::Cooldown {
+        until_ms: input.now_ms + ms as f64,
+    };
     v.wait = waited(ms, hint);
     v.retry = hint;
+    ms
 }
 
 const COOLS: &str = "{m} cools down for {w}";
@@ -135,7 +140,6 @@ pub(super) fn rate_limited(
             });
         }
     }
-    let ms = cap(hint.map(|h| h.0), RATE_DEFAULT_MS, input.retry_after_cap_ms);
     let (lead, at) = if info.has(&["rate-limited upstream", "upstream_provider_shared_pool"]) {
         let at = match &info.upstream_name {
             Some(n) => text::join2(" at ", n),
@@ -145,16 +149,8 @@ pub(super) fn rate_limited(
     } else {
         ("{p} rate-limited {m}{s}", String::new())
     };
-    let mut v = Verdict::new(
-        ErrorCode::RateLimited,
-        Action::Cooldown {
-            until_ms: now + ms as f64,
-        },
-        lead,
-        COOLS,
-    )
-    .with_extra(at);
-    v.wait = waited(ms, hint.map(|h| h.0));
+    let mut v = Verdict::new(ErrorCode::RateLimited, Action::TryNext, lead, COOLS).with_extra(at);
+    let ms = cool_for(&mut v, input, hint.map(|h| h.0), RATE_DEFAULT_MS);
     // Without a hint the cooldown the message states is the wait (LiteLLM's own 429s).
     v.retry = Some(hint.map_or(ms, |h| h.0));
     v
@@ -168,9 +164,8 @@ fn pool_fact(
     facts: &mut Vec<LimitFact>,
     window: Window,
 ) -> LimitFact {
-    let ctx = (Scope::OpenRouterFree, window);
     let (kind, model, now) = (input.kind, input.model, input.now_ms);
-    facts.extend(header_facts(kind, model, headers, now, Some(ctx), true));
+    facts.extend(header_facts(kind, model, headers, now, Some(window), true));
     match facts.iter().position(|f| f.scope == Scope::OpenRouterFree) {
         Some(i) => facts.remove(i),
         None => LimitFact {
@@ -194,10 +189,10 @@ pub(super) fn daily_pool(
     let now = input.now_ms;
     let mut f = pool_fact(input, headers, facts, Window::Day);
     // Trust the reset only when it is a plausible day boundary ahead of now.
-    let until = f
-        .reset_at_ms
-        .filter(|r| *r > now && *r <= now + DAY_MS)
-        .unwrap_or_else(|| next_utc_midnight_ms(now));
+    let until = match f.reset_at_ms {
+        Some(r) if r > now && r <= now + DAY_MS => r,
+        _ => next_utc_midnight_ms(now),
+    };
     // The message names the tier when the headers did not.
     f.limit = f.limit.or(if info.has(&["high-balance"]) {
         Some(1000)
@@ -213,8 +208,9 @@ pub(super) fn daily_pool(
 
     let wait = ms_ceil(until - now);
     let secs = (until / 1000.0).floor();
+    // u64, as every other number printed here: i64's Display is one more formatter.
     let tod = if secs.is_finite() {
-        (secs as i64).rem_euclid(86_400)
+        (secs as i64).rem_euclid(86_400) as u64
     } else {
         0
     };
@@ -252,27 +248,29 @@ pub(super) fn minute_pool(
 ) -> Verdict {
     let now = input.now_ms;
     let mut f = pool_fact(input, headers, facts, Window::Minute);
-    let from_reset = f.reset_at_ms.filter(|r| *r > now).map(|r| ms_ceil(r - now));
-    let hint = retry_hint(info, headers, now).map(|h| h.0).or(from_reset);
-    let ms = cap(hint, RATE_DEFAULT_MS, input.retry_after_cap_ms);
+    let hint = match (retry_hint(info, headers, now), f.reset_at_ms) {
+        (Some(h), _) => Some(h.0),
+        (None, Some(r)) if r > now => Some(ms_ceil(r - now)),
+        _ => None,
+    };
     f.remaining = f.remaining.or(Some(0));
     f.reset_at_ms = f
         .reset_at_ms
         .or(Some(now + hint.unwrap_or(RATE_DEFAULT_MS) as f64));
-    let n = f.limit.map(|n| format!("{n} ")).unwrap_or_default();
+    let n = match f.limit {
+        Some(n) => format!("{n} "),
+        None => String::new(),
+    };
     facts.insert(0, f);
     let mut v = Verdict::new(
         ErrorCode::RateLimited,
-        Action::Cooldown {
-            until_ms: now + ms as f64,
-        },
+        Action::TryNext,
         "All free models on {p} share a limit of {x}requests per minute and it is used up \
          (calling {m})",
         "{m} cools down for {w}; other providers are tried meanwhile. Spread requests out or add \
          another provider",
     )
     .with_extra(n);
-    v.wait = waited(ms, hint);
-    v.retry = hint;
+    cool_for(&mut v, input, hint, RATE_DEFAULT_MS);
     v
 }
