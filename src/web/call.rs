@@ -25,21 +25,11 @@ use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
 
 pub use crate::core::call::Cand;
 
-/// Why an attempt did not produce a first token.
-pub enum Fail {
-    /// `reached`: the provider had answered (the request counts against its quota).
-    Aborted(AbortKind, bool),
-    Classified(Box<Classified>),
-    /// No delta within `attemptTimeoutMs`; `reached` as for `Aborted`.
-    TimedOut(bool),
-    /// A 2xx stream that ended without a delta: (status, upstream network error named).
-    Empty(u16, bool),
-    /// A 400/422 naming one optional parameter the request carried.
-    Refused(Box<Classified>, String),
-}
+/// Why an attempt did not produce a first token: what the loop is told (`CallLoop::sent`).
+pub use crate::core::call::Outcome as Fail;
 
 fn fail(c: Classified) -> Fail {
-    Fail::Classified(Box::new(c))
+    Fail::Failed(Box::new(c))
 }
 
 /// A classified failure that is not about the provider's answer (parse trouble, empty body).
@@ -226,14 +216,14 @@ impl Live {
         transport_done(&self.reader);
         self.ctl.release();
         let gen_ms = now - (self.started_ms + self.ttft_ms);
-        let tps = self
-            .body
-            .acc
-            .usage
-            .as_ref()
-            .and_then(|u| wire::usage_tokens(u).1)
-            .filter(|_| gen_ms > 50.0)
-            .map(|t| t as f64 * 1000.0 / gen_ms);
+        let (prompt, completion) = match &self.body.acc.usage {
+            Some(u) => wire::usage_tokens(u),
+            None => (None, None),
+        };
+        let tps = match completion {
+            Some(t) if gen_ms > 50.0 => Some(t as f64 * 1000.0 / gen_ms),
+            _ => None,
+        };
         let ttft_attempt = self.started_ms + self.ttft_ms - self.attempt_started_ms;
         self.inner.health().borrow_mut().record_success(
             &self.cand.provider.id,
@@ -243,10 +233,7 @@ impl Live {
             now,
         );
         self.inner.save_stats();
-        let tokens = self.body.acc.usage.as_ref().and_then(|u| {
-            let (p, c) = wire::usage_tokens(u);
-            Some(p.unwrap_or(0) + c?)
-        });
+        let tokens = completion.map(|c| prompt.unwrap_or(0) + c);
         self.settle_attempt(tokens);
         if let Some(u) = self.body.acc.usage.clone() {
             let mut m = Map::new();
@@ -400,8 +387,10 @@ pub async fn attempt(
     let r = attempt_on(inner, ctl, cand, body_json, &timer, whole).await;
     glue::attempt_stop(&timer);
     match r {
-        Err(Fail::Classified(c)) if glue::attempt_late(&timer) && ctl.aborted().is_none() => {
-            Err(Fail::TimedOut(c.error.status.is_some()))
+        Err(Fail::Failed(c)) if glue::attempt_late(&timer) && ctl.aborted().is_none() => {
+            Err(Fail::TimedOut {
+                reached: c.error.status.is_some(),
+            })
         }
         r => r,
     }
@@ -417,7 +406,10 @@ async fn attempt_on(
 ) -> Result<Opened, Fail> {
     let p = &cand.provider;
     if let Some(k) = ctl.aborted() {
-        return Err(Fail::Aborted(k, false));
+        return Err(Fail::Aborted {
+            kind: k,
+            reached: false,
+        });
     }
     let url = text::join2(&p.base_url, "/chat/completions");
     let headers = request_headers(inner, p);
@@ -436,7 +428,12 @@ async fn attempt_on(
     .await
     {
         Wait::Ok(r) => r,
-        Wait::Aborted(k) => return Err(Fail::Aborted(k, false)),
+        Wait::Aborted(k) => {
+            return Err(Fail::Aborted {
+                kind: k,
+                reached: false,
+            })
+        }
         Wait::Failed(e) => {
             return Err(fail(classify::network_error(
                 &p.id,
@@ -452,7 +449,12 @@ async fn attempt_on(
     if !(200..300).contains(&status) {
         let text = match transport::wait(glue::response_text(&resp, &signal), ctl).await {
             Wait::Ok(t) => t.as_string().unwrap_or_default(),
-            Wait::Aborted(k) => return Err(Fail::Aborted(k, true)),
+            Wait::Aborted(k) => {
+                return Err(Fail::Aborted {
+                    kind: k,
+                    reached: true,
+                })
+            }
             Wait::Failed(_) => String::new(),
         };
         // Held keys go before anything reads the body: no later cut can leave half a key.
@@ -460,7 +462,10 @@ async fn attempt_on(
         let input = error_input(inner, cand, &cand.model, status, &headers, &text);
         let c = classify::classify(&input);
         if let Some(param) = crate::core::call::refused_param(status, &text, body_json) {
-            return Err(Fail::Refused(Box::new(c), param));
+            return Err(Fail::Refused {
+                failed: Box::new(c),
+                param,
+            });
         }
         return Err(fail(c));
     }
@@ -529,7 +534,10 @@ fn decide(
         Wait::Ok(_) => {}
         Wait::Aborted(k) => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            return Err(Fail::Aborted(k, true));
+            return Err(Fail::Aborted {
+                kind: k,
+                reached: true,
+            });
         }
         Wait::Failed(e) => {
             return Err(fail(local_failure(
@@ -569,7 +577,10 @@ fn decide(
         Some(Outcome::Closed) | None => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
             if body.acc.completed() {
-                return Err(Fail::Empty(status, network_error));
+                return Err(Fail::Rejected {
+                    why: crate::core::output::Rejected::Empty { network_error },
+                    status,
+                });
             }
             let e = Error::new(
                 ErrorCode::ProviderError,
@@ -665,8 +676,10 @@ impl Opening {
         if self.after_token.is_some() {
             return self.whole_step(steps, r, ended);
         }
-        let mut it = steps.into_iter();
-        while let Some(s) = it.next() {
+        // Reversed, then popped: what is left after the first token is the rest, in order,
+        // without an iterator collected into a new vector.
+        steps.reverse();
+        while let Some(s) = steps.pop() {
             match s {
                 Step::Delta(d) => {
                     let token = d.is_token();
@@ -678,10 +691,12 @@ impl Opening {
                         self.first_token_ms = now_ms();
                         if self.whole {
                             self.after_token = Some(Vec::new());
-                            return self.whole_step(it.collect(), r, ended);
+                            steps.reverse();
+                            return self.whole_step(steps, r, ended);
                         }
                         // Everything else in this piece belongs to the live stream.
-                        self.outcome = Some(Outcome::Token(it.collect(), r.take()));
+                        steps.reverse();
+                        self.outcome = Some(Outcome::Token(steps, r.take()));
                         return true;
                     }
                 }

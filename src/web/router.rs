@@ -16,7 +16,7 @@ use crate::core::quota::{ReservationId, SpendId};
 use wasm_bindgen::prelude::*;
 
 use crate::core::json::Value;
-use crate::web::call::{self, attempt, close_hold, flush, Call, Fail, Live, Phase, SharedLive};
+use crate::web::call::{self, attempt, close_hold, flush, Call, Live, Phase, SharedLive};
 use crate::web::catalog;
 use crate::web::endpoints;
 use crate::web::error::{to_js, to_js_with_cause};
@@ -79,34 +79,22 @@ async fn gate(inner: &Rc<Inner>, g: &Gate) -> (GateResult, Held) {
     let c = &g.cand;
     let keys = quota::keys_for(inner, &c.provider, &c.model, c.free);
     keyinfo::before_send(inner, &c.provider, c.free).await;
-    let reservation = match quota::reserve(inner, keys, g.tokens).await {
-        Ok(r) => r,
-        Err(v) => return (GateResult::Quota(v), Held::default()),
-    };
-    let Some(usd) = g.spend_usd else {
-        return (
-            GateResult::Open,
-            Held {
-                reservation,
-                spend: None,
-            },
-        );
-    };
-    match quota::reserve_spend(inner, usd).await {
-        Ok(id) => (
-            GateResult::Open,
-            Held {
-                reservation,
-                spend: Some((id, usd)),
-            },
-        ),
-        Err(e) => {
-            if let Some(r) = reservation {
-                quota::refund(inner, r);
+    let mut held = Held::default();
+    match quota::reserve(inner, keys, g.tokens).await {
+        Ok(r) => held.reservation = r,
+        Err(v) => return (GateResult::Quota(v), held),
+    }
+    if let Some(usd) = g.spend_usd {
+        match quota::reserve_spend(inner, usd).await {
+            Ok(id) => held.spend = Some((id, usd)),
+            Err(e) => {
+                // Nothing was sent: the request slot goes back.
+                held.close(inner, false);
+                return (GateResult::Spend(e), Held::default());
             }
-            (GateResult::Spend(e), Held::default())
         }
     }
+    (GateResult::Open, held)
 }
 
 /// The JS error for a failed call; an abort carries the caller's reason as its cause.
@@ -242,8 +230,8 @@ async fn drive(
                             held: hold,
                         });
                     }
-                    Err(f) => {
-                        let o = outcome(inner, &s.cand, f);
+                    Err(o) => {
+                        learn_failed(inner, &s.cand, &o);
                         hold.close(inner, o.reached());
                         let n = lp.sent(o, now_ms(), &mut inner.health().borrow_mut());
                         let learned = lp.take_learned_params();
@@ -423,23 +411,10 @@ pub async fn advance(live: &SharedLive) {
     }
 }
 
-/// What the loop is told about an attempt that failed (its headers' facts learned first).
-fn outcome(inner: &Inner, cand: &Cand, f: Fail) -> Outcome {
-    match f {
-        Fail::Aborted(kind, reached) => Outcome::Aborted { kind, reached },
-        Fail::TimedOut(reached) => Outcome::TimedOut { reached },
-        Fail::Empty(status, network_error) => Outcome::Rejected {
-            why: crate::core::output::Rejected::Empty { network_error },
-            status,
-        },
-        Fail::Classified(c) => {
-            quota::learn(inner, &cand.provider.id, &c.facts);
-            Outcome::Failed(c)
-        }
-        Fail::Refused(failed, param) => {
-            quota::learn(inner, &cand.provider.id, &failed.facts);
-            Outcome::Refused { failed, param }
-        }
+/// An attempt that failed: learn what its headers said before the loop is told.
+fn learn_failed(inner: &Inner, cand: &Cand, o: &Outcome) {
+    if let Outcome::Failed(c) | Outcome::Refused { failed: c, .. } = o {
+        quota::learn(inner, &cand.provider.id, &c.facts);
     }
 }
 
