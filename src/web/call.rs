@@ -553,45 +553,17 @@ fn decide(
     }
     let (rest, broke) = match outcome {
         Some(Outcome::Token(rest, broke)) => (rest, broke),
-        Some(Outcome::Refused(e)) => {
+        other => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let action = if e.code == ErrorCode::ProviderError {
-                Action::Cooldown {
-                    until_ms: now_ms() + 30_000f64.min(inner.opts().retry_after_cap_ms as f64),
-                }
-            } else {
-                Action::TryNext
-            };
-            return Err(fail(local_failure(
-                p,
-                &cand.model,
-                e.with_status(status),
-                action,
-            )));
-        }
-        Some(Outcome::ErrorValue(v)) => {
-            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let input = error_input(inner, cand, &cand.model, 200, headers, "");
-            return Err(fail(classify::classify_error_value(&input, &v)));
-        }
-        Some(Outcome::Closed) | None => {
-            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            if body.acc.completed() {
-                return Err(Fail::Rejected {
-                    why: crate::core::output::Rejected::Empty { network_error },
-                    status,
-                });
-            }
-            let e = Error::new(
-                ErrorCode::ProviderError,
-                format!(
-                    "{} closed the stream for {} before sending any answer",
-                    p.id, cand.model
-                ),
-            );
-            // The provider answered (and counted) it: the status makes the ledger count it too.
-            let e = e.with_status(status);
-            return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
+            return Err(no_token(
+                inner,
+                cand,
+                status,
+                headers,
+                &body,
+                network_error,
+                other,
+            ));
         }
     };
     // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
@@ -613,6 +585,51 @@ fn decide(
         complete,
         tool_calls,
     })
+}
+
+/// What a body that was read to a decision without a first token means.
+fn no_token(
+    inner: &Inner,
+    cand: &Cand,
+    status: u16,
+    headers: &[(String, String)],
+    body: &Body,
+    network_error: bool,
+    outcome: Option<Outcome>,
+) -> Fail {
+    let p = &cand.provider;
+    match outcome {
+        Some(Outcome::Refused(e)) => {
+            let action = if e.code == ErrorCode::ProviderError {
+                Action::Cooldown {
+                    until_ms: now_ms() + 30_000f64.min(inner.opts().retry_after_cap_ms as f64),
+                }
+            } else {
+                Action::TryNext
+            };
+            fail(local_failure(p, &cand.model, e.with_status(status), action))
+        }
+        Some(Outcome::ErrorValue(v)) => {
+            let input = error_input(inner, cand, &cand.model, 200, headers, "");
+            fail(classify::classify_error_value(&input, &v))
+        }
+        _ if body.acc.completed() => Fail::Rejected {
+            why: crate::core::output::Rejected::Empty { network_error },
+            status,
+        },
+        _ => {
+            let e = Error::new(
+                ErrorCode::ProviderError,
+                format!(
+                    "{} closed the stream for {} before sending any answer",
+                    p.id, cand.model
+                ),
+            );
+            // The provider answered (and counted) it: the status makes the ledger count it too.
+            let e = e.with_status(status);
+            fail(local_failure(p, &cand.model, e, Action::TryNext))
+        }
+    }
 }
 
 /// The body of an attempt before its first token, fed piece by piece from JS.
@@ -925,19 +942,16 @@ pub fn after_read(live: &SharedLive, r: Read) {
             }
             (None, Read::End) => {
                 let r = l.body.end(&mut steps);
-                // A body that ends without [DONE] or a finish reason is not a success.
                 if r.is_ok() && !l.body.acc.completed() {
-                    l.absorb(steps);
-                    let e = wire::truncated_error(&l.cand.provider.id, &l.cand.model);
-                    l.fail(e);
-                    drop(l);
-                    flush(live);
-                    return;
+                    // A body that ends without [DONE] or a finish reason is not a success
+                    // (its steps are absorbed first, below).
+                    Err(wire::truncated_error(&l.cand.provider.id, &l.cand.model))
+                } else {
+                    if r.is_ok() && matches!(l.phase, Phase::Streaming) {
+                        steps.push(Step::Done);
+                    }
+                    r
                 }
-                if r.is_ok() && matches!(l.phase, Phase::Streaming) {
-                    steps.push(Step::Done);
-                }
-                r
             }
             (None, Read::Bytes(b)) => l.body.feed(b, &mut steps),
         };
