@@ -430,8 +430,6 @@ fn go_live(
     mut lp: CallLoop,
 ) -> SharedLive {
     let Delivered { opened, cand, held } = delivered;
-    let pin = call.spec.session_id.clone();
-    let copts = &call.copts;
     let call::Opened {
         reader,
         body,
@@ -450,7 +448,6 @@ fn go_live(
         now
     };
     let (started, t0) = (lp.started_ms(), lp.delivered_at());
-    let repin_from = lp.repin_from().cloned();
     let mut live = Live {
         inner: inner.clone(),
         ctl: ctl.clone(),
@@ -458,7 +455,7 @@ fn go_live(
         body,
         pending,
         phase: Phase::Streaming,
-        cand: cand.clone(),
+        cand,
         attempts: lp.take_attempts(),
         skipped: lp.skipped(),
         started_ms: started,
@@ -467,7 +464,7 @@ fn go_live(
         finished_ms: None,
         busy: false,
         outbox: Vec::new(),
-        session: copts.session_id.clone(),
+        session: call.copts.session_id.clone(),
         resume: None,
         prefix: String::new(),
         reservation: held.reservation,
@@ -475,22 +472,22 @@ fn go_live(
         facts,
     };
     let ttft = live.ttft_ms;
-    let served = live.served_model().to_string();
-    if let Some(sid) = pin.as_deref() {
-        inner.pin_session(sid, &cand.provider.id, &served);
-        let changed = repin_from
-            .as_ref()
-            .filter(|f| f.0 != cand.provider.id || f.1 != served);
-        if let Some(from) = changed {
-            inner.events().emit("repin", now, |m| {
-                m.put("sessionId", sid.into());
-                m.put("from", from.1.clone().into());
-                m.put("to", served.clone().into());
-            });
+    let provider = live.provider_id();
+    let served = live.served_model();
+    if let Some(sid) = call.spec.session_id.as_deref() {
+        inner.pin_session(sid, provider, served);
+        if let Some(from) = lp.repin_from() {
+            if from.0 != provider || from.1 != served {
+                inner.events().emit("repin", now, |m| {
+                    m.put("sessionId", sid.into());
+                    m.put("from", from.1.as_str().into());
+                    m.put("to", served.into());
+                });
+            }
         }
     }
     inner.events().emit("first_token", now, |m| {
-        m.put("provider", cand.provider.id.clone().into());
+        m.put("provider", provider.into());
         m.put("model", served.into());
         m.put("ttftMs", ttft.round().into());
     });
