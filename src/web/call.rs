@@ -25,21 +25,11 @@ use crate::web::transport::{self, now_ms, AbortKind, CallCtl, Wait};
 
 pub use crate::core::call::Cand;
 
-/// Why an attempt did not produce a first token.
-pub enum Fail {
-    /// `reached`: the provider had answered (the request counts against its quota).
-    Aborted(AbortKind, bool),
-    Classified(Box<Classified>),
-    /// No delta within `attemptTimeoutMs`; `reached` as for `Aborted`.
-    TimedOut(bool),
-    /// A 2xx stream that ended without a delta: (status, upstream network error named).
-    Empty(u16, bool),
-    /// A 400/422 naming one optional parameter the request carried.
-    Refused(Box<Classified>, String),
-}
+/// Why an attempt did not produce a first token: what the loop is told (`CallLoop::sent`).
+pub use crate::core::call::Outcome as Fail;
 
 fn fail(c: Classified) -> Fail {
-    Fail::Classified(Box::new(c))
+    Fail::Failed(Box::new(c))
 }
 
 /// A classified failure that is not about the provider's answer (parse trouble, empty body).
@@ -226,14 +216,14 @@ impl Live {
         transport_done(&self.reader);
         self.ctl.release();
         let gen_ms = now - (self.started_ms + self.ttft_ms);
-        let tps = self
-            .body
-            .acc
-            .usage
-            .as_ref()
-            .and_then(|u| wire::usage_tokens(u).1)
-            .filter(|_| gen_ms > 50.0)
-            .map(|t| t as f64 * 1000.0 / gen_ms);
+        let (prompt, completion) = match &self.body.acc.usage {
+            Some(u) => wire::usage_tokens(u),
+            None => (None, None),
+        };
+        let tps = match completion {
+            Some(t) if gen_ms > 50.0 => Some(t as f64 * 1000.0 / gen_ms),
+            _ => None,
+        };
         let ttft_attempt = self.started_ms + self.ttft_ms - self.attempt_started_ms;
         self.inner.health().borrow_mut().record_success(
             &self.cand.provider.id,
@@ -243,10 +233,7 @@ impl Live {
             now,
         );
         self.inner.save_stats();
-        let tokens = self.body.acc.usage.as_ref().and_then(|u| {
-            let (p, c) = wire::usage_tokens(u);
-            Some(p.unwrap_or(0) + c?)
-        });
+        let tokens = completion.map(|c| prompt.unwrap_or(0) + c);
         self.settle_attempt(tokens);
         if let Some(u) = self.body.acc.usage.clone() {
             let mut m = Map::new();
@@ -400,8 +387,10 @@ pub async fn attempt(
     let r = attempt_on(inner, ctl, cand, body_json, &timer, whole).await;
     glue::attempt_stop(&timer);
     match r {
-        Err(Fail::Classified(c)) if glue::attempt_late(&timer) && ctl.aborted().is_none() => {
-            Err(Fail::TimedOut(c.error.status.is_some()))
+        Err(Fail::Failed(c)) if glue::attempt_late(&timer) && ctl.aborted().is_none() => {
+            Err(Fail::TimedOut {
+                reached: c.error.status.is_some(),
+            })
         }
         r => r,
     }
@@ -417,7 +406,10 @@ async fn attempt_on(
 ) -> Result<Opened, Fail> {
     let p = &cand.provider;
     if let Some(k) = ctl.aborted() {
-        return Err(Fail::Aborted(k, false));
+        return Err(Fail::Aborted {
+            kind: k,
+            reached: false,
+        });
     }
     let url = text::join2(&p.base_url, "/chat/completions");
     let headers = request_headers(inner, p);
@@ -436,7 +428,12 @@ async fn attempt_on(
     .await
     {
         Wait::Ok(r) => r,
-        Wait::Aborted(k) => return Err(Fail::Aborted(k, false)),
+        Wait::Aborted(k) => {
+            return Err(Fail::Aborted {
+                kind: k,
+                reached: false,
+            })
+        }
         Wait::Failed(e) => {
             return Err(fail(classify::network_error(
                 &p.id,
@@ -452,7 +449,12 @@ async fn attempt_on(
     if !(200..300).contains(&status) {
         let text = match transport::wait(glue::response_text(&resp, &signal), ctl).await {
             Wait::Ok(t) => t.as_string().unwrap_or_default(),
-            Wait::Aborted(k) => return Err(Fail::Aborted(k, true)),
+            Wait::Aborted(k) => {
+                return Err(Fail::Aborted {
+                    kind: k,
+                    reached: true,
+                })
+            }
             Wait::Failed(_) => String::new(),
         };
         // Held keys go before anything reads the body: no later cut can leave half a key.
@@ -460,7 +462,10 @@ async fn attempt_on(
         let input = error_input(inner, cand, &cand.model, status, &headers, &text);
         let c = classify::classify(&input);
         if let Some(param) = crate::core::call::refused_param(status, &text, body_json) {
-            return Err(Fail::Refused(Box::new(c), param));
+            return Err(Fail::Refused {
+                failed: Box::new(c),
+                param,
+            });
         }
         return Err(fail(c));
     }
@@ -529,7 +534,10 @@ fn decide(
         Wait::Ok(_) => {}
         Wait::Aborted(k) => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            return Err(Fail::Aborted(k, true));
+            return Err(Fail::Aborted {
+                kind: k,
+                reached: true,
+            });
         }
         Wait::Failed(e) => {
             return Err(fail(local_failure(
@@ -545,42 +553,17 @@ fn decide(
     }
     let (rest, broke) = match outcome {
         Some(Outcome::Token(rest, broke)) => (rest, broke),
-        Some(Outcome::Refused(e)) => {
+        other => {
             glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let action = if e.code == ErrorCode::ProviderError {
-                Action::Cooldown {
-                    until_ms: now_ms() + 30_000f64.min(inner.opts().retry_after_cap_ms as f64),
-                }
-            } else {
-                Action::TryNext
-            };
-            return Err(fail(local_failure(
-                p,
-                &cand.model,
-                e.with_status(status),
-                action,
-            )));
-        }
-        Some(Outcome::ErrorValue(v)) => {
-            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            let input = error_input(inner, cand, &cand.model, 200, headers, "");
-            return Err(fail(classify::classify_error_value(&input, &v)));
-        }
-        Some(Outcome::Closed) | None => {
-            glue::cancel_reader(&reader, &JsValue::UNDEFINED);
-            if body.acc.completed() {
-                return Err(Fail::Empty(status, network_error));
-            }
-            let e = Error::new(
-                ErrorCode::ProviderError,
-                format!(
-                    "{} closed the stream for {} before sending any answer",
-                    p.id, cand.model
-                ),
-            );
-            // The provider answered (and counted) it: the status makes the ledger count it too.
-            let e = e.with_status(status);
-            return Err(fail(local_failure(p, &cand.model, e, Action::TryNext)));
+            return Err(no_token(
+                inner,
+                cand,
+                status,
+                headers,
+                &body,
+                network_error,
+                other,
+            ));
         }
     };
     // Rate-limit headers (Groq, Cerebras send them on success too) are learned after this
@@ -602,6 +585,51 @@ fn decide(
         complete,
         tool_calls,
     })
+}
+
+/// What a body that was read to a decision without a first token means.
+fn no_token(
+    inner: &Inner,
+    cand: &Cand,
+    status: u16,
+    headers: &[(String, String)],
+    body: &Body,
+    network_error: bool,
+    outcome: Option<Outcome>,
+) -> Fail {
+    let p = &cand.provider;
+    match outcome {
+        Some(Outcome::Refused(e)) => {
+            let action = if e.code == ErrorCode::ProviderError {
+                Action::Cooldown {
+                    until_ms: now_ms() + 30_000f64.min(inner.opts().retry_after_cap_ms as f64),
+                }
+            } else {
+                Action::TryNext
+            };
+            fail(local_failure(p, &cand.model, e.with_status(status), action))
+        }
+        Some(Outcome::ErrorValue(v)) => {
+            let input = error_input(inner, cand, &cand.model, 200, headers, "");
+            fail(classify::classify_error_value(&input, &v))
+        }
+        _ if body.acc.completed() => Fail::Rejected {
+            why: crate::core::output::Rejected::Empty { network_error },
+            status,
+        },
+        _ => {
+            let e = Error::new(
+                ErrorCode::ProviderError,
+                format!(
+                    "{} closed the stream for {} before sending any answer",
+                    p.id, cand.model
+                ),
+            );
+            // The provider answered (and counted) it: the status makes the ledger count it too.
+            let e = e.with_status(status);
+            fail(local_failure(p, &cand.model, e, Action::TryNext))
+        }
+    }
 }
 
 /// The body of an attempt before its first token, fed piece by piece from JS.
@@ -665,8 +693,10 @@ impl Opening {
         if self.after_token.is_some() {
             return self.whole_step(steps, r, ended);
         }
-        let mut it = steps.into_iter();
-        while let Some(s) = it.next() {
+        // Reversed, then popped: what is left after the first token is the rest, in order,
+        // without an iterator collected into a new vector.
+        steps.reverse();
+        while let Some(s) = steps.pop() {
             match s {
                 Step::Delta(d) => {
                     let token = d.is_token();
@@ -678,10 +708,12 @@ impl Opening {
                         self.first_token_ms = now_ms();
                         if self.whole {
                             self.after_token = Some(Vec::new());
-                            return self.whole_step(it.collect(), r, ended);
+                            steps.reverse();
+                            return self.whole_step(steps, r, ended);
                         }
                         // Everything else in this piece belongs to the live stream.
-                        self.outcome = Some(Outcome::Token(it.collect(), r.take()));
+                        steps.reverse();
+                        self.outcome = Some(Outcome::Token(steps, r.take()));
                         return true;
                     }
                 }
@@ -910,19 +942,16 @@ pub fn after_read(live: &SharedLive, r: Read) {
             }
             (None, Read::End) => {
                 let r = l.body.end(&mut steps);
-                // A body that ends without [DONE] or a finish reason is not a success.
                 if r.is_ok() && !l.body.acc.completed() {
-                    l.absorb(steps);
-                    let e = wire::truncated_error(&l.cand.provider.id, &l.cand.model);
-                    l.fail(e);
-                    drop(l);
-                    flush(live);
-                    return;
+                    // A body that ends without [DONE] or a finish reason is not a success
+                    // (its steps are absorbed first, below).
+                    Err(wire::truncated_error(&l.cand.provider.id, &l.cand.model))
+                } else {
+                    if r.is_ok() && matches!(l.phase, Phase::Streaming) {
+                        steps.push(Step::Done);
+                    }
+                    r
                 }
-                if r.is_ok() && matches!(l.phase, Phase::Streaming) {
-                    steps.push(Step::Done);
-                }
-                r
             }
             (None, Read::Bytes(b)) => l.body.feed(b, &mut steps),
         };

@@ -16,7 +16,7 @@ use crate::core::quota::{ReservationId, SpendId};
 use wasm_bindgen::prelude::*;
 
 use crate::core::json::Value;
-use crate::web::call::{self, attempt, close_hold, flush, Call, Fail, Live, Phase, SharedLive};
+use crate::web::call::{self, attempt, close_hold, flush, Call, Live, Phase, SharedLive};
 use crate::web::catalog;
 use crate::web::endpoints;
 use crate::web::error::{to_js, to_js_with_cause};
@@ -79,34 +79,22 @@ async fn gate(inner: &Rc<Inner>, g: &Gate) -> (GateResult, Held) {
     let c = &g.cand;
     let keys = quota::keys_for(inner, &c.provider, &c.model, c.free);
     keyinfo::before_send(inner, &c.provider, c.free).await;
-    let reservation = match quota::reserve(inner, keys, g.tokens).await {
-        Ok(r) => r,
-        Err(v) => return (GateResult::Quota(v), Held::default()),
-    };
-    let Some(usd) = g.spend_usd else {
-        return (
-            GateResult::Open,
-            Held {
-                reservation,
-                spend: None,
-            },
-        );
-    };
-    match quota::reserve_spend(inner, usd).await {
-        Ok(id) => (
-            GateResult::Open,
-            Held {
-                reservation,
-                spend: Some((id, usd)),
-            },
-        ),
-        Err(e) => {
-            if let Some(r) = reservation {
-                quota::refund(inner, r);
+    let mut held = Held::default();
+    match quota::reserve(inner, keys, g.tokens).await {
+        Ok(r) => held.reservation = r,
+        Err(v) => return (GateResult::Quota(v), held),
+    }
+    if let Some(usd) = g.spend_usd {
+        match quota::reserve_spend(inner, usd).await {
+            Ok(id) => held.spend = Some((id, usd)),
+            Err(e) => {
+                // Nothing was sent: the request slot goes back.
+                held.close(inner, false);
+                return (GateResult::Spend(e), Held::default());
             }
-            (GateResult::Spend(e), Held::default())
         }
     }
+    (GateResult::Open, held)
 }
 
 /// The JS error for a failed call; an abort carries the caller's reason as its cause.
@@ -242,8 +230,8 @@ async fn drive(
                             held: hold,
                         });
                     }
-                    Err(f) => {
-                        let o = outcome(inner, &s.cand, f);
+                    Err(o) => {
+                        learn_failed(inner, &s.cand, &o);
                         hold.close(inner, o.reached());
                         let n = lp.sent(o, now_ms(), &mut inner.health().borrow_mut());
                         let learned = lp.take_learned_params();
@@ -423,23 +411,10 @@ pub async fn advance(live: &SharedLive) {
     }
 }
 
-/// What the loop is told about an attempt that failed (its headers' facts learned first).
-fn outcome(inner: &Inner, cand: &Cand, f: Fail) -> Outcome {
-    match f {
-        Fail::Aborted(kind, reached) => Outcome::Aborted { kind, reached },
-        Fail::TimedOut(reached) => Outcome::TimedOut { reached },
-        Fail::Empty(status, network_error) => Outcome::Rejected {
-            why: crate::core::output::Rejected::Empty { network_error },
-            status,
-        },
-        Fail::Classified(c) => {
-            quota::learn(inner, &cand.provider.id, &c.facts);
-            Outcome::Failed(c)
-        }
-        Fail::Refused(failed, param) => {
-            quota::learn(inner, &cand.provider.id, &failed.facts);
-            Outcome::Refused { failed, param }
-        }
+/// An attempt that failed: learn what its headers said before the loop is told.
+fn learn_failed(inner: &Inner, cand: &Cand, o: &Outcome) {
+    if let Outcome::Failed(c) | Outcome::Refused { failed: c, .. } = o {
+        quota::learn(inner, &cand.provider.id, &c.facts);
     }
 }
 
@@ -455,8 +430,6 @@ fn go_live(
     mut lp: CallLoop,
 ) -> SharedLive {
     let Delivered { opened, cand, held } = delivered;
-    let pin = call.spec.session_id.clone();
-    let copts = &call.copts;
     let call::Opened {
         reader,
         body,
@@ -475,7 +448,6 @@ fn go_live(
         now
     };
     let (started, t0) = (lp.started_ms(), lp.delivered_at());
-    let repin_from = lp.repin_from().cloned();
     let mut live = Live {
         inner: inner.clone(),
         ctl: ctl.clone(),
@@ -483,7 +455,7 @@ fn go_live(
         body,
         pending,
         phase: Phase::Streaming,
-        cand: cand.clone(),
+        cand,
         attempts: lp.take_attempts(),
         skipped: lp.skipped(),
         started_ms: started,
@@ -492,7 +464,7 @@ fn go_live(
         finished_ms: None,
         busy: false,
         outbox: Vec::new(),
-        session: copts.session_id.clone(),
+        session: call.copts.session_id.clone(),
         resume: None,
         prefix: String::new(),
         reservation: held.reservation,
@@ -500,22 +472,22 @@ fn go_live(
         facts,
     };
     let ttft = live.ttft_ms;
-    let served = live.served_model().to_string();
-    if let Some(sid) = pin.as_deref() {
-        inner.pin_session(sid, &cand.provider.id, &served);
-        let changed = repin_from
-            .as_ref()
-            .filter(|f| f.0 != cand.provider.id || f.1 != served);
-        if let Some(from) = changed {
-            inner.events().emit("repin", now, |m| {
-                m.put("sessionId", sid.into());
-                m.put("from", from.1.clone().into());
-                m.put("to", served.clone().into());
-            });
+    let provider = live.provider_id();
+    let served = live.served_model();
+    if let Some(sid) = call.spec.session_id.as_deref() {
+        inner.pin_session(sid, provider, served);
+        if let Some(from) = lp.repin_from() {
+            if from.0 != provider || from.1 != served {
+                inner.events().emit("repin", now, |m| {
+                    m.put("sessionId", sid.into());
+                    m.put("from", from.1.as_str().into());
+                    m.put("to", served.into());
+                });
+            }
         }
     }
     inner.events().emit("first_token", now, |m| {
-        m.put("provider", cand.provider.id.clone().into());
+        m.put("provider", provider.into());
         m.put("model", served.into());
         m.put("ttftMs", ttft.round().into());
     });

@@ -126,18 +126,11 @@ impl Drop for QuotaState {
 
 /// One ledger per set of credentials: tabs using the same keys share it.
 fn ledger_key(opts: &ClientOptions) -> String {
-    let mut ids: Vec<String> = opts
-        .providers
-        .iter()
-        .map(|p| {
-            format!(
-                "{}|{}|{}",
-                p.id,
-                p.base_url,
-                p.api_key.as_deref().unwrap_or("")
-            )
-        })
-        .collect();
+    let mut ids = Vec::new();
+    for p in &opts.providers {
+        let key = p.api_key.as_deref().unwrap_or("");
+        ids.push(format!("{}|{}|{key}", p.id, p.base_url));
+    }
     crate::core::sort::sort(&mut ids);
     let h = sha256::hex_digest(crate::core::text::join(&ids, "\n").as_bytes());
     // `get`, not `[..32]`: str slicing would link its panic formatting (~2 KB raw).

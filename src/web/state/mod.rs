@@ -62,13 +62,16 @@ impl Inner {
             crate::core::sticky::restore(&mut sessions, &s);
         }
         let quota = QuotaState::new(&opts, &store);
-        let keys = opts.providers.iter().filter_map(|p| p.api_key.clone());
-        let secrets = crate::web::secrets::Held::new(keys.collect());
         // Moved, not cloned: after the quota set-up `providers` is the one list read.
-        let providers = std::mem::take(&mut opts.providers)
-            .into_iter()
-            .map(Rc::new)
-            .collect();
+        let mut keys = Vec::new();
+        let mut providers = Vec::new();
+        for p in std::mem::take(&mut opts.providers) {
+            if let Some(k) = &p.api_key {
+                keys.push(k.clone());
+            }
+            providers.push(Rc::new(p));
+        }
+        let secrets = crate::web::secrets::Held::new(keys);
         Inner {
             quota,
             _secrets: secrets,
