@@ -19,7 +19,7 @@ use crate::web::client::FreeRouterClient;
 use crate::web::error::to_js;
 use crate::web::glue;
 use crate::web::storage::PREFIX;
-use crate::web::transport::{self, AbortKind, CallCtl, Wait};
+use crate::web::transport;
 
 #[wasm_bindgen(module = "/src/js/oauth.js")]
 extern "C" {
@@ -373,63 +373,42 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     })
     .to_string();
     let headers = transport::headers_object(&[("Content-Type", "application/json")]);
-    let ctl = CallCtl::new(&req.signal, Some(req.timeout_ms));
-    let signal = ctl.signal();
     let url = &req.endpoint;
-    let stopped = |k: AbortKind| match k {
-        AbortKind::User => Error::new(ErrorCode::Aborted, "sign-in was aborted"),
-        AbortKind::Timeout => Error::new(
-            ErrorCode::Timeout,
-            format!(
-                "OpenRouter did not answer the key exchange at {url} within {} s",
-                req.timeout_ms / 1000
-            ),
-        )
-        .with_provider("openrouter"),
-    };
-    let resp = match transport::wait(
-        glue::call_fetch(&req.fetch, url, "POST", &headers, Some(body), &signal),
-        &ctl,
+    let got = transport::fetch(
+        &req.fetch,
+        url,
+        "POST",
+        &headers,
+        &body,
+        &req.signal,
+        req.timeout_ms,
+        false,
     )
-    .await
-    {
-        Wait::Ok(r) => r,
-        Wait::Aborted(k) => {
-            ctl.release();
-            return Err(stopped(k));
-        }
-        Wait::Failed(e) => {
-            ctl.release();
+    .await;
+    let status = got.status;
+    let text = got.text();
+    let network =
+        |what: String| Err(Error::new(ErrorCode::Network, what).with_provider("openrouter"));
+    match got.fail {
+        0 => {}
+        2 | 5 => return Err(Error::new(ErrorCode::Aborted, "sign-in was aborted")),
+        1 | 4 => {
             return Err(Error::new(
-                ErrorCode::Network,
+                ErrorCode::Timeout,
                 format!(
-                    "Could not reach OpenRouter to finish sign-in (POST {url}): {}. Check the connection, then start sign-in again.",
-                    glue::describe(&e)
+                    "OpenRouter did not answer the key exchange at {url} within {} s",
+                    req.timeout_ms / 1000
                 ),
             )
-            .with_provider("openrouter"));
+            .with_provider("openrouter"))
         }
-    };
-    let status = glue::response_status(&resp);
-    let text = match transport::wait(glue::response_text(&resp, &signal), &ctl).await {
-        Wait::Ok(t) => t.as_string().unwrap_or_default(),
-        Wait::Aborted(k) => {
-            ctl.release();
-            return Err(stopped(k));
-        }
-        Wait::Failed(e) => {
-            ctl.release();
-            return Err(Error::new(
-                ErrorCode::Network,
-                format!(
-                    "The answer of OpenRouter's key exchange broke off: {}",
-                    glue::describe(&e)
-                ),
-            )
-            .with_provider("openrouter"));
-        }
-    };
-    ctl.release();
+        3 => return network(format!(
+            "Could not reach OpenRouter to finish sign-in (POST {url}): {text}. Check the connection, then start sign-in again."
+        )),
+        _ => return network(format!(
+            "The answer of OpenRouter's key exchange broke off: {text}"
+        )),
+    }
     if !(200..300).contains(&status) {
         // A failed exchange may echo the code or the verifier; a new key in it (`sk-or-...`)
         // is caught by the key-shape rule.
