@@ -25,10 +25,8 @@ use crate::web::transport;
 extern "C" {
     #[wasm_bindgen(js_name = urlParts)]
     fn url_parts(input: &JsValue) -> Option<String>;
-    #[wasm_bindgen(js_name = cryptoMissing)]
-    fn crypto_missing() -> Option<String>;
     #[wasm_bindgen(catch, js_name = randomBytes)]
-    fn random_bytes(n: u32) -> Result<Vec<u8>, JsValue>;
+    fn random_bytes(n: u32) -> Result<Option<Vec<u8>>, JsValue>;
     #[wasm_bindgen(js_name = sessionGet)]
     fn session_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = sessionSet)]
@@ -57,14 +55,16 @@ struct UrlParts {
     code: Option<String>,
 }
 
+/// urlParts gives the parts one a line, the code last (only it can hold a line break).
 fn url_of(v: &JsValue) -> Option<UrlParts> {
-    let v: Value = json::from_str(&url_parts(v)?).ok()?;
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let all = url_parts(v)?;
+    let mut lines = all.splitn(4, '\n');
+    let mut next = || lines.next().map(str::to_string);
     Some(UrlParts {
-        protocol: text("protocol")?,
-        hostname: text("hostname")?,
-        origin: text("origin")?,
-        code: text("code"),
+        protocol: next()?,
+        hostname: next()?,
+        origin: next()?,
+        code: next(),
     })
 }
 
@@ -215,17 +215,20 @@ fn query_value(s: &str) -> String {
 }
 
 fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
-    if let Some(why) = crypto_missing() {
-        return Err(auth_error(format!(
-            "Sign in with OpenRouter needs Web Crypto: {why}."
-        )));
-    }
-    let bytes = random_bytes(VERIFIER_BYTES).map_err(|e| {
-        auth_error(format!(
-            "crypto.getRandomValues failed: {}",
-            glue::describe(&e)
-        ))
-    })?;
+    let bytes = match random_bytes(VERIFIER_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Err(auth_error(
+                "Sign in with OpenRouter needs Web Crypto: crypto.getRandomValues is missing.",
+            ))
+        }
+        Err(e) => {
+            return Err(auth_error(format!(
+                "crypto.getRandomValues failed: {}",
+                glue::describe(&e)
+            )))
+        }
+    };
     let verifier = base64url(&bytes);
     let challenge = base64url(&crate::core::sha256::digest(verifier.as_bytes()));
     if !session_set(&verifier_key(), &verifier) {
