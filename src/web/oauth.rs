@@ -52,19 +52,24 @@ struct UrlParts {
     protocol: String,
     hostname: String,
     origin: String,
-    code: Option<String>,
+    /// `?code=`, "" when absent.
+    code: String,
 }
 
 /// urlParts gives the parts one a line, the code last (only it can hold a line break).
 fn url_of(v: &JsValue) -> Option<UrlParts> {
     let all = url_parts(v)?;
-    let mut lines = all.splitn(4, '\n');
-    let mut next = || lines.next().map(str::to_string);
+    let mut rest = all.as_str();
+    let mut line = || {
+        let (first, after) = rest.split_once('\n')?;
+        rest = after;
+        Some(first.to_string())
+    };
     Some(UrlParts {
-        protocol: next()?,
-        hostname: next()?,
-        origin: next()?,
-        code: next(),
+        protocol: line()?,
+        hostname: line()?,
+        origin: line()?,
+        code: rest.to_string(),
     })
 }
 
@@ -346,9 +351,10 @@ fn parse_complete(href: &JsValue, options: &JsValue) -> Result<Option<CompleteRe
             }
         },
     };
-    let Some(code) = parts.code.filter(|c| !c.is_empty()) else {
+    if parts.code.is_empty() {
         return Ok(None);
-    };
+    }
+    let code = parts.code;
     Ok(Some(CompleteRequest {
         code,
         endpoint: text::join2(&base, "/auth/keys"),
@@ -369,12 +375,12 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     // Single use, whatever happens next.
     session_remove(&key);
 
-    let body = crate::json!({
-        "code": req.code,
-        "code_verifier": verifier,
-        "code_challenge_method": "S256",
-    })
-    .to_string();
+    // Written directly: no Map to build and print for three fields.
+    let mut body = String::from("{\"code\":");
+    json::push_str(&mut body, &req.code);
+    body.push_str(",\"code_verifier\":");
+    json::push_str(&mut body, &verifier);
+    body.push_str(",\"code_challenge_method\":\"S256\"}");
     let headers = transport::headers_object(&[("Content-Type", "application/json")]);
     let url = &req.endpoint;
     let got = transport::fetch(
