@@ -89,21 +89,22 @@ fn auth_error(message: impl Into<String>) -> Error {
 
 /// An endpoint a code or key travels to: https, or plain http on a loopback host only.
 fn secure_url(field: &str, s: &str) -> Result<(String, UrlParts), Error> {
-    let parts = url_of(&JsValue::from_str(s)).ok_or_else(|| {
-        Error::invalid(format!(
-            "{field} must be an absolute URL, got {}",
-            text::quoted(s)
-        ))
-    })?;
-    let ok =
-        parts.protocol == "https:" || (parts.protocol == "http:" && is_loopback(&parts.hostname));
-    if !ok {
-        return Err(Error::invalid(format!(
-            "{field} must be https (plain http only on localhost), got {}",
-            text::quoted(s)
-        )));
-    }
-    Ok((s.trim_end_matches('/').to_string(), parts))
+    let must = match url_of(&JsValue::from_str(s)) {
+        None => "an absolute URL",
+        Some(parts)
+            if parts.protocol == "https:"
+                || (parts.protocol == "http:" && is_loopback(&parts.hostname)) =>
+        {
+            return Ok((s.trim_end_matches('/').to_string(), parts))
+        }
+        Some(_) => "https (plain http only on localhost)",
+    };
+    Err(bad_url(field, must, s))
+}
+
+/// `{field} must be {must}, got "{s}"`: one message site for every URL check.
+fn bad_url(field: &str, must: &str, s: &str) -> Error {
+    Error::invalid(format!("{field} must be {must}, got {}", text::quoted(s)))
 }
 
 /// The options bag as a JSON object (functions and signals are taken out by the glue).
@@ -147,17 +148,9 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
             "callbackUrl is required: the absolute http(s) URL OpenRouter sends the user back to",
         )
     })?;
-    let parts = url_of(&JsValue::from_str(callback)).ok_or_else(|| {
-        Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {}",
-            text::quoted(callback)
-        ))
-    })?;
-    if parts.protocol != "https:" && parts.protocol != "http:" {
-        return Err(Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {}",
-            text::quoted(callback)
-        )));
+    match url_of(&JsValue::from_str(callback)) {
+        Some(p) if p.protocol == "https:" || p.protocol == "http:" => {}
+        _ => return Err(bad_url("callbackUrl", "an absolute http(s) URL", callback)),
     }
     let label = match opt_string(&m, "keyLabel")? {
         Some(l) if text::char_count(l) > MAX_LABEL => {
