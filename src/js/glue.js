@@ -229,6 +229,31 @@ function responseText(r, signal) {
     return Promise.reject(e);
   }
 }
+function responseBytes(r, signal) {
+  try {
+    if (r && typeof r.arrayBuffer === "function") return raceAbort(r.arrayBuffer().then((b) => new Uint8Array(b)), signal);
+    if (r && typeof r.text === "function") return raceAbort(r.text().then((t) => new TextEncoder().encode(String(t))), signal);
+    return Promise.resolve(new Uint8Array(0));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+async function fetchWhole(fetchFn, url, method, headers, body, signal, ms, bytes) {
+  const a = attemptStart(signal || new AbortController().signal, ms);
+  const out = { status: 0, fail: 0 };
+  try {
+    const r = await callFetch(fetchFn, url, method, headers, body || null, a.signal);
+    out.status = responseStatus(r);
+    out.fail = 3;
+    out.body = await (bytes ? responseBytes : responseText)(r, a.signal);
+    out.fail = 0;
+  } catch (e) {
+    out.fail += a.late ? 1 : a.signal.aborted ? 2 : 3;
+    out.body = describe(e);
+  }
+  attemptStop(a);
+  return out;
+}
 
 // src/js/glue/stream.js
 function bodyReader(r) {
@@ -701,15 +726,6 @@ function withLock(name, f) {
 }
 
 // src/js/glue/catalog.js
-function responseBytes(r, signal) {
-  try {
-    if (r && typeof r.arrayBuffer === "function") return raceAbort(r.arrayBuffer().then((b) => new Uint8Array(b)), signal);
-    if (r && typeof r.text === "function") return raceAbort(r.text().then((t) => new TextEncoder().encode(String(t))), signal);
-    return Promise.resolve(new Uint8Array(0));
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
 var MODEL_STATUS = ["available", "cooling_down", "evicted"];
 var orNull = (x) => x === x ? x : null;
 function catalogModels(cache, rows, added) {
@@ -760,6 +776,7 @@ export {
   catalogModels,
   describe,
   dispatch,
+  fetchWhole,
   isAbortSignal,
   isFreeRouterError,
   isListener,
@@ -772,7 +789,6 @@ export {
   newController,
   randomU32,
   readUntil,
-  responseBytes,
   responseHeaders,
   responseStatus,
   responseText,

@@ -1,36 +1,26 @@
 // JavaScript the OAuth PKCE binding (src/web/oauth.rs) imports: URL parsing, random bytes and
 // sessionStorage. Nothing here throws except where the Rust side imports with `catch`.
 
-/** What oauth.rs needs to know about a URL, as JSON; null when it is not an absolute URL. */
+/**
+ * What oauth.rs needs to know about a URL, one a line (protocol, hostname, origin, then `?code=`,
+ * "" when absent); null when it is not an absolute URL.
+ */
 export function urlParts(input) {
   try {
     const href = typeof input === "string" ? input : input && typeof input.href === "string" ? input.href : null;
     if (href === null) return null;
     const u = new URL(href);
-    return JSON.stringify({
-      protocol: u.protocol,
-      hostname: u.hostname,
-      origin: u.origin,
-      pathname: u.pathname,
-      hash: u.hash,
-      code: u.searchParams.get("code"),
-      error: u.searchParams.get("error"),
-    });
+    return [u.protocol, u.hostname, u.origin, u.searchParams.get("code") ?? ""].join("\n");
   } catch {
     return null;
   }
 }
 
-/** Why PKCE cannot run here, or null when `crypto.getRandomValues` exists (the hash is in wasm). */
-export function cryptoMissing() {
-  const c = globalThis.crypto;
-  return c && typeof c.getRandomValues === "function" ? null : "crypto.getRandomValues is missing";
-}
-
+/** `n` random bytes, or null without `crypto.getRandomValues` (the hash is done in wasm). */
 export function randomBytes(n) {
-  const a = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(a);
-  return a;
+  const c = globalThis.crypto;
+  if (!c || typeof c.getRandomValues !== "function") return null;
+  return c.getRandomValues(new Uint8Array(n));
 }
 
 function session() {

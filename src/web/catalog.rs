@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::core::json::{self, Map, Value};
 use crate::web::glue::future_to_promise;
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -17,15 +17,12 @@ use crate::core::options::ProviderConfig;
 use crate::core::providers;
 use crate::core::route::{Health, ModelState};
 use crate::web::error::to_js;
-use crate::web::glue;
 use crate::web::state::{CatalogState, Inner};
 use crate::web::storage::url_tag;
-use crate::web::transport::{self, now_ms, CallCtl, Wait};
+use crate::web::transport::{self, now_ms};
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = responseBytes)]
-    fn response_bytes(r: &JsValue, signal: &web_sys::AbortSignal) -> Promise;
     #[wasm_bindgen(catch, js_name = catalogModels)]
     fn catalog_models(cache: &Array, rows: &[f64], added: &str) -> Result<Array, JsValue>;
 }
@@ -74,8 +71,6 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
         pairs.push(("Authorization", a));
     }
     let headers = transport::headers_object(&pairs);
-    let ctl = CallCtl::new(&JsValue::UNDEFINED, Some(30_000));
-    let signal = ctl.signal();
     let net = |detail: String| {
         Error::new(
             ErrorCode::Network,
@@ -86,24 +81,25 @@ async fn fetch_models(inner: &Rc<Inner>, p: &ProviderConfig) -> Result<String, E
         )
         .with_provider(p.id.clone())
     };
-    let resp = match transport::wait(
-        glue::call_fetch(inner.fetch(), &url, "GET", &headers, None, &signal),
-        &ctl,
-    )
-    .await
-    {
-        Wait::Ok(r) => r,
-        Wait::Aborted(_) => return Err(net("no answer within 30 s".into())),
-        Wait::Failed(e) => return Err(net(glue::describe(&e))),
-    };
-    let status = glue::response_status(&resp);
     // Bytes, not text: a 1-2 MB list is not decoded to UTF-16 only to be encoded back.
-    let bytes = match transport::wait(response_bytes(&resp, &signal), &ctl).await {
-        Wait::Ok(b) => b.unchecked_into::<Uint8Array>().to_vec(),
-        Wait::Aborted(_) => return Err(net("the body did not arrive within 30 s".into())),
-        Wait::Failed(e) => return Err(net(glue::describe(&e))),
+    let got = transport::fetch(
+        inner.fetch(),
+        &url,
+        "GET",
+        &headers,
+        "",
+        &JsValue::UNDEFINED,
+        30_000,
+        true,
+    )
+    .await;
+    let status = got.status;
+    let bytes = match got.fail {
+        0 => got.body.unchecked_into::<Uint8Array>().to_vec(),
+        1 | 2 => return Err(net("no answer within 30 s".into())),
+        4 | 5 => return Err(net("the body did not arrive within 30 s".into())),
+        _ => return Err(net(got.text())),
     };
-    ctl.release();
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => crate::core::text::lossy(e.as_bytes()),

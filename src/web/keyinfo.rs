@@ -13,7 +13,7 @@ use crate::core::providers;
 use crate::web::glue;
 use crate::web::quota;
 use crate::web::state::Inner;
-use crate::web::transport::{self, now_ms, CallCtl, Wait};
+use crate::web::transport::{self, now_ms};
 
 /// `refreshKeyInfo()`: the first OpenRouter provider with a key.
 pub async fn fetch(inner: &Rc<Inner>) -> Result<Value, Error> {
@@ -60,33 +60,34 @@ async fn ask(inner: &Inner, p: &ProviderConfig, timeout_s: u32) -> Result<Value,
     inner.mark_key_asked(now_ms(), false);
     let auth = format!("Bearer {}", p.api_key.as_deref().unwrap_or(""));
     let headers = transport::headers_object(&[("Authorization", &auth)]);
-    let ctl = CallCtl::new(&JsValue::UNDEFINED, Some(u64::from(timeout_s) * 1000));
-    let signal = ctl.signal();
     let url = format!("{}/key", p.base_url);
     let fail = |code: ErrorCode, m: String| {
         Error::new(code, format!("GET {url} failed: {m}")).with_provider(p.id.clone())
     };
-    let resp = match transport::wait(
-        glue::call_fetch(inner.fetch(), &url, "GET", &headers, None, &signal),
-        &ctl,
+    let got = transport::fetch(
+        inner.fetch(),
+        &url,
+        "GET",
+        &headers,
+        "",
+        &JsValue::UNDEFINED,
+        u64::from(timeout_s) * 1000,
+        false,
     )
-    .await
-    {
-        Wait::Ok(r) => r,
-        Wait::Aborted(_) => {
+    .await;
+    let status = got.status;
+    let text = match got.fail {
+        0 => got.text(),
+        1 | 2 => {
             return Err(fail(
                 ErrorCode::Timeout,
                 format!("no answer within {timeout_s} s"),
             ))
         }
-        Wait::Failed(e) => return Err(fail(ErrorCode::Network, glue::describe(&e))),
-    };
-    let status = glue::response_status(&resp);
-    let text = match transport::wait(glue::response_text(&resp, &signal), &ctl).await {
-        Wait::Ok(t) => t.as_string().unwrap_or_default(),
+        3 => return Err(fail(ErrorCode::Network, got.text())),
+        // A body that broke off reads as empty.
         _ => String::new(),
     };
-    ctl.release();
     if !(200..300).contains(&status) {
         let code = match status {
             401 => ErrorCode::Auth,

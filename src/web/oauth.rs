@@ -19,16 +19,14 @@ use crate::web::client::FreeRouterClient;
 use crate::web::error::to_js;
 use crate::web::glue;
 use crate::web::storage::PREFIX;
-use crate::web::transport::{self, AbortKind, CallCtl, Wait};
+use crate::web::transport;
 
 #[wasm_bindgen(module = "/src/js/oauth.js")]
 extern "C" {
     #[wasm_bindgen(js_name = urlParts)]
     fn url_parts(input: &JsValue) -> Option<String>;
-    #[wasm_bindgen(js_name = cryptoMissing)]
-    fn crypto_missing() -> Option<String>;
     #[wasm_bindgen(catch, js_name = randomBytes)]
-    fn random_bytes(n: u32) -> Result<Vec<u8>, JsValue>;
+    fn random_bytes(n: u32) -> Result<Option<Vec<u8>>, JsValue>;
     #[wasm_bindgen(js_name = sessionGet)]
     fn session_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = sessionSet)]
@@ -54,17 +52,24 @@ struct UrlParts {
     protocol: String,
     hostname: String,
     origin: String,
-    code: Option<String>,
+    /// `?code=`, "" when absent.
+    code: String,
 }
 
+/// urlParts gives the parts one a line, the code last (only it can hold a line break).
 fn url_of(v: &JsValue) -> Option<UrlParts> {
-    let v: Value = json::from_str(&url_parts(v)?).ok()?;
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let all = url_parts(v)?;
+    let mut rest = all.as_str();
+    let mut line = || {
+        let (first, after) = rest.split_once('\n')?;
+        rest = after;
+        Some(first.to_string())
+    };
     Some(UrlParts {
-        protocol: text("protocol")?,
-        hostname: text("hostname")?,
-        origin: text("origin")?,
-        code: text("code"),
+        protocol: line()?,
+        hostname: line()?,
+        origin: line()?,
+        code: rest.to_string(),
     })
 }
 
@@ -84,21 +89,22 @@ fn auth_error(message: impl Into<String>) -> Error {
 
 /// An endpoint a code or key travels to: https, or plain http on a loopback host only.
 fn secure_url(field: &str, s: &str) -> Result<(String, UrlParts), Error> {
-    let parts = url_of(&JsValue::from_str(s)).ok_or_else(|| {
-        Error::invalid(format!(
-            "{field} must be an absolute URL, got {}",
-            text::quoted(s)
-        ))
-    })?;
-    let ok =
-        parts.protocol == "https:" || (parts.protocol == "http:" && is_loopback(&parts.hostname));
-    if !ok {
-        return Err(Error::invalid(format!(
-            "{field} must be https (plain http only on localhost), got {}",
-            text::quoted(s)
-        )));
-    }
-    Ok((s.trim_end_matches('/').to_string(), parts))
+    let must = match url_of(&JsValue::from_str(s)) {
+        None => "an absolute URL",
+        Some(parts)
+            if parts.protocol == "https:"
+                || (parts.protocol == "http:" && is_loopback(&parts.hostname)) =>
+        {
+            return Ok((s.trim_end_matches('/').to_string(), parts))
+        }
+        Some(_) => "https (plain http only on localhost)",
+    };
+    Err(bad_url(field, must, s))
+}
+
+/// `{field} must be {must}, got "{s}"`: one message site for every URL check.
+fn bad_url(field: &str, must: &str, s: &str) -> Error {
+    Error::invalid(format!("{field} must be {must}, got {}", text::quoted(s)))
 }
 
 /// The options bag as a JSON object (functions and signals are taken out by the glue).
@@ -142,17 +148,9 @@ fn parse_auth_url_options(options: &JsValue) -> Result<AuthUrlRequest, Error> {
             "callbackUrl is required: the absolute http(s) URL OpenRouter sends the user back to",
         )
     })?;
-    let parts = url_of(&JsValue::from_str(callback)).ok_or_else(|| {
-        Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {}",
-            text::quoted(callback)
-        ))
-    })?;
-    if parts.protocol != "https:" && parts.protocol != "http:" {
-        return Err(Error::invalid(format!(
-            "callbackUrl must be an absolute http(s) URL, got {}",
-            text::quoted(callback)
-        )));
+    match url_of(&JsValue::from_str(callback)) {
+        Some(p) if p.protocol == "https:" || p.protocol == "http:" => {}
+        _ => return Err(bad_url("callbackUrl", "an absolute http(s) URL", callback)),
     }
     let label = match opt_string(&m, "keyLabel")? {
         Some(l) if text::char_count(l) > MAX_LABEL => {
@@ -215,17 +213,20 @@ fn query_value(s: &str) -> String {
 }
 
 fn auth_url(req: AuthUrlRequest) -> Result<String, Error> {
-    if let Some(why) = crypto_missing() {
-        return Err(auth_error(format!(
-            "Sign in with OpenRouter needs Web Crypto: {why}."
-        )));
-    }
-    let bytes = random_bytes(VERIFIER_BYTES).map_err(|e| {
-        auth_error(format!(
-            "crypto.getRandomValues failed: {}",
-            glue::describe(&e)
-        ))
-    })?;
+    let bytes = match random_bytes(VERIFIER_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Err(auth_error(
+                "Sign in with OpenRouter needs Web Crypto: crypto.getRandomValues is missing.",
+            ))
+        }
+        Err(e) => {
+            return Err(auth_error(format!(
+                "crypto.getRandomValues failed: {}",
+                glue::describe(&e)
+            )))
+        }
+    };
     let verifier = base64url(&bytes);
     let challenge = base64url(&crate::core::sha256::digest(verifier.as_bytes()));
     if !session_set(&verifier_key(), &verifier) {
@@ -343,9 +344,10 @@ fn parse_complete(href: &JsValue, options: &JsValue) -> Result<Option<CompleteRe
             }
         },
     };
-    let Some(code) = parts.code.filter(|c| !c.is_empty()) else {
+    if parts.code.is_empty() {
         return Ok(None);
-    };
+    }
+    let code = parts.code;
     Ok(Some(CompleteRequest {
         code,
         endpoint: text::join2(&base, "/auth/keys"),
@@ -366,70 +368,49 @@ async fn complete(req: CompleteRequest) -> Result<String, Error> {
     // Single use, whatever happens next.
     session_remove(&key);
 
-    let body = crate::json!({
-        "code": req.code,
-        "code_verifier": verifier,
-        "code_challenge_method": "S256",
-    })
-    .to_string();
+    // Written directly: no Map to build and print for three fields.
+    let mut body = String::from("{\"code\":");
+    json::push_str(&mut body, &req.code);
+    body.push_str(",\"code_verifier\":");
+    json::push_str(&mut body, &verifier);
+    body.push_str(",\"code_challenge_method\":\"S256\"}");
     let headers = transport::headers_object(&[("Content-Type", "application/json")]);
-    let ctl = CallCtl::new(&req.signal, Some(req.timeout_ms));
-    let signal = ctl.signal();
     let url = &req.endpoint;
-    let stopped = |k: AbortKind| match k {
-        AbortKind::User => Error::new(ErrorCode::Aborted, "sign-in was aborted"),
-        AbortKind::Timeout => Error::new(
-            ErrorCode::Timeout,
-            format!(
-                "OpenRouter did not answer the key exchange at {url} within {} s",
-                req.timeout_ms / 1000
-            ),
-        )
-        .with_provider("openrouter"),
-    };
-    let resp = match transport::wait(
-        glue::call_fetch(&req.fetch, url, "POST", &headers, Some(body), &signal),
-        &ctl,
+    let got = transport::fetch(
+        &req.fetch,
+        url,
+        "POST",
+        &headers,
+        &body,
+        &req.signal,
+        req.timeout_ms,
+        false,
     )
-    .await
-    {
-        Wait::Ok(r) => r,
-        Wait::Aborted(k) => {
-            ctl.release();
-            return Err(stopped(k));
-        }
-        Wait::Failed(e) => {
-            ctl.release();
+    .await;
+    let status = got.status;
+    let text = got.text();
+    let network =
+        |what: String| Err(Error::new(ErrorCode::Network, what).with_provider("openrouter"));
+    match got.fail {
+        0 => {}
+        2 | 5 => return Err(Error::new(ErrorCode::Aborted, "sign-in was aborted")),
+        1 | 4 => {
             return Err(Error::new(
-                ErrorCode::Network,
+                ErrorCode::Timeout,
                 format!(
-                    "Could not reach OpenRouter to finish sign-in (POST {url}): {}. Check the connection, then start sign-in again.",
-                    glue::describe(&e)
+                    "OpenRouter did not answer the key exchange at {url} within {} s",
+                    req.timeout_ms / 1000
                 ),
             )
-            .with_provider("openrouter"));
+            .with_provider("openrouter"))
         }
-    };
-    let status = glue::response_status(&resp);
-    let text = match transport::wait(glue::response_text(&resp, &signal), &ctl).await {
-        Wait::Ok(t) => t.as_string().unwrap_or_default(),
-        Wait::Aborted(k) => {
-            ctl.release();
-            return Err(stopped(k));
-        }
-        Wait::Failed(e) => {
-            ctl.release();
-            return Err(Error::new(
-                ErrorCode::Network,
-                format!(
-                    "The answer of OpenRouter's key exchange broke off: {}",
-                    glue::describe(&e)
-                ),
-            )
-            .with_provider("openrouter"));
-        }
-    };
-    ctl.release();
+        3 => return network(format!(
+            "Could not reach OpenRouter to finish sign-in (POST {url}): {text}. Check the connection, then start sign-in again."
+        )),
+        _ => return network(format!(
+            "The answer of OpenRouter's key exchange broke off: {text}"
+        )),
+    }
     if !(200..300).contains(&status) {
         // A failed exchange may echo the code or the verifier; a new key in it (`sk-or-...`)
         // is caught by the key-shape rule.

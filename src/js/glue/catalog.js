@@ -1,18 +1,4 @@
-// Catalog: the body as bytes, and ModelInfo objects built once per catalog version.
-
-import { raceAbort } from "./transport.js";
-
-/** The model-list body as bytes: no UTF-8 -> UTF-16 -> UTF-8 round trip for a 1-2 MB list. */
-export function responseBytes(r, signal) {
-  try {
-    if (r && typeof r.arrayBuffer === "function") return raceAbort(r.arrayBuffer().then((b) => new Uint8Array(b)), signal);
-    // A hand-made fetch may only offer text().
-    if (r && typeof r.text === "function") return raceAbort(r.text().then((t) => new TextEncoder().encode(String(t))), signal);
-    return Promise.resolve(new Uint8Array(0));
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
+// Catalog: ModelInfo objects built once per catalog version.
 
 const MODEL_STATUS = ["available", "cooling_down", "evicted"];
 const orNull = (x) => (x === x ? x : null); // NaN stands for null

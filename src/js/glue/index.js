@@ -18,9 +18,10 @@ export {
   responseStatus,
   responseHeaders,
   responseText,
+  fetchWhole,
 } from "./transport.js";
 export { bodyReader, readUntil, cancelReader, mkDelta, setBigContent, wrapStream } from "./stream.js";
 export { dispatch } from "./events.js";
 export { storageGet, storageSet, storageSetSoon, storageRemove, randomU32 } from "./storage.js";
 export { listenShared, withLock } from "./shared.js";
-export { responseBytes, catalogModels } from "./catalog.js";
+export { catalogModels } from "./catalog.js";

@@ -1,5 +1,7 @@
 // Fetch, responses, signals and timers: nothing awaits forever, nothing throws into wasm.
 
+import { describe } from "./error.js";
+
 // The longest delay a timer takes (2^31 - 1 ms); longer ones overflow and fire at once.
 const MAX_DELAY = 2147483647;
 const delay = (ms) => Math.min(Math.max(0, Number(ms) || 0), MAX_DELAY);
@@ -174,4 +176,39 @@ export function responseText(r, signal) {
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/** The body as bytes: no UTF-8 -> UTF-16 -> UTF-8 round trip for a 1-2 MB model list. */
+export function responseBytes(r, signal) {
+  try {
+    if (r && typeof r.arrayBuffer === "function") return raceAbort(r.arrayBuffer().then((b) => new Uint8Array(b)), signal);
+    // A hand-made fetch may only offer text().
+    if (r && typeof r.text === "function") return raceAbort(r.text().then((t) => new TextEncoder().encode(String(t))), signal);
+    return Promise.resolve(new Uint8Array(0));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * A whole request under a timeout and the caller's `signal`, in one promise that never rejects
+ * (catalog, key info, OAuth key exchange): `{ status, fail, body }`. `fail` is 0 when the body
+ * arrived (text, or bytes when `bytes`); else 1 timeout, 2 aborted, 3 network failure before
+ * the answer, and 4, 5, 6 the same while reading its body, with `body` saying what went wrong.
+ */
+export async function fetchWhole(fetchFn, url, method, headers, body, signal, ms, bytes) {
+  const a = attemptStart(signal || new AbortController().signal, ms);
+  const out = { status: 0, fail: 0 };
+  try {
+    const r = await callFetch(fetchFn, url, method, headers, body || null, a.signal);
+    out.status = responseStatus(r);
+    out.fail = 3;
+    out.body = await (bytes ? responseBytes : responseText)(r, a.signal);
+    out.fail = 0;
+  } catch (e) {
+    out.fail += a.late ? 1 : a.signal.aborted ? 2 : 3;
+    out.body = describe(e);
+  }
+  attemptStop(a);
+  return out;
 }
