@@ -31,15 +31,6 @@ function session() {
   }
 }
 
-export function sessionGet(key) {
-  try {
-    const s = session();
-    return s ? s.getItem(key) : null;
-  } catch {
-    return null;
-  }
-}
-
 export function sessionSet(key, value) {
   try {
     const s = session();
@@ -51,11 +42,15 @@ export function sessionSet(key, value) {
   }
 }
 
-export function sessionRemove(key) {
+/** The value under `key`, removed as it is read (the verifier is single use); null if none. */
+export function sessionTake(key) {
+  const s = session();
+  let v = null;
   try {
-    const s = session();
-    if (s) s.removeItem(key);
+    v = s ? s.getItem(key) : null;
+    if (v !== null) s.removeItem(key);
   } catch {
-    /* nothing to remove */
+    /* unreadable storage has no verifier; one that cannot be removed is still taken */
   }
+  return v;
 }

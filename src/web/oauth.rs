@@ -27,12 +27,10 @@ extern "C" {
     fn url_parts(input: &JsValue) -> Option<String>;
     #[wasm_bindgen(catch, js_name = randomBytes)]
     fn random_bytes(n: u32) -> Result<Option<Vec<u8>>, JsValue>;
-    #[wasm_bindgen(js_name = sessionGet)]
-    fn session_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = sessionTake)]
+    fn session_take(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = sessionSet)]
     fn session_set(key: &str, value: &str) -> bool;
-    #[wasm_bindgen(js_name = sessionRemove)]
-    fn session_remove(key: &str);
 }
 
 /// sessionStorage key of the pending verifier (one sign-in at a time per tab).
@@ -358,15 +356,13 @@ fn parse_complete(href: &JsValue, options: &JsValue) -> Result<Option<CompleteRe
 }
 
 async fn complete(req: CompleteRequest) -> Result<String, Error> {
-    let key = verifier_key();
-    let Some(verifier) = session_get(&key) else {
+    // Single use, whatever happens next: taking it removes it.
+    let Some(verifier) = session_take(&verifier_key()) else {
         return Err(auth_error(
             "There is no PKCE verifier for this sign-in: sign-in was not started in this tab, or \
              already completed (each code works once). Start sign-in again from this tab.",
         ));
     };
-    // Single use, whatever happens next.
-    session_remove(&key);
 
     // Written directly: no Map to build and print for three fields.
     let mut body = String::from("{\"code\":");
