@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { leb as lebBytes } from "./wasm-order.mjs";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const read = (f) => readFileSync(new URL(f, pkg), "utf8");
@@ -183,16 +184,7 @@ function shortenImports(src) {
     } while (x & 128);
     return n;
   };
-  const encode = (n) => {
-    const out = [];
-    do {
-      let x = n & 127;
-      n = Math.floor(n / 128);
-      if (n) x |= 128;
-      out.push(x);
-    } while (n);
-    return out;
-  };
+  const encode = lebBytes;
   const name = () => {
     const n = leb();
     const s = bytes.subarray(p, p + n).toString();
